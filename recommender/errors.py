@@ -1,0 +1,39 @@
+"""One exception hierarchy, so actions can catch recommender failures and reply politely."""
+
+
+class RecommenderError(Exception):
+    """Base of every error the recommender raises on purpose."""
+
+
+class ConfigurationError(RecommenderError):
+    """A setting is missing or invalid; the message names the setting and the fix."""
+
+
+class CatalogEmptyError(RecommenderError):
+    """The catalog has no items yet: run `python -m recommender ingest` first."""
+
+
+class UnknownItemError(RecommenderError):
+    """An item id that is not in the catalog (for example a forged feedback payload)."""
+
+    def __init__(self, item_id: str) -> None:
+        super().__init__(f"item {item_id!r} is not in the catalog")
+        self.item_id = item_id
+
+
+class InvalidFeedbackError(RecommenderError):
+    """Feedback with an unknown kind or an out-of-range value."""
+
+
+class ImportValidationError(RecommenderError):
+    """A catalog file has bad rows; nothing was imported.
+
+    `problems` lists (line number, reason) pairs so the user can fix the file.
+    """
+
+    def __init__(self, source: str, problems: list[tuple[int, str]]) -> None:
+        shown = "\n".join(f"  line {line}: {reason}" for line, reason in problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"{source}: {len(problems)} bad row(s), nothing imported:\n{shown}{more}")
+        self.source = source
+        self.problems = problems

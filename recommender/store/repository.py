@@ -1,0 +1,340 @@
+"""`Store`: the only code that sees a SQLAlchemy Session. Everything else gets plain values."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from recommender.config import Settings, get_settings
+from recommender.store.db import make_engine, session_scope, upgrade_to_head
+from recommender.store.models import (
+    FeedbackEventRow,
+    ImpressionRow,
+    ItemRow,
+    RecommendationRequestRow,
+    SessionRow,
+    UserRow,
+    utcnow,
+)
+from recommender.types import Item
+
+logger = logging.getLogger(__name__)
+
+_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Interactions:
+    """Explicit and implicit interactions as parallel arrays, ready for training."""
+
+    user_ids: np.ndarray  # str
+    item_ids: np.ndarray  # str
+    kinds: np.ndarray  # str
+    values: np.ndarray  # float, NaN when the kind has no value
+    timestamps: np.ndarray  # float seconds since epoch
+
+    def __len__(self) -> int:
+        return len(self.user_ids)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A user's stored preferences, derived from their feedback events (latest event wins)."""
+
+    liked: tuple[str, ...] = ()
+    disliked: tuple[str, ...] = ()
+    ratings: Mapping[str, float] = field(default_factory=dict)
+    bookmarked: tuple[str, ...] = ()
+    seen: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShownItem:
+    """One impression to log."""
+
+    item_id: str
+    position: int
+    score: float
+    reason: str
+
+
+def item_from_row(row: ItemRow) -> Item:
+    """Convert an ORM row into the immutable value the rest of the code uses."""
+    return Item(
+        item_id=row.item_id,
+        title=row.title,
+        year=row.year,
+        genres=tuple(row.genres or ()),
+        people=tuple(row.people or ()),
+        description=row.description or "",
+        url=row.url or "",
+        popularity=row.popularity,
+    )
+
+
+class Store:
+    """Reads and writes the catalog, users, sessions, impressions and feedback."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.engine = make_engine(database_url)
+        self._sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+
+    # -- schema --------------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration."""
+        upgrade_to_head(self.engine)
+
+    # -- catalog -------------------------------------------------------------------------
+    def upsert_items(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert or replace items by `item_id` in one transaction; returns how many were written."""
+        with session_scope(self._sessions) as session:
+            existing = set(session.scalars(select(ItemRow.item_id)))
+            new = [dict(r) for r in rows if r["item_id"] not in existing]
+            for start in range(0, len(new), _BATCH):
+                session.execute(insert(ItemRow), new[start : start + _BATCH])
+            for r in rows:
+                if r["item_id"] in existing:
+                    session.merge(ItemRow(**r))
+        return len(rows)
+
+    def upsert_users(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert users that do not exist yet (imported dataset users keep their attributes)."""
+        with session_scope(self._sessions) as session:
+            existing = set(session.scalars(select(UserRow.user_id)))
+            new = [dict(r) for r in rows if r["user_id"] not in existing]
+            for start in range(0, len(new), _BATCH):
+                session.execute(insert(UserRow), new[start : start + _BATCH])
+        return len(new)
+
+    def add_feedback_bulk(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Bulk-insert imported interactions (e.g. MovieLens ratings) in one transaction."""
+        with session_scope(self._sessions) as session:
+            for start in range(0, len(rows), _BATCH):
+                session.execute(insert(FeedbackEventRow), [dict(r) for r in rows[start : start + _BATCH]])
+        return len(rows)
+
+    def delete_feedback_from_source(self, source: str) -> int:
+        """Remove imported interactions of one source, so a re-import does not double them."""
+        with session_scope(self._sessions) as session:
+            result = session.execute(delete(FeedbackEventRow).where(FeedbackEventRow.source == source))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def load_items(self) -> list[Item]:
+        """Every catalog item, ordered by id."""
+        with session_scope(self._sessions) as session:
+            return [item_from_row(r) for r in session.scalars(select(ItemRow).order_by(ItemRow.item_id))]
+
+    def get_item(self, item_id: str) -> Item | None:
+        """One item, or None when the id is not in the catalog."""
+        with session_scope(self._sessions) as session:
+            row = session.get(ItemRow, item_id)
+            return item_from_row(row) if row else None
+
+    def count_items(self) -> int:
+        """Number of catalog items."""
+        with session_scope(self._sessions) as session:
+            return int(session.scalar(select(func.count()).select_from(ItemRow)) or 0)
+
+    def catalog_fingerprint(self) -> tuple[int, str, int]:
+        """(item count, newest update, feedback count): changes whenever models should reload."""
+        with session_scope(self._sessions) as session:
+            count = session.scalar(select(func.count()).select_from(ItemRow)) or 0
+            newest = session.scalar(select(func.max(ItemRow.updated_at)))
+            events = session.scalar(select(func.count()).select_from(FeedbackEventRow)) or 0
+            return int(count), str(newest), int(events)
+
+    # -- interactions ----------------------------------------------------------------------
+    def load_interactions(self, since: datetime | None = None) -> Interactions:
+        """All feedback events (imported and live) as arrays, oldest first."""
+        stmt = select(
+            FeedbackEventRow.user_id,
+            FeedbackEventRow.item_id,
+            FeedbackEventRow.kind,
+            FeedbackEventRow.value,
+            FeedbackEventRow.created_at,
+        ).order_by(FeedbackEventRow.created_at, FeedbackEventRow.id)
+        if since is not None:
+            stmt = stmt.where(FeedbackEventRow.created_at >= since)
+        with session_scope(self._sessions) as session:
+            rows = session.execute(stmt).all()
+        if not rows:
+            empty = np.array([], dtype=object)
+            return Interactions(empty, empty, empty, np.array([], dtype=float), np.array([], dtype=float))
+        users, items, kinds, values, times = zip(*rows, strict=True)
+        return Interactions(
+            user_ids=np.asarray(users, dtype=object),
+            item_ids=np.asarray(items, dtype=object),
+            kinds=np.asarray(kinds, dtype=object),
+            values=np.asarray([np.nan if v is None else v for v in values], dtype=float),
+            timestamps=np.asarray([t.timestamp() for t in times], dtype=float),
+        )
+
+    # -- users and sessions ------------------------------------------------------------------
+    def ensure_user_session(self, user_id: str, session_id: str | None) -> None:
+        """Create the user (and session) rows on first sight; touch the session otherwise."""
+        with session_scope(self._sessions) as session:
+            if session.get(UserRow, user_id) is None:
+                session.add(UserRow(user_id=user_id, source="chat"))
+                session.flush()
+            if session_id is not None:
+                row = session.get(SessionRow, session_id)
+                if row is None:
+                    session.add(SessionRow(session_id=session_id, user_id=user_id))
+                else:
+                    row.last_seen_at = utcnow()
+
+    def profile(self, user_id: str, like_threshold: float) -> Profile:
+        """Likes, dislikes, ratings, bookmarks and seen items; the latest opinion on an item wins."""
+        stmt = (
+            select(FeedbackEventRow.item_id, FeedbackEventRow.kind, FeedbackEventRow.value)
+            .where(FeedbackEventRow.user_id == user_id)
+            .order_by(FeedbackEventRow.created_at, FeedbackEventRow.id)
+        )
+        with session_scope(self._sessions) as session:
+            events = session.execute(stmt).all()
+        opinion: dict[str, bool] = {}
+        ratings: dict[str, float] = {}
+        bookmarks: dict[str, None] = {}
+        seen: dict[str, None] = {}
+        for item_id, kind, value in events:
+            seen[item_id] = None
+            if kind == "like":
+                opinion[item_id] = True
+            elif kind == "dislike":
+                opinion[item_id] = False
+                bookmarks.pop(item_id, None)
+            elif kind == "rating" and value is not None:
+                ratings[item_id] = float(value)
+                opinion[item_id] = float(value) >= like_threshold
+                if float(value) <= 2:
+                    opinion[item_id] = False
+                elif float(value) < like_threshold:
+                    opinion.pop(item_id, None)
+            elif kind == "bookmark":
+                bookmarks[item_id] = None
+            elif kind == "unbookmark":
+                bookmarks.pop(item_id, None)
+        return Profile(
+            liked=tuple(i for i, good in opinion.items() if good),
+            disliked=tuple(i for i, good in opinion.items() if not good),
+            ratings=ratings,
+            bookmarked=tuple(bookmarks),
+            seen=tuple(seen),
+        )
+
+    # -- logging turns -----------------------------------------------------------------------
+    def log_recommendation(
+        self,
+        *,
+        request_id: str,
+        user_id: str,
+        session_id: str | None,
+        query: Mapping[str, Any],
+        model_version: str,
+        shown: Iterable[ShownItem],
+        latency_ms: float | None = None,
+        prompt_version: str | None = None,
+    ) -> None:
+        """Write the request and one impression per shown item, in one transaction."""
+        with session_scope(self._sessions) as session:
+            session.add(
+                RecommendationRequestRow(
+                    request_id=request_id,
+                    user_id=user_id,
+                    session_id=session_id,
+                    query=dict(query),
+                    model_version=model_version,
+                    prompt_version=prompt_version,
+                    latency_ms=latency_ms,
+                )
+            )
+            session.flush()
+            for s in shown:
+                session.add(
+                    ImpressionRow(
+                        request_id=request_id,
+                        user_id=user_id,
+                        session_id=session_id,
+                        item_id=s.item_id,
+                        position=s.position,
+                        score=s.score,
+                        reason=s.reason,
+                        model_version=model_version,
+                        prompt_version=prompt_version,
+                    )
+                )
+
+    def impressions(self, request_id: str) -> list[ShownItem]:
+        """The items shown for one request, by position."""
+        stmt = select(ImpressionRow).where(ImpressionRow.request_id == request_id).order_by(ImpressionRow.position)
+        with session_scope(self._sessions) as session:
+            return [ShownItem(r.item_id, r.position, r.score, r.reason) for r in session.scalars(stmt)]
+
+    def add_feedback(
+        self,
+        *,
+        user_id: str,
+        item_id: str,
+        kind: str,
+        value: float | None = None,
+        request_id: str | None = None,
+        session_id: str | None = None,
+        source: str = "chat",
+    ) -> None:
+        """Store one feedback event."""
+        with session_scope(self._sessions) as session:
+            if session.get(UserRow, user_id) is None:
+                session.add(UserRow(user_id=user_id, source=source))
+                session.flush()
+            session.add(
+                FeedbackEventRow(
+                    user_id=user_id,
+                    item_id=item_id,
+                    kind=kind,
+                    value=value,
+                    request_id=request_id,
+                    session_id=session_id,
+                    source=source,
+                )
+            )
+
+    def count_feedback(self, user_id: str | None = None, source: str | None = None) -> int:
+        """Number of feedback events, optionally of one user or source."""
+        stmt = select(func.count()).select_from(FeedbackEventRow)
+        if user_id is not None:
+            stmt = stmt.where(FeedbackEventRow.user_id == user_id)
+        if source is not None:
+            stmt = stmt.where(FeedbackEventRow.source == source)
+        with session_scope(self._sessions) as session:
+            return int(session.scalar(stmt) or 0)
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Delete every row about a user; returns how many rows went from each table."""
+        tables = (FeedbackEventRow, ImpressionRow, RecommendationRequestRow, SessionRow, UserRow)
+        counts: dict[str, int] = {}
+        with session_scope(self._sessions) as session:
+            for table in tables:
+                result = session.execute(delete(table).where(table.user_id == user_id))
+                counts[table.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return counts
+
+
+@lru_cache(maxsize=4)
+def _store_for(url: str) -> Store:
+    store = Store(url)
+    store.migrate()
+    return store
+
+
+def get_store(settings: Settings | None = None) -> Store:
+    """The process-wide store for the configured database, migrated on first use."""
+    return _store_for((settings or get_settings()).resolved_database_url)

@@ -1,0 +1,113 @@
+"""Immutable values that cross module boundaries. Rasa dicts stop at `actions/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FeedbackKind = Literal["click", "like", "dislike", "rating", "bookmark", "unbookmark"]
+FEEDBACK_KINDS: tuple[str, ...] = ("click", "like", "dislike", "rating", "bookmark", "unbookmark")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One catalog entry, as the recommender sees it."""
+
+    item_id: str
+    title: str
+    year: int | None = None
+    genres: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    description: str = ""
+    url: str = ""
+    popularity: float | None = None
+
+
+@dataclass(frozen=True)
+class ConversationContext:
+    """What the conversation has told us so far, in raw words as the NLU extracted them.
+
+    `user` is the channel's sender id; the service turns it into a pseudonymous id.
+    Normalising words ("90s", "funny", "2nd") into filters is the service's job.
+    """
+
+    user: str
+    text: str = ""
+    genres: tuple[str, ...] = ()
+    exclude_genres: tuple[str, ...] = ()
+    decade: str | None = None
+    year: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    people: tuple[str, ...] = ()
+    moods: tuple[str, ...] = ()
+    liked_titles: tuple[str, ...] = ()
+    shown_item_ids: tuple[str, ...] = ()
+    last_item_ids: tuple[str, ...] = ()
+    rejected_item_ids: tuple[str, ...] = ()
+    last_request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Critique:
+    """A refinement of the last recommendation ("something older", "no horror", ...)."""
+
+    older: bool = False
+    newer: bool = False
+    exclude_genres: tuple[str, ...] = ()
+    more_like: str | None = None  # an ordinal ("second"), a title, or an item id
+    other_options: bool = False
+
+
+@dataclass(frozen=True)
+class RecommendedItem:
+    """An item chosen for this turn, with the reason shown to the user."""
+
+    item: Item
+    score: float
+    reason: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecommendationResult:
+    """Everything one recommendation turn produces.
+
+    `context` is the effective context after this turn (filters applied, items shown),
+    so the action can store it back into slots.
+    """
+
+    request_id: str
+    items: tuple[RecommendedItem, ...]
+    text: str
+    context: ConversationContext
+    model_version: str = ""
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedbackRequest:
+    """Feedback as the user gave it: an item id, an ordinal or a title, and a kind."""
+
+    kind: str
+    item_ref: str | None = None
+    value: float | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    """What was stored, and what to tell the user."""
+
+    item: Item
+    kind: FeedbackKind
+    value: float | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ItemsReply:
+    """A text plus items with one grounded reason each (explanations, saved items)."""
+
+    text: str
+    items: tuple[RecommendedItem, ...] = field(default_factory=tuple)
