@@ -37,3 +37,7 @@ class ImportValidationError(RecommenderError):
         super().__init__(f"{source}: {len(problems)} bad row(s), nothing imported:\n{shown}{more}")
         self.source = source
         self.problems = problems
+
+
+class AmbiguousItemError(RecommenderError):
+    """Feedback or a question that does not say which item it is about."""

@@ -1,45 +1,463 @@
-"""`RecommenderService`: the one entry point the Rasa actions call. (Skeleton; implementation in progress.)"""
+"""`RecommenderService`: the one entry point the Rasa actions call.
+
+One turn: context extraction (slots + stored profile) -> hard filters -> candidate scoring
+(item-kNN, content, popularity) -> template reasons -> impressions logged -> reply.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from recommender.config import Settings, get_settings
+from recommender.context import (
+    display_title,
+    match_genres,
+    mood_genre_groups,
+    normalise_feedback_kind,
+    parse_decade,
+    parse_ordinal,
+    parse_rating,
+    parse_year,
+)
+from recommender.errors import AmbiguousItemError, InvalidFeedbackError, UnknownItemError
+from recommender.identity import pseudonymous_id
+from recommender.ranking import RankRequest, rank
+from recommender.reasons import template_reason
+from recommender.retrieval.bundle import ModelBundle, build_bundle
+from recommender.retrieval.filters import HardFilters
+from recommender.store.repository import Profile, ShownItem, Store, get_store
 from recommender.types import (
+    FEEDBACK_KINDS,
     ConversationContext,
     Critique,
     FeedbackRequest,
     FeedbackResult,
+    Item,
     ItemsReply,
     RecommendationResult,
+    RecommendedItem,
 )
+
+logger = logging.getLogger(__name__)
+
+_RELOAD_CHECK_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The structured query of one turn, before ranking."""
+
+    filters: HardFilters
+    mood_groups: tuple[tuple[str, tuple[str, ...]], ...]
+    seeds: dict[int, float]
+    negative_seeds: dict[int, float]
+    people: tuple[str, ...]
+    notices: tuple[str, ...]
+    described: str
 
 
 class RecommenderService:
     """Context extraction -> retrieval -> scoring -> reasons -> logging, for one turn at a time."""
 
+    def __init__(self, store: Store | None = None, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.store = store or get_store(self.settings)
+        self._bundle: ModelBundle | None = None
+        self._bundle_fingerprint: tuple[int, str] | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    # -- models ------------------------------------------------------------------------------
+    @property
+    def bundle(self) -> ModelBundle:
+        """The current model bundle; rebuilt (and swapped atomically) when the catalog changes."""
+        now = time.monotonic()
+        if self._bundle is not None and now - self._checked_at < _RELOAD_CHECK_SECONDS:
+            return self._bundle
+        with self._lock:
+            fingerprint = self.store.catalog_fingerprint()
+            self._checked_at = now
+            if self._bundle is None or fingerprint != self._bundle_fingerprint:
+                self._bundle = build_bundle(self.store, self.settings)
+                self._bundle_fingerprint = fingerprint
+            return self._bundle
+
+    def user_id(self, ctx: ConversationContext) -> str:
+        """The pseudonymous id under which this sender's data is stored."""
+        return pseudonymous_id(ctx.user, self.settings.user_id_secret)
+
+    # -- recommendation ----------------------------------------------------------------------
     def recommend(self, ctx: ConversationContext) -> RecommendationResult:
         """Recommend items for the conversation so far; never repeats shown or rejected items."""
-        raise NotImplementedError
+        return self._recommend(ctx, more_like=None)
 
     def refine(self, ctx: ConversationContext, critique: Critique) -> RecommendationResult:
         """Apply a critique ("older", "no horror", "more like the second one", "other options")."""
-        raise NotImplementedError
+        bundle = self.bundle
+        notices: list[str] = []
+        year_from, year_to = self._year_window(ctx)
+        if critique.older or critique.newer:
+            year_from, year_to = self._shift_window(bundle, ctx, year_from, year_to, older=critique.older)
+        exclude = tuple(dict.fromkeys(ctx.exclude_genres + critique.exclude_genres))
+        more_like: int | None = None
+        if critique.more_like:
+            more_like = self._resolve_row(bundle, ctx, critique.more_like)
+            if more_like is None:
+                notices.append(f"I couldn't tell which one you meant by “{critique.more_like}”.")
+        refined = replace(
+            ctx,
+            year_from=year_from,
+            year_to=year_to,
+            decade=None if (critique.older or critique.newer) else ctx.decade,
+            year=None if (critique.older or critique.newer) else ctx.year,
+            exclude_genres=exclude,
+            genres=tuple(g for g in ctx.genres if g.lower() not in {e.lower() for e in exclude}),
+        )
+        return self._recommend(refined, more_like=more_like, extra_notices=tuple(notices))
 
+    def _recommend(
+        self, ctx: ConversationContext, more_like: int | None, extra_notices: tuple[str, ...] = ()
+    ) -> RecommendationResult:
+        started = time.perf_counter()
+        bundle = self.bundle
+        user_id = self.user_id(ctx)
+        self.store.ensure_user_session(user_id, user_id)
+        profile = self.store.profile(user_id, self.settings.like_threshold)
+        plan = self._plan(bundle, ctx, profile, more_like)
+        k = self.settings.default_k
+        mask = self._candidate_mask(bundle, plan)
+        notices = list(extra_notices + plan.notices)
+        mood_groups = plan.mood_groups
+        filters = plan.filters
+        if mask.sum() < k and mood_groups:
+            relaxed = replace(filters, genre_groups=filters.genre_groups[: len(filters.genre_groups) - len(mood_groups)])
+            notices.append(f"Few items matched “{', '.join(m for m, _ in mood_groups)}”, so I loosened that.")
+            filters, mood_groups = relaxed, ()
+            mask = self._candidate_mask(bundle, replace(plan, filters=filters))
+        if mask.sum() == 0 and (filters.year_from is not None or filters.year_to is not None):
+            notices.append("Nothing matched those years, so I ignored the year range.")
+            filters = replace(filters, year_from=None, year_to=None)
+            mask = self._candidate_mask(bundle, replace(plan, filters=filters))
+        ranked = rank(bundle, RankRequest(mask=mask, k=k, seeds=plan.seeds, negative_seeds=plan.negative_seeds))
+        matched = tuple(m for m, _ in mood_groups)
+        items = tuple(
+            RecommendedItem(
+                item=bundle.index.items[r.row],
+                score=r.score,
+                reason=template_reason(bundle, r, matched),
+                sources=r.sources,
+            )
+            for r in ranked
+        )
+        request_id = uuid.uuid4().hex
+        new_ids = tuple(ri.item.item_id for ri in items)
+        effective = replace(
+            ctx,
+            year_from=filters.year_from,
+            year_to=filters.year_to,
+            shown_item_ids=tuple(dict.fromkeys(ctx.shown_item_ids + new_ids)),
+            last_item_ids=new_ids if new_ids else ctx.last_item_ids,
+            last_request_id=request_id if new_ids else ctx.last_request_id,
+        )
+        latency_ms = (time.perf_counter() - started) * 1000
+        if items:
+            self.store.log_recommendation(
+                request_id=request_id,
+                user_id=user_id,
+                session_id=user_id,
+                query={"filters": filters.describe(), "seeds": len(plan.seeds), "notices": notices},
+                model_version=bundle.version,
+                shown=[ShownItem(ri.item.item_id, pos, ri.score, ri.reason) for pos, ri in enumerate(items, 1)],
+                latency_ms=latency_ms,
+            )
+        logger.info(
+            "recommendation request=%s user=%s items=%d latency_ms=%.1f",
+            request_id, user_id[:10], len(items), latency_ms,
+        )
+        return RecommendationResult(
+            request_id=request_id,
+            items=items,
+            text=_recommendation_text(items, plan.described, notices),
+            context=effective,
+            model_version=bundle.version,
+            notices=tuple(notices),
+        )
+
+    def _plan(
+        self, bundle: ModelBundle, ctx: ConversationContext, profile: Profile, more_like: int | None
+    ) -> _Plan:
+        """Turn the conversation and the profile into filters and seeds."""
+        index = bundle.index
+        notices: list[str] = []
+        genres, unknown = match_genres(ctx.genres, index.genre_names)
+        excluded, _ = match_genres(ctx.exclude_genres, index.genre_names)
+        genres = [g for g in genres if g not in excluded]
+        if (ctx.genres or ctx.exclude_genres) and not index.genre_names:
+            notices.append("This catalog has no genre information, so I couldn't filter by genre.")
+        elif unknown:
+            notices.append(f"I don't know the genre “{', '.join(unknown)}” in this catalog.")
+        moods = tuple(
+            (m, tuple(g for g in gs if g not in excluded))
+            for m, gs in mood_genre_groups(ctx.moods, index.genre_names)
+        )
+        moods = tuple((m, gs) for m, gs in moods if gs)
+        year_from, year_to = self._year_window(ctx)
+        seeds: dict[int, float] = {}
+        liked_rows = []
+        for title in ctx.liked_titles:
+            row = index.find_title(title, bundle.popularity.scores)
+            if row is None:
+                notices.append(f"I couldn't find “{title}” in the catalog.")
+            else:
+                seeds[row] = 1.0
+                liked_rows.append(row)
+        for item_id in profile.liked:
+            row = index.position.get(item_id)
+            if row is not None:
+                rating = profile.ratings.get(item_id)
+                seeds[row] = max(seeds.get(row, 0.0), 1.0 if rating is None else (rating - 3.0) / 2.0)
+        if more_like is not None:
+            seeds[more_like] = max(seeds.values(), default=1.0) * 2.0
+        negative = {index.position[i]: 1.0 for i in profile.disliked if i in index.position}
+        exclude_ids = frozenset(
+            ctx.shown_item_ids + ctx.rejected_item_ids + profile.seen + tuple(index.items[r].item_id for r in liked_rows)
+        )
+        people = tuple(p for p in ctx.people if p.strip())
+        if people and not any(item.people for item in index.items):
+            notices.append(
+                f"I don't have cast or author information for this catalog, so I couldn't look for {', '.join(people)}."
+            )
+            people = ()
+        filters = HardFilters(
+            genre_groups=tuple((g,) for g in genres) + tuple(gs for _, gs in moods),
+            exclude_genres=tuple(excluded),
+            year_from=year_from,
+            year_to=year_to,
+            exclude_item_ids=exclude_ids,
+        )
+        described = _describe_query(genres, moods, excluded, year_from, year_to, people, liked_rows, index.items)
+        return _Plan(filters, moods, seeds, negative, people, tuple(notices), described)
+
+    def _candidate_mask(self, bundle: ModelBundle, plan: _Plan) -> np.ndarray:
+        mask = plan.filters.mask(bundle.index)
+        if plan.people:
+            wanted = [p.lower() for p in plan.people]
+            person_mask = np.array(
+                [any(fuzz.partial_ratio(w, p.lower()) >= 90 for w in wanted for p in it.people) for it in bundle.index.items]
+            )
+            mask &= person_mask
+        return mask
+
+    def _year_window(self, ctx: ConversationContext) -> tuple[int | None, int | None]:
+        """A decade or year named in this message wins; else the window kept from earlier turns."""
+        text = ctx.text.lower()
+        fresh_decade = ctx.decade is not None and ctx.decade.lower() in text
+        fresh_year = ctx.year is not None and ctx.year in text
+        if not (fresh_decade or fresh_year) and (ctx.year_from is not None or ctx.year_to is not None):
+            return ctx.year_from, ctx.year_to
+        if ctx.year and (window := parse_year(ctx.year)) is not None:
+            return window, window
+        if decade := parse_decade(ctx.decade):
+            return decade
+        return ctx.year_from, ctx.year_to
+
+    def _shift_window(
+        self, bundle: ModelBundle, ctx: ConversationContext, year_from: int | None, year_to: int | None, older: bool
+    ) -> tuple[int | None, int | None]:
+        """'Older' moves a closed window back by its width; otherwise goes before the last items shown."""
+        if year_from is not None and year_to is not None:
+            width = year_to - year_from + 1
+            return (year_from - width, year_from - 1) if older else (year_to + 1, year_to + width)
+        years = [
+            bundle.index.items[bundle.index.position[i]].year
+            for i in ctx.last_item_ids
+            if i in bundle.index.position and bundle.index.items[bundle.index.position[i]].year is not None
+        ]
+        if not years:
+            return (None, year_from - 1) if older and year_from else (year_from, year_to)
+        pivot = int(np.median(np.asarray(years, dtype=float)))  # type: ignore[arg-type]
+        return (None, pivot - 1) if older else (pivot + 1, None)
+
+    # -- references to items -----------------------------------------------------------------
+    def _resolve_row(self, bundle: ModelBundle, ctx: ConversationContext, ref: str) -> int | None:
+        """An ordinal into the last list ('second', 'last'), a catalog id, or a title."""
+        ordinal = parse_ordinal(ref)
+        if ordinal is not None and not (ref.strip().isdigit() and ref.strip() in bundle.index.position):
+            if not ctx.last_item_ids:
+                return None
+            position = len(ctx.last_item_ids) - 1 if ordinal == -1 else ordinal - 1
+            if 0 <= position < len(ctx.last_item_ids):
+                return bundle.index.position.get(ctx.last_item_ids[position])
+            return None
+        if ref in bundle.index.position:
+            return bundle.index.position[ref]
+        return bundle.index.find_title(ref, bundle.popularity.scores)
+
+    # -- explanations ------------------------------------------------------------------------
     def explain(self, ctx: ConversationContext, item_ref: str | None = None) -> ItemsReply:
         """Why the last items (or the one referred to by ordinal/title/id) were recommended."""
-        raise NotImplementedError
+        bundle = self.bundle
+        if not ctx.last_request_id:
+            return ItemsReply("I haven't recommended anything yet. Tell me what you're in the mood for!")
+        shown = self.store.impressions(ctx.last_request_id)
+        if not shown:
+            return ItemsReply("I can't find the last recommendations any more. Shall I suggest something new?")
+        rows = {s.item_id: s for s in shown}
+        if item_ref:
+            row = self._resolve_row(bundle, ctx, item_ref)
+            if row is None:
+                raise AmbiguousItemError(f"could not resolve {item_ref!r} to a shown item")
+            item = bundle.index.items[row]
+            shown_item = rows.get(item.item_id)
+            reason = shown_item.reason if shown_item else "I didn't recommend this one myself."
+            picked = (RecommendedItem(item, shown_item.score if shown_item else 0.0, reason),)
+            return ItemsReply(f"{display_title(item.title)}: {reason}.", picked)
+        picked = tuple(
+            RecommendedItem(bundle.index.items[bundle.index.position[s.item_id]], s.score, s.reason)
+            for s in shown
+            if s.item_id in bundle.index.position
+        )
+        lines = [f"{i}. {display_title(ri.item.title)}: {ri.reason}." for i, ri in enumerate(picked, 1)]
+        return ItemsReply("Here's why I picked these:\n" + "\n".join(lines), picked)
 
+    # -- feedback ----------------------------------------------------------------------------
     def record_feedback(self, ctx: ConversationContext, feedback: FeedbackRequest) -> FeedbackResult:
-        """Store feedback; raises UnknownItemError or InvalidFeedbackError on bad input."""
-        raise NotImplementedError
+        """Store feedback; raises UnknownItemError, AmbiguousItemError or InvalidFeedbackError."""
+        bundle = self.bundle
+        kind = feedback.kind if feedback.kind in FEEDBACK_KINDS else normalise_feedback_kind(feedback.kind)
+        value = feedback.value
+        if kind is None and value is not None:
+            kind = "rating"
+        if kind is None:
+            raise InvalidFeedbackError(
+                f"unknown feedback kind {feedback.kind!r}; expected one of {', '.join(FEEDBACK_KINDS)}"
+            )
+        if kind == "rating":
+            if value is None or not 1 <= value <= 5:
+                raise InvalidFeedbackError(f"a rating must be a number from 1 to 5, got {value!r}")
+        else:
+            value = None
+        item = self._feedback_item(bundle, ctx, feedback.item_ref)
+        user_id = self.user_id(ctx)
+        self.store.ensure_user_session(user_id, user_id)
+        self.store.add_feedback(
+            user_id=user_id,
+            item_id=item.item_id,
+            kind=kind,
+            value=value,
+            request_id=feedback.request_id or ctx.last_request_id,
+            session_id=user_id,
+        )
+        logger.info("feedback user=%s item=%s kind=%s", user_id[:10], item.item_id, kind)
+        return FeedbackResult(item=item, kind=kind, value=value, text=_feedback_text(item, kind, value))  # type: ignore[arg-type]
 
+    def _feedback_item(self, bundle: ModelBundle, ctx: ConversationContext, ref: str | None) -> Item:
+        if ref is None:
+            if len(ctx.last_item_ids) == 1 and ctx.last_item_ids[0] in bundle.index.position:
+                return bundle.index.items[bundle.index.position[ctx.last_item_ids[0]]]
+            raise AmbiguousItemError("feedback without saying which item")
+        ordinal = parse_ordinal(ref)
+        if ordinal is not None and ref.strip() not in bundle.index.position and not ctx.last_item_ids:
+            raise AmbiguousItemError(f"{ref!r} refers to a list, but nothing was shown yet")
+        row = self._resolve_row(bundle, ctx, ref)
+        if row is None:
+            logger.warning("feedback for an item that is not in the catalog: %r", ref[:64])
+            raise UnknownItemError(ref[:64])
+        return bundle.index.items[row]
+
+    # -- profile -----------------------------------------------------------------------------
     def saved_items(self, ctx: ConversationContext) -> ItemsReply:
-        """The user's bookmarked items."""
-        raise NotImplementedError
+        """The user's bookmarked items, newest last."""
+        bundle = self.bundle
+        profile = self.store.profile(self.user_id(ctx), self.settings.like_threshold)
+        rows = [bundle.index.position[i] for i in profile.bookmarked if i in bundle.index.position]
+        if not rows:
+            return ItemsReply("You haven't saved anything yet. Tap ☆ on a recommendation to save it.")
+        items = tuple(
+            RecommendedItem(bundle.index.items[r], 0.0, f"saved by you; {_short(bundle.index.items[r])}") for r in rows
+        )
+        lines = [f"{i}. {display_title(ri.item.title)}" for i, ri in enumerate(items, 1)]
+        return ItemsReply(f"You saved {len(items)} item{'s' if len(items) != 1 else ''}:\n" + "\n".join(lines), items)
 
     def forget_user(self, ctx: ConversationContext) -> int:
         """Delete everything stored about this user; returns the number of rows deleted."""
-        raise NotImplementedError
+        user_id = self.user_id(ctx)
+        counts = self.store.forget_user(user_id)
+        logger.info("forgot user=%s rows=%s", user_id[:10], counts)
+        return sum(counts.values())
 
 
+def _short(item: Item) -> str:
+    from recommender.reasons import describe_item
+
+    return describe_item(item)
+
+
+def _describe_query(
+    genres: list[str],
+    moods: tuple[tuple[str, tuple[str, ...]], ...],
+    excluded: list[str],
+    year_from: int | None,
+    year_to: int | None,
+    people: tuple[str, ...],
+    liked_rows: list[int],
+    items: list[Item],
+) -> str:
+    """A short human description of what was asked for: 'comedy from 1990-1999, no horror'."""
+    parts = []
+    wanted = [m for m, _ in moods] + [g for g in genres]
+    if wanted:
+        parts.append(" ".join(wanted))
+    if year_from is not None and year_to is not None:
+        parts.append(f"from {year_from}" if year_from == year_to else f"from {year_from}–{year_to}")
+    elif year_to is not None:
+        parts.append(f"from before {year_to + 1}")
+    elif year_from is not None:
+        parts.append(f"from {year_from} or later")
+    if people:
+        parts.append(f"with {', '.join(people)}")
+    if liked_rows:
+        parts.append(f"like {', '.join(items[r].title for r in liked_rows)}")
+    if excluded:
+        parts.append(f"no {', '.join(excluded)}")
+    return ", ".join(parts)
+
+
+def _recommendation_text(items: tuple[RecommendedItem, ...], described: str, notices: list[str]) -> str:
+    """The readable message that any channel can show."""
+    lead = " ".join(notices)
+    if not items:
+        head = f"I couldn't find anything {described}." if described else "I couldn't find anything new."
+        return f"{lead} {head} Try loosening a filter, e.g. another decade or genre.".strip()
+    header = f"Here are {len(items)} picks" + (f" ({described})" if described else "") + ":"
+    lines = [f"{i}. {display_title(ri.item.title)} — {ri.reason}" for i, ri in enumerate(items, 1)]
+    return "\n".join(([lead] if lead else []) + [header] + lines)
+
+
+def _feedback_text(item: Item, kind: str, value: float | None) -> str:
+    title = display_title(item.title)
+    if kind == "like":
+        return f"Noted: you like {title}. I'll find more like it."
+    if kind == "dislike":
+        return f"Got it, no more {title}. I'll steer away from similar picks."
+    if kind == "rating":
+        return f"Thanks! You rated {title} {value:g}/5."
+    if kind == "bookmark":
+        return f"Saved {title}. Say “show my saved items” any time."
+    if kind == "unbookmark":
+        return f"Removed {title} from your saved items."
+    return f"Noted that you opened {title}."
+
+
+@lru_cache(maxsize=1)
 def get_service() -> RecommenderService:
     """The process-wide service, built lazily on first use."""
-    raise NotImplementedError
+    return RecommenderService()

@@ -144,13 +144,12 @@ class Store:
         with session_scope(self._sessions) as session:
             return int(session.scalar(select(func.count()).select_from(ItemRow)) or 0)
 
-    def catalog_fingerprint(self) -> tuple[int, str, int]:
-        """(item count, newest update, feedback count): changes whenever models should reload."""
+    def catalog_fingerprint(self) -> tuple[int, str]:
+        """(item count, newest item update): changes whenever the catalog is re-imported."""
         with session_scope(self._sessions) as session:
             count = session.scalar(select(func.count()).select_from(ItemRow)) or 0
             newest = session.scalar(select(func.max(ItemRow.updated_at)))
-            events = session.scalar(select(func.count()).select_from(FeedbackEventRow)) or 0
-            return int(count), str(newest), int(events)
+            return int(count), str(newest)
 
     # -- interactions ----------------------------------------------------------------------
     def load_interactions(self, since: datetime | None = None) -> Interactions:

@@ -1,0 +1,1 @@
+"""Candidate retrieval and scoring: catalog index, hard filters, popularity, item-kNN."""

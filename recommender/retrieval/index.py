@@ -1,0 +1,64 @@
+"""`CatalogIndex`: the catalog as arrays, so filters and scores are vector operations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from recommender.context import normalise_title
+from recommender.types import Item
+
+
+@dataclass
+class CatalogIndex:
+    """Items plus derived arrays: years, a genre multi-hot matrix and a title matcher."""
+
+    items: list[Item]
+    position: dict[str, int] = field(init=False)
+    years: np.ndarray = field(init=False)  # float, NaN when unknown
+    genre_names: list[str] = field(init=False)
+    genre_matrix: np.ndarray = field(init=False)  # bool [items, genres]
+    titles: list[str] = field(init=False)  # normalised titles
+
+    def __post_init__(self) -> None:
+        self.position = {item.item_id: i for i, item in enumerate(self.items)}
+        self.years = np.array([np.nan if it.year is None else it.year for it in self.items], dtype=float)
+        self.genre_names = sorted({g for it in self.items for g in it.genres})
+        column = {g: j for j, g in enumerate(self.genre_names)}
+        self.genre_matrix = np.zeros((len(self.items), len(self.genre_names)), dtype=bool)
+        for i, it in enumerate(self.items):
+            for g in it.genres:
+                self.genre_matrix[i, column[g]] = True
+        self.titles = [normalise_title(it.title) for it in self.items]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def genre_mask(self, genres: Sequence[str]) -> np.ndarray:
+        """Rows that have ANY of `genres`."""
+        columns = [self.genre_names.index(g) for g in genres if g in self.genre_names]
+        if not columns:
+            return np.zeros(len(self.items), dtype=bool)
+        return self.genre_matrix[:, columns].any(axis=1)
+
+    def find_title(self, text: str, popularity: np.ndarray | None = None) -> int | None:
+        """Best catalog row for a title the user typed, or None when nothing is close enough.
+
+        Exact normalised matches win; among equals the more popular item wins ("Heat" the film,
+        not an obscure namesake).
+        """
+        query = normalise_title(text)
+        if not query:
+            return None
+        exact = [i for i, t in enumerate(self.titles) if t == query]
+        if exact:
+            return max(exact, key=lambda i: popularity[i] if popularity is not None else 0.0)
+        matches = process.extract(query, self.titles, scorer=fuzz.WRatio, score_cutoff=86, limit=5)
+        if not matches:
+            return None
+        best = max(score for _, score, _ in matches)
+        tied = [i for _, score, i in matches if score >= best - 1]
+        return max(tied, key=lambda i: popularity[i] if popularity is not None else 0.0)
