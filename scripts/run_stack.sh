@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Start the action server, the Rasa server and the web widget; Ctrl-C (or any one dying) stops all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+RASA_PORT="${RASA_PORT:-5005}" ACTION_PORT="${ACTION_PORT:-5055}" WEB_PORT="${WEB_PORT:-8080}"
+mkdir -p var/log
+
+pids=()
+stop() { trap - INT TERM EXIT; echo; echo "stopping..."; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop INT TERM EXIT
+
+.venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" 2>&1 | tee var/log/actions.log &
+pids+=($!)
+.venv-rasa/bin/rasa run --enable-api --cors "*" -i 127.0.0.1 --port "$RASA_PORT" \
+  --model models/recommender.tar.gz --endpoints endpoints.yml --credentials credentials.yml 2>&1 | tee var/log/rasa.log &
+pids+=($!)
+.venv/bin/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >var/log/web.log 2>&1 &
+pids+=($!)
+
+for _ in $(seq 1 180); do
+  if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1; then
+    echo
+    echo "Ready."
+    echo "  web chat:  http://127.0.0.1:$WEB_PORT"
+    echo "  REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"recommend me a funny movie from the 90s\"}'"
+    echo "  Ctrl-C stops everything. Logs: var/log/"
+    break
+  fi
+  sleep 1
+done
+wait -n "${pids[@]}"
+echo "a server stopped; shutting the rest down (see var/log/)" >&2
+exit 1
