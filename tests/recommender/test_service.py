@@ -1,0 +1,189 @@
+"""RecommenderService on a small real catalog in SQLite: filters, critiques, feedback, profile."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from recommender.config import Settings
+from recommender.errors import AmbiguousItemError, CatalogEmptyError, InvalidFeedbackError, UnknownItemError
+from recommender.service import RecommenderService
+from recommender.store import Store
+from recommender.store.db import session_scope
+from recommender.store.models import FeedbackEventRow, ImpressionRow, UserRow
+from recommender.types import ConversationContext, Critique, FeedbackRequest
+
+FUNNY_90S = ConversationContext(user="alice", text="a funny movie from the 90s", moods=("funny",), decade="90s")
+
+
+def _ids(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [ri.item.item_id for ri in result.items]
+
+
+def test_funny_from_the_90s_gives_comedies_dated_1990_to_1999(service: RecommenderService) -> None:
+    result = service.recommend(FUNNY_90S)
+    assert len(result.items) == 3
+    for ri in result.items:
+        assert "Comedy" in ri.item.genres
+        assert ri.item.year is not None and 1990 <= ri.item.year <= 1999
+        assert ri.reason and str(ri.item.year) in ri.reason
+    assert result.context.year_from == 1990 and result.context.year_to == 1999
+    assert result.context.last_item_ids == tuple(_ids(result))
+
+
+def test_other_options_never_repeats(service: RecommenderService) -> None:
+    first = service.recommend(FUNNY_90S)
+    second = service.refine(first.context, Critique(other_options=True))
+    assert second.items
+    assert not set(_ids(first)) & set(_ids(second))
+    assert set(second.context.shown_item_ids) == set(_ids(first)) | set(_ids(second))
+
+
+def test_no_horror_removes_horror(service: RecommenderService) -> None:
+    ctx = ConversationContext(user="bob", text="something funny", moods=("funny",))
+    result = service.refine(service.recommend(ctx).context, Critique(exclude_genres=("horror",)))
+    assert result.items
+    assert all("Horror" not in ri.item.genres for ri in result.items)
+    assert "horror" in [g.lower() for g in result.context.exclude_genres]
+
+
+def test_something_older_moves_the_window_back(service: RecommenderService) -> None:
+    first = service.recommend(FUNNY_90S)
+    older = service.refine(first.context, Critique(older=True))
+    assert older.context.year_to == 1989
+    assert all(ri.item.year is not None and ri.item.year <= 1989 for ri in older.items)
+
+
+def test_more_like_the_second_one_uses_it_as_seed(service: RecommenderService) -> None:
+    first = service.recommend(ConversationContext(user="carol", text="recommend something"))
+    second_id = first.items[1].item.item_id
+    more = service.refine(first.context, Critique(more_like="second"))
+    assert second_id not in _ids(more)
+    assert any("item_knn" in ri.sources or "content" in ri.sources for ri in more.items)
+
+
+def test_liked_title_seeds_collaborative_reason(service: RecommenderService) -> None:
+    result = service.recommend(ConversationContext(user="dan", text="like toy story", liked_titles=("toy story",)))
+    assert "1" not in _ids(result)
+    assert "liked by people who liked Toy Story (1995)" in result.items[0].reason
+
+
+def test_unknown_title_is_reported(service: RecommenderService) -> None:
+    result = service.recommend(ConversationContext(user="dan", text="like zzqx", liked_titles=("Zzqx Qwerty",)))
+    assert any("Zzqx Qwerty" in n for n in result.notices)
+
+
+def test_dislike_takes_effect_on_the_next_turn(service: RecommenderService) -> None:
+    ctx = ConversationContext(user="erin", text="recommend something")
+    first = service.recommend(ctx)
+    disliked = first.items[0].item.item_id
+    service.record_feedback(first.context, FeedbackRequest(kind="dislike", item_ref="first"))
+    fresh = service.recommend(ConversationContext(user="erin", text="recommend something"))
+    assert disliked not in _ids(fresh)
+
+
+def test_like_pulls_similar_items_up_on_the_next_turn(service: RecommenderService) -> None:
+    before = service.recommend(ConversationContext(user="fay", text="recommend", genres=("action",)))
+    service.record_feedback(before.context, FeedbackRequest(kind="like", item_ref="8"))  # Alien
+    after = service.recommend(ConversationContext(user="fay", text="recommend", genres=("action",)))
+    assert "8" not in _ids(after)
+    assert any("Alien (1979)" in ri.reason for ri in after.items)
+
+
+def test_feedback_is_stored_with_request_and_pseudonymous_user(service: RecommenderService, store: Store) -> None:
+    first = service.recommend(FUNNY_90S)
+    result = service.record_feedback(first.context, FeedbackRequest(kind="loved", item_ref="2nd"))
+    assert result.kind == "like" and result.item.item_id == first.items[1].item.item_id
+    with session_scope(store._sessions) as session:
+        rows = session.scalars(select(FeedbackEventRow).where(FeedbackEventRow.source == "chat")).all()
+        users = session.scalars(select(UserRow.user_id)).all()
+    assert len(rows) == 1 and rows[0].request_id == first.request_id
+    assert "alice" not in users and rows[0].user_id == service.user_id(FUNNY_90S)
+
+
+def test_impressions_are_logged_with_positions_and_version(service: RecommenderService, store: Store) -> None:
+    result = service.recommend(FUNNY_90S)
+    with session_scope(store._sessions) as session:
+        rows = session.scalars(select(ImpressionRow).order_by(ImpressionRow.position)).all()
+    assert [r.item_id for r in rows] == _ids(result)
+    assert [r.position for r in rows] == [1, 2, 3]
+    assert all(r.request_id == result.request_id and r.model_version == result.model_version for r in rows)
+
+
+def test_rating_and_bad_feedback(service: RecommenderService) -> None:
+    first = service.recommend(FUNNY_90S)
+    rated = service.record_feedback(first.context, FeedbackRequest(kind="rate", item_ref="last", value=4))
+    assert rated.kind == "rating" and rated.value == 4 and rated.item.item_id == first.items[-1].item.item_id
+    with pytest.raises(InvalidFeedbackError):
+        service.record_feedback(first.context, FeedbackRequest(kind="rating", item_ref="first", value=9))
+    with pytest.raises(InvalidFeedbackError):
+        service.record_feedback(first.context, FeedbackRequest(kind="qwerty", item_ref="first"))
+    with pytest.raises(UnknownItemError):
+        service.record_feedback(first.context, FeedbackRequest(kind="like", item_ref="99999999"))
+    with pytest.raises(AmbiguousItemError):
+        service.record_feedback(first.context, FeedbackRequest(kind="like"))
+
+
+def test_bookmarks_are_listed_and_dislike_removes_them(service: RecommenderService) -> None:
+    first = service.recommend(FUNNY_90S)
+    assert not service.saved_items(first.context).items
+    service.record_feedback(first.context, FeedbackRequest(kind="save", item_ref="first"))
+    service.record_feedback(first.context, FeedbackRequest(kind="bookmark", item_ref="second"))
+    saved = service.saved_items(first.context)
+    assert [ri.item.item_id for ri in saved.items] == _ids(first)[:2]
+    service.record_feedback(first.context, FeedbackRequest(kind="dislike", item_ref="first"))
+    assert [ri.item.item_id for ri in service.saved_items(first.context).items] == _ids(first)[1:2]
+
+
+def test_explain_returns_the_logged_reasons(service: RecommenderService) -> None:
+    assert "haven't recommended" in service.explain(ConversationContext(user="gil")).text
+    first = service.recommend(FUNNY_90S)
+    whole = service.explain(first.context)
+    assert [ri.reason for ri in whole.items] == [ri.reason for ri in first.items]
+    one = service.explain(first.context, "second")
+    assert one.items[0].item.item_id == first.items[1].item.item_id
+
+
+def test_forget_user_deletes_every_row(service: RecommenderService, store: Store) -> None:
+    first = service.recommend(FUNNY_90S)
+    service.record_feedback(first.context, FeedbackRequest(kind="like", item_ref="first"))
+    assert service.forget_user(FUNNY_90S) >= 1 + 3 + 1 + 1  # feedback, impressions, request, user
+    user = service.user_id(FUNNY_90S)
+    assert store.count_feedback(user_id=user) == 0
+    with session_scope(store._sessions) as session:
+        assert session.get(UserRow, user) is None
+        assert session.scalars(select(ImpressionRow).where(ImpressionRow.user_id == user)).first() is None
+
+
+def test_people_on_a_catalog_without_people_is_said_honestly(service: RecommenderService) -> None:
+    result = service.recommend(ConversationContext(user="hal", text="with tom hanks", people=("Tom Hanks",)))
+    assert result.items and any("Tom Hanks" in n for n in result.notices)
+
+
+def test_empty_catalog_raises_a_clear_error(settings: Settings) -> None:
+    store = Store(settings.resolved_database_url.replace("recommender.db", "empty.db"))
+    store.migrate()
+    with pytest.raises(CatalogEmptyError, match="ingest"):
+        RecommenderService(store=store, settings=settings).recommend(FUNNY_90S)
+
+
+def test_catalog_without_interactions_uses_its_popularity_and_attributes(settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(f"sqlite:///{tmp_path / 'books.db'}")
+    store.migrate()
+    books = [
+        ("b1", "The Hunger Games", 2008, ["Suzanne Collins"], 4_780_653),
+        ("b2", "Catching Fire", 2009, ["Suzanne Collins"], 1_831_039),
+        ("b3", "Twilight", 2005, ["Stephenie Meyer"], 3_866_839),
+        ("b4", "Mockingjay", 2010, ["Suzanne Collins"], 1_719_760),
+        ("b5", "The Great Gatsby", 1925, ["F. Scott Fitzgerald"], 2_683_664),
+    ]
+    store.upsert_items(
+        [{"item_id": i, "title": t, "year": y, "genres": [], "people": p, "popularity": float(n),
+          "description": "", "url": "", "attributes": {}} for i, t, y, p, n in books]
+    )
+    service = RecommenderService(store=store, settings=settings)
+    popular = service.recommend(ConversationContext(user="reader", text="recommend a book"))
+    assert _ids(popular) == ["b1", "b3", "b5"]
+    similar = service.recommend(ConversationContext(user="reader2", text="like hunger games", liked_titles=("hunger games",)))
+    assert _ids(similar)[:2] == ["b2", "b4"]
+    assert "similar to The Hunger Games" in similar.items[0].reason
