@@ -1,0 +1,1 @@
+"""Preference models behind one interface (`PreferenceModel`): fit, score, recommend, save, load."""

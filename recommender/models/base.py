@@ -1,0 +1,124 @@
+"""The one interface every preference model implements, so evaluation and serving treat them alike.
+
+Models work on integer indices (users 0..n_users-1, items 0..n_items-1). A query is a
+user's history (items with weights, oldest first) plus, when the user was in the training
+data, their index: conversational users who were never trained on are served from history
+alone, so every model must score a history without a user index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+
+from recommender.types import Item
+
+
+@dataclass(frozen=True)
+class InteractionData:
+    """Training interactions as parallel integer arrays, plus the catalog they index into.
+
+    `values` are explicit ratings on a 1-5 scale where known (likes count as 5, dislikes as 1)
+    and NaN for implicit events; `kinds` keep the event kind ("rating", "click", ...).
+    """
+
+    user_idx: np.ndarray  # int64 [n]
+    item_idx: np.ndarray  # int64 [n]
+    values: np.ndarray  # float32 [n]
+    timestamps: np.ndarray  # float64 [n], seconds since epoch
+    kinds: np.ndarray  # object [n]
+    user_ids: list[str]
+    items: list[Item]
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_ids)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+    def __len__(self) -> int:
+        return len(self.user_idx)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What is known about the user being scored."""
+
+    history: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))  # item idx, oldest first
+    weights: np.ndarray | None = None  # per history item; None = all 1.0 (ratings 1-5 may be given)
+    user: int | None = None  # training user index, when the user was trained on
+
+    def history_weights(self) -> np.ndarray:
+        """Weights aligned with `history` (1.0 where none were given)."""
+        if self.weights is None:
+            return np.ones(len(self.history), dtype=np.float32)
+        return np.asarray(self.weights, dtype=np.float32)
+
+
+class PreferenceModel(ABC):
+    """fit -> score/recommend -> save/load. Scores are higher-is-better over all items."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def fit(self, data: InteractionData) -> Self:
+        """Train on `data`; returns self."""
+
+    @abstractmethod
+    def score(self, query: Query) -> np.ndarray:
+        """A score for every item (float32 [n_items]); unknown items may get -inf or 0."""
+
+    def recommend(self, query: Query, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
+        """Top-k item indices by score, never items in `exclude` (the history is not excluded implicitly)."""
+        scores = self.score(query).astype(np.float64, copy=True)
+        if exclude is not None and len(exclude):
+            scores[np.asarray(exclude, dtype=np.int64)] = -np.inf
+        k = min(k, int(np.isfinite(scores).sum()))
+        if k <= 0:
+            return np.array([], dtype=np.int64)
+        top = np.argpartition(-scores, k - 1)[:k]
+        return top[np.argsort(-scores[top], kind="stable")]
+
+    # -- persistence: arrays in .npz (no pickle) or safetensors, settings in JSON ---------
+    @abstractmethod
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """(JSON-able config, named arrays) that fully describe the fitted model."""
+
+    @classmethod
+    @abstractmethod
+    def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Self:
+        """Rebuild a fitted model from `state()`."""
+
+    def save(self, directory: Path) -> None:
+        """Write config.json + arrays.npz atomically (temp files renamed into place)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        config, arrays = self.state()
+        _atomic_write(directory / "config.json", json.dumps({"model": self.name, **config}, indent=2).encode())
+        with tempfile.NamedTemporaryFile(dir=directory, suffix=".npz", delete=False) as tmp:
+            np.savez(tmp, **arrays)
+        os.replace(tmp.name, directory / "arrays.npz")
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        """Read a model written by `save`; refuses pickled arrays."""
+        config = json.loads((directory / "config.json").read_text())
+        if config.pop("model") != cls.name:
+            raise ValueError(f"{directory} holds a {config.get('model')!r} model, not {cls.name!r}")
+        with np.load(directory / "arrays.npz", allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+        return cls.from_state(config, arrays)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
+        tmp.write(data)
+    os.replace(tmp.name, path)
