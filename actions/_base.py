@@ -1,0 +1,111 @@
+"""`ServiceAction`: the error boundary every action shares.
+
+Subclasses implement `handle` (slots in -> one service call -> messages + events out).
+`run` executes it off the event loop (the service may load models or wait on the database)
+and turns failures into polite replies: a `RecommenderError` gets a specific response, anything
+else is logged with its traceback and answered with `utter_something_went_wrong`. The user
+never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions._service import default_service
+from recommender.errors import (
+    AmbiguousItemError,
+    CatalogEmptyError,
+    InvalidFeedbackError,
+    RecommenderError,
+    UnknownItemError,
+)
+
+if TYPE_CHECKING:
+    from recommender.service import RecommenderService
+
+logger = logging.getLogger(__name__)
+
+# One worker: service calls in this process run one at a time (the service need not be
+# thread-safe) while the event loop stays free for health checks. Scale with replicas.
+_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recommender")
+
+FALLBACK_TEXTS: dict[str, str] = {
+    "utter_unknown_item": "Sorry, I can't find that title in the catalog. Ask me for new recommendations "
+    "and use the buttons under them.",
+    "utter_catalog_empty": "My catalog is empty right now, so I have nothing to recommend yet. "
+    "Please try again once the catalog has been imported.",
+    "utter_ask_which_item": "Which one do you mean? You can say, for example, \"the second one\", "
+    "or use the buttons under the recommendations.",
+    "utter_invalid_feedback": "I didn't get that feedback. Try \"I loved the first one\", "
+    "\"rate the second one 4 stars\" or \"save the third\".",
+    "utter_something_went_wrong": "Sorry, something went wrong on my side. Please try again in a moment.",
+}
+
+# The most specific class first.
+ERROR_RESPONSES: tuple[tuple[type[RecommenderError], str], ...] = (
+    (UnknownItemError, "utter_unknown_item"),
+    (CatalogEmptyError, "utter_catalog_empty"),
+    (AmbiguousItemError, "utter_ask_which_item"),
+    (InvalidFeedbackError, "utter_invalid_feedback"),
+)
+
+
+def utter_response(dispatcher: CollectingDispatcher, domain: DomainDict | dict[str, Any], key: str) -> None:
+    """Send the domain response `key`, or its built-in text when the domain does not define it."""
+    responses = (domain or {}).get("responses") or {}
+    if key in responses:
+        dispatcher.utter_message(response=key)
+    else:
+        dispatcher.utter_message(text=FALLBACK_TEXTS.get(key, FALLBACK_TEXTS["utter_something_went_wrong"]))
+
+
+class ServiceAction(Action, ABC):
+    """Base of the recommender actions: holds the service and catches every failure."""
+
+    action_name: ClassVar[str]
+
+    def __init__(self, service: RecommenderService | None = None) -> None:
+        """`service` is for tests; rasa-sdk passes nothing and the shared service is loaded lazily."""
+        self._service = service
+
+    @property
+    def service(self) -> RecommenderService:
+        """The injected service, or the process-wide default (created on first use)."""
+        if self._service is None:
+            self._service = default_service()
+        return self._service
+
+    def name(self) -> str:
+        """The action name in domain.yml (ActionRecommend <-> action_recommend)."""
+        return self.action_name
+
+    @abstractmethod
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Read the tracker, call the service once, send messages; return events."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Run `handle` in the service thread; never raise into rasa-sdk."""
+        loop = asyncio.get_running_loop()
+        sent_before = len(dispatcher.messages)
+        try:
+            return await loop.run_in_executor(_EXECUTOR, self.handle, dispatcher, tracker, domain)
+        except RecommenderError as exc:
+            del dispatcher.messages[sent_before:]  # no half-finished reply before the apology
+            key = next((k for cls, k in ERROR_RESPONSES if isinstance(exc, cls)), "utter_something_went_wrong")
+            logger.exception("%s failed for conversation %s (%s)", self.name(), tracker.sender_id, type(exc).__name__)
+            utter_response(dispatcher, domain, key)
+        except Exception:
+            del dispatcher.messages[sent_before:]
+            logger.exception("%s crashed for conversation %s", self.name(), tracker.sender_id)
+            utter_response(dispatcher, domain, "utter_something_went_wrong")
+        return []

@@ -1,0 +1,181 @@
+"""Tracker -> typed values: `ConversationContext`, `Critique`, `FeedbackRequest`.
+
+Slots carry what the conversation said so far; per-turn values (ordinal, kind, rating,
+item_id, refinement, title) come from the latest message's entities (see
+docs/conversation-contract.md). Words stay raw: normalising "90s" or "loved" is the
+recommender's job. The few keyword checks here only decide which structured field a
+word belongs to when the NLU left it unlabelled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from recommender.types import ConversationContext, Critique, FeedbackRequest
+
+MAX_TEXT_CHARS = 2000
+"""Longer user messages are cut before they reach the recommender (the service cuts too)."""
+
+EXCLUDE_ROLE = "exclude"
+
+_OLDER = re.compile(r"\b(old|older|oldest|earlier|classic|classics|vintage|before)\b")
+_NEWER = re.compile(r"\b(new|newer|newest|recent|modern|later|latest|after)\b")
+_OTHER = re.compile(r"\b(other|others|else|different|another|more options|next)\b")
+_MORE_LIKE = re.compile(r"\b(more like|similar|like (the|that|this|number|no\.?|#))")
+_NEGATION = r"\b(no|not|without|nothing|except|skip|avoid|less|fewer|don'?t want)\b"
+_DISLIKE = re.compile(r"\b(not|no|don'?t|didn'?t|hate|hated|dislike|disliked|bad|boring|awful|terrible|meh)\b|👎")
+_BOOKMARK = re.compile(r"\b(save|saved|bookmark|bookmarked|watchlist|remember|keep)\b|☆|⭐")
+_UNBOOKMARK = re.compile(r"\b(unsave|unbookmark|remove)\b")
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def message_text(tracker: Tracker) -> str:
+    """The latest user text, stripped and cut to `MAX_TEXT_CHARS`."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return str(text).strip()[:MAX_TEXT_CHARS]
+
+
+def latest_entities(tracker: Tracker, entity: str, role: str | None = None) -> list[str]:
+    """Values of `entity` (with exactly this role) in the latest message, as clean strings, deduplicated."""
+    values: list[str] = []
+    for raw in tracker.get_latest_entity_values(entity, entity_role=role):
+        for value in _strings(raw):
+            if value not in values:
+                values.append(value)
+    return values
+
+
+def latest_entity(tracker: Tracker, entity: str, role: str | None = None) -> str | None:
+    """The first value of `entity` in the latest message, or None."""
+    values = latest_entities(tracker, entity, role)
+    return values[0] if values else None
+
+
+def build_context(tracker: Tracker) -> ConversationContext:
+    """Slots (plus this turn's entities, in case a slot mapping missed them) -> `ConversationContext`."""
+    excluded = _merge(_slot(tracker, "exclude_genre"), latest_entities(tracker, "genre", EXCLUDE_ROLE))
+    genres = [g for g in _merge(_slot(tracker, "genre"), latest_entities(tracker, "genre")) if g not in excluded]
+    return ConversationContext(
+        user=tracker.sender_id,
+        text=message_text(tracker),
+        genres=tuple(genres),
+        exclude_genres=tuple(excluded),
+        decade=_first(_slot(tracker, "decade")) or latest_entity(tracker, "decade"),
+        year=_first(_slot(tracker, "year")) or latest_entity(tracker, "year"),
+        year_from=_as_int(tracker.get_slot("year_from")),
+        year_to=_as_int(tracker.get_slot("year_to")),
+        people=tuple(_merge(_slot(tracker, "person"), latest_entities(tracker, "person"))),
+        moods=tuple(_merge(_slot(tracker, "mood"), latest_entities(tracker, "mood"))),
+        liked_titles=tuple(_slot(tracker, "liked_title")),
+        shown_item_ids=tuple(_slot(tracker, "shown_item_ids")),
+        last_item_ids=tuple(_slot(tracker, "last_item_ids")),
+        rejected_item_ids=tuple(_slot(tracker, "rejected_item_ids")),
+        last_request_id=_first(_slot(tracker, "last_request_id")),
+    )
+
+
+def item_reference(tracker: Tracker) -> str | None:
+    """Which item this turn is about: a catalog id (buttons) > an ordinal ("second") > a title.
+
+    A bare-number ordinal ("2") is sent as "#2" so it cannot be mistaken for catalog id 2.
+    """
+    ordinal = latest_entity(tracker, "ordinal")
+    if ordinal is not None and ordinal.isdigit():
+        ordinal = f"#{ordinal}"
+    return latest_entity(tracker, "item_id") or ordinal or latest_entity(tracker, "title")
+
+
+def excluded_genres_this_turn(tracker: Tracker) -> list[str]:
+    """Genres the user rules out in this message: role `exclude`, or a plain genre after "no"/"without"."""
+    excluded = latest_entities(tracker, "genre", EXCLUDE_ROLE)
+    text = message_text(tracker).lower()
+    for genre in latest_entities(tracker, "genre"):
+        pattern = _NEGATION + r"[^.,;!?]{0,40}?\b" + re.escape(genre.lower()) + r"\b"
+        if genre not in excluded and re.search(pattern, text):
+            excluded.append(genre)
+    return excluded
+
+
+def build_critique(tracker: Tracker) -> Critique:
+    """This turn's refinement ("older", "newer", "no horror", "more like the second", "other options")."""
+    words = " ".join(latest_entities(tracker, "refinement")).lower() or message_text(tracker).lower()
+    excluded = tuple(excluded_genres_this_turn(tracker))
+    older = bool(_OLDER.search(words))
+    newer = bool(_NEWER.search(words)) and not older
+    more_like = item_reference(tracker) if _MORE_LIKE.search(words) else None
+    other = bool(_OTHER.search(words))
+    if not (older or newer or excluded or more_like or other):
+        other = True  # a refine turn we cannot read still deserves something different
+    return Critique(older=older, newer=newer, exclude_genres=excluded, more_like=more_like, other_options=other)
+
+
+def parse_rating(value: str | None) -> float | None:
+    """'4 stars', 'a 5', 'four', '4.5' -> the number; None when there is none."""
+    if not value:
+        return None
+    match = re.search(r"\d+(?:[.,]\d+)?", value)
+    if match:
+        return float(match.group(0).replace(",", "."))
+    for word, number in _NUMBER_WORDS.items():
+        if re.search(rf"\b{word}\b", value.lower()):
+            return float(number)
+    return None
+
+
+def build_feedback(tracker: Tracker, ctx: ConversationContext) -> FeedbackRequest:
+    """This turn's feedback: kind word, item reference, rating value and the request it answers."""
+    rating = parse_rating(latest_entity(tracker, "rating"))
+    kind = latest_entity(tracker, "kind")
+    if kind is None:
+        kind = _guess_kind(message_text(tracker).lower(), rating)
+    return FeedbackRequest(kind=kind, item_ref=item_reference(tracker), value=rating, request_id=ctx.last_request_id)
+
+
+def _guess_kind(text: str, rating: float | None) -> str:
+    """Feedback without a `kind` entity ("not the last one", "the second one, 4 stars")."""
+    if rating is not None:
+        return "rating"
+    if _UNBOOKMARK.search(text):
+        return "unbookmark"
+    if _BOOKMARK.search(text):
+        return "bookmark"
+    if _DISLIKE.search(text):
+        return "dislike"
+    return "like"
+
+
+def _strings(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return [s for v in value for s in _strings(v)]
+    text = str(value).strip()
+    return [text] if text else []
+
+
+def _slot(tracker: Tracker, name: str) -> list[str]:
+    return _strings(tracker.slots.get(name))
+
+
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
+
+
+def _merge(*lists: Iterable[str]) -> list[str]:
+    merged: list[str] = []
+    for values in lists:
+        for value in values:
+            if value not in merged:
+                merged.append(value)
+    return merged
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return None if value is None or value == "" else int(float(value))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,161 @@
+"""Typed results -> channel messages: readable text, short buttons and the `custom` payload.
+
+The payload shape is fixed by docs/conversation-contract.md:
+    {"type": "recommendations" | "saved_items", "request_id": ..., "items": [{"item_id", "title",
+     "year", "genres", "reason", "url", "feedback": {"like", "dislike", "bookmark"}}]}
+
+Rasa hands `custom` to each output channel's `send_custom_json`, which is channel-specific:
+the REST channel returns it as is; the socket.io channel calls `sio.emit(event, **custom)`,
+so the payload must sit under `data` there (a bare payload raises TypeError inside Rasa);
+Slack, Telegram and friends treat it as API arguments, so they only get text and buttons.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from recommender.context import display_title as readable_title
+from recommender.types import ItemsReply, RecommendationResult, RecommendedItem
+
+FEEDBACK_INTENT = "feedback"
+OTHER_OPTIONS_PAYLOAD = '/refine{"refinement":"other options"}'
+ASK_WHY_PAYLOAD = "/ask_why"
+BUTTON_KINDS = (("like", "👍"), ("dislike", "👎"))
+PAYLOAD_KINDS = ("like", "dislike", "bookmark")
+
+SOCKETIO_CHANNEL = "socketio"
+# Channels whose send_custom_json passes the dict to a platform API: text and buttons only.
+NO_CUSTOM_CHANNELS = frozenset(
+    {"slack", "telegram", "facebook", "twilio", "twilio_voice", "mattermost", "rocketchat",
+     "webexteams", "hangouts", "botframework"}
+)
+
+
+def feedback_payload(item_id: str, kind: str) -> str:
+    """`/feedback{"item_id":"50","kind":"like"}`: a button payload Rasa parses into intent + entities."""
+    return "/" + FEEDBACK_INTENT + json.dumps({"item_id": item_id, "kind": kind}, separators=(",", ":"),
+                                              ensure_ascii=False)
+
+
+def display_title(rec: RecommendedItem) -> str:
+    """'Godfather, The (1972)' -> 'The Godfather (1972)', with the year added when the title lacks it."""
+    item = rec.item
+    title = readable_title(item.title)
+    if item.year and f"({item.year})" not in title:
+        return f"{title} ({item.year})"
+    return title
+
+
+def item_payload(rec: RecommendedItem) -> dict[str, Any]:
+    """One entry of `items` in the custom payload."""
+    item = rec.item
+    return {
+        "item_id": item.item_id,
+        "title": item.title,
+        "year": item.year,
+        "genres": list(item.genres),
+        "reason": rec.reason,
+        "url": item.url,
+        "feedback": {kind: feedback_payload(item.item_id, kind) for kind in PAYLOAD_KINDS},
+    }
+
+
+def items_payload(kind: str, items: Sequence[RecommendedItem], request_id: str | None) -> dict[str, Any]:
+    """The whole custom payload for a list of items (`kind` is "recommendations" or "saved_items")."""
+    return {"type": kind, "request_id": request_id, "items": [item_payload(rec) for rec in items]}
+
+
+def custom_for_channel(payload: dict[str, Any], channel: str | None) -> dict[str, Any] | None:
+    """What to pass as `json_message` on this input channel (None: leave the custom payload out)."""
+    if channel in NO_CUSTOM_CHANNELS:
+        return None
+    if channel == SOCKETIO_CHANNEL:
+        return {"data": payload}
+    return payload
+
+
+def numbered_list(items: Sequence[RecommendedItem]) -> str:
+    """'1. Title (year) — reason' lines, so the reply reads well on text-only channels."""
+    lines = []
+    for position, rec in enumerate(items, start=1):
+        reason = f" — {rec.reason}" if rec.reason else ""
+        lines.append(f"{position}. {display_title(rec)}{reason}")
+    return "\n".join(lines)
+
+
+def recommendation_buttons(items: Sequence[RecommendedItem]) -> list[dict[str, str]]:
+    """'👍 1', '👎 1', ... per item, then 'Other options' and 'Why these?'."""
+    buttons = [
+        {"title": f"{emoji} {position}", "payload": feedback_payload(rec.item.item_id, kind)}
+        for position, rec in enumerate(items, start=1)
+        for kind, emoji in BUTTON_KINDS
+    ]
+    buttons.append({"title": "Other options", "payload": OTHER_OPTIONS_PAYLOAD})
+    buttons.append({"title": "Why these?", "payload": ASK_WHY_PAYLOAD})
+    return buttons
+
+
+_ITEM_LINE = re.compile(r"^\s*\d+[.)]\s")
+
+
+def _with_notices(text: str, notices: Sequence[str]) -> str:
+    extra = [n for n in notices if n and n not in text]
+    return "\n\n".join([text, *extra]) if extra else text
+
+
+def _lists_items(text: str, items: Sequence[RecommendedItem]) -> bool:
+    """Whether the text already names every item (the service's text usually lists them)."""
+    return all(
+        display_title(rec) in text or readable_title(rec.item.title) in text or rec.item.title in text
+        for rec in items
+    )
+
+
+def _text_for_channel(text: str, items: Sequence[RecommendedItem], channel: str | None) -> str:
+    """On the web widget the cards show the items, so numbered item lines are dropped from the text;
+    elsewhere the text must list them, so a list is added when the service's text lacks one."""
+    if channel == SOCKETIO_CHANNEL:
+        kept = "\n".join(line for line in text.splitlines() if not _ITEM_LINE.match(line)).strip()
+        return kept or f"Here are {len(items)} picks:"
+    if _lists_items(text, items):
+        return text
+    return f"{text}\n\n{numbered_list(items)}" if text else numbered_list(items)
+
+
+def recommendation_message(result: RecommendationResult, channel: str | None) -> dict[str, Any]:
+    """Keyword arguments for `dispatcher.utter_message` for one recommendation turn."""
+    text = _with_notices(result.text.strip(), result.notices)
+    if not result.items:
+        return {"text": text or "I could not find anything that fits. Could you loosen a filter?"}
+    message: dict[str, Any] = {
+        "text": _text_for_channel(text, result.items, channel),
+        "buttons": recommendation_buttons(result.items),
+    }
+    custom = custom_for_channel(items_payload("recommendations", result.items, result.request_id), channel)
+    if custom is not None:
+        message["json_message"] = custom
+    return message
+
+
+def saved_items_message(reply: ItemsReply, channel: str | None) -> dict[str, Any]:
+    """Keyword arguments for `dispatcher.utter_message` listing the user's saved items."""
+    text = reply.text.strip()
+    if not reply.items:
+        return {"text": text or "You have not saved anything yet. Use ☆ or say 'save the first one'."}
+    message: dict[str, Any] = {"text": _text_for_channel(text, reply.items, channel)}
+    custom = custom_for_channel(items_payload("saved_items", reply.items, None), channel)
+    if custom is not None:
+        message["json_message"] = custom
+    return message
+
+
+def explanation_text(reply: ItemsReply) -> str:
+    """The explanation, plus 'Title: reason' for each item whose reason the text does not already give."""
+    lines = [reply.text.strip()] if reply.text.strip() else []
+    for rec in reply.items:
+        if rec.reason and rec.reason not in reply.text:
+            lines.append(f"• {display_title(rec)}: {rec.reason}")
+    return "\n".join(lines) or "I picked these from what you told me and what similar viewers liked."

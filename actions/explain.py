@@ -1,0 +1,25 @@
+"""`action_explain`: why the last items (or the one the user points at) were recommended."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions._base import ServiceAction
+from actions._context import build_context, item_reference
+from actions._payload import explanation_text
+
+
+class ActionExplain(ServiceAction):
+    """Slots + optional item reference -> `RecommenderService.explain` -> one grounded reason per item."""
+
+    action_name = "action_explain"
+
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Explain; changes no slots."""
+        reply = self.service.explain(build_context(tracker), item_reference(tracker))
+        dispatcher.utter_message(text=explanation_text(reply))
+        return []

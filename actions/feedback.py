@@ -1,0 +1,34 @@
+"""`action_record_feedback`: store a like, dislike, rating or bookmark (buttons or words)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions._base import ServiceAction
+from actions._context import build_context, build_feedback
+
+logger = logging.getLogger(__name__)
+
+
+class ActionRecordFeedback(ServiceAction):
+    """This turn's feedback -> `RecommenderService.record_feedback` -> confirmation text."""
+
+    action_name = "action_record_feedback"
+
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """Record feedback; a dislike also keeps the item out of this conversation's next lists."""
+        ctx = build_context(tracker)
+        result = self.service.record_feedback(ctx, build_feedback(tracker, ctx))
+        logger.info(
+            "feedback conversation=%s item=%s kind=%s", tracker.sender_id, result.item.item_id, result.kind
+        )
+        dispatcher.utter_message(text=result.text)
+        if result.kind == "dislike" and result.item.item_id not in ctx.rejected_item_ids:
+            return [SlotSet("rejected_item_ids", [*ctx.rejected_item_ids, result.item.item_id])]
+        return []

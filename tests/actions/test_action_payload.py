@@ -1,0 +1,116 @@
+"""Typed results -> text, buttons and the custom payload of docs/conversation-contract.md."""
+
+from __future__ import annotations
+
+import json
+
+from actions._payload import (
+    explanation_text,
+    feedback_payload,
+    recommendation_buttons,
+    recommendation_message,
+    saved_items_message,
+)
+from recommender.types import (
+    ConversationContext,
+    Item,
+    ItemsReply,
+    RecommendationResult,
+    RecommendedItem,
+)
+
+STAR_WARS = Item("50", "Star Wars (1977)", 1977, ("Action", "Sci-Fi"), url="https://example.org/50")
+GODFATHER = Item("127", "Godfather, The (1972)", 1972, ("Crime", "Drama"))
+
+
+def result(text: str = "Here are 2 picks:", notices: tuple[str, ...] = ()) -> RecommendationResult:
+    items = (RecommendedItem(STAR_WARS, 0.9, "a sci-fi classic"), RecommendedItem(GODFATHER, 0.8, "loved by fans"))
+    return RecommendationResult("req-7", items, text, ConversationContext(user="u"), notices=notices)
+
+
+def test_feedback_payload_is_exactly_the_contract_string():
+    assert feedback_payload("50", "like") == '/feedback{"item_id":"50","kind":"like"}'
+    assert feedback_payload('a"b', "dislike") == '/feedback{"item_id":"a\\"b","kind":"dislike"}'
+
+
+def test_custom_payload_shape():
+    custom = recommendation_message(result(), "rest")["json_message"]
+    assert custom["type"] == "recommendations"
+    assert custom["request_id"] == "req-7"
+    first = custom["items"][0]
+    assert set(first) == {"item_id", "title", "year", "genres", "reason", "url", "feedback"}
+    assert first == {
+        "item_id": "50",
+        "title": "Star Wars (1977)",
+        "year": 1977,
+        "genres": ["Action", "Sci-Fi"],
+        "reason": "a sci-fi classic",
+        "url": "https://example.org/50",
+        "feedback": {
+            "like": '/feedback{"item_id":"50","kind":"like"}',
+            "dislike": '/feedback{"item_id":"50","kind":"dislike"}',
+            "bookmark": '/feedback{"item_id":"50","kind":"bookmark"}',
+        },
+    }
+    json.dumps(custom)  # JSON-serialisable as is
+
+
+def test_buttons_are_short_and_complete():
+    buttons = recommendation_buttons(result().items)
+    assert [b["title"] for b in buttons] == ["👍 1", "👎 1", "👍 2", "👎 2", "Other options", "Why these?"]
+    assert buttons[3]["payload"] == '/feedback{"item_id":"127","kind":"dislike"}'
+    assert buttons[4]["payload"] == '/refine{"refinement":"other options"}'
+    assert buttons[5]["payload"] == "/ask_why"
+
+
+def test_text_lists_items_when_the_service_text_does_not():
+    text = recommendation_message(result("Here are 2 picks:"), "rest")["text"]
+    assert "1. Star Wars (1977) — a sci-fi classic" in text
+    assert "2. The Godfather (1972) — loved by fans" in text
+
+
+def test_text_is_kept_when_it_already_lists_items():
+    service_text = "Here are 2 picks:\n1. Star Wars (1977) — a sci-fi classic\n2. The Godfather (1972) — loved by fans"
+    assert recommendation_message(result(service_text), "rest")["text"] == service_text
+
+
+def test_notices_are_not_lost():
+    text = recommendation_message(result(notices=("I don't know the genre “xyz”.",)), "rest")["text"]
+    assert "xyz" in text
+
+
+def test_socketio_gets_payload_under_data_and_no_item_lines():
+    service_text = "Here are 2 picks:\n1. Star Wars (1977) — a sci-fi classic\n2. The Godfather (1972) — x"
+    message = recommendation_message(result(service_text), "socketio")
+    assert message["json_message"]["data"]["type"] == "recommendations"
+    assert set(message["json_message"]) == {"data"}  # Rasa's socket.io channel does emit(event, **custom)
+    assert message["text"] == "Here are 2 picks:"
+
+
+def test_platform_channels_get_text_and_buttons_only():
+    for channel in ("slack", "telegram"):
+        message = recommendation_message(result(), channel)
+        assert "json_message" not in message
+        assert message["buttons"]
+        assert "Star Wars" in message["text"]
+
+
+def test_empty_result_is_text_only():
+    empty = RecommendationResult("req-0", (), "I couldn't find anything.", ConversationContext(user="u"))
+    assert recommendation_message(empty, "rest") == {"text": "I couldn't find anything."}
+
+
+def test_saved_items_use_the_same_shape():
+    reply = ItemsReply("You saved 1 item:", (RecommendedItem(STAR_WARS, 0.0, "saved by you"),))
+    custom = saved_items_message(reply, "rest")["json_message"]
+    assert custom["type"] == "saved_items"
+    assert custom["items"][0]["item_id"] == "50"
+    assert set(custom) == {"type", "request_id", "items"}
+    assert saved_items_message(ItemsReply("Nothing saved yet."), "rest") == {"text": "Nothing saved yet."}
+
+
+def test_explanation_adds_reasons_missing_from_the_text():
+    reply = ItemsReply("Here's why:", (RecommendedItem(STAR_WARS, 0.9, "a sci-fi classic"),))
+    assert explanation_text(reply) == "Here's why:\n• Star Wars (1977): a sci-fi classic"
+    covered = ItemsReply("Star Wars (1977): a sci-fi classic.", (RecommendedItem(STAR_WARS, 0.9, "a sci-fi classic"),))
+    assert explanation_text(covered) == "Star Wars (1977): a sci-fi classic."
