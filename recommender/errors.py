@@ -41,3 +41,10 @@ class ImportValidationError(RecommenderError):
 
 class AmbiguousItemError(RecommenderError):
     """Feedback or a question that does not say which item it is about."""
+
+
+class DataSourceError(RecommenderError):
+    """A source file is missing or unreadable, or a dataset download failed.
+
+    The message names the path (or the command that failed) and how to fix it.
+    """

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from recommender.config import Settings, get_settings
@@ -64,6 +64,22 @@ class ShownItem:
     position: int
     score: float
     reason: str
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    """What `Store.import_dataset` wrote."""
+
+    items_inserted: int = 0
+    items_updated: int = 0
+    users_inserted: int = 0
+    feedback_deleted: int = 0
+    feedback_inserted: int = 0
+
+
+def _report(on_progress: Callable[[int], None] | None, n: int) -> None:
+    if on_progress is not None:
+        on_progress(n)
 
 
 def item_from_row(row: ItemRow) -> Item:
@@ -127,6 +143,61 @@ class Store:
         with session_scope(self._sessions) as session:
             result = session.execute(delete(FeedbackEventRow).where(FeedbackEventRow.source == source))
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def import_dataset(
+        self,
+        *,
+        items: Sequence[Mapping[str, Any]],
+        users: Sequence[Mapping[str, Any]] = (),
+        feedback: Sequence[Mapping[str, Any]] = (),
+        feedback_source: str | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> ImportCounts:
+        """Write a whole imported dataset in ONE transaction, so a failure leaves the old data intact.
+
+        Items are inserted or updated by `item_id` (never deleted, so chat feedback keeps its items);
+        users are inserted when new. With `feedback_source`, that source's earlier feedback is deleted
+        before `feedback` is inserted, so a re-import replaces instead of doubling; other sources
+        (chat feedback) are untouched. `on_progress(n)` is called after each batch of n rows.
+        """
+        now = utcnow()
+        with session_scope(self._sessions) as session:
+            existing = set(session.scalars(select(ItemRow.item_id)))
+            new_items = [{**r, "updated_at": now} for r in items if r["item_id"] not in existing]
+            old_items = [{**r, "updated_at": now} for r in items if r["item_id"] in existing]
+            for start in range(0, len(new_items), _BATCH):
+                session.execute(insert(ItemRow), new_items[start : start + _BATCH])
+                _report(on_progress, len(new_items[start : start + _BATCH]))
+            for start in range(0, len(old_items), _BATCH):
+                session.execute(update(ItemRow), old_items[start : start + _BATCH])
+                _report(on_progress, len(old_items[start : start + _BATCH]))
+            known_users = set(session.scalars(select(UserRow.user_id)))
+            new_users = [dict(r) for r in users if r["user_id"] not in known_users]
+            for start in range(0, len(new_users), _BATCH):
+                session.execute(insert(UserRow), new_users[start : start + _BATCH])
+            deleted = 0
+            if feedback_source is not None:
+                result = session.execute(delete(FeedbackEventRow).where(FeedbackEventRow.source == feedback_source))
+                deleted = int(result.rowcount or 0)  # type: ignore[attr-defined]
+            for start in range(0, len(feedback), _BATCH):
+                batch = [dict(r) for r in feedback[start : start + _BATCH]]
+                session.execute(insert(FeedbackEventRow), batch)
+                _report(on_progress, len(batch))
+        return ImportCounts(
+            items_inserted=len(new_items),
+            items_updated=len(old_items),
+            users_inserted=len(new_users),
+            feedback_deleted=deleted,
+            feedback_inserted=len(feedback),
+        )
+
+    def count_users(self, source: str | None = None) -> int:
+        """Number of users, optionally of one source ("chat", "movielens", ...)."""
+        stmt = select(func.count()).select_from(UserRow)
+        if source is not None:
+            stmt = stmt.where(UserRow.source == source)
+        with session_scope(self._sessions) as session:
+            return int(session.scalar(stmt) or 0)
 
     def load_items(self) -> list[Item]:
         """Every catalog item, ordered by id."""
