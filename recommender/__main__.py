@@ -1,0 +1,5 @@
+"""`python -m recommender ...`: see `recommender.cli`."""
+
+from recommender.cli import main
+
+raise SystemExit(main())
