@@ -1,0 +1,67 @@
+"""Fixtures every test package may use: a fresh SQLite store, a fresh PostgreSQL database, shared data.
+
+Each fixture builds its own state, so no test depends on another having run first.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from recommender.store import Store
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_URL = os.environ.get("RECSYS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def shared_data_path(*parts: str) -> Path:
+    """A path in the shared data folder: $RECSYS_SHARED_DATA, else <repo>/../shared/data."""
+    root = os.environ.get("RECSYS_SHARED_DATA")
+    base = Path(root) if root else REPO_ROOT.parent / "shared" / "data"
+    return base.joinpath(*parts)
+
+
+def require_shared_data(*parts: str) -> Path:
+    """Like `shared_data_path`, but skips the test (with the reason) when the path is absent."""
+    path = shared_data_path(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not found at {path}; set RECSYS_SHARED_DATA to the folder holding it")
+    return path
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A migrated, empty store in a SQLite file of its own."""
+    store = Store(f"sqlite:///{tmp_path / 'test.db'}")
+    store.migrate()
+    yield store
+    store.engine.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the PostgreSQL server, dropped afterwards; skips when none is reachable."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"recsys_test_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means no server to test against
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({exc.__class__.__name__}); "
+                    "start it or set RECSYS_TEST_POSTGRES_URL")
+    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def shared_data() -> Callable[..., Path]:
+    """`shared_data("goodbooks-10k", "books.csv")`: the path, or a skip with the reason when absent."""
+    return require_shared_data
