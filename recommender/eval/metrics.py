@@ -1,0 +1,66 @@
+"""Top-k ranking metrics for one held-out item per user, as pure functions.
+
+Every function takes the ranked lists that were shown (one array of item indices per user,
+best first, already cut from a FULL ranking over the catalog) and the held-out item of each
+user. With a single relevant item per user the ideal DCG is 1, so NDCG@k is 1/log2(rank+1)
+when the item is ranked within the first k, else 0; the metrics are averaged over users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def target_ranks(recommended: Sequence[np.ndarray], targets: np.ndarray, k: int) -> np.ndarray:
+    """1-based position of each user's held-out item within the first `k`, or 0 when absent."""
+    if len(recommended) != len(targets):
+        raise ValueError(f"{len(recommended)} ranked lists but {len(targets)} targets; pass one list per user")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    ranks = np.zeros(len(targets), dtype=np.int64)
+    for row, (ranked, target) in enumerate(zip(recommended, targets, strict=True)):
+        hits = np.flatnonzero(np.asarray(ranked)[:k] == target)
+        if len(hits):
+            ranks[row] = int(hits[0]) + 1
+    return ranks
+
+
+def hit_rate_at_k(recommended: Sequence[np.ndarray], targets: np.ndarray, k: int) -> float:
+    """Share of users whose held-out item is among their first `k` recommendations."""
+    ranks = target_ranks(recommended, targets, k)
+    return float(np.mean(ranks > 0)) if len(ranks) else 0.0
+
+
+def ndcg_at_k(recommended: Sequence[np.ndarray], targets: np.ndarray, k: int) -> float:
+    """Mean of 1/log2(rank+1) over users (0 for a miss): position-discounted hit rate."""
+    ranks = target_ranks(recommended, targets, k)
+    if not len(ranks):
+        return 0.0
+    gains = np.zeros(len(ranks), dtype=np.float64)
+    found = ranks > 0
+    gains[found] = 1.0 / np.log2(ranks[found] + 1.0)
+    return float(gains.mean())
+
+
+def mrr_at_k(recommended: Sequence[np.ndarray], targets: np.ndarray, k: int) -> float:
+    """Mean reciprocal rank of the held-out item, counting a miss beyond `k` as 0."""
+    ranks = target_ranks(recommended, targets, k)
+    if not len(ranks):
+        return 0.0
+    reciprocal = np.zeros(len(ranks), dtype=np.float64)
+    found = ranks > 0
+    reciprocal[found] = 1.0 / ranks[found]
+    return float(reciprocal.mean())
+
+
+def catalog_coverage(recommended: Sequence[np.ndarray], n_items: int, k: int) -> float:
+    """Share of the catalog that appears in at least one user's first `k` recommendations.
+
+    A model can score well by showing everyone the same blockbusters; coverage makes that visible.
+    """
+    if n_items < 1:
+        raise ValueError(f"n_items must be at least 1, got {n_items}")
+    shown = {int(i) for ranked in recommended for i in np.asarray(ranked)[:k]}
+    return len(shown) / n_items
