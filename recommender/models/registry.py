@@ -1,0 +1,166 @@
+"""Every preference model by name, with default hyper-parameters and a small validation grid.
+
+Evaluation, training and benchmarks iterate over this one table, so a new model is compared
+with the others as soon as it is registered here. Classes are imported lazily by dotted path:
+importing the registry costs nothing, and a model whose module is missing (being written, or
+needing an optional dependency) is reported as unavailable instead of breaking the others.
+
+Grids are deliberately small (a handful of points): tuning happens on the validation split of
+every evaluation run, and the whole `evaluate` run has to stay within minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import itertools
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from recommender.errors import RecommenderError
+from recommender.models.base import PreferenceModel
+
+logger = logging.getLogger(__name__)
+
+
+class UnknownModelError(RecommenderError, KeyError):
+    """A model name that is not registered; the message lists the registered names."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def grid(**axes: Iterable[Any]) -> tuple[dict[str, Any], ...]:
+    """The Cartesian product of the given axes as a tuple of parameter dicts."""
+    names = list(axes)
+    return tuple(dict(zip(names, values, strict=True)) for values in itertools.product(*axes.values()))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to build one model: where its class lives, its defaults, and what to try on validation.
+
+    `quick` overrides apply in quick runs (tests, smoke checks): fewer epochs, smaller grids.
+    `quick_grid`, when given, replaces `grid` in quick runs.
+    """
+
+    name: str
+    target: str  # "package.module:ClassName"
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    grid: tuple[dict[str, Any], ...] = ({},)
+    quick: Mapping[str, Any] = field(default_factory=dict)
+    quick_grid: tuple[dict[str, Any], ...] | None = None
+    description: str = ""
+
+    def load_class(self) -> type[PreferenceModel]:
+        """Import the model class (raises ImportError/AttributeError when it is not there)."""
+        module_name, _, class_name = self.target.partition(":")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        if not (isinstance(cls, type) and issubclass(cls, PreferenceModel)):
+            raise TypeError(f"{self.target} is not a PreferenceModel subclass")
+        return cls
+
+    def params(self, overrides: Mapping[str, Any] | None = None, *, quick: bool = False) -> dict[str, Any]:
+        """Defaults, then quick-run overrides, then `overrides` (e.g. one grid point)."""
+        merged = dict(self.defaults)
+        if quick:
+            merged.update(self.quick)
+        merged.update(overrides or {})
+        return merged
+
+    def search_space(self, *, quick: bool = False) -> tuple[dict[str, Any], ...]:
+        """The grid points to try on validation."""
+        if quick and self.quick_grid is not None:
+            return self.quick_grid
+        return self.grid
+
+    def build(
+        self, overrides: Mapping[str, Any] | None = None, *, seed: int | None = None, quick: bool = False
+    ) -> PreferenceModel:
+        """An unfitted model; `seed` is passed only to classes whose constructor takes one."""
+        cls = self.load_class()
+        params = self.params(overrides, quick=quick)
+        if seed is not None and "seed" in inspect.signature(cls).parameters:
+            params.setdefault("seed", seed)
+        return cls(**params)
+
+
+SPECS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        name="popularity",
+        target="recommender.models.popularity:Popularity",
+        description="Items ranked by how many training users interacted with them.",
+    ),
+    ModelSpec(
+        name="item_knn",
+        target="recommender.models.item_knn:ItemKNN",
+        defaults={"neighbours": 400, "shrinkage": 0.0, "recent": 0},
+        grid=grid(neighbours=(100, 400, 1000), shrinkage=(0.0, 10.0), recent=(0, 5, 15)),
+        quick_grid=grid(neighbours=(100,), shrinkage=(0.0,), recent=(0, 5)),
+        description="Cosine item-item similarity with shrinkage, top-k neighbours per item.",
+    ),
+    ModelSpec(
+        name="user_knn",
+        target="recommender.models.user_knn:UserKNN",
+        defaults={"neighbours": 25, "use_ratings": False},
+        grid=grid(neighbours=(10, 25, 50, 100, 200), use_ratings=(False, True)),
+        quick_grid=grid(neighbours=(25, 100), use_ratings=(False,)),
+        description="The paper's R(u,i) = sum over N(u) of sim(u,v)/|N(u)| * r(v,i).",
+    ),
+    ModelSpec(
+        name="content",
+        target="recommender.models.content:ContentBased",
+        defaults={"min_weight": 0.0, "weight": 1.0, "recent": 0},
+        grid=grid(min_weight=(0.0, 4.0), recent=(0, 5, 20)),
+        quick_grid=({},),
+        description="The paper's R(u,i) = w_c * sum over liked j of sim(j, i), sentence-embedding cosine.",
+    ),
+    ModelSpec(
+        name="bpr",
+        target="recommender.models.bpr:BPR",
+        description="Bayesian personalised ranking matrix factorisation (torch).",
+    ),
+    ModelSpec(
+        name="sasrec",
+        target="recommender.models.sasrec:SASRec",
+        description="Self-attentive sequential recommendation (torch).",
+    ),
+    ModelSpec(
+        name="blend",
+        target="recommender.models.blend:LinearBlend",
+        description="Learned linear blend of the other models' scores and behaviour features.",
+    ),
+)
+
+_BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+def get_spec(name: str) -> ModelSpec:
+    """The spec of a registered model; the error lists the names that exist."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownModelError(f"unknown model {name!r}; registered models: {', '.join(_BY_NAME)}") from None
+
+
+def model_names() -> list[str]:
+    """Every registered name, in registry order (simple baselines first)."""
+    return [spec.name for spec in SPECS]
+
+
+def available_specs(names: Iterable[str] | None = None) -> tuple[list[ModelSpec], dict[str, str]]:
+    """(specs whose class imports, {name: why not} for the rest)."""
+    wanted = [get_spec(n) for n in names] if names is not None else list(SPECS)
+    ok: list[ModelSpec] = []
+    missing: dict[str, str] = {}
+    for spec in wanted:
+        try:
+            spec.load_class()
+        except (ImportError, AttributeError, TypeError) as exc:
+            missing[spec.name] = f"{type(exc).__name__}: {exc}"
+            logger.info("model %s unavailable: %s", spec.name, exc)
+        else:
+            ok.append(spec)
+    return ok, missing
