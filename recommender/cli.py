@@ -18,6 +18,7 @@ from recommender.errors import RecommenderError
 # command name -> module with HELP, add_arguments(parser) and run(args) -> int
 COMMANDS: dict[str, str] = {
     "ingest": "recommender.commands.ingest",
+    "evaluate": "recommender.commands.evaluate",
 }
 
 
