@@ -19,6 +19,7 @@ from recommender.errors import RecommenderError
 COMMANDS: dict[str, str] = {
     "ingest": "recommender.commands.ingest",
     "evaluate": "recommender.commands.evaluate",
+    "train": "recommender.commands.train",
 }
 
 

@@ -1,0 +1,110 @@
+"""Train every registered preference model on a whole data set and save it for serving.
+
+Unlike `evaluate`, nothing is held out: these are the models the service loads. Hyper-parameters
+are the ones the last full `evaluate` run chose on its validation split (read from
+docs/evaluation/<dataset>.json), else the registry defaults. Each model goes to
+<out>/<name>/ (config.json + arrays.npz, no pickle), swapped in whole so a reader never sees a
+half-written model; <out>/manifest.json lists the item ids the indices refer to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+HELP = "train every model on a whole data set and save it under var/models/<dataset>/"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """--dataset, --models, --out, --params-from, --seed."""
+    from recommender.eval.datasets import DATASETS
+
+    parser.add_argument("--dataset", choices=DATASETS, default="ml-100k", help="which data set (default ml-100k)")
+    parser.add_argument("--models", default=None, metavar="A,B,C", help="comma-separated names (default: all)")
+    parser.add_argument("--out", default=None, help="folder for the models (default <var>/models/<dataset>)")
+    parser.add_argument("--params-from", default=None, metavar="JSON",
+                        help="an evaluation report whose chosen parameters to use "
+                        "(default docs/evaluation/<dataset>.json when it exists; 'none' for registry defaults)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+
+
+def chosen_params(path_text: str | None, dataset: str) -> dict[str, dict[str, object]]:
+    """{model: parameters} from a full (not --quick) evaluation report, or {} when there is none."""
+    from pathlib import Path
+
+    from recommender.config import PROJECT_ROOT
+
+    if path_text == "none":
+        return {}
+    path = Path(path_text) if path_text else PROJECT_ROOT / "docs" / "evaluation" / f"{dataset}.json"
+    if not path.is_file():
+        return {}
+    report = json.loads(path.read_text())
+    if report.get("quick"):
+        return {}
+    return {name: dict(result["params"]) for name, result in report.get("models", {}).items()}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fit and save each model; print a JSON summary; exit code 1 when a model failed."""
+    import os
+    import shutil
+    import sys
+    import time
+    from pathlib import Path
+
+    from recommender.commands.common import settings_from
+    from recommender.eval.datasets import load_dataset
+    from recommender.eval.evaluate import seed_everything
+    from recommender.models.registry import available_specs, get_spec
+
+    names = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
+    for name in names or ():
+        get_spec(name)
+    settings = settings_from(args)
+    data = load_dataset(args.dataset, settings)
+    out = Path(args.out) if args.out else settings.var_dir / "models" / args.dataset
+    out.mkdir(parents=True, exist_ok=True)
+    tuned = chosen_params(args.params_from, args.dataset)
+    specs, unavailable = available_specs(names)
+    summary: dict[str, object] = {"dataset": args.dataset, "out": str(out), "models": {}, "unavailable": unavailable,
+                                  "failed": {}}
+    for spec in specs:
+        params = tuned.get(spec.name, spec.params())
+        seed_everything(args.seed)
+        try:
+            model = spec.build(params, seed=args.seed)
+            start = time.perf_counter()
+            model.fit(data)
+            seconds = time.perf_counter() - start
+            staging = out / f".{spec.name}.new"
+            shutil.rmtree(staging, ignore_errors=True)
+            model.save(staging)
+        except Exception as exc:  # noqa: BLE001 - train the other models; the failure is reported and exits 1
+            summary["failed"][spec.name] = f"{type(exc).__name__}: {exc}"  # type: ignore[index]
+            print(f"{spec.name}: failed: {exc}", file=sys.stderr)
+            continue
+        final, old = out / spec.name, out / f".{spec.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if final.exists():
+            os.replace(final, old)
+        os.replace(staging, final)
+        shutil.rmtree(old, ignore_errors=True)
+        summary["models"][spec.name] = {  # type: ignore[index]
+            "params": params, "fit_seconds": round(seconds, 3), "path": str(final),
+            "tuned_on_validation": spec.name in tuned,
+        }
+        print(f"{spec.name}: {seconds:.2f} s -> {final}", file=sys.stderr)
+    manifest = {
+        "dataset": args.dataset,
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "interactions": len(data),
+        "item_ids": [item.item_id for item in data.items],
+        "user_ids": data.user_ids,
+        "models": summary["models"],
+    }
+    tmp = out / ".manifest.json.new"
+    tmp.write_text(json.dumps(manifest, indent=1))
+    os.replace(tmp, out / "manifest.json")
+    print(json.dumps(summary))
+    return 1 if summary["failed"] else 0
