@@ -76,13 +76,15 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", "## Not evaluated", ""]
         for name, why in {**report.get("unavailable", {}), **report.get("failed", {})}.items():
             lines.append(f"- {name}: {why}")
-    lines += ["", "## Tuning (validation split only)", ""]
+    lines += ["", "## Tuning (validation split only; the test split was not used to choose)", ""]
     for name, r in models.items():
         if len(r["grid"]) <= 1:
             continue
-        lines.append(f"**{name}**: " + "; ".join(
-            f"{_params(g['params'])} -> NDCG@{k} {g[f'ndcg@{k}']:.4f}" for g in r["grid"]
-        ))
+        lines += [f"**{name}**", "", f"| parameters | validation NDCG@{k} | validation HR@{k} | fit s |", "|---|---|---|---|"]
+        for g in r["grid"]:
+            mark = " (chosen)" if g["params"] == r["chosen_grid_point"] else ""
+            lines.append(f"| {_params(g['params'])}{mark} | {g[f'ndcg@{k}']:.4f} | {g[f'hr@{k}']:.4f} | "
+                         f"{g['fit_seconds']} |")
         lines.append("")
     details = {name: r["details"] for name, r in models.items() if r.get("details")}
     if details:

@@ -5,8 +5,10 @@ with the others as soon as it is registered here. Classes are imported lazily by
 importing the registry costs nothing, and a model whose module is missing (being written, or
 needing an optional dependency) is reported as unavailable instead of breaking the others.
 
-Grids are deliberately small (a handful of points): tuning happens on the validation split of
-every evaluation run, and the whole `evaluate` run has to stay within minutes on two cores.
+Defaults are the grid points the validation split of MovieLens 100K chose (docs/evaluation/
+ml-100k.md), so `train` without an evaluation report still uses tuned values. Grids are
+deliberately small (a handful of points): tuning happens on the validation split of every
+evaluation run, and the whole `evaluate` run has to stay within minutes on two cores.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="item_knn",
         target="recommender.models.item_knn:ItemKNN",
-        defaults={"neighbours": 400, "shrinkage": 0.0, "recent": 0},
+        defaults={"neighbours": 1000, "shrinkage": 0.0, "recent": 5},
         grid=grid(neighbours=(100, 400, 1000), shrinkage=(0.0, 10.0), recent=(0, 5, 15)),
         quick_grid=grid(neighbours=(100,), shrinkage=(0.0,), recent=(0, 5)),
         description="Cosine item-item similarity with shrinkage, top-k neighbours per item.",
@@ -112,7 +114,7 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="content",
         target="recommender.models.content:ContentBased",
-        defaults={"min_weight": 0.0, "weight": 1.0, "recent": 0},
+        defaults={"min_weight": 0.0, "weight": 1.0, "recent": 5},
         grid=grid(min_weight=(0.0, 4.0), recent=(0, 5, 20)),
         quick_grid=({},),
         description="The paper's R(u,i) = w_c * sum over liked j of sim(j, i), sentence-embedding cosine.",
