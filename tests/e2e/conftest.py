@@ -1,0 +1,343 @@
+"""Live end-to-end harness: a fresh MovieLens 100K database, the action server and the Rasa server
+on loopback ports, and a small REST client. Every test here talks HTTP to the real servers.
+
+Environment:
+  APP_VENV    venv with the recommender and rasa-sdk (default <repo>/.venv)
+  RASA_VENV   venv with rasa 3.6 (default <repo>/.venv-rasa)
+  RASA_MODEL  trained model (default <repo>/models/recommender.tar.gz; `make rasa-model` builds it)
+  E2E_STARTUP_TIMEOUT  seconds to wait for both servers (default 300)
+  E2E_DATABASE_URL     reuse this already ingested database instead of a fresh one (faster reruns;
+                       the tests add chat feedback rows to it under their own unique sender ids)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+APP_VENV = Path(os.environ.get("APP_VENV", REPO_ROOT / ".venv"))
+RASA_VENV = Path(os.environ.get("RASA_VENV", REPO_ROOT / ".venv-rasa"))
+RASA_MODEL = Path(os.environ.get("RASA_MODEL", REPO_ROOT / "models" / "recommender.tar.gz"))
+STARTUP_TIMEOUT = float(os.environ.get("E2E_STARTUP_TIMEOUT", "300"))
+USER_ID_SECRET = "e2e-user-id-secret"
+TURN_TIMEOUT = 120.0  # seconds for one REST round trip once the servers are warm
+WARMUP_TIMEOUT = 600.0  # the first recommendation builds the model bundle
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "e2e: live end-to-end tests against real Rasa and action servers")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    if not path.exists():
+        return f"({path} does not exist)"
+    text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+@dataclass
+class Reply:
+    """The bot's answer to one REST message: Rasa's list of {recipient_id, text?, buttons?, custom?}."""
+
+    status: int
+    messages: list[dict[str, Any]]
+
+    @property
+    def texts(self) -> list[str]:
+        return [m["text"] for m in self.messages if m.get("text")]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        return [b for m in self.messages for b in m.get("buttons") or []]
+
+    @property
+    def customs(self) -> list[dict[str, Any]]:
+        return [m["custom"] for m in self.messages if m.get("custom")]
+
+    def payload(self, kind: str = "recommendations") -> dict[str, Any]:
+        """The one custom payload of this type (fails the test when there is none or several)."""
+        found = [c for c in self.customs if c.get("type") == kind]
+        assert len(found) == 1, f"expected one {kind!r} payload, got {len(found)}; reply: {self.messages}"
+        return found[0]
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        return self.payload("recommendations")["items"]
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [i["item_id"] for i in self.items]
+
+
+@dataclass
+class Chat:
+    """One conversation (one sender id) over POST /webhooks/rest/webhook."""
+
+    client: httpx.Client
+    sender: str
+    transcript: list[tuple[str, Reply]] = field(default_factory=list)
+
+    def say(self, message: str, timeout: float = TURN_TIMEOUT) -> Reply:
+        response = self.client.post(
+            "/webhooks/rest/webhook", json={"sender": self.sender, "message": message}, timeout=timeout
+        )
+        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else []
+        reply = Reply(response.status_code, body if isinstance(body, list) else [body])
+        self.transcript.append((message[:200], reply))
+        return reply
+
+    def describe(self) -> str:
+        """The transcript so far, for assertion messages."""
+        return "\n".join(
+            f"> {said}\n< {json.dumps(reply.messages, ensure_ascii=False)[:800]}" for said, reply in self.transcript
+        )
+
+
+@dataclass
+class Stack:
+    """The running servers and the database they use."""
+
+    rasa_url: str
+    action_url: str
+    database_url: str
+    rasa_log: Path
+    action_log: Path
+    client: httpx.Client
+    rasa_python: Path = RASA_VENV / "bin" / "python"
+    repo_root: Path = REPO_ROOT
+
+    def chat(self, name: str = "chat") -> Chat:
+        """A conversation with a fresh, unique sender id."""
+        return Chat(self.client, f"e2e-{name}-{uuid.uuid4().hex[:10]}")
+
+    def logs(self) -> str:
+        """Both servers' logs so far."""
+        return self.action_log.read_text(errors="replace") + "\n" + self.rasa_log.read_text(errors="replace")
+
+    def log_tails(self, lines: int = 40) -> str:
+        return (f"--- action server log ({self.action_log}) ---\n{_tail(self.action_log, lines)}\n"
+                f"--- rasa server log ({self.rasa_log}) ---\n{_tail(self.rasa_log, lines)}")
+
+
+class _Servers:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.logs: list[Path] = []
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
+        log = self.workdir / f"{name}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                argv, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.procs.append(proc)
+        self.logs.append(log)
+        return proc, log
+
+    def tails(self) -> str:
+        return "\n".join(f"--- {log.name} ---\n{_tail(log)}" for log in self.logs)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)  # the process group we started (sanic forks workers)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 20
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=10)
+
+
+def _require(path: Path, what: str, fix: str) -> None:
+    if not path.exists():
+        pytest.fail(f"{what} not found at {path}. {fix}", pytrace=False)
+
+
+def _ingest(app_python: Path, database_url: str, env: dict[str, str]) -> None:
+    """Import MovieLens 100K into the fresh database with the project's own CLI."""
+    command = [str(app_python), "-m", "recommender", "ingest", "movielens100k", "--database-url", database_url]
+    ingest = subprocess.run(
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800, check=False
+    )
+    if ingest.returncode != 0:
+        pytest.fail(
+            f"`{' '.join(command[1:])}` failed (exit {ingest.returncode}):\n{(ingest.stdout + ingest.stderr)[-4000:]}",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Fresh database with MovieLens 100K, action server and Rasa server on free loopback ports."""
+    app_python = APP_VENV / "bin" / "python"
+    rasa_bin = RASA_VENV / "bin" / "rasa"
+    _require(RASA_MODEL, "The trained Rasa model", "Run `make rasa-model` (or set RASA_MODEL).")
+    _require(app_python, "The app venv's python", "Run `make setup` (or set APP_VENV).")
+    _require(rasa_bin, "The rasa executable", "Run `make setup` (or set RASA_VENV).")
+
+    workdir = tmp_path_factory.mktemp("e2e")
+    reuse = os.environ.get("E2E_DATABASE_URL", "")
+    database_url = reuse or f"sqlite:///{workdir / 'e2e.db'}"
+    env = {
+        **os.environ,
+        "RECSYS_DATABASE_URL": database_url,
+        "RECSYS_USER_ID_SECRET": USER_ID_SECRET,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "SANIC_HOST": "127.0.0.1",  # rasa-sdk binds 0.0.0.0 unless told otherwise
+        "PYTHONUNBUFFERED": "1",
+    }
+
+    ingest = subprocess.run(
+        [str(app_python), "-m", "recommender", "ingest", "movielens100k", "--database-url", database_url],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800, check=False,
+    )
+    if ingest.returncode != 0:
+        pytest.fail(
+            f"`python -m recommender ingest movielens100k --database-url {database_url}` failed "
+            f"(exit {ingest.returncode}):\n{(ingest.stdout + ingest.stderr)[-4000:]}",
+            pytrace=False,
+        )
+
+    action_port, rasa_port = _free_port(), _free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
+
+    servers = _Servers(workdir)
+    try:
+        action_proc, action_log = servers.start(
+            "actions",
+            [str(app_python), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            env,
+        )
+        rasa_proc, rasa_log = servers.start(
+            "rasa",
+            [str(rasa_bin), "run", "--enable-api", "--model", str(RASA_MODEL), "--endpoints", str(endpoints),
+             "--port", str(rasa_port), "--credentials", "credentials.yml", "-i", "127.0.0.1"],
+            env,
+        )
+        rasa_url, action_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}"
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        ready = {"rasa": False, "actions": False}
+        with httpx.Client(timeout=2.0) as probe:
+            while not all(ready.values()):
+                for name, proc in (("rasa", rasa_proc), ("actions", action_proc)):
+                    if proc.poll() is not None:
+                        pytest.fail(f"the {name} server exited with code {proc.returncode} during startup\n"
+                                    f"{servers.tails()}", pytrace=False)
+                for name, url in (("rasa", f"{rasa_url}/"), ("actions", f"{action_url}/health")):
+                    if not ready[name]:
+                        try:
+                            ready[name] = probe.get(url).status_code == 200
+                        except httpx.HTTPError:
+                            pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"servers not ready after {STARTUP_TIMEOUT:.0f}s (ready: {ready})\n"
+                                f"{servers.tails()}", pytrace=False)
+                time.sleep(0.5)
+
+        with httpx.Client(base_url=rasa_url, timeout=TURN_TIMEOUT) as client:
+            result = Stack(rasa_url, action_url, database_url, rasa_log, action_log, client)
+            warmup = result.chat("warmup").say("recommend me a movie", timeout=WARMUP_TIMEOUT)
+            if warmup.status != 200 or not warmup.customs:
+                pytest.fail(f"warm-up recommendation failed: HTTP {warmup.status} {warmup.messages}\n"
+                            f"{servers.tails()}", pytrace=False)
+            yield result
+    finally:
+        servers.stop()
+
+
+@pytest.fixture(scope="session")
+def store(stack: Stack) -> Any:
+    """The recommender's Store on the e2e database (the catalog and the feedback the servers wrote)."""
+    from recommender.store import Store
+
+    return Store(stack.database_url)
+
+
+@pytest.fixture(scope="session")
+def user_id() -> Any:
+    """sender id -> the pseudonymous user id the service stores rows under."""
+    from recommender.identity import pseudonymous_id
+
+    return lambda sender: pseudonymous_id(sender, USER_ID_SECRET)
+
+
+@pytest.fixture(scope="session")
+def feedback_rows(store: Any, user_id: Any) -> Any:
+    """sender id -> [(item_id, kind, value)] in feedback_events, oldest first."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from recommender.store.models import FeedbackEventRow
+
+    def rows(sender: str) -> list[tuple[str, str, float | None]]:
+        stmt = (
+            select(FeedbackEventRow.item_id, FeedbackEventRow.kind, FeedbackEventRow.value)
+            .where(FeedbackEventRow.user_id == user_id(sender))
+            .order_by(FeedbackEventRow.id)
+        )
+        with Session(store.engine) as session:
+            return [tuple(r) for r in session.execute(stmt).all()]  # type: ignore[misc]
+
+    return rows
+
+
+@pytest.fixture(scope="session")
+def user_row_counts(store: Any, user_id: Any) -> Any:
+    """sender id -> {table: rows about that user} over every table keyed by user."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from recommender.store.models import (
+        FeedbackEventRow,
+        ImpressionRow,
+        RecommendationRequestRow,
+        SessionRow,
+        UserRow,
+    )
+
+    def counts(sender: str) -> dict[str, int]:
+        uid = user_id(sender)
+        with Session(store.engine) as session:
+            return {
+                table.__tablename__: int(
+                    session.scalar(select(func.count()).select_from(table).where(table.user_id == uid)) or 0
+                )
+                for table in (FeedbackEventRow, ImpressionRow, RecommendationRequestRow, SessionRow, UserRow)
+            }
+
+    return counts
