@@ -77,7 +77,8 @@ def bench(models: list[str] | None, n_requests: int, seed: int) -> dict[str, Any
             start = time.perf_counter()
             model.fit(data)
             entry["fit_seconds"] = round(time.perf_counter() - start, 3)
-        known, history_only = [], []
+        known: list[float] = []
+        history_only: list[float] = []
         with threadpool_limits(limits=1, user_api="blas"):
             for user in users.tolist():
                 items, weights = histories[user]

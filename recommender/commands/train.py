@@ -67,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     tuned = chosen_params(args.params_from, args.dataset)
     specs, unavailable = available_specs(names)
-    summary: dict[str, object] = {"dataset": args.dataset, "out": str(out), "models": {}, "unavailable": unavailable,
-                                  "failed": {}}
+    trained: dict[str, dict[str, object]] = {}
+    failed: dict[str, str] = {}
     for spec in specs:
         params = tuned.get(spec.name, spec.params())
         seed_everything(args.seed)
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             shutil.rmtree(staging, ignore_errors=True)
             model.save(staging)
         except Exception as exc:  # noqa: BLE001 - train the other models; the failure is reported and exits 1
-            summary["failed"][spec.name] = f"{type(exc).__name__}: {exc}"  # type: ignore[index]
+            failed[spec.name] = f"{type(exc).__name__}: {exc}"
             print(f"{spec.name}: failed: {exc}", file=sys.stderr)
             continue
         final, old = out / spec.name, out / f".{spec.name}.old"
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             os.replace(final, old)
         os.replace(staging, final)
         shutil.rmtree(old, ignore_errors=True)
-        summary["models"][spec.name] = {  # type: ignore[index]
+        trained[spec.name] = {
             "params": params, "fit_seconds": round(seconds, 3), "path": str(final),
             "tuned_on_validation": spec.name in tuned,
         }
@@ -101,10 +101,12 @@ def run(args: argparse.Namespace) -> int:
         "interactions": len(data),
         "item_ids": [item.item_id for item in data.items],
         "user_ids": data.user_ids,
-        "models": summary["models"],
+        "models": trained,
     }
     tmp = out / ".manifest.json.new"
     tmp.write_text(json.dumps(manifest, indent=1))
     os.replace(tmp, out / "manifest.json")
+    summary = {"dataset": args.dataset, "out": str(out), "models": trained, "unavailable": unavailable,
+               "failed": failed}
     print(json.dumps(summary))
-    return 1 if summary["failed"] else 0
+    return 1 if failed else 0
