@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,55 @@ class Settings(BaseSettings):
     def data_dir(self) -> Path:
         """Where fetched source data (MovieLens parquet files) is kept."""
         return self.var_dir / "data"
+
+    # -- LLM re-ranking and generation (recommender/llm) ------------------------------------------
+    # Defaults keep the bot offline and the tests fast: no LLM unless RECSYS_LLM_BACKEND says so.
+    llm_backend: Literal["none", "local", "openai"] = Field(
+        default="none",
+        description="none: template reasons only; local: a packaged model through transformers on this "
+        "machine; openai: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server, hosted APIs).",
+    )
+    llm_model: str = Field(
+        default="qwen2.5-coder-0.5b",
+        description="local: a packaged model name (smollm2-135m, qwen2.5-coder-0.5b, qwen2.5-coder-1.5b), "
+        "a .gguf file or a transformers folder; openai: the model name the server expects.",
+    )
+    llm_model_sha256: str = Field(
+        default="", description="Expected sha256 of a local .gguf given by path (packaged models carry their own)."
+    )
+    llm_device: str = Field(default="", description="torch device for the local model; empty: cuda if present, else cpu.")
+    llm_threads: int = Field(default=0, ge=0, description="torch CPU threads for the local model; 0 leaves torch's default.")
+    llm_base_url: str = Field(
+        default="http://127.0.0.1:8000/v1", description="OpenAI-compatible endpoint, including the /v1 prefix."
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="Bearer token for the OpenAI-compatible endpoint; from the environment only."
+    )
+    llm_timeout_s: float = Field(
+        default=60.0, gt=0, description="Hard cap for one LLM call (and for a follow-up message written after the turn)."
+    )
+    llm_max_retries: int = Field(default=2, ge=0, le=10, description="Retries on 429, 5xx and connection errors.")
+    llm_max_tokens: int = Field(default=220, ge=16, description="Longest generated reply, in tokens.")
+    llm_temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="0 means greedy (reproducible).")
+    llm_rerank: bool = Field(default=True, description="Let the LLM score the top candidates (a blend feature).")
+    llm_rerank_top_n: int = Field(default=10, ge=2, le=50, description="How many top candidates the LLM sees.")
+    llm_rerank_mode: Literal["auto", "listwise", "pointwise"] = Field(
+        default="auto",
+        description="pointwise: log-likelihood of each title (local models); listwise: the LLM returns an "
+        "ordered id list (any backend); auto: pointwise where the backend can score, else listwise.",
+    )
+    llm_generate: bool = Field(default=True, description="Let the LLM write the reply and one reason per item.")
+    llm_prompt_variants: str = Field(
+        default="explain_v1,explain_v2",
+        description="Comma-separated explanation prompt variants; a Thompson-sampling bandit picks one per request.",
+    )
+    turn_budget_ms: int = Field(
+        default=1500, ge=50,
+        description="Time one recommendation turn may take; past it the template reasons go out first.",
+    )
+    llm_rerank_budget_share: float = Field(
+        default=0.5, gt=0, le=1, description="Share of the turn budget that re-ranking may use."
+    )
 
 
 @lru_cache(maxsize=1)
