@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -108,4 +118,32 @@ class FeedbackEventRow(Base):
     request_id: Mapped[str | None] = mapped_column(String(64), index=True)
     session_id: Mapped[str | None] = mapped_column(String(128))
     source: Mapped[str] = mapped_column(String(32), default="chat")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class PromptVariantStatsRow(Base):
+    """Per prompt variant: how often its LLM text was shown (pulls) and got positive feedback."""
+
+    __tablename__ = "prompt_variant_stats"
+
+    task: Mapped[str] = mapped_column(String(32), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pulls: Mapped[int] = mapped_column(Integer, default=0)
+    successes: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class PromptAssignmentRow(Base):
+    """Which variant served a request's task, and whether that request was already rewarded.
+
+    Keyed by the random request id only (no user id), so it holds no personal data and survives
+    `forget_user` as an anonymous count.
+    """
+
+    __tablename__ = "prompt_assignments"
+
+    request_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    task: Mapped[str] = mapped_column(String(32), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(64))
+    rewarded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
