@@ -1,0 +1,116 @@
+"""Turn budgets: the LLM may use what is left of a turn's time, and the fallback is ready when it ends.
+
+A recommendation turn must answer within `turn_budget_ms` on every channel. The LLM work runs in a
+small worker pool; the caller waits at most until the deadline and otherwise returns the fallback at
+once. On channels that can push a later message, the worker is allowed to finish (bounded by
+`llm_timeout_s`) and its result is handed to a follow-up callback instead of being thrown away.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def llm_executor() -> ThreadPoolExecutor:
+    """The process-wide pool for LLM calls (2 workers: one turn's call plus one follow-up)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="llm")
+        return _executor
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A point in `time.monotonic()` time; the budget left is what every later stage may use."""
+
+    at: float
+
+    @classmethod
+    def after_ms(cls, ms: float) -> Deadline:
+        """The deadline `ms` milliseconds from now."""
+        return cls(time.monotonic() + ms / 1000.0)
+
+    @classmethod
+    def after_s(cls, seconds: float) -> Deadline:
+        """The deadline `seconds` from now."""
+        return cls(time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        """Seconds left (0 when past)."""
+        return max(0.0, self.at - time.monotonic())
+
+    @property
+    def expired(self) -> bool:
+        """Whether no time is left."""
+        return time.monotonic() >= self.at
+
+    def share(self, fraction: float) -> Deadline:
+        """An earlier deadline that leaves `1 - fraction` of the remaining time to later stages."""
+        return Deadline(time.monotonic() + self.remaining() * fraction)
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What `run_with_deadline` returns: the value, whether it is the fallback, and why."""
+
+    value: T
+    from_fallback: bool
+    reason: str  # ok | timeout | error:<ExceptionType>
+    seconds: float
+    future: Future[T] | None = None
+
+
+def run_with_deadline(
+    fn: Callable[[], T],
+    deadline: Deadline,
+    fallback: Callable[[], T],
+    *,
+    on_late: Callable[[T], None] | None = None,
+    executor: ThreadPoolExecutor | None = None,
+) -> Outcome[T]:
+    """Run `fn` in the pool; return its value if it finishes by `deadline`, else `fallback()` at once.
+
+    `fn` should bound its own run time (backends take a timeout): the pool has two workers, and a
+    call that never ends would hold one. When the deadline passes and `on_late` is given, it receives
+    the value `fn` eventually returns (exceptions are logged, not raised: nobody waits for them).
+    """
+    started = time.monotonic()
+    if deadline.expired:
+        return Outcome(fallback(), True, "timeout", 0.0)
+    future = (executor or llm_executor()).submit(fn)
+    try:
+        value = future.result(timeout=deadline.remaining())
+    except FutureTimeout:
+        if on_late is not None:
+            future.add_done_callback(lambda f: _deliver_late(f, on_late))
+        return Outcome(fallback(), True, "timeout", time.monotonic() - started, future)
+    except Exception as exc:  # noqa: BLE001 - any failure means the fallback; the cause is logged and returned
+        logger.warning("LLM call failed, using the fallback: %s", exc)
+        return Outcome(fallback(), True, f"error:{type(exc).__name__}", time.monotonic() - started, future)
+    return Outcome(value, False, "ok", time.monotonic() - started, future)
+
+
+def _deliver_late(future: Future[T], on_late: Callable[[T], None]) -> None:
+    try:
+        value = future.result()
+    except Exception as exc:  # noqa: BLE001 - nobody waits for a late call; its failure is only logged
+        logger.info("late LLM call ended without a result: %s", exc)
+        return
+    try:
+        on_late(value)
+    except Exception:
+        logger.exception("follow-up delivery failed")

@@ -1,0 +1,227 @@
+"""`LLMPipeline`: the few calls the service makes, with budgets, fallbacks, bandit and counters inside.
+
+The service stays in charge of ranking and logging; the pipeline only answers two questions within
+the turn's budget (how would the LLM score these candidates? what would it say about them?) and
+always answers: when the LLM is off, slow, failing or wrong, the answer is "no scores" and "use the
+template reasons", and the event is counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from recommender.config import Settings
+from recommender.llm.backend import LLMBackend, get_backend
+from recommender.llm.bandit import (
+    BanditStore,
+    InMemoryBanditStore,
+    PromptBandit,
+    is_positive,
+)
+from recommender.llm.budget import Deadline, run_with_deadline
+from recommender.llm.cache import CachingBackend
+from recommender.llm.followup import FollowUp
+from recommender.llm.generate import (
+    ExplainItem,
+    Explanation,
+    compose_message,
+    final_reasons,
+    generate_explanation,
+    template_explanation,
+)
+from recommender.llm.grounding import CatalogVocabulary
+from recommender.llm.metrics import COUNTERS, LLMCounters
+from recommender.llm.prompts import get_prompt, variants_for
+from recommender.llm.query import QuerySummary
+from recommender.llm.rerank import RerankResult, not_applied
+from recommender.llm.rerank import rerank as rerank_candidates
+from recommender.types import Item
+
+logger = logging.getLogger(__name__)
+
+EXPLAIN_TASK = "explain"
+
+
+class LLMPipeline:
+    """Re-ranking and grounded generation for one process; cheap to build, loads nothing up front."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        backend: LLMBackend | None,
+        *,
+        bandit: PromptBandit | None = None,
+        counters: LLMCounters = COUNTERS,
+        executor: ThreadPoolExecutor | None = None,
+    ) -> None:
+        self.settings = settings
+        self.backend: LLMBackend | None = CachingBackend(backend) if backend is not None else None
+        self.counters = counters
+        self.executor = executor
+        self.bandit = bandit or PromptBandit(
+            InMemoryBanditStore(), {EXPLAIN_TASK: variants_for(EXPLAIN_TASK, settings.llm_prompt_variants)}
+        )
+        self._vocab: tuple[str, CatalogVocabulary] | None = None
+        self._vocab_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, bandit_store: BanditStore | None = None) -> LLMPipeline:
+        """The pipeline the settings describe; pass `PromptStatsStore(store)` to persist the bandit."""
+        backend = get_backend(settings)
+        variants = {EXPLAIN_TASK: variants_for(EXPLAIN_TASK, settings.llm_prompt_variants)}
+        bandit = PromptBandit(bandit_store or InMemoryBanditStore(), variants, random.Random())
+        return cls(settings, backend, bandit=bandit)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any LLM backend is configured."""
+        return self.backend is not None
+
+    def warmup(self) -> None:
+        """Start loading a local model in the background (call at action-server start)."""
+        inner = getattr(self.backend, "inner", None)
+        start = getattr(inner, "start_loading", None)
+        if callable(start):
+            start()
+
+    # -- re-ranking --------------------------------------------------------------------------------
+    def rerank(
+        self, query: QuerySummary, candidates: Sequence[tuple[Item, float]], *, deadline: Deadline | None = None
+    ) -> RerankResult:
+        """LLM scores for the top candidates within the re-rank share of the turn budget.
+
+        `candidates` are (item, base score) in base order. Never raises; `applied` says whether
+        `scores` hold anything.
+        """
+        if self.backend is None or not self.settings.llm_rerank:
+            return not_applied(candidates)
+        if deadline is None:
+            deadline = Deadline.after_ms(self.settings.turn_budget_ms * self.settings.llm_rerank_budget_share)
+        if deadline.remaining() < 0.02:
+            self.counters.inc("rerank", "timeout")
+            return not_applied(candidates, "LLMTimeoutError")
+        return rerank_candidates(
+            self.backend,
+            query,
+            candidates,
+            timeout=deadline.remaining(),
+            mode=self.settings.llm_rerank_mode,
+            top_n=self.settings.llm_rerank_top_n,
+            counters=self.counters,
+        )
+
+    # -- generation ----------------------------------------------------------------------------------
+    def vocabulary(self, catalog: Sequence[Item], catalog_version: str) -> CatalogVocabulary:
+        """The catalog's title/genre/people lookups, rebuilt only when the catalog version changes."""
+        with self._vocab_lock:
+            if self._vocab is None or self._vocab[0] != catalog_version:
+                self._vocab = (catalog_version, CatalogVocabulary.from_items(catalog))
+            return self._vocab[1]
+
+    def explain(
+        self,
+        query: QuerySummary,
+        items: Sequence[ExplainItem],
+        *,
+        catalog: Sequence[Item],
+        catalog_version: str,
+        deadline: Deadline | None = None,
+        request_id: str | None = None,
+        on_followup: Callable[[FollowUp], None] | None = None,
+        fallback_reply: str = "",
+    ) -> Explanation:
+        """The LLM's reply and reasons if they arrive validated before `deadline`, else templates.
+
+        With `on_followup` (push channels), a late answer is validated when it arrives and, if any
+        of it passes, delivered as one composed message; `pending` is then True in the result.
+        `fallback_reply` is the service's own first line, used in that message when the LLM's
+        reply itself was rejected.
+        """
+        if self.backend is None or not self.settings.llm_generate or not items:
+            return template_explanation()
+        variant = self.bandit.choose(EXPLAIN_TASK)
+        prompt = get_prompt(variant)
+        vocab = self.vocabulary(catalog, catalog_version)
+        if deadline is None:
+            deadline = Deadline.after_ms(self.settings.turn_budget_ms)
+        timeout = self.settings.llm_timeout_s if on_followup is not None else deadline.remaining()
+        backend = self.backend
+        settings = self.settings
+
+        def work() -> Explanation:
+            return generate_explanation(
+                backend, prompt, query, items, vocab,
+                timeout=timeout, max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
+                counters=self.counters,
+            )
+
+        def late(explanation: Explanation) -> None:
+            if on_followup is None or not explanation.applied:
+                self.counters.inc("followup", "nothing_valid")
+                return
+            followup = FollowUp(
+                request_id, compose_message(explanation, items, fallback_reply),
+                final_reasons(explanation, items), explanation.prompt_version,
+            )
+            try:
+                on_followup(followup)
+            except Exception:  # the turn is long over: log, count, move on
+                logger.exception("follow-up delivery failed for request=%s", request_id)
+                self.counters.inc("followup", "delivery_failed")
+                return
+            self.counters.inc("followup", "sent")
+            self._shown(request_id, variant)
+
+        outcome = run_with_deadline(
+            work, deadline, lambda: template_explanation(variant),
+            on_late=late if on_followup is not None else None, executor=self.executor,
+        )
+        if outcome.from_fallback:
+            pending = on_followup is not None and outcome.reason == "timeout"
+            self.counters.inc("explain", "timeout" if outcome.reason == "timeout" else _error_reason(outcome))
+            if pending:
+                self.counters.inc("followup", "scheduled")
+            return template_explanation(variant, error=outcome.reason, pending=pending, latency=outcome.seconds)
+        explanation = outcome.value
+        if explanation.applied:
+            self._shown(request_id, variant)
+        return explanation
+
+    def _shown(self, request_id: str | None, variant: str) -> None:
+        if request_id:
+            try:
+                self.bandit.record_shown(request_id, EXPLAIN_TASK, variant)
+            except Exception:  # bandit bookkeeping must never break a turn
+                logger.exception("could not record the prompt variant for request=%s", request_id)
+
+    # -- feedback ------------------------------------------------------------------------------------
+    def record_feedback(self, request_id: str | None, kind: str, value: float | None = None) -> None:
+        """Reward the prompt variants of `request_id` when this feedback is positive."""
+        if not request_id:
+            return
+        try:
+            credited = self.bandit.record_feedback(request_id, is_positive(kind, value, self.settings.like_threshold))
+        except Exception:
+            logger.exception("could not reward the prompt variants of request=%s", request_id)
+            return
+        for task, variant in credited:
+            self.counters.inc("bandit_reward", f"{task}:{variant}")
+
+
+def _error_reason(outcome: object) -> str:
+    reason = str(getattr(outcome, "reason", "error"))
+    return reason.replace("error:LLM", "error:").replace("Error", "").lower()
+
+
+def turn_prompt_version(rerank: RerankResult | None, explanation: Explanation | None) -> str | None:
+    """What to log in `prompt_version`: the prompts whose output this turn used (or will push)."""
+    parts = []
+    if rerank is not None and rerank.applied and rerank.prompt_version:
+        parts.append(rerank.prompt_version)
+    if explanation is not None and (explanation.applied or explanation.pending) and explanation.prompt_version:
+        parts.append(explanation.prompt_version)
+    return "+".join(parts) or None
