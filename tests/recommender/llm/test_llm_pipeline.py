@@ -1,0 +1,212 @@
+"""The pipeline with scripted backends: re-rank scores, grounded generation, budgets, follow-ups,
+counters and the bandit's bookkeeping. Real models and servers are in the backend tests."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from llm_helpers import BY_ID, CATALOG, ScriptedBackend
+
+from recommender.config import Settings
+from recommender.llm import (
+    Deadline,
+    ExplainItem,
+    FollowUp,
+    LLMPipeline,
+    QuerySummary,
+    turn_prompt_version,
+)
+from recommender.llm.backend import ChatMessage
+from recommender.llm.budget import run_with_deadline
+from recommender.llm.cache import CachingBackend
+from recommender.llm.metrics import LLMCounters, PrometheusCollector
+from recommender.llm.rerank import rerank
+
+QUERY = QuerySummary(request="something funny from the 90s", understood="comedy from 1990-1999", genres=("comedy",))
+CANDIDATES = [(BY_ID[i], s) for i, s in (("1", 0.9), ("6", 0.8), ("11", 0.7), ("12", 0.6), ("2", 0.5))]
+ITEMS = [ExplainItem(BY_ID[i], f"template reason {i}") for i in ("1", "6", "11")]
+
+
+def settings(tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {"var_dir": tmp_path, "llm_backend": "none", "turn_budget_ms": 1000}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def pipeline(tmp_path: Path, backend: object, counters: LLMCounters | None = None, **overrides: object) -> LLMPipeline:
+    return LLMPipeline(settings(tmp_path, **overrides), backend, counters=counters or LLMCounters())  # type: ignore[arg-type]
+
+
+def explanation_json(reasons: dict[str, str], reply: str = "Three funny picks for you.") -> str:
+    return json.dumps({"reply": reply, "reasons": reasons})
+
+
+# -- re-ranking ------------------------------------------------------------------------------------
+def test_listwise_rerank_drops_ids_that_are_not_candidates_and_scores_the_rest() -> None:
+    counters = LLMCounters()
+    backend = ScriptedBackend('{"ranking": ["6", "999", "1", "6", "12"]}')
+    result = rerank(backend, QUERY, CANDIDATES, timeout=5, top_n=4, counters=counters)
+    assert result.applied and result.mode == "listwise" and result.prompt_version == "rerank_listwise_v1"
+    assert result.order == ("6", "1", "12", "11", "2")  # forgotten "11" after the ranked; tail "2" untouched
+    assert result.scores == {"6": 1.0, "1": 0.75, "12": 0.5, "11": 0.0}
+    assert result.rejected_count == 2  # the unknown id and the duplicate
+    assert counters.get("rerank", "ok") == 1 and counters.get("rerank_ids", "rejected") == 2
+    assert "id=6 | Groundhog Day | 1993 | Comedy, Romance" in backend.calls[0][1]["content"]
+
+
+def test_listwise_rerank_naming_no_candidate_is_not_applied() -> None:
+    counters = LLMCounters()
+    result = rerank(ScriptedBackend('{"ranking": ["999", "Star Wars"]}'), QUERY, CANDIDATES, timeout=5, counters=counters)
+    assert not result.applied and result.scores == {}
+    assert result.order == tuple(it.item_id for it, _ in CANDIDATES)
+    assert counters.get("rerank", "rejected:no_candidate") == 1
+
+
+def test_pointwise_rerank_turns_title_likelihoods_into_probabilities() -> None:
+    likelihoods = {"Toy Story": -1.0, "Groundhog Day": -3.0, "Babe": -0.5, "Men in Black": -9.0, "GoldenEye": -4.0}
+    backend = ScriptedBackend(scores=lambda options: [likelihoods[o] for o in options])
+    result = rerank(backend, QUERY, CANDIDATES, timeout=5)
+    assert result.mode == "pointwise" and result.prompt_version == "rerank_pointwise_v1"
+    assert result.order[:3] == ("11", "1", "6")
+    assert math.isclose(sum(result.scores.values()), 1.0)
+    assert result.scores["11"] > result.scores["1"] > result.scores["6"]
+    assert "id=" not in backend.calls[0][1]["content"]  # titles, not ids, are what the model scores
+
+
+def test_rerank_errors_and_slow_backends_fall_back_to_the_base_order(tmp_path: Path) -> None:
+    counters = LLMCounters()
+    slow = pipeline(tmp_path, ScriptedBackend("{}", delay=0.3), counters)
+    started = time.monotonic()
+    result = slow.rerank(QUERY, CANDIDATES, deadline=Deadline.after_ms(0))
+    assert time.monotonic() - started < 0.1
+    assert not result.applied and counters.get("rerank", "timeout") == 1
+    off = pipeline(tmp_path, None)
+    assert off.rerank(QUERY, CANDIDATES).order == tuple(it.item_id for it, _ in CANDIDATES)
+
+
+# -- generation --------------------------------------------------------------------------------------
+def test_grounded_reasons_are_used_and_ungrounded_ones_fall_back(tmp_path: Path) -> None:
+    counters = LLMCounters()
+    reply = explanation_json({
+        "1": "A 1995 animated comedy, just the funny 90s pick you asked for.",
+        "6": "A 1995 comedy with Bill Murray.",  # wrong year and an unsupported name
+        "11": "Like Star Wars, but funnier.",  # a title outside the shown items
+        "999": "An extra item nobody showed.",
+    })
+    llm = pipeline(tmp_path, ScriptedBackend(reply), counters)
+    result = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v1", request_id="req-1")
+    assert result.source == "partial" and result.prompt_version in ("explain_v1", "explain_v2")
+    assert result.reply == "Three funny picks for you."
+    assert result.reasons == {"1": "A 1995 animated comedy, just the funny 90s pick you asked for"}
+    assert result.reason_for("6", "template reason 6") == "template reason 6"
+    assert set(result.rejected["6"]) >= {"wrong_year", "unsupported_name"}
+    assert result.rejected["11"] == ("foreign_title",)
+    assert result.rejected["id:999"] == ("unknown_id",)
+    assert counters.get("reason", "ok") == 1 and counters.get("reason", "rejected:foreign_title") == 1
+    assert turn_prompt_version(None, result) == result.prompt_version
+    # the variant was shown (some LLM text reached the user) -> one pull for this request
+    assert sum(s.pulls for s in llm.bandit.report()) == 1
+
+
+def test_unparseable_output_means_template_reasons(tmp_path: Path) -> None:
+    counters = LLMCounters()
+    llm = pipeline(tmp_path, ScriptedBackend("Here are my picks: Toy Story, Babe."), counters)
+    result = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v1", request_id="req-2")
+    assert result.source == "template" and not result.applied
+    assert counters.get("explain", "rejected:not_json") == 1
+    assert sum(s.pulls for s in llm.bandit.report()) == 0
+
+
+def test_a_slow_llm_returns_templates_within_the_budget_and_follows_up_later(tmp_path: Path) -> None:
+    counters = LLMCounters()
+    good = explanation_json({i.item.item_id: "A comedy, as you asked" for i in ITEMS})
+    llm = pipeline(tmp_path, ScriptedBackend(good, delay=0.6), counters, llm_timeout_s=5)
+    delivered: list[FollowUp] = []
+    arrived = threading.Event()
+
+    def sink(followup: FollowUp) -> None:
+        delivered.append(followup)
+        arrived.set()
+
+    started = time.monotonic()
+    result = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v1", request_id="req-3",
+                         deadline=Deadline.after_ms(150), on_followup=sink, fallback_reply="Here are 3 picks:")
+    elapsed = time.monotonic() - started
+    assert elapsed < 0.3, f"the turn waited {elapsed:.2f}s on a 0.15s budget"
+    assert result.pending and result.source == "template" and result.error == "timeout"
+    assert turn_prompt_version(None, result) == result.prompt_version
+    assert arrived.wait(5), "the follow-up never arrived"
+    followup = delivered[0]
+    assert followup.request_id == "req-3" and followup.prompt_version == result.prompt_version
+    assert followup.text.startswith("Three funny picks for you.\n1. Toy Story (1995) — A comedy, as you asked")
+    assert counters.get("followup", "sent") == 1 and counters.get("explain", "timeout") == 1
+    assert sum(s.pulls for s in llm.bandit.report()) == 1
+
+
+def test_without_a_push_channel_a_slow_llm_is_simply_skipped(tmp_path: Path) -> None:
+    counters = LLMCounters()
+    llm = pipeline(tmp_path, ScriptedBackend("{}", delay=0.5), counters)
+    started = time.monotonic()
+    result = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v1", deadline=Deadline.after_ms(100))
+    assert time.monotonic() - started < 0.25
+    assert not result.pending and result.source == "template"
+
+
+def test_backend_errors_are_counted_and_fall_back(tmp_path: Path) -> None:
+    from recommender.llm.errors import LLMUnavailableError
+
+    def fail(messages: Sequence[ChatMessage]) -> str:
+        raise LLMUnavailableError("down")
+
+    counters = LLMCounters()
+    result = pipeline(tmp_path, ScriptedBackend(fail), counters).explain(
+        QUERY, ITEMS, catalog=CATALOG, catalog_version="v1"
+    )
+    assert result.source == "template" and result.error == "error:LLMUnavailableError"
+    assert counters.get("explain", "error:unavailable") == 1
+
+
+def test_positive_feedback_rewards_the_variant_that_served_the_request(tmp_path: Path) -> None:
+    good = explanation_json({i.item.item_id: "A comedy, as you asked" for i in ITEMS})
+    llm = pipeline(tmp_path, ScriptedBackend(good))
+    result = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v1", request_id="req-4")
+    llm.record_feedback("req-4", "dislike")
+    llm.record_feedback("req-4", "rating", 5.0)
+    llm.record_feedback("req-4", "like")
+    stats = {s.variant: s for s in llm.bandit.report()}
+    assert stats[str(result.prompt_version)].successes == 1
+
+
+# -- budget, cache, metrics ------------------------------------------------------------------------
+def test_run_with_deadline_returns_the_fallback_at_the_deadline() -> None:
+    started = time.monotonic()
+    outcome = run_with_deadline(lambda: time.sleep(0.5) or "late", Deadline.after_ms(50), lambda: "fallback")
+    assert outcome.value == "fallback" and outcome.reason == "timeout"
+    assert time.monotonic() - started < 0.2
+    assert run_with_deadline(lambda: "fast", Deadline.after_ms(500), lambda: "fallback").value == "fast"
+
+
+def test_the_cache_answers_a_repeated_greedy_prompt_once() -> None:
+    inner = ScriptedBackend("answer")
+    cached = CachingBackend(inner, maxsize=2)
+    messages: list[ChatMessage] = [{"role": "user", "content": "hi"}]
+    assert cached.chat(messages, max_tokens=5, timeout=1) == cached.chat(messages, max_tokens=5, timeout=1)
+    assert len(inner.calls) == 1 and cached.hits == 1
+    cached.chat(messages, max_tokens=5, temperature=0.7, timeout=1)
+    assert len(inner.calls) == 2  # sampled replies are never cached
+
+
+def test_counters_are_exported_to_prometheus() -> None:
+    from prometheus_client import CollectorRegistry
+
+    counters = LLMCounters()
+    counters.inc("reason", "rejected:wrong_year", 3)
+    registry = CollectorRegistry()
+    registry.register(PrometheusCollector(counters))
+    value = registry.get_sample_value("recsys_llm_events_total", {"event": "reason", "reason": "rejected:wrong_year"})
+    assert value == 3
