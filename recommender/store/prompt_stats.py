@@ -8,13 +8,19 @@ increment to a read-modify-write race, and a request is rewarded at most once.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from recommender.llm.bandit import VariantStats
 from recommender.store.db import session_scope
-from recommender.store.models import PromptAssignmentRow, PromptVariantStatsRow, utcnow
+from recommender.store.models import (
+    FeedbackEventRow,
+    PromptAssignmentRow,
+    PromptVariantStatsRow,
+    RecommendationRequestRow,
+    utcnow,
+)
 from recommender.store.repository import Store
 
 
@@ -35,6 +41,32 @@ class PromptStatsStore:
         stmt = select(PromptVariantStatsRow).order_by(PromptVariantStatsRow.task, PromptVariantStatsRow.variant)
         with session_scope(self._sessions) as session:
             return [VariantStats(r.task, r.variant, r.pulls, r.successes) for r in session.scalars(stmt)]
+
+    def logged_versions(self, like_threshold: float) -> dict[str, tuple[int, int]]:
+        """From the turn log: prompt_version -> (requests, requests with positive feedback).
+
+        An independent check on the bandit's own counters: it counts every logged turn, including
+        ones whose LLM text was rejected, so the two views differ by exactly the fallbacks.
+        """
+        positive = or_(
+            FeedbackEventRow.kind.in_(("like", "bookmark")),
+            and_(FeedbackEventRow.kind == "rating", FeedbackEventRow.value >= like_threshold),
+        )
+        rewarded = (
+            select(FeedbackEventRow.request_id).where(positive, FeedbackEventRow.request_id.is_not(None)).distinct()
+        ).subquery()
+        stmt = (
+            select(
+                RecommendationRequestRow.prompt_version,
+                func.count(RecommendationRequestRow.request_id),
+                func.count(rewarded.c.request_id),
+            )
+            .outerjoin(rewarded, rewarded.c.request_id == RecommendationRequestRow.request_id)
+            .where(RecommendationRequestRow.prompt_version.is_not(None))
+            .group_by(RecommendationRequestRow.prompt_version)
+        )
+        with session_scope(self._sessions) as session:
+            return {str(v): (int(n), int(r)) for v, n, r in session.execute(stmt)}
 
     def record_pull(self, request_id: str, task: str, variant: str) -> bool:
         """Record the assignment and count a pull, once per (request, task)."""

@@ -100,3 +100,43 @@ def test_sql_store_on_postgresql(postgres_url: str) -> None:
         _check_sql_store(store)
     finally:
         store.engine.dispose()
+
+
+def test_prompts_report_command_prints_variant_stats_and_the_logged_view(
+    sqlite_store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+    import json
+
+    from recommender.commands import prompts_report
+    from recommender.store.repository import ShownItem
+
+    sqlite_store.upsert_items([{"item_id": "1", "title": "Toy Story (1995)", "year": 1995, "genres": ["Comedy"],
+                                "people": [], "description": "", "url": "", "attributes": {}}])
+    sqlite_store.ensure_user_session("u1", "u1")
+    for request_id, version in (("r1", "explain_v1"), ("r2", "explain_v1"), ("r3", "rerank_pointwise_v1+explain_v2")):
+        sqlite_store.log_recommendation(request_id=request_id, user_id="u1", session_id="u1", query={},
+                                        model_version="m", shown=[ShownItem("1", 1, 1.0, "r")],
+                                        prompt_version=version)
+    sqlite_store.add_feedback(user_id="u1", item_id="1", kind="like", request_id="r1")
+    sqlite_store.add_feedback(user_id="u1", item_id="1", kind="rating", value=2.0, request_id="r3")
+    stats = PromptStatsStore(sqlite_store)
+    stats.record_pull("r1", "explain", "explain_v1")
+    stats.record_pull("r2", "explain", "explain_v1")
+    stats.record_reward("r1")
+
+    parser = argparse.ArgumentParser()
+    prompts_report.add_arguments(parser)
+    assert prompts_report.run(parser.parse_args(["--database-url", sqlite_store.database_url])) == 0
+    report = json.loads(capsys.readouterr().out)
+    v1, v2 = report["tasks"]["explain"]
+    assert (v1["variant"], v1["pulls"], v1["successes"], v1["rate"]) == ("explain_v1", 2, 1, 0.5)
+    assert (v2["variant"], v2["pulls"]) == ("explain_v2", 0)
+    assert v1["ci95"][0] < v1["posterior_mean"] < v1["ci95"][1]
+    assert v1["p_best"] + v2["p_best"] == pytest.approx(1.0, abs=1e-3)
+    assert report["logged_prompt_versions"] == {
+        "explain_v1": {"requests": 2, "with_positive_feedback": 1, "rate": 0.5},
+        "rerank_pointwise_v1+explain_v2": {"requests": 1, "with_positive_feedback": 0, "rate": 0.0},
+    }
+    assert prompts_report.run(parser.parse_args(["--database-url", sqlite_store.database_url, "--table"])) == 0
+    assert "explain_v1" in capsys.readouterr().out
