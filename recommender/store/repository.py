@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
@@ -245,7 +245,7 @@ class Store:
             item_ids=np.asarray(items, dtype=object),
             kinds=np.asarray(kinds, dtype=object),
             values=np.asarray([np.nan if v is None else v for v in values], dtype=float),
-            timestamps=np.asarray([t.timestamp() for t in times], dtype=float),
+            timestamps=np.asarray([_epoch_seconds(t) for t in times], dtype=float),
         )
 
     # -- users and sessions ------------------------------------------------------------------
@@ -396,6 +396,13 @@ class Store:
                 result = session.execute(delete(table).where(table.user_id == user_id))
                 counts[table.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]
         return counts
+
+
+def _epoch_seconds(moment: datetime) -> float:
+    """Seconds since the epoch; SQLite returns stored UTC times without their zone, so naive means UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
 
 
 @lru_cache(maxsize=4)

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import create_engine, text
-
 from recommender.store import Store
 from recommender.store.repository import ShownItem
-
-POSTGRES_URL = os.environ.get("RECSYS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _exercise(store: Store) -> None:
@@ -21,18 +13,46 @@ def _exercise(store: Store) -> None:
     store.migrate()  # idempotent
     store.upsert_items(
         [
-            {"item_id": "1", "title": "Toy Story (1995)", "year": 1995, "genres": ["Comedy"]},
-            {"item_id": "2", "title": "Heat (1995)", "year": 1995, "genres": ["Action"]},
-            {"item_id": "3", "title": "Alien (1979)", "year": 1979, "genres": ["Horror"]},
+            {
+                "item_id": "1",
+                "title": "Toy Story (1995)",
+                "year": 1995,
+                "genres": ["Comedy"],
+            },
+            {
+                "item_id": "2",
+                "title": "Heat (1995)",
+                "year": 1995,
+                "genres": ["Action"],
+            },
+            {
+                "item_id": "3",
+                "title": "Alien (1979)",
+                "year": 1979,
+                "genres": ["Horror"],
+            },
         ]
     )
-    store.upsert_items([{"item_id": "2", "title": "Heat (1995)", "year": 1995, "genres": ["Action", "Crime"]}])
+    store.upsert_items(
+        [
+            {
+                "item_id": "2",
+                "title": "Heat (1995)",
+                "year": 1995,
+                "genres": ["Action", "Crime"],
+            }
+        ]
+    )
     assert store.count_items() == 3
     assert store.get_item("2").genres == ("Action", "Crime")  # type: ignore[union-attr]
     store.ensure_user_session("u1", "s1")
     store.ensure_user_session("u1", "s1")
     store.log_recommendation(
-        request_id="r1", user_id="u1", session_id="s1", query={"q": 1}, model_version="v1",
+        request_id="r1",
+        user_id="u1",
+        session_id="s1",
+        query={"q": 1},
+        model_version="v1",
         shown=[ShownItem("1", 1, 0.9, "a"), ShownItem("2", 2, 0.8, "b")],
     )
     assert [s.item_id for s in store.impressions("r1")] == ["1", "2"]
@@ -46,9 +66,20 @@ def _exercise(store: Store) -> None:
     assert profile.ratings == {"2": 2.0}
     assert profile.bookmarked == ("3",)
     interactions = store.load_interactions()
-    assert len(interactions) == 4 and list(interactions.kinds) == ["like", "rating", "bookmark", "dislike"]
+    assert len(interactions) == 4 and list(interactions.kinds) == [
+        "like",
+        "rating",
+        "bookmark",
+        "dislike",
+    ]
     counts = store.forget_user("u1")
-    assert counts == {"feedback_events": 4, "impressions": 2, "recommendation_requests": 1, "sessions": 1, "users": 1}
+    assert counts == {
+        "feedback_events": 4,
+        "impressions": 2,
+        "recommendation_requests": 1,
+        "sessions": 1,
+        "users": 1,
+    }
     assert store.count_feedback() == 0
 
 
@@ -56,25 +87,38 @@ def test_store_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
     _exercise(Store(f"sqlite:///{tmp_path / 'store.db'}"))
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL server, dropped afterwards."""
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"recsys_test_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means no server to test against
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.__class__.__name__}")
-    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.mark.postgres
 def test_store_on_postgres(postgres_url: str) -> None:
     store = Store(postgres_url)
     _exercise(store)
     store.engine.dispose()
+
+
+def test_sqlite_times_read_back_as_utc_whatever_the_local_zone(
+    tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """SQLite drops the zone of stored UTC times; reading them as local time shifted every timestamp."""
+    import time
+    from datetime import datetime, timezone
+
+    store = Store(f"sqlite:///{tmp_path / 'tz.db'}")
+    store.migrate()
+    store.upsert_items([{"item_id": "1", "title": "Toy Story (1995)"}])
+    store.ensure_user_session("u", None)
+    store.add_feedback_bulk(
+        [
+            {
+                "user_id": "u",
+                "item_id": "1",
+                "kind": "like",
+                "created_at": datetime(2000, 1, 1, tzinfo=timezone.utc),
+            }
+        ]
+    )
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert store.load_interactions().timestamps[0] == 946684800.0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
