@@ -51,7 +51,7 @@ def _tail(path: Path, lines: int = 60) -> str:
     if not path.exists():
         return f"({path} does not exist)"
     text = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return "\n".join(text[-lines:])
+    return "\n".join(line if len(line) <= 400 else f"{line[:400]}… ({len(line)} chars)" for line in text[-lines:])
 
 
 @dataclass
@@ -221,16 +221,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "PYTHONUNBUFFERED": "1",
     }
 
-    ingest = subprocess.run(
-        [str(app_python), "-m", "recommender", "ingest", "movielens100k", "--database-url", database_url],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800, check=False,
-    )
-    if ingest.returncode != 0:
-        pytest.fail(
-            f"`python -m recommender ingest movielens100k --database-url {database_url}` failed "
-            f"(exit {ingest.returncode}):\n{(ingest.stdout + ingest.stderr)[-4000:]}",
-            pytrace=False,
-        )
+    if not reuse:
+        _ingest(app_python, database_url, env)
 
     action_port, rasa_port = _free_port(), _free_port()
     endpoints = workdir / "endpoints.yml"

@@ -16,7 +16,7 @@ import sys
 import socketio
 
 
-async def main(url: str, session_id: str, messages: list[str], quiet_seconds: float = 3.0) -> dict:
+async def main(url: str, session_id: str, messages: list[str], quiet_seconds: float = 3.0, patience: float = 60.0) -> dict:
     client = socketio.AsyncClient(reconnection=False)
     confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
     received: list = []
@@ -38,12 +38,16 @@ async def main(url: str, session_id: str, messages: list[str], quiet_seconds: fl
         received.clear()
         await client.emit("user_uttered", {"message": message, "session_id": session_id})
         waited, last = 0.0, -1
-        while waited < 120 and (not received or len(received) != last):  # until replies stop arriving
+        # until replies stop arriving, or `patience` seconds without any reply
+        while client.connected and (received and len(received) != last or not received and waited < patience):
             last = len(received)
             await asyncio.sleep(quiet_seconds)
             waited += quiet_seconds
         turns.append(list(received))
-    await client.disconnect()
+        if not received:
+            break  # nothing came back; later turns would not tell us more
+    if client.connected:
+        await client.disconnect()
     return {"session_confirm": confirm, "turns": turns}
 
 

@@ -185,14 +185,6 @@ def test_empty_message_gets_a_polite_reply(stack):
     assert_polite(chat.say(""), chat)
 
 
-def test_100kb_message_gets_a_polite_reply(stack):
-    chat = stack.chat("huge")
-    message = ("recommend me a funny movie from the 90s " * 2600)[:100_000]
-    assert len(message.encode()) == 100_000
-    reply = chat.say(message, timeout=300)
-    assert_polite(reply, chat)
-
-
 def test_feedback_for_an_unknown_item_is_refused_politely(stack, feedback_rows):
     chat = stack.chat("unknown")
     recommend(chat, "recommend me a movie")
@@ -221,6 +213,11 @@ def test_socketio_channel_delivers_text_quick_replies_and_cards(stack, store):
     assert result.returncode == 0, f"{result.stderr[-3000:]}\n{stack.log_tails()}"
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["session_confirm"] == session_id
+    hint = ""
+    if "enter_room' was never awaited" in stack.logs():
+        hint = ("Rasa 3.6's socket.io channel calls sio.enter_room() without await (RasaHQ/rasa#13027): with "
+                "session_persistence: true the client never joins its room and gets no replies.\n")
+    assert len(out["turns"]) == 2 and all(out["turns"]), f"{hint}no bot_uttered for a turn: {out}"
     for turn in out["turns"]:
         assert any(m.get("text") and m.get("quick_replies") for m in turn), turn
         cards = [m for m in turn if m.get("type") == "recommendations"]
@@ -228,3 +225,12 @@ def test_socketio_channel_delivers_text_quick_replies_and_cards(stack, store):
         assert cards[0]["items"] and all(store.get_item(i["item_id"]) for i in cards[0]["items"])
         assert all(m.get("text") != "" for m in turn)
     assert "TypeError" not in stack.logs(), stack.log_tails()
+
+
+def test_100kb_message_gets_a_polite_reply(stack):
+    """Last in the file: on failure Rasa's NLU may spend a while (and much memory) on it."""
+    chat = stack.chat("huge")
+    message = ("recommend me a funny movie from the 90s " * 2600)[:100_000]
+    assert len(message.encode()) == 100_000
+    reply = chat.say(message, timeout=300)
+    assert_polite(reply, chat)
