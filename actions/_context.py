@@ -83,10 +83,15 @@ def item_reference(tracker: Tracker) -> str | None:
 
     A bare-number ordinal ("2") is sent as "#2" so it cannot be mistaken for catalog id 2.
     """
+    return latest_entity(tracker, "item_id") or _ordinal_or_title(tracker)
+
+
+def _ordinal_or_title(tracker: Tracker) -> str | None:
+    """A reference in words: an ordinal ("second", "2" sent as "#2") or a title."""
     ordinal = latest_entity(tracker, "ordinal")
     if ordinal is not None and ordinal.isdigit():
         ordinal = f"#{ordinal}"
-    return latest_entity(tracker, "item_id") or ordinal or latest_entity(tracker, "title")
+    return ordinal or latest_entity(tracker, "title")
 
 
 def excluded_genres_this_turn(tracker: Tracker) -> list[str]:
@@ -132,7 +137,13 @@ def build_feedback(tracker: Tracker, ctx: ConversationContext) -> FeedbackReques
     kind = latest_entity(tracker, "kind")
     if kind is None:
         kind = _guess_kind(message_text(tracker).lower(), rating)
-    return FeedbackRequest(kind=kind, item_ref=item_reference(tracker), value=rating, request_id=ctx.last_request_id)
+    return FeedbackRequest(
+        kind=kind,
+        item_id=latest_entity(tracker, "item_id"),
+        item_ref=_ordinal_or_title(tracker),
+        value=rating,
+        request_id=ctx.last_request_id,
+    )
 
 
 def _guess_kind(text: str, rating: float | None) -> str:

@@ -345,7 +345,7 @@ class RecommenderService:
                 raise InvalidFeedbackError(f"a rating must be a number from 1 to 5, got {value!r}")
         else:
             value = None
-        item = self._feedback_item(bundle, ctx, feedback.item_ref)
+        item = self._feedback_item(bundle, ctx, feedback.item_id, feedback.item_ref)
         user_id = self.user_id(ctx)
         self.store.ensure_user_session(user_id, user_id)
         self.store.add_feedback(
@@ -359,7 +359,14 @@ class RecommenderService:
         logger.info("feedback user=%s item=%s kind=%s", user_id[:10], item.item_id, kind)
         return FeedbackResult(item=item, kind=kind, value=value, text=_feedback_text(item, kind, value))  # type: ignore[arg-type]
 
-    def _feedback_item(self, bundle: ModelBundle, ctx: ConversationContext, ref: str | None) -> Item:
+    def _feedback_item(
+        self, bundle: ModelBundle, ctx: ConversationContext, item_id: str | None, ref: str | None
+    ) -> Item:
+        if item_id is not None:
+            if item_id not in bundle.index.position:
+                logger.warning("feedback for an item that is not in the catalog: %r", item_id[:64])
+                raise UnknownItemError(item_id[:64])
+            return bundle.index.items[bundle.index.position[item_id]]
         if ref is None:
             if len(ctx.last_item_ids) == 1 and ctx.last_item_ids[0] in bundle.index.position:
                 return bundle.index.items[bundle.index.position[ctx.last_item_ids[0]]]

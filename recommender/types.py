@@ -87,10 +87,11 @@ class RecommendationResult:
 
 @dataclass(frozen=True)
 class FeedbackRequest:
-    """Feedback as the user gave it: an item id, an ordinal or a title, and a kind."""
+    """Feedback as the user gave it: an exact catalog id (buttons), or an ordinal or a title (words)."""
 
     kind: str
     item_ref: str | None = None
+    item_id: str | None = None
     value: float | None = None
     request_id: str | None = None
 

@@ -140,7 +140,7 @@ class FakeService:
 
     def record_feedback(self, ctx: ConversationContext, feedback: FeedbackRequest) -> FeedbackResult:
         self._enter("record_feedback", ctx, feedback)
-        item = next((i for i in self.items if i.item_id == feedback.item_ref), self.items[0])
+        item = next((i for i in self.items if i.item_id in (feedback.item_id, feedback.item_ref)), self.items[0])
         kind = feedback.kind if feedback.kind in ("like", "dislike", "rating", "bookmark") else "like"
         return FeedbackResult(item=item, kind=kind, value=feedback.value, text=f"Noted: {kind} {item.title}.")  # type: ignore[arg-type]
 

@@ -120,7 +120,7 @@ def test_feedback_from_button_payload(tracker, ent):
         slots={"last_request_id": "r9"},
     )
     fb = build_feedback(t, build_context(t))
-    assert (fb.kind, fb.item_ref, fb.value, fb.request_id) == ("like", "50", None, "r9")
+    assert (fb.kind, fb.item_id, fb.item_ref, fb.value, fb.request_id) == ("like", "50", None, None, "r9")
 
 
 def test_feedback_from_words(tracker, ent):

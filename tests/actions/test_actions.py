@@ -105,7 +105,7 @@ def test_feedback_by_button(fake, tracker, ent, run, domain):
                 [ent("item_id", "1"), ent("kind", "dislike")], slots={"last_request_id": "req-1"})
     messages, events = run(ActionRecordFeedback(fake), t, domain)
     feedback = fake.calls[0][1][1]
-    assert (feedback.kind, feedback.item_ref, feedback.request_id) == ("dislike", "1", "req-1")
+    assert (feedback.kind, feedback.item_id, feedback.item_ref, feedback.request_id) == ("dislike", "1", None, "req-1")
     assert messages[0]["text"] == "Noted: dislike Toy Story (1995)."
     assert slot_events(events) == {"rejected_item_ids": ["1"]}
 

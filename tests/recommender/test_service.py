@@ -187,3 +187,11 @@ def test_catalog_without_interactions_uses_its_popularity_and_attributes(setting
     similar = service.recommend(ConversationContext(user="reader2", text="like hunger games", liked_titles=("hunger games",)))
     assert _ids(similar)[:2] == ["b2", "b4"]
     assert "similar to The Hunger Games" in similar.items[0].reason
+
+
+def test_a_button_item_id_is_looked_up_exactly_never_as_a_title(service: RecommenderService) -> None:
+    """A forged or stale payload id must not land on a title that merely resembles it."""
+    first = service.recommend(FUNNY_90S)
+    assert service.record_feedback(first.context, FeedbackRequest(kind="like", item_id="8")).item.item_id == "8"
+    with pytest.raises(UnknownItemError):
+        service.record_feedback(first.context, FeedbackRequest(kind="like", item_id="Toy Story"))
