@@ -122,11 +122,13 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="bpr",
         target="recommender.models.bpr:BPR",
+        quick={"epochs": 2, "factors": 16},
         description="Bayesian personalised ranking matrix factorisation (torch).",
     ),
     ModelSpec(
         name="sasrec",
         target="recommender.models.sasrec:SASRec",
+        quick={"epochs": 1, "dim": 32, "blocks": 1},
         description="Self-attentive sequential recommendation (torch).",
     ),
     ModelSpec(
