@@ -185,6 +185,18 @@ def test_empty_message_gets_a_polite_reply(stack):
     assert_polite(chat.say(""), chat)
 
 
+def test_a_blank_message_never_confirms_forget_me(stack, feedback_rows):
+    """DIET used to read "" as `affirm`: after "delete my data" that confirmed the deletion."""
+    chat = stack.chat("blank-after-forget")
+    items = recommend(chat, "recommend me a comedy").items
+    assert_polite(chat.say(items[0]["feedback"]["like"]), chat)
+    assert_polite(chat.say("delete my data"), chat)
+    replies = chat.say("   ")
+    assert_polite(replies, chat)
+    assert any("rephrase" in (m.get("text") or "") for m in replies.messages), chat.describe()
+    assert len(feedback_rows(chat.sender)) == 1, chat.describe()
+
+
 def test_feedback_for_an_unknown_item_is_refused_politely(stack, feedback_rows):
     chat = stack.chat("unknown")
     recommend(chat, "recommend me a movie")
