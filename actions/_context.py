@@ -39,17 +39,23 @@ def message_text(tracker: Tracker) -> str:
     return str(text).strip()[:MAX_TEXT_CHARS]
 
 
-def latest_entities(tracker: Tracker, entity: str, role: str | None = None) -> list[str]:
-    """Values of `entity` (with exactly this role) in the latest message, as clean strings, deduplicated."""
+ANY_ROLE = "*"
+"""Read an entity whatever role DIET gave it: it sometimes puts `exclude` on a non-genre entity."""
+
+
+def latest_entities(tracker: Tracker, entity: str, role: str | None = ANY_ROLE) -> list[str]:
+    """Values of `entity` in the latest message, deduplicated; `role` None means "no role" only."""
     values: list[str] = []
-    for raw in tracker.get_latest_entity_values(entity, entity_role=role):
-        for value in _strings(raw):
+    for found in (tracker.latest_message or {}).get("entities") or []:
+        if found.get("entity") != entity or (role != ANY_ROLE and found.get("role") != role):
+            continue
+        for value in _strings(found.get("value")):
             if value not in values:
                 values.append(value)
     return values
 
 
-def latest_entity(tracker: Tracker, entity: str, role: str | None = None) -> str | None:
+def latest_entity(tracker: Tracker, entity: str, role: str | None = ANY_ROLE) -> str | None:
     """The first value of `entity` in the latest message, or None."""
     values = latest_entities(tracker, entity, role)
     return values[0] if values else None
@@ -58,7 +64,7 @@ def latest_entity(tracker: Tracker, entity: str, role: str | None = None) -> str
 def build_context(tracker: Tracker) -> ConversationContext:
     """Slots (plus this turn's entities, in case a slot mapping missed them) -> `ConversationContext`."""
     excluded = _merge(_slot(tracker, "exclude_genre"), latest_entities(tracker, "genre", EXCLUDE_ROLE))
-    genres = [g for g in _merge(_slot(tracker, "genre"), latest_entities(tracker, "genre")) if g not in excluded]
+    genres = [g for g in _merge(_slot(tracker, "genre"), latest_entities(tracker, "genre", None)) if g not in excluded]
     return ConversationContext(
         user=tracker.sender_id,
         text=message_text(tracker),
@@ -98,7 +104,7 @@ def excluded_genres_this_turn(tracker: Tracker) -> list[str]:
     """Genres the user rules out in this message: role `exclude`, or a plain genre after "no"/"without"."""
     excluded = latest_entities(tracker, "genre", EXCLUDE_ROLE)
     text = message_text(tracker).lower()
-    for genre in latest_entities(tracker, "genre"):
+    for genre in latest_entities(tracker, "genre", None):
         pattern = _NEGATION + r"[^.,;!?]{0,40}?\b" + re.escape(genre.lower()) + r"\b"
         if genre not in excluded and re.search(pattern, text):
             excluded.append(genre)

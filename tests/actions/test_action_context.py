@@ -146,3 +146,12 @@ def test_parse_rating():
     assert parse_rating("3.5") == 3.5
     assert parse_rating(None) is None
     assert parse_rating("great") is None
+
+
+def test_non_genre_entities_are_read_whatever_role_diet_gave_them(tracker, ent):
+    """DIET once tagged a refinement with role `exclude`; rasa_sdk's role match then dropped it."""
+    t = tracker("more like the second one", "refine", [ent("ordinal", "second", "exclude")])
+    assert item_reference(t) == "second"
+    t = tracker("comedy, no horror", "refine", [ent("genre", "comedy"), ent("genre", "horror", "exclude")])
+    ctx = build_context(t)
+    assert ctx.genres == ("comedy",) and ctx.exclude_genres == ("horror",)
