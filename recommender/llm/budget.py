@@ -86,10 +86,11 @@ def run_with_deadline(
 
     `fn` should bound its own run time (backends take a timeout): the pool has two workers, and a
     call that never ends would hold one. When the deadline passes and `on_late` is given, it receives
-    the value `fn` eventually returns (exceptions are logged, not raised: nobody waits for them).
+    the value `fn` eventually returns (exceptions are logged, not raised: nobody waits for them);
+    with `on_late`, an already expired deadline still starts `fn` and returns the fallback at once.
     """
     started = time.monotonic()
-    if deadline.expired:
+    if deadline.expired and on_late is None:  # nobody would ever see the result: do not start it
         return Outcome(fallback(), True, "timeout", 0.0)
     future = (executor or llm_executor()).submit(fn)
     try:

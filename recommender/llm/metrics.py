@@ -26,6 +26,11 @@ class LLMCounters:
             with self._lock:
                 self._counts[(event, reason)] += n
 
+    def merge(self, other: LLMCounters) -> None:
+        """Add another set of counts (a worker's, once its result is actually used)."""
+        for (event, reason), n in other.snapshot().items():
+            self.inc(event, reason, n)
+
     def snapshot(self) -> dict[tuple[str, str], int]:
         """A copy of every count."""
         with self._lock:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,6 +25,7 @@ from recommender.llm.bandit import (
 )
 from recommender.llm.budget import Deadline, run_with_deadline
 from recommender.llm.cache import CachingBackend
+from recommender.llm.errors import LLMTimeoutError
 from recommender.llm.followup import FollowUp
 from recommender.llm.generate import (
     ExplainItem,
@@ -44,6 +46,7 @@ from recommender.types import Item
 logger = logging.getLogger(__name__)
 
 EXPLAIN_TASK = "explain"
+_PROBE_EVERY = 20
 
 
 class LLMPipeline:
@@ -67,6 +70,9 @@ class LLMPipeline:
         )
         self._vocab: tuple[str, CatalogVocabulary] | None = None
         self._vocab_lock = threading.Lock()
+        self._generation_s: float | None = None  # moving average of how long an explanation takes
+        self._skipped = 0
+        self._timing_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, bandit_store: BanditStore | None = None) -> LLMPipeline:
@@ -104,15 +110,24 @@ class LLMPipeline:
         if deadline.remaining() < 0.02:
             self.counters.inc("rerank", "timeout")
             return not_applied(candidates, "LLMTimeoutError")
-        return rerank_candidates(
-            self.backend,
-            query,
-            candidates,
-            timeout=deadline.remaining(),
-            mode=self.settings.llm_rerank_mode,
-            top_n=self.settings.llm_rerank_top_n,
-            counters=self.counters,
-        )
+        backend, timeout = self.backend, deadline.remaining()
+        worker_counts = LLMCounters()  # merged only if the result arrives in time, so nothing counts twice
+
+        def work() -> RerankResult:
+            return rerank_candidates(
+                backend, query, candidates, timeout=timeout, mode=self.settings.llm_rerank_mode,
+                top_n=self.settings.llm_rerank_top_n, counters=worker_counts,
+            )
+
+        # A forward pass cannot be interrupted, so the turn waits in a worker only until the deadline;
+        # a late result is dropped (the items are already on their way).
+        outcome = run_with_deadline(work, deadline, lambda: not_applied(candidates), executor=self.executor)
+        if outcome.from_fallback:
+            self.counters.inc("rerank", "timeout" if outcome.reason == "timeout" else _error_reason(outcome))
+            return not_applied(candidates, "LLMTimeoutError" if outcome.reason == "timeout" else outcome.reason,
+                               outcome.seconds)
+        self.counters.merge(worker_counts)
+        return outcome.value
 
     # -- generation ----------------------------------------------------------------------------------
     def vocabulary(self, catalog: Sequence[Item], catalog_version: str) -> CatalogVocabulary:
@@ -148,16 +163,30 @@ class LLMPipeline:
         vocab = self.vocabulary(catalog, catalog_version)
         if deadline is None:
             deadline = Deadline.after_ms(self.settings.turn_budget_ms)
+        if self._expected_over_budget(deadline):
+            if on_followup is None:  # REST: the text could never arrive in time, so save the CPU
+                self.counters.inc("explain", "skipped_over_budget")
+                return template_explanation(error="over_budget")
+            # Push channel: answer now with templates instead of idling until the deadline.
+            self.counters.inc("explain", "over_budget_followup")
+            deadline = Deadline(time.monotonic())
         timeout = self.settings.llm_timeout_s if on_followup is not None else deadline.remaining()
         backend = self.backend
         settings = self.settings
 
         def work() -> Explanation:
-            return generate_explanation(
-                backend, prompt, query, items, vocab,
-                timeout=timeout, max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
-                counters=self.counters,
-            )
+            started = time.monotonic()
+            try:
+                result = generate_explanation(
+                    backend, prompt, query, items, vocab,
+                    timeout=timeout, max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
+                    counters=self.counters,
+                )
+            except LLMTimeoutError:
+                self._record_generation(time.monotonic() - started)  # a lower bound, still informative
+                raise
+            self._record_generation(time.monotonic() - started)
+            return result
 
         def late(explanation: Explanation) -> None:
             if on_followup is None or not explanation.applied:
@@ -190,6 +219,27 @@ class LLMPipeline:
         if explanation.applied:
             self._shown(request_id, variant)
         return explanation
+
+    def _record_generation(self, seconds: float) -> None:
+        with self._timing_lock:
+            previous = self._generation_s
+            self._generation_s = seconds if previous is None else 0.7 * previous + 0.3 * seconds
+
+    def _expected_over_budget(self, deadline: Deadline) -> bool:
+        """Whether recent explanations took longer than this turn has left (probing every so often).
+
+        Waiting out the budget for text that cannot arrive in time only delays the first message;
+        every `_PROBE_EVERY`-th such turn still tries, so a faster backend is noticed.
+        """
+        with self._timing_lock:
+            if self._generation_s is None or self._generation_s <= deadline.remaining():
+                self._skipped = 0
+                return False
+            self._skipped += 1
+            if self._skipped >= _PROBE_EVERY:
+                self._skipped = 0
+                return False
+            return True
 
     def _shown(self, request_id: str | None, variant: str) -> None:
         if request_id:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from recommender.context import display_title
-from recommender.types import ConversationContext, Item
+from recommender.types import ConversationContext, Critique, Item
 
 MAX_REQUEST_CHARS = 500
 _DELIMITERS = re.compile(r"<<<|>>>|={3,}|```")
@@ -105,3 +105,20 @@ def prompt_values(query: QuerySummary, items: Sequence[Item], *, with_ids: bool 
         "candidates": "\n".join(candidate_line(it, with_ids) for it in items),
         "count": str(len(items)),
     }
+
+
+def describe_critique(critique: Critique | None, more_like_title: str | None = None) -> tuple[str, ...]:
+    """A critique in words for the prompt: ('older', 'no Horror', 'more like Toy Story')."""
+    if critique is None:
+        return ()
+    words = []
+    if critique.older:
+        words.append("something older")
+    if critique.newer:
+        words.append("something newer")
+    words += [f"no {g}" for g in critique.exclude_genres]
+    if critique.more_like:
+        words.append(f"more like {more_like_title or critique.more_like}")
+    if critique.other_options:
+        words.append("other options than those already shown")
+    return tuple(words)

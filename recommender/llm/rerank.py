@@ -148,3 +148,30 @@ def _listwise(
     scores.update({it.item_id: 0.0 for it in items if it.item_id not in scores})
     order = tuple(ranked) + tuple(it.item_id for it in items if it.item_id not in ranked)
     return scores, order, rejected, raw
+
+
+def blend(candidates: Sequence[tuple[Item, float]], result: RerankResult, weight: float) -> list[tuple[Item, float]]:
+    """Candidates re-sorted by base score (scaled to 0-1) + weight * llm_score (scaled so the best is 1).
+
+    The interim, hand-weighted blend until the learned blend takes `llm_score` as a feature. With
+    the LLM not applied (or weight 0) the base order and scores come back unchanged, so turning the
+    LLM off can never change a ranking.
+    """
+    if not result.applied or weight <= 0 or not candidates:
+        return list(candidates)
+    base = [score for _, score in candidates]
+    low, high = min(base), max(base)
+    span = high - low
+    # Pointwise scores are probabilities (peaky, summing to 1); divide by the best so that the LLM's
+    # favourite always gets the full weight, whichever way the scores were produced.
+    top = max(result.scores.values(), default=0.0)
+    blended = [
+        (
+            item,
+            ((score - low) / span if span > 0 else 1.0)
+            + (weight * result.scores.get(item.item_id, 0.0) / top if top > 0 else 0.0),
+        )
+        for item, score in candidates
+    ]
+    order = sorted(range(len(blended)), key=lambda i: (-blended[i][1], i))
+    return [blended[i] for i in order]

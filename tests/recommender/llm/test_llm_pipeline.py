@@ -210,3 +210,57 @@ def test_counters_are_exported_to_prometheus() -> None:
     registry.register(PrometheusCollector(counters))
     value = registry.get_sample_value("recsys_llm_events_total", {"event": "reason", "reason": "rejected:wrong_year"})
     assert value == 3
+
+
+def test_blend_only_moves_items_when_the_llm_was_applied() -> None:
+    from recommender.llm.rerank import RerankResult, blend, not_applied
+
+    assert blend(CANDIDATES, not_applied(CANDIDATES), 0.3) == CANDIDATES
+    llm = RerankResult({"2": 1.0, "1": 0.0}, ("2", "1"), "v", 0.0, applied=True)
+    assert blend(CANDIDATES, llm, 0.0) == CANDIDATES
+    # base scaled to 1, .75, .5, .25, 0: weight 0.3 lifts "2" past "12" only; weight 2 puts it first
+    assert [it.item_id for it, _ in blend(CANDIDATES, llm, 0.3)] == ["1", "6", "11", "2", "12"]
+    assert next(it.item_id for it, _ in blend(CANDIDATES, llm, 2.0)) == "2"
+
+
+def test_critiques_are_described_in_words() -> None:
+    from recommender.llm.query import describe_critique
+    from recommender.types import Critique
+
+    assert describe_critique(Critique(older=True, exclude_genres=("Horror",), more_like="second"), "Toy Story") == (
+        "something older", "no Horror", "more like Toy Story")
+    assert describe_critique(None) == ()
+
+
+def test_a_rerank_that_cannot_be_interrupted_still_returns_at_the_deadline(tmp_path: Path) -> None:
+    counters = LLMCounters()
+    slow = ScriptedBackend(scores=lambda options: [0.0] * len(options), delay=0.5)
+    llm = pipeline(tmp_path, slow, counters)
+    started = time.monotonic()
+    result = llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_ms(100))
+    assert time.monotonic() - started < 0.3
+    assert not result.applied and result.error == "LLMTimeoutError"
+    time.sleep(0.6)  # the late result arrives and is dropped without being counted as a success
+    assert counters.get("rerank", "timeout") == 1 and counters.get("rerank", "ok") == 0
+
+
+def test_once_explanations_are_known_to_miss_the_budget_the_turn_stops_waiting(tmp_path: Path) -> None:
+    counters = LLMCounters()
+    good = explanation_json({i.item.item_id: "A comedy, as you asked" for i in ITEMS})
+    llm = pipeline(tmp_path, ScriptedBackend(good, delay=0.3), counters, llm_timeout_s=5)
+    arrived = threading.Event()
+
+    def sink(followup: FollowUp) -> None:
+        arrived.set()
+
+    first = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(100),
+                        on_followup=sink)
+    assert first.pending and arrived.wait(5)  # learned: an explanation takes ~0.3 s
+    arrived.clear()
+    started = time.monotonic()
+    second = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(100),
+                         on_followup=sink)
+    assert time.monotonic() - started < 0.05  # no waiting for text that cannot arrive in time
+    assert second.pending and arrived.wait(5)
+    rest = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(100))
+    assert rest.error == "over_budget" and counters.get("explain", "skipped_over_budget") == 1
