@@ -1,0 +1,283 @@
+"""SASRec: a causal transformer over each user's item sequence predicts the next item.
+
+Kang & McAuley (2018), with changes that are known to help and cost nothing here:
+- the loss is the full softmax over the catalog (cross-entropy) at every position instead of
+  binary cross-entropy with one sampled negative: with a catalog of a few thousand items the
+  full softmax converges in far fewer epochs (Klenitskiy & Vasilev, 2023, "Turning dross into
+  gold loss: is BERT4Rec really better than SASRec?"). On MovieLens 100K validation, 5 epochs of
+  it give NDCG@10 ~0.085, where 10 epochs of a 256-negative sampled softmax give ~0.06.
+  `loss="sampled"` (sampled softmax with logQ correction, for large catalogs) and `loss="bce"`
+  (the original objective) remain available;
+- one block by default (the validation split preferred it to two at equal epochs), pre-LayerNorm,
+  and padded positions are masked out of attention (the original only zeroes their embeddings);
+- training runs under bfloat16 autocast where the CPU supports it natively (`bf16=None`, the
+  default; measured 1.5 s instead of 2.4 s per epoch on MovieLens 100K, same validation NDCG);
+  scoring is always float32;
+- small batches (32 sequences): the softmax over 1,682 items is memory-bound, and smaller
+  logit blocks run ~2x faster per row on these CPUs.
+
+A sequence is the user's items ordered by their last event (`common.user_histories`, the order
+the evaluation split uses). Users with long histories contribute several windows of `max_len`
+items, so nothing is thrown away. Scoring takes the query's history as the sequence (the last
+`max_len` items) and reads the logits at the last position, so a trained user and a
+conversational user with the same history get the same scores: the user index is not needed.
+An empty history gets the training popularity (log counts), so a brand-new user still gets a
+sensible ranking.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Self
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from recommender.models.base import InteractionData, PreferenceModel, Query
+from recommender.models.common import ModelNotFittedError, history_items, user_histories
+from recommender.models.torch_utils import DEFAULT_THREADS, generator, torch_threads
+
+logger = logging.getLogger(__name__)
+
+LOSSES = ("sampled", "ce", "bce")
+
+
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX-512 BF16 / AMX), where training in it is ~1.6x faster."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+class _Block(nn.Module):
+    """Pre-LayerNorm self-attention + position-wise feed-forward, both with residuals."""
+
+    def __init__(self, dim: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attention = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
+        self.norm2 = nn.LayerNorm(dim)
+        self.ff = nn.Sequential(nn.Linear(dim, dim), nn.GELU(), nn.Dropout(dropout), nn.Linear(dim, dim))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        h = self.norm1(x)
+        attended, _ = self.attention(h, h, h, attn_mask=mask, need_weights=False)
+        x = x + self.dropout(attended)
+        return x + self.dropout(self.ff(self.norm2(x)))
+
+
+class _Network(nn.Module):
+    """Item + learned position embeddings -> causal blocks -> logits against the item embeddings."""
+
+    def __init__(self, n_items: int, dim: int, max_len: int, blocks: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        self.heads = heads
+        self.items = nn.Embedding(n_items + 1, dim, padding_idx=0)  # index 0 = padding, item i -> i + 1
+        self.positions = nn.Embedding(max_len, dim)
+        self.dropout = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(_Block(dim, heads, dropout) for _ in range(blocks))
+        self.norm = nn.LayerNorm(dim)
+        nn.init.normal_(self.items.weight, std=dim**-0.5)
+        with torch.no_grad():
+            self.items.weight[0].zero_()
+
+    def hidden(self, seq: torch.Tensor) -> torch.Tensor:
+        """[batch, length] of shifted item indices (0 = padding, left-padded) -> [batch, length, dim]."""
+        length = seq.shape[1]
+        pad = seq == 0
+        pos = torch.arange(length, device=seq.device)
+        x = self.items(seq) * (self.items.embedding_dim**0.5) + self.positions(pos)[None]
+        x = self.dropout(x) * (~pad)[..., None]
+        # a query may see itself and earlier real items; a padded query sees only itself (no empty rows)
+        causal = torch.ones(length, length, dtype=torch.bool, device=seq.device).triu(1)
+        blocked = causal[None] | pad[:, None, :]
+        blocked = blocked & ~torch.eye(length, dtype=torch.bool, device=seq.device)[None]
+        mask = blocked.repeat_interleave(self.heads, dim=0)
+        for block in self.blocks:
+            x = block(x, mask)
+        return self.norm(x)
+
+    def logits(self, h: torch.Tensor) -> torch.Tensor:
+        """Scores of every real item (padding column dropped)."""
+        return h @ self.items.weight[1:].T
+
+
+class SASRec(PreferenceModel):
+    """Self-attentive sequential recommendation, trained on next-item prediction."""
+
+    name = "sasrec"
+
+    def __init__(
+        self,
+        dim: int = 64,
+        blocks: int = 1,
+        heads: int = 1,
+        max_len: int = 50,
+        dropout: float = 0.2,
+        epochs: int = 5,
+        lr: float = 2e-3,
+        weight_decay: float = 0.0,
+        batch_size: int = 32,
+        loss: str = "ce",
+        negatives: int = 256,
+        sample_alpha: float = 0.75,
+        bf16: bool | None = None,
+        seed: int = 42,
+        threads: int | None = DEFAULT_THREADS,
+    ) -> None:
+        if dim < 1 or blocks < 1 or heads < 1 or dim % heads:
+            raise ValueError(f"dim must be a positive multiple of heads, blocks >= 1 (got dim={dim}, heads={heads}, blocks={blocks})")
+        if max_len < 2 or epochs < 0 or batch_size < 1 or not 0 <= dropout < 1 or lr <= 0:
+            raise ValueError("max_len >= 2, epochs >= 0, batch_size >= 1, 0 <= dropout < 1 and lr > 0 are required")
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        self.dim = int(dim)
+        self.blocks = int(blocks)
+        self.heads = int(heads)
+        self.max_len = int(max_len)
+        self.dropout = float(dropout)
+        self.epochs = int(epochs)
+        self.lr = float(lr)
+        self.weight_decay = float(weight_decay)
+        self.batch_size = int(batch_size)
+        self.loss = loss
+        self.negatives = int(negatives)
+        self.sample_alpha = float(sample_alpha)
+        self._sample_probs: torch.Tensor | None = None
+        self.bf16 = bf16
+        self.seed = int(seed)
+        self.threads = threads
+        self.network: _Network | None = None
+        self.n_items = 0
+        self.prior: np.ndarray | None = None  # float32 [n_items], log(1 + count): the empty-history answer
+
+    def _config(self) -> dict[str, Any]:
+        return {
+            "dim": self.dim, "blocks": self.blocks, "heads": self.heads, "max_len": self.max_len,
+            "dropout": self.dropout, "epochs": self.epochs, "lr": self.lr, "weight_decay": self.weight_decay,
+            "batch_size": self.batch_size, "loss": self.loss, "negatives": self.negatives,
+            "sample_alpha": self.sample_alpha, "bf16": self.bf16, "seed": self.seed,
+        }
+
+    def _new_network(self, n_items: int) -> _Network:
+        return _Network(n_items, self.dim, self.max_len, self.blocks, self.heads, self.dropout)
+
+    # -- training --------------------------------------------------------------------------
+    def windows(self, sequences: list[np.ndarray]) -> np.ndarray:
+        """Training windows of max_len + 1 shifted items (left-padded with 0), newest window last.
+
+        A sequence of n items gives windows ending at n, n - max_len, n - 2 max_len, ...: every
+        next-item target is predicted exactly once, each from up to max_len items before it.
+        """
+        rows: list[np.ndarray] = []
+        width = self.max_len + 1
+        for seq in sequences:
+            shifted = seq.astype(np.int64) + 1
+            for end in range(len(shifted), 1, -self.max_len):
+                window = shifted[max(0, end - width) : end]
+                row = np.zeros(width, dtype=np.int64)
+                row[width - len(window) :] = window
+                rows.append(row)
+        return np.stack(rows) if rows else np.zeros((0, width), dtype=np.int64)
+
+    def fit(self, data: InteractionData) -> Self:
+        """Train next-item prediction on every user's sequence."""
+        self.n_items = data.n_items
+        counts = np.bincount(data.item_idx.astype(np.int64), minlength=data.n_items).astype(np.float32)
+        self.prior = np.log1p(counts).astype(np.float32)
+        weights = torch.from_numpy((counts + 1.0) ** self.sample_alpha).double()
+        self._sample_probs = (weights / weights.sum()).float()
+        sequences = [items for items, _ in user_histories(data)]
+        windows = torch.from_numpy(self.windows(sequences))
+        gen = generator(self.seed)
+        use_bf16 = native_bf16() if self.bf16 is None else self.bf16
+        with torch_threads(self.threads), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)  # layer initialisation and dropout; the caller's RNG is restored
+            network = self._new_network(data.n_items)
+            optimiser = torch.optim.Adam(network.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+            network.train()
+            for epoch in range(self.epochs):
+                order = torch.randperm(len(windows), generator=gen)
+                total, count = 0.0, 0
+                for start in range(0, len(windows), self.batch_size):
+                    batch = windows[order[start : start + self.batch_size]]
+                    inputs, targets = batch[:, :-1], batch[:, 1:]
+                    real = (targets > 0) & (inputs > 0)
+                    if not bool(real.any()):
+                        continue
+                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+                        h = network.hidden(inputs)[real]  # [n, dim]
+                        loss = self._loss(network, h, targets[real] - 1, gen)
+                    optimiser.zero_grad()
+                    loss.backward()
+                    optimiser.step()
+                    total += float(loss.detach()) * int(real.sum())
+                    count += int(real.sum())
+                logger.debug("sasrec epoch %d loss %.4f", epoch + 1, total / max(count, 1))
+            network.eval()
+        self.network = network
+        return self
+
+    def _loss(self, network: _Network, h: torch.Tensor, targets: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        if self.loss == "ce":
+            return F.cross_entropy(network.logits(h).float(), targets)
+        if self.loss == "sampled":
+            # sampled softmax: the target against `negatives` items shared by the whole batch,
+            # drawn in proportion to count^sample_alpha, every logit corrected by -log q (logQ
+            # correction, so the sampled loss estimates the full softmax); a sampled item that
+            # is a row's own target is masked out of that row
+            assert self._sample_probs is not None
+            shared = torch.multinomial(self._sample_probs, self.negatives, replacement=True, generator=gen)
+            log_q = torch.log(self._sample_probs * self.negatives)
+            pos = (h * network.items(targets + 1)).sum(-1, keepdim=True) - log_q[targets][:, None]
+            neg = h @ network.items(shared + 1).T - log_q[shared][None, :]
+            neg = neg.masked_fill(shared[None, :] == targets[:, None], float("-inf"))
+            logits = torch.cat([pos, neg], dim=1)
+            return F.cross_entropy(logits, torch.zeros(len(targets), dtype=torch.int64))
+        # original SASRec: positive vs one uniformly sampled negative, binary cross-entropy
+        negatives = torch.randint(0, self.n_items, targets.shape, generator=gen)
+        pos = (h * network.items(targets + 1)).sum(-1)
+        neg = (h * network.items(negatives + 1)).sum(-1)
+        return -(F.logsigmoid(pos) + F.logsigmoid(-neg)).mean()
+
+    # -- scoring ---------------------------------------------------------------------------
+    def score(self, query: Query) -> np.ndarray:
+        """Next-item logits after the query's history (popularity prior for an empty history)."""
+        if self.network is None or self.prior is None:
+            raise ModelNotFittedError(self.name)
+        items, _ = history_items(query, self.n_items)
+        if not len(items):
+            return self.prior.copy()
+        recent = items[-self.max_len :].astype(np.int64) + 1
+        seq = torch.zeros((1, self.max_len), dtype=torch.int64)  # left-padded as in training: last item at the end
+        seq[0, self.max_len - len(recent) :] = torch.from_numpy(recent)
+        with torch_threads(self.threads), torch.inference_mode():
+            logits = self.network.logits(self.network.hidden(seq)[0, -1])
+        return logits.numpy().astype(np.float32)
+
+    # -- persistence -----------------------------------------------------------------------
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Hyper-parameters plus every network tensor (named `net.<parameter>`) and the prior."""
+        if self.network is None or self.prior is None:
+            raise ModelNotFittedError(self.name)
+        arrays = {f"net.{k}": v.detach().numpy().copy() for k, v in self.network.state_dict().items()}
+        arrays["prior"] = self.prior
+        return {**self._config(), "n_items": self.n_items}, arrays
+
+    @classmethod
+    def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Self:
+        """Rebuild the network and load its weights."""
+        config = dict(config)
+        n_items = int(config.pop("n_items"))
+        model = cls(**config)
+        model.n_items = n_items
+        model.prior = arrays["prior"].astype(np.float32)
+        network = model._new_network(n_items)
+        network.load_state_dict({k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")})
+        network.eval()
+        model.network = network
+        return model
