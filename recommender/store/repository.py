@@ -66,6 +66,21 @@ class ShownItem:
     reason: str
 
 
+# Feedback kinds as states of the user-action Markov model; "unbookmark" is not a state.
+ACTION_OF_KIND: Mapping[str, str] = {
+    "click": "click", "like": "like", "dislike": "dislike", "bookmark": "bookmark", "rating": "rate",
+}
+
+
+@dataclass(frozen=True)
+class LoggedAction:
+    """One step of a conversation's action log: what the user did with a shown or named item."""
+
+    timestamp: float  # seconds since epoch
+    action: str  # "ignore" | "click" | "like" | "dislike" | "bookmark" | "rate"
+    item_id: str
+
+
 @dataclass(frozen=True)
 class ImportCounts:
     """What `Store.import_dataset` wrote."""
@@ -247,6 +262,65 @@ class Store:
             values=np.asarray([np.nan if v is None else v for v in values], dtype=float),
             timestamps=np.asarray([_epoch_seconds(t) for t in times], dtype=float),
         )
+
+    def action_sequences(self, since: datetime | None = None) -> dict[str, list[LoggedAction]]:
+        """Per conversation session, the user's actions in time order, from impressions and feedback.
+
+        Only conversational events count: feedback with a session or request id (imported
+        datasets have neither) and every impression. Each shown item is one step, in the order
+        it was shown (time, then list position): its action is the first feedback that answers
+        it (the next feedback on that item in that session), or "ignore" when none does. Later
+        feedback on the same item, and feedback on items never shown (a title the user named),
+        are further steps at their own time. Feedback kinds map to actions
+        (`ACTION_OF_KIND`: rating -> "rate"); "unbookmark" is not an action and is left out.
+        Sessions are keyed by session id (the user id where a row has none); at equal times
+        impressions come before feedback.
+        """
+        impressions_stmt = select(
+            ImpressionRow.id, ImpressionRow.session_id, ImpressionRow.user_id, ImpressionRow.item_id,
+            ImpressionRow.position, ImpressionRow.created_at,
+        ).order_by(ImpressionRow.created_at, ImpressionRow.position, ImpressionRow.id)
+        feedback_stmt = (
+            select(
+                FeedbackEventRow.id, FeedbackEventRow.session_id, FeedbackEventRow.user_id, FeedbackEventRow.item_id,
+                FeedbackEventRow.kind, FeedbackEventRow.created_at,
+            )
+            .where((FeedbackEventRow.session_id.is_not(None)) | (FeedbackEventRow.request_id.is_not(None)))
+            .where(FeedbackEventRow.kind.in_(tuple(ACTION_OF_KIND)))
+            .order_by(FeedbackEventRow.created_at, FeedbackEventRow.id)
+        )
+        if since is not None:
+            impressions_stmt = impressions_stmt.where(ImpressionRow.created_at >= since)
+            feedback_stmt = feedback_stmt.where(FeedbackEventRow.created_at >= since)
+        with session_scope(self._sessions) as session:
+            impressions = session.execute(impressions_stmt).all()
+            feedback = session.execute(feedback_stmt).all()
+        # (time, 0 = impression / 1 = feedback, position or 0, row id, session, item, action or None)
+        events: list[tuple[float, int, int, int, str, str, str | None]] = [
+            (_epoch_seconds(r.created_at), 0, r.position, r.id, r.session_id or r.user_id, r.item_id, None)
+            for r in impressions
+        ] + [
+            (_epoch_seconds(r.created_at), 1, 0, r.id, r.session_id or r.user_id, r.item_id, ACTION_OF_KIND[r.kind])
+            for r in feedback
+        ]
+        events.sort(key=lambda e: e[:4])
+        open_impressions: dict[tuple[str, str], int] = {}  # (session, item) -> its latest unanswered impression
+        first_reaction: dict[int, int] = {}  # impression index -> index of the feedback that answered it
+        for n, (_, is_feedback, _, _, session_key, item_id, _) in enumerate(events):
+            if not is_feedback:
+                open_impressions[(session_key, item_id)] = n
+            elif (shown := open_impressions.pop((session_key, item_id), None)) is not None:
+                first_reaction[shown] = n
+        placed = set(first_reaction.values())
+        sequences: dict[str, list[LoggedAction]] = {}
+        for n, (when, is_feedback, _, _, session_key, item_id, action) in enumerate(events):
+            if is_feedback and n in placed:
+                continue  # already stands at the place of the impression it answered
+            if not is_feedback:
+                answer = first_reaction.get(n)
+                action = events[answer][6] if answer is not None else "ignore"
+            sequences.setdefault(session_key, []).append(LoggedAction(when, action or "", item_id))
+        return sequences
 
     # -- users and sessions ------------------------------------------------------------------
     def ensure_user_session(self, user_id: str, session_id: str | None) -> None:
