@@ -24,7 +24,6 @@ from recommender.context import (
     normalise_feedback_kind,
     parse_decade,
     parse_ordinal,
-    parse_rating,
     parse_year,
 )
 from recommender.errors import AmbiguousItemError, InvalidFeedbackError, UnknownItemError
@@ -318,8 +317,8 @@ class RecommenderService:
             item = bundle.index.items[row]
             shown_item = rows.get(item.item_id)
             reason = shown_item.reason if shown_item else "I didn't recommend this one myself."
-            picked = (RecommendedItem(item, shown_item.score if shown_item else 0.0, reason),)
-            return ItemsReply(f"{display_title(item.title)}: {reason}.", picked)
+            one = RecommendedItem(item, shown_item.score if shown_item else 0.0, reason)
+            return ItemsReply(f"{display_title(item.title)}: {reason}.", (one,))
         picked = tuple(
             RecommendedItem(bundle.index.items[bundle.index.position[s.item_id]], s.score, s.reason)
             for s in shown

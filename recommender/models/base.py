@@ -104,7 +104,7 @@ class PreferenceModel(ABC):
         config, arrays = self.state()
         _atomic_write(directory / "config.json", json.dumps({"model": self.name, **config}, indent=2).encode())
         with tempfile.NamedTemporaryFile(dir=directory, suffix=".npz", delete=False) as tmp:
-            np.savez(tmp, **arrays)
+            np.savez(tmp, allow_pickle=False, **arrays)  # type: ignore[arg-type]
         os.replace(tmp.name, directory / "arrays.npz")
 
     @classmethod

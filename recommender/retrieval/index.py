@@ -42,7 +42,7 @@ class CatalogIndex:
         columns = [self.genre_names.index(g) for g in genres if g in self.genre_names]
         if not columns:
             return np.zeros(len(self.items), dtype=bool)
-        return self.genre_matrix[:, columns].any(axis=1)
+        return np.asarray(self.genre_matrix[:, columns].any(axis=1))
 
     def find_title(self, text: str, popularity: np.ndarray | None = None) -> int | None:
         """Best catalog row for a title the user typed, or None when nothing is close enough.

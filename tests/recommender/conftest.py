@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -51,7 +51,7 @@ def seed_store(store: Store) -> None:
         ]
     )
     store.upsert_users([{"user_id": f"test:{u}", "source": "test"} for u in RATINGS])
-    start = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2000, 1, 1, tzinfo=UTC)
     rows = [
         {"user_id": f"test:{u}", "item_id": i, "kind": "rating", "value": 5.0, "source": "test",
          "created_at": start + timedelta(minutes=n)}

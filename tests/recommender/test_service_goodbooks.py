@@ -51,7 +51,7 @@ def test_book_recommendations_with_no_code_change(
     popular = books_service.recommend(
         ConversationContext(user="reader", text="recommend me a book")
     )
-    assert [ri.item.title for ri in popular.items][0].startswith("The Hunger Games")
+    assert next(ri.item.title for ri in popular.items).startswith("The Hunger Games")
 
     similar = books_service.recommend(
         ConversationContext(

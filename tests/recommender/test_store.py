@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
+
 from recommender.store import Store
 from recommender.store.repository import ShownItem
 
@@ -99,7 +102,7 @@ def test_sqlite_times_read_back_as_utc_whatever_the_local_zone(
 ) -> None:  # type: ignore[no-untyped-def]
     """SQLite drops the zone of stored UTC times; reading them as local time shifted every timestamp."""
     import time
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     store = Store(f"sqlite:///{tmp_path / 'tz.db'}")
     store.migrate()
@@ -111,7 +114,7 @@ def test_sqlite_times_read_back_as_utc_whatever_the_local_zone(
                 "user_id": "u",
                 "item_id": "1",
                 "kind": "like",
-                "created_at": datetime(2000, 1, 1, tzinfo=timezone.utc),
+                "created_at": datetime(2000, 1, 1, tzinfo=UTC),
             }
         ]
     )
