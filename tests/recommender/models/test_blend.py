@@ -1,0 +1,129 @@
+"""The learned blend: model contract, finite printable weights, no leakage, a planted positive on top."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from model_contract import ModelContract, synthetic_interactions
+
+from recommender.models.base import InteractionData, PreferenceModel, Query
+from recommender.models.blend import LinearBlend, hold_out_last
+from recommender.models.common import user_histories
+from recommender.types import Item
+
+SMALL_BPR = {"factors": 8, "epochs": 20, "lr": 0.05, "batch_size": 64}
+
+
+class TestBlendContract(ModelContract):
+    def make_model(self, seed: int) -> PreferenceModel:
+        return LinearBlend(base_models=("item_knn", "bpr", "popularity"), base_params={"bpr": SMALL_BPR},
+                           candidates=20, hard_negatives=10, random_negatives=5, epochs=30, seed=seed)
+
+
+class TestBlendRefitLogisticContract(ModelContract):
+    def make_model(self, seed: int) -> PreferenceModel:
+        return LinearBlend(base_models=("item_knn", "user_knn"), candidates=20, hard_negatives=10,
+                           random_negatives=5, epochs=30, loss="logistic", refit=True, seed=seed)
+
+
+N_PAIRS = 5
+N_FILLERS = 30
+
+
+def planted_pairs(n_users: int = 60, seed: int = 0) -> InteractionData:
+    """Item 2k is always followed by item 2k+1 (k < 5); fillers (10..39) are random; each user ends on a pair."""
+    rng = np.random.default_rng(seed)
+    users, items, times = [], [], []
+    for u in range(n_users):
+        pairs = rng.choice(N_PAIRS, size=2, replace=False)
+        fillers = rng.choice(np.arange(2 * N_PAIRS, 2 * N_PAIRS + N_FILLERS), size=6, replace=False)
+        sequence = [*fillers[:3], 2 * pairs[0], 2 * pairs[0] + 1, *fillers[3:], 2 * pairs[1], 2 * pairs[1] + 1]
+        for step, item in enumerate(sequence):
+            users.append(u)
+            items.append(int(item))
+            times.append(1000.0 * u + step)
+    n_items = 2 * N_PAIRS + N_FILLERS
+    return InteractionData(
+        user_idx=np.array(users), item_idx=np.array(items), values=np.full(len(users), 4.0, np.float32),
+        timestamps=np.array(times), kinds=np.array(["rating"] * len(users), dtype=object),
+        user_ids=[f"u{u}" for u in range(n_users)], items=[Item(str(i), f"t{i}") for i in range(n_items)],
+    )
+
+
+@pytest.fixture(scope="module")
+def pair_blend() -> LinearBlend:
+    model = LinearBlend(base_models=("item_knn/last", "popularity"), base_params={"item_knn/last": {"recent": 1}},
+                        candidates=10, hard_negatives=10, random_negatives=10, epochs=100, lr=0.1, seed=0)
+    return model.fit(planted_pairs())
+
+
+def test_ranks_the_planted_positive_above_every_negative(pair_blend: LinearBlend) -> None:
+    for k in range(N_PAIRS):
+        history = np.array([2 * N_PAIRS + 1, 2 * N_PAIRS + 7, 2 * k])
+        scores = pair_blend.score(Query(history=history))
+        negatives = np.setdiff1d(np.arange(len(scores)), [*history.tolist(), 2 * k + 1])
+        assert scores[2 * k + 1] > scores[negatives].max(), f"pair {k}"
+
+
+def test_weights_are_finite_named_and_printable(pair_blend: LinearBlend) -> None:
+    weights = pair_blend.weights()
+    assert list(weights) == ["intercept", *pair_blend.feature_names()]
+    assert all(np.isfinite(w) for w in weights.values())
+    assert weights["item_knn/last:z"] > 0 or weights["item_knn/last:log_rank"] > 0
+    described = pair_blend.describe()
+    assert described["weights"] == weights and described["training_users"] == 60
+
+
+def test_hold_out_last_removes_every_event_of_the_last_item() -> None:
+    data = synthetic_interactions()
+    # a second event on one user's last item must leave with it
+    histories = user_histories(data)
+    last_item = int(histories[0][0][-1])
+    doubled = InteractionData(
+        user_idx=np.r_[data.user_idx, 0], item_idx=np.r_[data.item_idx, last_item],
+        values=np.r_[data.values, np.float32(np.nan)], timestamps=np.r_[data.timestamps, data.timestamps.max() + 1],
+        kinds=np.r_[data.kinds, np.array(["click"], dtype=object)], user_ids=data.user_ids, items=data.items,
+    )
+    rest, users, held = hold_out_last(doubled)
+    assert len(users) == data.n_users
+    assert held[0] == last_item
+    remaining = set(zip(rest.user_idx.tolist(), rest.item_idx.tolist(), strict=True))
+    assert not remaining & set(zip(users.tolist(), held.tolist(), strict=True))
+    assert len(rest) == len(doubled) - data.n_users - 1
+
+
+def test_base_models_used_for_training_never_saw_the_positives() -> None:
+    data = synthetic_interactions()
+    blend = LinearBlend(base_models=("popularity", "item_knn"), candidates=10, hard_negatives=5,
+                        random_negatives=5, epochs=5, refit=False).fit(data)
+    rest, _, held = hold_out_last(data)
+    # with refit=False the served base models are the training ones: their counts must match `rest`
+    expected = np.bincount(np.unique(rest.user_idx * data.n_items + rest.item_idx) % data.n_items,
+                           minlength=data.n_items)
+    np.testing.assert_array_equal(blend.models["popularity"].score(Query()), expected.astype(np.float32))
+    assert len(held) == data.n_users
+
+
+def test_invalid_settings_are_rejected() -> None:
+    with pytest.raises(ValueError, match="base model"):
+        LinearBlend(base_models=())
+    with pytest.raises(ValueError, match="distinct"):
+        LinearBlend(base_models=("bpr", "bpr"))
+    with pytest.raises(ValueError, match="distinct"):
+        LinearBlend(base_models=("blend",))
+    with pytest.raises(ValueError, match="base_params"):
+        LinearBlend(base_models=("bpr",), base_params={"sasrec": {}})
+
+
+@pytest.mark.parametrize("name", ["bpr", "sasrec", "blend"])
+def test_registry_builds_and_fits_the_quick_versions(name: str) -> None:
+    from recommender.models.registry import get_spec
+
+    spec = get_spec(name)
+    # the content model needs the packaged sentence encoder; the blend's quick test leaves it out
+    overrides = {"base_models": ("item_knn", "bpr", "sasrec", "popularity")} if name == "blend" else {}
+    data = synthetic_interactions()
+    model = spec.build(overrides, seed=1, quick=True).fit(data)
+    scores = model.score(Query(history=np.array([0, 3]), user=None))
+    assert scores.shape == (data.n_items,) and np.isfinite(scores).all()
+    assert all(point.keys() <= spec.params().keys() for point in spec.search_space())
