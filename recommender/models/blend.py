@@ -248,7 +248,7 @@ class LinearBlend(PreferenceModel):
         batch_users: int = 128,
         recent_days: float = 7.0,
         rating_prior: float = 10.0,
-        refit: bool = False,
+        refit: bool = True,
         seed: int = 42,
         threads: int | None = DEFAULT_THREADS,
     ) -> None:

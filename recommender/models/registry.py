@@ -143,7 +143,7 @@ SPECS: tuple[ModelSpec, ...] = (
         target="recommender.models.blend:LinearBlend",
         defaults={"base_models": ("sasrec", "item_knn", "bpr", "user_knn", "popularity", "content"),
                   "candidates": 200, "hard_negatives": 100, "random_negatives": 20, "loss": "softmax",
-                  "epochs": 100, "lr": 0.05, "l2": 1e-3, "recent_days": 7.0, "refit": False},
+                  "epochs": 100, "lr": 0.05, "l2": 1e-3, "recent_days": 7.0, "refit": True},
         grid=grid(refit=(False, True)),
         quick={"base_quick": True, "epochs": 20},
         quick_grid=({},),
