@@ -56,6 +56,12 @@ class ActionSequence:
             raise ValueError(f"session {self.session!r}: unknown actions {unknown}; expected some of {ACTIONS}")
 
 
+def last_action(store: Store, session_id: str) -> str | None:
+    """The newest action of one session (None before the first), for `ActionPolicy.decide`."""
+    steps = store.action_sequences(session_id=session_id).get(session_id, [])
+    return steps[-1].action if steps else None
+
+
 def sequences_from_store(store: Store, since: Any = None) -> list[ActionSequence]:
     """Every session's action sequence from the store's impressions and feedback."""
     logged = store.action_sequences(since=since)

@@ -263,7 +263,9 @@ class Store:
             timestamps=np.asarray([_epoch_seconds(t) for t in times], dtype=float),
         )
 
-    def action_sequences(self, since: datetime | None = None) -> dict[str, list[LoggedAction]]:
+    def action_sequences(
+        self, since: datetime | None = None, session_id: str | None = None
+    ) -> dict[str, list[LoggedAction]]:
         """Per conversation session, the user's actions in time order, from impressions and feedback.
 
         Only conversational events count: feedback with a session or request id (imported
@@ -274,7 +276,8 @@ class Store:
         are further steps at their own time. Feedback kinds map to actions
         (`ACTION_OF_KIND`: rating -> "rate"); "unbookmark" is not an action and is left out.
         Sessions are keyed by session id (the user id where a row has none); at equal times
-        impressions come before feedback.
+        impressions come before feedback. `session_id` reads that one session only (what serving
+        needs for the last action); `since` drops older events.
         """
         impressions_stmt = select(
             ImpressionRow.id, ImpressionRow.session_id, ImpressionRow.user_id, ImpressionRow.item_id,
@@ -292,6 +295,11 @@ class Store:
         if since is not None:
             impressions_stmt = impressions_stmt.where(ImpressionRow.created_at >= since)
             feedback_stmt = feedback_stmt.where(FeedbackEventRow.created_at >= since)
+        if session_id is not None:
+            impressions_stmt = impressions_stmt.where(
+                func.coalesce(ImpressionRow.session_id, ImpressionRow.user_id) == session_id)
+            feedback_stmt = feedback_stmt.where(
+                func.coalesce(FeedbackEventRow.session_id, FeedbackEventRow.user_id) == session_id)
         with session_scope(self._sessions) as session:
             impressions = session.execute(impressions_stmt).all()
             feedback = session.execute(feedback_stmt).all()

@@ -13,6 +13,7 @@ from recommender.models.markov import (
     ActionPolicy,
     ActionSequence,
     MarkovActionModel,
+    last_action,
     sequences_from_store,
 )
 from recommender.store import Store
@@ -130,7 +131,21 @@ def test_without_evidence_the_policy_keeps_the_defaults() -> None:
 
 
 def test_store_action_sequences_from_impressions_and_feedback(sqlite_store: Store) -> None:
-    store = sqlite_store
+    check_action_sequences(sqlite_store)
+
+
+@pytest.mark.postgres
+def test_store_action_sequences_on_postgres(postgres_url: str) -> None:
+    store = Store(postgres_url)
+    store.migrate()
+    try:
+        check_action_sequences(store)
+    finally:
+        store.engine.dispose()
+
+
+def check_action_sequences(store: Store) -> None:
+    """Impressions, reactions, a second reaction, an unbookmark, a named item, imported ratings."""
     store.upsert_items([{"item_id": str(i), "title": f"Film {i}"} for i in range(1, 7)])
     store.ensure_user_session("u1", "s1")
     # MovieLens-style imported feedback (no session, no request) is not part of any conversation
@@ -165,3 +180,12 @@ def test_store_action_sequences_from_impressions_and_feedback(sqlite_store: Stor
     model = MarkovActionModel.from_store(store)
     assert model.n_transitions == 6
     assert sequences_from_store(store)[0].actions == tuple(a for a, _ in steps)
+    # one session alone, and its last action for the policy
+    store.ensure_user_session("u2", "s2")
+    store.log_recommendation(request_id="r3", user_id="u2", session_id="s2", query={}, model_version="v",
+                             shown=[ShownItem("1", 1, 1.0, "")])
+    assert list(store.action_sequences()) == ["s1", "s2"]
+    assert list(store.action_sequences(session_id="s2")) == ["s2"]
+    assert last_action(store, "s2") == "ignore"
+    assert last_action(store, "s1") == "like"
+    assert last_action(store, "nobody") is None
