@@ -25,7 +25,6 @@ from recommender.llm.bandit import (
 )
 from recommender.llm.budget import Deadline, run_with_deadline
 from recommender.llm.cache import CachingBackend
-from recommender.llm.errors import LLMTimeoutError
 from recommender.llm.followup import FollowUp
 from recommender.llm.generate import (
     ExplainItem,
@@ -49,6 +48,37 @@ EXPLAIN_TASK = "explain"
 _PROBE_EVERY = 20
 
 
+class LatencyEstimate:
+    """A moving average of how long an LLM stage takes, to stop waiting for what cannot arrive in time.
+
+    Waiting out the budget for output that has been late every time only delays the first message
+    and keeps the CPU busy; every `_PROBE_EVERY`-th such turn still tries, so a faster backend
+    (or a quieter machine) is noticed.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: float | None = None
+        self._skipped = 0
+        self._lock = threading.Lock()
+
+    def record(self, seconds: float) -> None:
+        """Fold one measured duration into the average."""
+        with self._lock:
+            self.seconds = seconds if self.seconds is None else 0.7 * self.seconds + 0.3 * seconds
+
+    def over_budget(self, remaining: float) -> bool:
+        """Whether to skip waiting: the stage recently took longer than `remaining` seconds."""
+        with self._lock:
+            if self.seconds is None or self.seconds <= remaining:
+                self._skipped = 0
+                return False
+            self._skipped += 1
+            if self._skipped >= _PROBE_EVERY:
+                self._skipped = 0
+                return False
+            return True
+
+
 class LLMPipeline:
     """Re-ranking and grounded generation for one process; cheap to build, loads nothing up front."""
 
@@ -70,9 +100,8 @@ class LLMPipeline:
         )
         self._vocab: tuple[str, CatalogVocabulary] | None = None
         self._vocab_lock = threading.Lock()
-        self._generation_s: float | None = None  # moving average of how long an explanation takes
-        self._skipped = 0
-        self._timing_lock = threading.Lock()
+        self._rerank_time = LatencyEstimate()
+        self._explain_time = LatencyEstimate()
 
     @classmethod
     def from_settings(cls, settings: Settings, bandit_store: BanditStore | None = None) -> LLMPipeline:
@@ -110,14 +139,21 @@ class LLMPipeline:
         if deadline.remaining() < 0.02:
             self.counters.inc("rerank", "timeout")
             return not_applied(candidates, "LLMTimeoutError")
+        if self._rerank_time.over_budget(deadline.remaining()):  # it would only hold the CPU and the lock
+            self.counters.inc("rerank", "skipped_over_budget")
+            return not_applied(candidates, "over_budget")
         backend, timeout = self.backend, deadline.remaining()
         worker_counts = LLMCounters()  # merged only if the result arrives in time, so nothing counts twice
 
         def work() -> RerankResult:
-            return rerank_candidates(
-                backend, query, candidates, timeout=timeout, mode=self.settings.llm_rerank_mode,
-                top_n=self.settings.llm_rerank_top_n, counters=worker_counts,
-            )
+            started = time.monotonic()
+            try:
+                return rerank_candidates(
+                    backend, query, candidates, timeout=timeout, mode=self.settings.llm_rerank_mode,
+                    top_n=self.settings.llm_rerank_top_n, counters=worker_counts,
+                )
+            finally:  # a timed-out call is a lower bound of the time needed: still worth remembering
+                self._rerank_time.record(time.monotonic() - started)
 
         # A forward pass cannot be interrupted, so the turn waits in a worker only until the deadline;
         # a late result is dropped (the items are already on their way).
@@ -163,7 +199,7 @@ class LLMPipeline:
         vocab = self.vocabulary(catalog, catalog_version)
         if deadline is None:
             deadline = Deadline.after_ms(self.settings.turn_budget_ms)
-        if self._expected_over_budget(deadline):
+        if self._explain_time.over_budget(deadline.remaining()):
             if on_followup is None:  # REST: the text could never arrive in time, so save the CPU
                 self.counters.inc("explain", "skipped_over_budget")
                 return template_explanation(error="over_budget")
@@ -177,16 +213,13 @@ class LLMPipeline:
         def work() -> Explanation:
             started = time.monotonic()
             try:
-                result = generate_explanation(
+                return generate_explanation(
                     backend, prompt, query, items, vocab,
                     timeout=timeout, max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
                     counters=self.counters,
                 )
-            except LLMTimeoutError:
-                self._record_generation(time.monotonic() - started)  # a lower bound, still informative
-                raise
-            self._record_generation(time.monotonic() - started)
-            return result
+            finally:  # a timed-out call is a lower bound of the time needed: still worth remembering
+                self._explain_time.record(time.monotonic() - started)
 
         def late(explanation: Explanation) -> None:
             if on_followup is None or not explanation.applied:
@@ -219,27 +252,6 @@ class LLMPipeline:
         if explanation.applied:
             self._shown(request_id, variant)
         return explanation
-
-    def _record_generation(self, seconds: float) -> None:
-        with self._timing_lock:
-            previous = self._generation_s
-            self._generation_s = seconds if previous is None else 0.7 * previous + 0.3 * seconds
-
-    def _expected_over_budget(self, deadline: Deadline) -> bool:
-        """Whether recent explanations took longer than this turn has left (probing every so often).
-
-        Waiting out the budget for text that cannot arrive in time only delays the first message;
-        every `_PROBE_EVERY`-th such turn still tries, so a faster backend is noticed.
-        """
-        with self._timing_lock:
-            if self._generation_s is None or self._generation_s <= deadline.remaining():
-                self._skipped = 0
-                return False
-            self._skipped += 1
-            if self._skipped >= _PROBE_EVERY:
-                self._skipped = 0
-                return False
-            return True
 
     def _shown(self, request_id: str | None, variant: str) -> None:
         if request_id:

@@ -264,3 +264,17 @@ def test_once_explanations_are_known_to_miss_the_budget_the_turn_stops_waiting(t
     assert second.pending and arrived.wait(5)
     rest = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(100))
     assert rest.error == "over_budget" and counters.get("explain", "skipped_over_budget") == 1
+
+
+def test_a_rerank_known_to_miss_its_share_is_not_even_started(tmp_path: Path) -> None:
+    counters = LLMCounters()
+    slow = ScriptedBackend(scores=lambda options: [0.0] * len(options), delay=0.3)
+    llm = pipeline(tmp_path, slow, counters)
+    llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_ms(50))  # learns it takes ~0.3 s
+    time.sleep(0.4)
+    calls = len(slow.calls)
+    started = time.monotonic()
+    result = llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_ms(50))
+    assert time.monotonic() - started < 0.02 and result.error == "over_budget"
+    assert len(slow.calls) == calls and counters.get("rerank", "skipped_over_budget") == 1
+    assert llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_s(5)).applied  # enough time: it runs again
