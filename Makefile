@@ -23,9 +23,10 @@ PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-lin
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements/app.txt
+$(VENV)/.installed: requirements/app.txt requirements/app-nodeps.txt
 	@test -x $(PY) || $$(scripts/find_python.sh 3.11) -m venv $(VENV)
 	$(PY) -m pip install -q $(PIP_FLAGS) -r requirements/app.txt
+	$(PY) -m pip install -q $(PIP_FLAGS) --no-deps -r requirements/app-nodeps.txt
 	@touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.txt
