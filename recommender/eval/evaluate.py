@@ -246,6 +246,8 @@ def run_evaluation(
         "environment": {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
+            # fit times and latencies depend on what else the machine runs; say how busy it was
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
             "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         },
         "seconds": round(time.perf_counter() - started, 1),

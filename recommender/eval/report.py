@@ -30,7 +30,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Reproduce: `python -m recommender evaluate --dataset {report['dataset']}"
         + (" --quick" if report["quick"] else "") + "` "
-        f"(seed {report['seed']}; {report['environment']['cpus']} CPUs; {report['seconds']} s in all; "
+        f"(seed {report['seed']}; {report['environment']['cpus']} CPUs, load average at the end "
+        f"{report['environment'].get('load_average_at_end')}; {report['seconds']} s in all; "
         f"run {report['environment']['date_utc']} UTC).",
         "",
         f"Protocol: {report['protocol']}.",
@@ -94,11 +95,19 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _publish(temporary: str, path: Path) -> None:
+    """Rename into place with ordinary file permissions (temp files are created owner-only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
+    os.replace(temporary, path)
+
+
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".partial") as tmp:
         tmp.write(data)
-    os.replace(tmp.name, path)
+    _publish(tmp.name, path)
 
 
 def chart(report: dict[str, Any], path: Path) -> None:
@@ -129,7 +138,7 @@ def chart(report: dict[str, Any], path: Path) -> None:
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=120)
     plt.close(fig)
-    os.replace(tmp.name, path)
+    _publish(tmp.name, path)
 
 
 def write_report(report: dict[str, Any], out_dir: Path) -> dict[str, Path]:
