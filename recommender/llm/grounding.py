@@ -287,14 +287,10 @@ def leaks(text: str, system_prompt: str, shingle: int = _LEAK_SHINGLE) -> bool:
 def check_reason(
     text: str, item: Item, others: Sequence[Item], query: QuerySummary, vocab: CatalogVocabulary, system_prompt: str = ""
 ) -> tuple[str, ...]:
-    """A reason about `item`: its own facts only, though it may name the other shown items."""
-    own = check_text(text, Scope((item,), query), vocab, system_prompt=system_prompt)
-    if "foreign_title" not in own:
-        return own
-    # Naming another *shown* item ("like Toy Story above") is allowed; re-check titles with them in scope.
-    wider = check_text(text, Scope((item, *others), query), vocab, system_prompt=system_prompt)
-    titles_ok = "foreign_title" not in wider
-    return tuple(p for p in own if p != "foreign_title" or not titles_ok)
+    """A reason about `item`: its own facts only. Naming another item, even a shown one, is rejected:
+    small models were seen writing one item's reason about another ("Toy Story — The Full Monty is
+    a funny 90s movie"). `others` is kept for callers; it widens nothing."""
+    return check_text(text, Scope((item,), query), vocab, system_prompt=system_prompt)
 
 
 def check_reply(
