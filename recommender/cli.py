@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "ingest": "recommender.commands.ingest",
     "evaluate": "recommender.commands.evaluate",
     "train": "recommender.commands.train",
+    "prompts-report": "recommender.commands.prompts_report",
 }
 
 
