@@ -48,3 +48,10 @@ class DataSourceError(RecommenderError):
 
     The message names the path (or the command that failed) and how to fix it.
     """
+
+
+class CorruptModelError(RecommenderError):
+    """A model version's files are missing, partial or do not match their recorded checksums.
+
+    The service refuses such a version and keeps serving the one it has.
+    """

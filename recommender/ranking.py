@@ -1,7 +1,13 @@
-"""Scoring and ranking of candidates: collaborative, content and popularity signals blended.
+"""Scoring and ranking of candidates: the published preference model plus this conversation's signals.
 
 Stages: candidate mask (hard filters) -> scores -> top-k. Seeds are catalog rows the user
 liked (this conversation or the stored profile); negative seeds are rows they disliked.
+
+With a published model (the learned blend, retrained from feedback) its score leads: it is
+turned into a percentile among the candidates that pass the filters, and this conversation's
+item-kNN and content signals from the seeds are added with smaller weights, so "more like the
+second one" moves the list at once, before any retrain. Without one (a fresh install before
+the first retrain) the hand-set blend of item-kNN, content and popularity ranks alone.
 """
 
 from __future__ import annotations
@@ -18,6 +24,11 @@ W_COLLABORATIVE = 1.0
 W_CONTENT = 0.35
 W_POPULARITY = 0.25
 W_NEGATIVE = 0.6
+# With the learned model leading: the conversation's own signals nudge, they do not overrule.
+W_PREFERENCE = 1.0
+W_SEED_COLLABORATIVE = 0.3
+W_SEED_CONTENT = 0.15
+W_PREFERENCE_POPULARITY = 0.05
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,7 @@ class RankRequest:
     k: int
     seeds: Mapping[int, float] = field(default_factory=dict)
     negative_seeds: Mapping[int, float] = field(default_factory=dict)
+    preference: np.ndarray | None = None  # published model's score per row, -inf where unknown
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:
@@ -45,19 +57,36 @@ def _scaled(values: np.ndarray) -> np.ndarray:
     return values / top if top > 0 else np.zeros_like(values)
 
 
+def _percentile(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """1.0 for the best masked row down to ~0 for the worst; 0 outside the mask and for -inf."""
+    out = np.zeros(len(values))
+    rows = np.flatnonzero(mask & np.isfinite(values))
+    if len(rows):
+        order = np.argsort(np.argsort(-values[rows], kind="stable"), kind="stable")
+        out[rows] = 1.0 - order / len(rows)
+    return out
+
+
 def rank(bundle: ModelBundle, request: RankRequest) -> list[RankedRow]:
     """Top-k rows of the mask by blended score; ties broken by popularity."""
     popularity = bundle.popularity.scores
-    total = W_POPULARITY * popularity if request.seeds else popularity.astype(float).copy()
+    learned = request.preference is not None and bool(np.isfinite(request.preference[request.mask]).any())
+    if learned:
+        assert request.preference is not None
+        total = W_PREFERENCE * _percentile(request.preference, request.mask) + W_PREFERENCE_POPULARITY * popularity
+        w_collaborative, w_content = W_SEED_COLLABORATIVE, W_SEED_CONTENT
+    else:
+        total = W_POPULARITY * popularity if request.seeds else popularity.astype(float).copy()
+        w_collaborative, w_content = W_COLLABORATIVE, W_CONTENT
     collaborative = np.zeros(len(bundle.index), dtype=np.float32)
     seed_of = np.full(len(bundle.index), -1, dtype=np.int64)
     content = np.zeros(len(bundle.index), dtype=np.float32)
     if request.seeds:
         if not bundle.knn.is_empty:
             collaborative, seed_of = bundle.knn.score(request.seeds)
-            total = total + W_COLLABORATIVE * _scaled(collaborative)
+            total = total + w_collaborative * _scaled(collaborative)
         content = bundle.content.score(request.seeds)
-        weight = W_CONTENT if not bundle.knn.is_empty else 1.0
+        weight = w_content if not bundle.knn.is_empty else w_collaborative
         total = total + weight * _scaled(content)
     if request.negative_seeds and not bundle.knn.is_empty:
         negative, _ = bundle.knn.score(request.negative_seeds)
@@ -70,6 +99,8 @@ def rank(bundle: ModelBundle, request: RankRequest) -> list[RankedRow]:
     for position in order:
         row = int(candidates[position])
         sources = []
+        if learned and request.preference is not None and np.isfinite(request.preference[row]):
+            sources.append("blend")
         if collaborative[row] > 0:
             sources.append("item_knn")
         if content[row] > 0:

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from recommender.config import Settings
 from recommender.errors import CatalogEmptyError
@@ -13,8 +14,10 @@ from recommender.retrieval.content import ContentSimilarity
 from recommender.retrieval.index import CatalogIndex
 from recommender.retrieval.item_knn import ItemKNN
 from recommender.retrieval.popularity import Popularity
+from recommender.retrieval.preference import PreferenceScorer
 from recommender.retrieval.signals import build_signals
-from recommender.store.repository import Store
+from recommender.store.repository import ModelVersion, Store
+from recommender.training.artifacts import load_version
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +31,23 @@ class ModelBundle:
     popularity: Popularity
     knn: ItemKNN
     content: ContentSimilarity
+    preference: PreferenceScorer | None = None  # the published learned model, when there is one
 
 
-def build_bundle(store: Store, settings: Settings) -> ModelBundle:
-    """Load the catalog and interactions and fit popularity, item-kNN and content similarity."""
+def load_preference(published: ModelVersion, index: CatalogIndex) -> PreferenceScorer:
+    """The published version's scorer; CorruptModelError when its files are damaged or partial."""
+    started = time.perf_counter()
+    scorer = PreferenceScorer(load_version(Path(published.path)), index)
+    logger.info(
+        "loaded model version %s (%.0f%% of the catalog known) in %.2fs",
+        published.version, 100 * scorer.coverage, time.perf_counter() - started,
+    )
+    return scorer
+
+
+def build_bundle(store: Store, settings: Settings, published: ModelVersion | None = None) -> ModelBundle:
+    """Load the catalog and interactions, fit popularity, item-kNN and content similarity, and
+    load the published preference model (a damaged one raises CorruptModelError)."""
     started = time.perf_counter()
     items = store.load_items()
     if not items:
@@ -42,10 +58,11 @@ def build_bundle(store: Store, settings: Settings) -> ModelBundle:
     popularity = Popularity.fit(index, signals, prior=settings.popularity_prior)
     knn = ItemKNN.fit(signals, k=settings.knn_neighbours, shrinkage=settings.knn_shrinkage)
     content = ContentSimilarity.fit(index)
+    preference = load_preference(published, index) if published is not None else None
     fingerprint = hashlib.sha1(repr((store.catalog_fingerprint(), len(events))).encode()).hexdigest()[:10]
-    version = f"popknn-{fingerprint}"
+    version = preference.version if preference is not None else f"popknn-{fingerprint}"
     logger.info(
         "built model bundle %s: %d items, %d events, %.2fs",
         version, len(items), len(events), time.perf_counter() - started,
     )
-    return ModelBundle(version, index, popularity, knn, content)
+    return ModelBundle(version, index, popularity, knn, content, preference)

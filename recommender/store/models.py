@@ -147,3 +147,43 @@ class PromptAssignmentRow(Base):
     variant: Mapped[str] = mapped_column(String(64))
     rewarded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ModelVersionRow(Base):
+    """A trained serving model: where its files are, whether it was published, and why.
+
+    The action servers serve the newest `published` row; `rejected` rows keep the evaluation
+    that stopped them, so every retrain decision can be audited.
+    """
+
+    __tablename__ = "model_versions"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # published | rejected
+    path: Mapped[str] = mapped_column(String(1024))
+    trained_on_events: Mapped[int] = mapped_column(Integer, default=0)
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    train_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class JobLeaseRow(Base):
+    """Which worker holds a scheduled job right now, so only one of several replicas runs it.
+
+    A lease expires `expires_at` unless its holder renews it (a heartbeat while the job runs);
+    `last_started_at` lets a replica whose timer fired late see that this slot already ran.
+    """
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(128))  # host:pid:random of the holder; None when free
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    acquired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str] = mapped_column(String(32), default="")

@@ -19,6 +19,7 @@ from recommender.store.models import (
     FeedbackEventRow,
     ImpressionRow,
     ItemRow,
+    ModelVersionRow,
     RecommendationRequestRow,
     SessionRow,
     UserRow,
@@ -46,6 +47,15 @@ class Interactions:
 
 
 @dataclass(frozen=True)
+class FeedbackLog:
+    """The feedback log up to one event id: the events as `Interactions` plus each event's id."""
+
+    events: Interactions
+    ids: np.ndarray  # int64, aligned with `events`
+    last_id: int  # the newest id read (0 for an empty log)
+
+
+@dataclass(frozen=True)
 class Profile:
     """A user's stored preferences, derived from their feedback events (latest event wins)."""
 
@@ -54,6 +64,12 @@ class Profile:
     ratings: Mapping[str, float] = field(default_factory=dict)
     bookmarked: tuple[str, ...] = ()
     seen: tuple[str, ...] = ()
+    history: tuple[tuple[str, float], ...] = ()  # (item id, weight 1-5), ordered by each item's last event
+
+
+# Weight of an event on the 1-5 rating scale, as the preference models read a history
+# (recommender.training.data uses the same scale); a rating keeps its own value.
+_HISTORY_WEIGHT: Mapping[str, float] = {"like": 5.0, "dislike": 1.0, "click": 3.0, "bookmark": 3.0}
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,29 @@ class LoggedAction:
     timestamp: float  # seconds since epoch
     action: str  # "ignore" | "click" | "like" | "dislike" | "bookmark" | "rate"
     item_id: str
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One row of `model_versions`, as a plain value."""
+
+    version: str
+    status: str  # "published" | "rejected"
+    path: str
+    trained_on_events: int
+    last_event_id: int
+    train_seconds: float
+    metrics: Mapping[str, Any]
+    reason: str
+    created_at: datetime
+
+
+def _model_version(row: ModelVersionRow) -> ModelVersion:
+    return ModelVersion(
+        version=row.version, status=row.status, path=row.path, trained_on_events=row.trained_on_events,
+        last_event_id=row.last_event_id, train_seconds=row.train_seconds, metrics=dict(row.metrics or {}),
+        reason=row.reason or "", created_at=row.created_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -357,8 +396,15 @@ class Store:
         ratings: dict[str, float] = {}
         bookmarks: dict[str, None] = {}
         seen: dict[str, None] = {}
+        weights: dict[str, float] = {}
         for item_id, kind, value in events:
             seen[item_id] = None
+            if kind != "unbookmark":
+                weight = _HISTORY_WEIGHT.get(kind, float(value) if value is not None else 3.0)
+                if kind in ("click", "bookmark") and item_id in weights:
+                    weight = weights[item_id]  # an implicit event keeps the opinion already given
+                weights.pop(item_id, None)
+                weights[item_id] = weight
             if kind == "like":
                 opinion[item_id] = True
             elif kind == "dislike":
@@ -381,6 +427,7 @@ class Store:
             ratings=ratings,
             bookmarked=tuple(bookmarks),
             seen=tuple(seen),
+            history=tuple(weights.items()),
         )
 
     # -- logging turns -----------------------------------------------------------------------
@@ -478,6 +525,104 @@ class Store:
                 result = session.execute(delete(table).where(table.user_id == user_id))
                 counts[table.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]
         return counts
+
+    def purge_raw_events(self, before: datetime) -> dict[str, int]:
+        """Delete raw chat events older than `before`; returns how many rows went from each table.
+
+        Raw chat events are feedback from source "chat", impressions, recommendation requests and
+        sessions last seen before `before`. Imported datasets (any other feedback source), users,
+        items and model versions are kept. One transaction.
+        """
+        counts: dict[str, int] = {}
+        statements = (
+            ("impressions", delete(ImpressionRow).where(ImpressionRow.created_at < before)),
+            ("recommendation_requests",
+             delete(RecommendationRequestRow).where(RecommendationRequestRow.created_at < before)),
+            ("feedback_events",
+             delete(FeedbackEventRow).where(FeedbackEventRow.source == "chat", FeedbackEventRow.created_at < before)),
+            ("sessions", delete(SessionRow).where(SessionRow.last_seen_at < before)),
+        )
+        with session_scope(self._sessions) as session:
+            for name, stmt in statements:
+                counts[name] = int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+        return counts
+
+    def feedback_log(self, upto_id: int | None = None) -> FeedbackLog:
+        """Every feedback event with id <= `upto_id` (default: all), oldest first, with the event ids.
+
+        The retrain job reads the log this way so that "what the model was trained on" and "what
+        is new since" are cut at one exact event id.
+        """
+        stmt = select(
+            FeedbackEventRow.id, FeedbackEventRow.user_id, FeedbackEventRow.item_id, FeedbackEventRow.kind,
+            FeedbackEventRow.value, FeedbackEventRow.created_at,
+        ).order_by(FeedbackEventRow.created_at, FeedbackEventRow.id)
+        if upto_id is not None:
+            stmt = stmt.where(FeedbackEventRow.id <= upto_id)
+        with session_scope(self._sessions) as session:
+            rows = session.execute(stmt).all()
+        if not rows:
+            empty = np.array([], dtype=object)
+            events = Interactions(empty, empty, empty, np.array([], dtype=float), np.array([], dtype=float))
+            return FeedbackLog(events, np.array([], dtype=np.int64), 0)
+        ids, users, items, kinds, values, times = zip(*rows, strict=True)
+        events = Interactions(
+            user_ids=np.asarray(users, dtype=object),
+            item_ids=np.asarray(items, dtype=object),
+            kinds=np.asarray(kinds, dtype=object),
+            values=np.asarray([np.nan if v is None else v for v in values], dtype=float),
+            timestamps=np.asarray([_epoch_seconds(t) for t in times], dtype=float),
+        )
+        id_array = np.asarray(ids, dtype=np.int64)
+        return FeedbackLog(events, id_array, int(id_array.max()))
+
+    # -- model versions ----------------------------------------------------------------------
+    def add_model_version(
+        self,
+        *,
+        version: str,
+        status: str,
+        path: str,
+        trained_on_events: int,
+        last_event_id: int,
+        train_seconds: float,
+        metrics: Mapping[str, Any],
+        reason: str,
+    ) -> ModelVersion:
+        """Record a trained model; a `published` row becomes what every action server serves."""
+        if status not in ("published", "rejected"):
+            raise ValueError(f"status must be 'published' or 'rejected', got {status!r}")
+        with session_scope(self._sessions) as session:
+            row = ModelVersionRow(
+                version=version, status=status, path=path, trained_on_events=trained_on_events,
+                last_event_id=last_event_id, train_seconds=train_seconds, metrics=dict(metrics), reason=reason,
+            )
+            session.add(row)
+            session.flush()
+            return _model_version(row)
+
+    def latest_published_version(self) -> ModelVersion | None:
+        """The newest published model version, or None before the first publish."""
+        stmt = (
+            select(ModelVersionRow)
+            .where(ModelVersionRow.status == "published")
+            .order_by(ModelVersionRow.created_at.desc(), ModelVersionRow.version.desc())
+            .limit(1)
+        )
+        with session_scope(self._sessions) as session:
+            row = session.scalars(stmt).first()
+            return _model_version(row) if row is not None else None
+
+    def model_versions(self, limit: int = 20) -> list[ModelVersion]:
+        """The newest `limit` versions, published or rejected, newest first."""
+        stmt = select(ModelVersionRow).order_by(ModelVersionRow.created_at.desc()).limit(limit)
+        with session_scope(self._sessions) as session:
+            return [_model_version(row) for row in session.scalars(stmt)]
+
+    def last_feedback_id(self) -> int:
+        """The id of the newest feedback event (0 when there is none): a retrain's watermark."""
+        with session_scope(self._sessions) as session:
+            return int(session.scalar(select(func.max(FeedbackEventRow.id))) or 0)
 
 
 def _epoch_seconds(moment: datetime) -> float:
