@@ -1,0 +1,157 @@
+"""The retrain job: first publish, skip, honest evaluation, reject a worse candidate, privacy retrain,
+stale staging clean-up, and the service serving (or refusing) what the job wrote."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from recommender.config import Settings
+from recommender.jobs.retrain import RetrainError, retrain
+from recommender.models.registry import get_spec
+from recommender.service import RecommenderService
+from recommender.store import Store
+from recommender.types import ConversationContext
+
+ASK = ConversationContext(user="alice", text="recommend me something")
+
+
+def test_first_retrain_publishes_a_version_that_the_service_serves(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]]
+) -> None:
+    service = RecommenderService(store=job_store, settings=job_settings)
+    assert service.bundle.version.startswith("popknn-")
+    outcome = retrain(job_store, job_settings)
+    assert outcome.status == "published", outcome.reason
+    assert outcome.metrics["decided_on"] == "popularity"
+    offline = outcome.metrics["offline"]
+    assert offline["users"] == len(synthetic) and offline["candidate_ndcg"] > offline["popularity_ndcg"]
+    assert "beats popularity" in outcome.reason and str(offline["candidate_ndcg"]) in outcome.reason
+    row = job_store.latest_published_version()
+    assert row is not None and row.version == outcome.version and row.last_event_id == outcome.last_event_id
+    assert row.metrics["offline"]["candidate_ndcg"] == offline["candidate_ndcg"]
+    folder = job_settings.models_dir / outcome.version
+    assert json.loads((folder / "manifest.json").read_text())["version"] == outcome.version
+    assert not list(job_settings.models_dir.glob(".*"))  # no staging left behind
+    assert service.wait_for_swap() == outcome.version
+    result = service.recommend(ASK)
+    assert result.model_version == outcome.version and result.items
+
+
+def test_nothing_new_is_skipped_unless_forced(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]]
+) -> None:
+    first = retrain(job_store, job_settings)
+    assert first.status == "published"
+    again = retrain(job_store, job_settings)
+    assert again.status == "skipped" and first.version in again.reason
+    assert len(job_store.model_versions()) == 1
+    forced = retrain(job_store, job_settings, force=True)
+    assert forced.status in ("published", "rejected") and forced.version != first.version
+
+
+def test_a_worse_candidate_is_rejected_and_the_old_version_keeps_serving(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]], chat_likes: Callable[..., int]
+) -> None:
+    service = RecommenderService(store=job_store, settings=job_settings)
+    good = retrain(job_store, job_settings)
+    assert good.status == "published" and service.wait_for_swap() == good.version
+    chat_likes(job_store, synthetic, 60)  # new positive feedback the published model has not seen
+    worse = retrain(job_store, job_settings, candidate_factory=lambda: get_spec("popularity").build())
+    recent = worse.metrics["recent"]
+    assert worse.status == "rejected", worse.reason
+    assert worse.metrics["decided_on"] == "recent" and recent["users"] == 60
+    assert recent["candidate_ndcg"] < recent["published_ndcg"]
+    assert f"{recent['candidate_ndcg']} vs published {good.version} {recent['published_ndcg']}" in worse.reason
+    rows = {v.version: v.status for v in job_store.model_versions()}
+    assert rows == {good.version: "published", worse.version: "rejected"}
+    assert job_store.latest_published_version().version == good.version  # type: ignore[union-attr]
+    assert service.wait_for_swap() == good.version
+    assert service.recommend(ASK).model_version == good.version
+
+
+def test_a_candidate_that_is_not_worse_is_published(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]], chat_likes: Callable[..., int]
+) -> None:
+    first = retrain(job_store, job_settings)
+    chat_likes(job_store, synthetic, 60)
+    settings = job_settings.model_copy(update={"retrain_tolerance": 0.05})
+    second = retrain(job_store, settings)
+    recent = second.metrics["recent"]
+    assert second.status == "published", second.reason
+    assert recent["published_version"] == first.version
+    assert recent["candidate_ndcg"] >= recent["published_ndcg"] - 0.05
+    assert recent["candidate_ndcg"] > recent["popularity_ndcg"]
+    assert job_store.latest_published_version().version == second.version  # type: ignore[union-attr]
+
+
+def test_with_few_recent_users_the_recorded_offline_score_decides(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]], chat_likes: Callable[..., int]
+) -> None:
+    first = retrain(job_store, job_settings)
+    chat_likes(job_store, synthetic, 5)  # < retrain_min_eval_users
+    worse = retrain(job_store, job_settings, candidate_factory=lambda: get_spec("popularity").build())
+    assert worse.metrics["decided_on"] == "offline_recorded" and worse.status == "rejected"
+    assert str(first.metrics["offline"]["candidate_ndcg"]) in worse.reason
+
+
+def test_deleted_feedback_forces_a_retrain_that_drops_the_user(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]]
+) -> None:
+    first = retrain(job_store, job_settings)
+    user = next(iter(synthetic))
+    assert user in json.loads((job_settings.models_dir / first.version / "manifest.json").read_text())["user_ids"]
+    job_store.forget_user(user)
+    after = retrain(job_store, job_settings)  # no new feedback, but rows were deleted: not skipped
+    assert after.status == "published" and after.metrics["decided_on"] == "privacy", after.reason
+    manifest = json.loads((job_settings.models_dir / after.version / "manifest.json").read_text())
+    assert user not in manifest["user_ids"]
+
+
+def test_stale_staging_folders_are_removed_and_old_versions_pruned(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]]
+) -> None:
+    stale = job_settings.models_dir / ".v20200101-000000000-dead.partial"
+    (stale / "model").mkdir(parents=True)
+    (stale / "model" / "arrays.npz").write_bytes(b"half a file")
+    settings = job_settings.model_copy(update={"retrain_keep_versions": 2})
+    first = retrain(job_store, settings)
+    assert first.removed_staging == (stale.name,) and not stale.exists()
+    versions = [first.version] + [retrain(job_store, settings, force=True).version for _ in range(2)]
+    folders = sorted(p.name for p in settings.models_dir.iterdir())
+    published = job_store.latest_published_version()
+    assert published is not None and published.version in folders and len(folders) <= 3
+    assert versions[-1] in folders
+
+
+def test_a_corrupt_new_version_is_refused_by_the_service(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]], chat_likes: Callable[..., int]
+) -> None:
+    service = RecommenderService(store=job_store, settings=job_settings)
+    good = retrain(job_store, job_settings)
+    assert service.wait_for_swap() == good.version
+    chat_likes(job_store, synthetic, 30)
+    newer = retrain(job_store, job_settings.model_copy(update={"retrain_tolerance": 1.0}))
+    assert newer.status == "published"
+    arrays = job_settings.models_dir / newer.version / "model" / "arrays.npz"
+    arrays.write_bytes(arrays.read_bytes()[:100])  # damaged on disk after publishing
+    assert service.wait_for_swap() == good.version
+    assert service.recommend(ASK).model_version == good.version
+
+
+def test_too_little_data_is_a_clear_error(job_store: Store, job_settings: Settings) -> None:
+    seed = job_store
+    seed.upsert_items([{"item_id": "1", "title": "One (2000)", "year": 2000, "genres": [], "people": [],
+                        "description": "", "url": "", "attributes": {}}])
+    seed.add_feedback(user_id="u1", item_id="1", kind="like")
+    with pytest.raises(RetrainError, match="cannot train blend"):
+        retrain(job_store, job_settings)
+    assert job_store.model_versions() == []
+    assert not [p for p in job_settings.models_dir.glob("*")] if job_settings.models_dir.exists() else True
+
+
+def test_an_empty_log_is_skipped(job_store: Store, job_settings: Settings) -> None:
+    outcome = retrain(job_store, job_settings)
+    assert outcome.status == "skipped" and "no feedback" in outcome.reason
