@@ -27,6 +27,7 @@ from recommender.errors import (
     RecommenderError,
     UnknownItemError,
 )
+from recommender.observability.metrics import observe_action
 
 if TYPE_CHECKING:
     from recommender.service import RecommenderService
@@ -97,15 +98,20 @@ class ServiceAction(Action, ABC):
         """Run `handle` in the service thread; never raise into rasa-sdk."""
         loop = asyncio.get_running_loop()
         sent_before = len(dispatcher.messages)
-        try:
-            return await loop.run_in_executor(_EXECUTOR, self.handle, dispatcher, tracker, domain)
-        except RecommenderError as exc:
-            del dispatcher.messages[sent_before:]  # no half-finished reply before the apology
-            key = next((k for cls, k in ERROR_RESPONSES if isinstance(exc, cls)), "utter_something_went_wrong")
-            logger.exception("%s failed for conversation %s (%s)", self.name(), tracker.sender_id, type(exc).__name__)
-            utter_response(dispatcher, domain, key)
-        except Exception:
-            del dispatcher.messages[sent_before:]
-            logger.exception("%s crashed for conversation %s", self.name(), tracker.sender_id)
-            utter_response(dispatcher, domain, "utter_something_went_wrong")
+        with observe_action(self.name()) as observed:  # latency in /metrics, queueing included
+            try:
+                return await loop.run_in_executor(_EXECUTOR, self.handle, dispatcher, tracker, domain)
+            except RecommenderError as exc:
+                observed.outcome = "error"
+                del dispatcher.messages[sent_before:]  # no half-finished reply before the apology
+                key = next((k for cls, k in ERROR_RESPONSES if isinstance(exc, cls)), "utter_something_went_wrong")
+                logger.exception(
+                    "%s failed for conversation %s (%s)", self.name(), tracker.sender_id, type(exc).__name__
+                )
+                utter_response(dispatcher, domain, key)
+            except Exception:
+                observed.outcome = "error"
+                del dispatcher.messages[sent_before:]
+                logger.exception("%s crashed for conversation %s", self.name(), tracker.sender_id)
+                utter_response(dispatcher, domain, "utter_something_went_wrong")
         return []

@@ -28,6 +28,7 @@ from recommender.context import (
 )
 from recommender.errors import AmbiguousItemError, InvalidFeedbackError, UnknownItemError
 from recommender.identity import pseudonymous_id
+from recommender.observability.metrics import timed_turn
 from recommender.ranking import RankRequest, rank
 from recommender.reasons import template_reason
 from recommender.retrieval.bundle import ModelBundle, build_bundle
@@ -94,10 +95,12 @@ class RecommenderService:
         return pseudonymous_id(ctx.user, self.settings.user_id_secret)
 
     # -- recommendation ----------------------------------------------------------------------
+    @timed_turn("recommend")
     def recommend(self, ctx: ConversationContext) -> RecommendationResult:
         """Recommend items for the conversation so far; never repeats shown or rejected items."""
         return self._recommend(ctx, more_like=None)
 
+    @timed_turn("refine")
     def refine(self, ctx: ConversationContext, critique: Critique) -> RecommendationResult:
         """Apply a critique ("older", "no horror", "more like the second one", "other options")."""
         bundle = self.bundle
@@ -328,6 +331,7 @@ class RecommenderService:
         return ItemsReply("Here's why I picked these:\n" + "\n".join(lines), picked)
 
     # -- feedback ----------------------------------------------------------------------------
+    @timed_turn("feedback")
     def record_feedback(self, ctx: ConversationContext, feedback: FeedbackRequest) -> FeedbackResult:
         """Store feedback; raises UnknownItemError, AmbiguousItemError or InvalidFeedbackError."""
         bundle = self.bundle

@@ -10,7 +10,7 @@ pids=()
 stop() { trap - INT TERM EXIT; echo; echo "stopping..."; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop INT TERM EXIT
 
-.venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" 2>&1 | tee var/log/actions.log &
+.venv/bin/python -m recommender.actionserver --actions actions --port "$ACTION_PORT" 2>&1 | tee var/log/actions.log &
 pids+=($!)
 .venv-rasa/bin/rasa run --enable-api --cors "*" -i 127.0.0.1 --port "$RASA_PORT" \
   --model models/recommender.tar.gz --endpoints endpoints.yml --credentials credentials.yml 2>&1 | tee var/log/rasa.log &

@@ -232,7 +232,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
         action_proc, action_log = servers.start(
             "actions",
-            [str(app_python), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            [str(app_python), "-m", "recommender.actionserver", "--actions", "actions", "--port", str(action_port)],
             env,
         )
         rasa_proc, rasa_log = servers.start(

@@ -1,0 +1,86 @@
+"""`python -m recommender.actionserver`: rasa-sdk's action server with our actions plus `GET /metrics`.
+
+It takes rasa-sdk's own command-line options (`--actions actions --port 5055 ...`) and runs the
+app exactly as `python -m rasa_sdk` does (rasa-sdk's `create_app_for_serve`, Sanic's loader and
+worker), with one more route: `GET /metrics`, the Prometheus text format of
+`recommender.observability.metrics.REGISTRY`. Metrics live in the process that runs the actions:
+keep one Sanic worker (rasa-sdk's default) so one scrape sees every turn; with more workers each
+keeps its own numbers (run replicas behind Prometheus service discovery instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+
+def _store() -> Any:
+    """The configured store: the same cached object the service uses (one per database URL)."""
+    from recommender.store.repository import get_store
+
+    return get_store()
+
+
+def add_metrics_route(app: Sanic) -> Sanic:
+    """Add `GET /metrics` (and the retrain collector reading the database) to a Sanic app."""
+    from recommender.observability.metrics import CONTENT_TYPE_LATEST, exposition, register_store
+
+    register_store(_store)
+
+    @app.get("/metrics")
+    async def metrics(_: Request) -> HTTPResponse:
+        body = exposition()  # the retrain collector reads one row; fast enough for the event loop
+        return response.raw(body, content_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def create_app(action_executor: Any, **kwargs: Any) -> Sanic:
+    """rasa-sdk's app (routes, CORS, tracing, plugins) with `/metrics`; module-level so Sanic's
+    loader can rebuild it in each worker."""
+    from rasa_sdk.endpoint import create_app_for_serve
+
+    return add_metrics_route(create_app_for_serve(action_executor, **kwargs))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse rasa-sdk's options, register the actions and serve until stopped."""
+    from rasa_sdk import utils
+    from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
+    from rasa_sdk.endpoint import create_argument_parser, create_ssl_config
+    from rasa_sdk.executor import ActionExecutor
+    from sanic.worker.loader import AppLoader
+
+    args: argparse.Namespace = create_argument_parser().parse_args(argv)
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
+    utils.configure_colored_logging(args.loglevel)
+    utils.configure_file_logging(
+        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
+    )
+    utils.update_sanic_log_level()
+    executor = ActionExecutor()
+    executor.register_package(args.actions_module or args.actions)
+    loader = AppLoader(
+        factory=partial(create_app, executor, cors_origins=args.cors, auto_reload=args.auto_reload,
+                        endpoints=args.endpoints)
+    )
+    app = loader.load()
+    host = os.environ.get("SANIC_HOST", "0.0.0.0")
+    ssl = create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
+    logger.info("action server with /metrics on %s:%s", host, args.port)
+    app.prepare(host=host, port=args.port, ssl=ssl, workers=utils.number_of_sanic_workers())
+    Sanic.serve(primary=app, app_loader=loader)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Operational metrics of the recommender (Prometheus), exposed by the action server."""
