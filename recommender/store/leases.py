@@ -109,7 +109,8 @@ class LeaseStore:
                 update(JobLeaseRow).where(*conditions).values(
                     owner=owner, host=host, pid=pid, acquired_at=now,
                     expires_at=now + timedelta(seconds=ttl_seconds), last_started_at=now, last_status="running",
-                )
+                ),
+                execution_options={"synchronize_session": False},  # the row read above may hold naive times
             )
             return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
@@ -118,7 +119,8 @@ class LeaseStore:
         with session_scope(self._sessions) as session:
             result = session.execute(
                 update(JobLeaseRow).where(JobLeaseRow.name == name, JobLeaseRow.owner == owner)
-                .values(expires_at=utcnow() + timedelta(seconds=ttl_seconds))
+                .values(expires_at=utcnow() + timedelta(seconds=ttl_seconds)),
+                execution_options={"synchronize_session": False},
             )
             return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
@@ -128,7 +130,8 @@ class LeaseStore:
             result = session.execute(
                 update(JobLeaseRow).where(JobLeaseRow.name == name, JobLeaseRow.owner == owner)
                 .values(owner=None, host=None, pid=None, expires_at=None, last_finished_at=utcnow(),
-                        last_status=status[:32])
+                        last_status=status[:32]),
+                execution_options={"synchronize_session": False},
             )
             return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
 

@@ -37,6 +37,7 @@ from recommender.worker.leases import LeaseBusy, holding
 logger = logging.getLogger(__name__)
 
 JOB_TABLE = "apscheduler_jobs"
+JOB_FUNCTION = f"{__name__}:run_job"  # what the job store keeps: a textual reference, resolved when loaded
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def build_scheduler(
         spec = JOBS[name]
         first = spec.first_run(store, settings, now)
         scheduler.add_job(
-            run_job, trigger=IntervalTrigger(seconds=spec.interval_seconds(settings), timezone=UTC),
+            JOB_FUNCTION, trigger=IntervalTrigger(seconds=spec.interval_seconds(settings), timezone=UTC),
             args=[name], id=name, name=name, replace_existing=True, next_run_time=first,
         )
         logger.info("job %s: every %.0f s, next at %s", name, spec.interval_seconds(settings),

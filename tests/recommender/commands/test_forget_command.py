@@ -1,0 +1,65 @@
+"""`python -m recommender forget --user ID`: every row of that user goes, other users stay."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from recommender.cli import main
+from recommender.config import get_settings
+from recommender.identity import pseudonymous_id
+from recommender.store import Store
+from recommender.store.repository import ShownItem
+
+ITEMS = [{"item_id": str(n), "title": f"Film {n} (2000)", "year": 2000, "genres": ["Drama"], "people": [],
+          "description": "", "url": "", "attributes": {}} for n in (1, 2)]
+
+
+def _chat(store: Store, user_id: str) -> None:
+    store.ensure_user_session(user_id, user_id)
+    store.log_recommendation(request_id=f"req-{user_id}", user_id=user_id, session_id=user_id, query={},
+                             model_version="v", shown=[ShownItem("1", 1, 1.0, "r"), ShownItem("2", 2, 0.5, "r")])
+    store.add_feedback(user_id=user_id, item_id="1", kind="like", request_id=f"req-{user_id}", session_id=user_id)
+    store.add_feedback(user_id=user_id, item_id="2", kind="rating", value=2.0, session_id=user_id)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_forget_deletes_every_row_of_one_user(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'forget.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    store = Store(url)
+    store.migrate()
+    store.upsert_items(ITEMS)
+    secret = get_settings().user_id_secret
+    alice, bob = pseudonymous_id("alice", secret), pseudonymous_id("bob", secret)
+    _chat(store, alice)
+    _chat(store, bob)
+
+    code = main(["forget", "--user", "alice", "--database-url", url])
+
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["user"] == alice
+    assert report["deleted"] == {"feedback_events": 2, "impressions": 2, "recommendation_requests": 1,
+                                 "sessions": 1, "users": 1}
+    assert report["total"] == 7
+    assert store.count_feedback(user_id=alice) == 0 and store.impressions(f"req-{alice}") == []
+    assert store.profile(alice, 4.0).seen == ()
+    assert store.count_feedback(user_id=bob) == 2 and len(store.impressions(f"req-{bob}")) == 2
+    assert "alice" not in json.dumps(report)  # the raw channel id is never echoed
+    # forgetting again is harmless
+    assert main(["forget", "--user", "alice", "--database-url", url]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 0
+    store.engine.dispose()
+
+
+def test_forget_by_pseudonymous_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'forget.db'}"
+    store = Store(url)
+    store.migrate()
+    store.upsert_items(ITEMS)
+    _chat(store, "u_0123")
+    assert main(["forget", "--pseudonymous-id", "u_0123", "--database-url", url]) == 0
+    assert json.loads(capsys.readouterr().out)["deleted"]["feedback_events"] == 2
