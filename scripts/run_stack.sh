@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start the action server, the Rasa server and the web widget; Ctrl-C (or any one dying) stops all.
+# Start the action server, the Rasa server, the web widget and the scheduler worker (retrain, retention);
+# Ctrl-C (or any one dying) stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
@@ -17,6 +18,8 @@ pids+=($!)
 pids+=($!)
 .venv/bin/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >var/log/web.log 2>&1 &
 pids+=($!)
+.venv/bin/python -m recommender worker >var/log/worker.log 2>&1 &
+pids+=($!)
 
 for _ in $(seq 1 180); do
   if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1; then
@@ -24,6 +27,7 @@ for _ in $(seq 1 180); do
     echo "Ready."
     echo "  web chat:  http://127.0.0.1:$WEB_PORT"
     echo "  REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"recommend me a funny movie from the 90s\"}'"
+    echo "  worker:    scheduled retrain and retention jobs (var/log/worker.log)"
     echo "  Ctrl-C stops everything. Logs: var/log/"
     break
   fi
