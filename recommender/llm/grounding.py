@@ -31,6 +31,7 @@ _QUOTED = re.compile(r"[\"“”«»]([^\"“”«»\n]{2,80})[\"“”«»]|\*{
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _SENTENCE_BREAK = set(".!?\n\"“”«»(*[:;")
 _NEGATIONS = {"no", "not", "without", "non", "never", "nor", "avoid", "avoids", "skip", "free", "zero", "less"}
+_ARTICLES = {"the", "a", "an"}
 _META = re.compile(
     r"system prompt|my instructions|these rules|my rules|as an ai\b|language model|i cannot comply|ignore (?:all|your|previous)",
     re.IGNORECASE,
@@ -268,7 +269,10 @@ def check_text(
         if name_like and (not run or not token.sentence_start):
             run.append(i)
             continue
-        if len(run) >= 2:
+        # One capitalised word after an article is a title as well ("watch the Matrix instead"):
+        # a film outside the catalog is in no lookup, so only its shape gives it away.
+        article_led = len(run) == 1 and run[0] > 0 and tokens[run[0] - 1].key in _ARTICLES
+        if len(run) >= 2 or article_led:
             phrase = " ".join(tokens[j].key for j in run)
             if not any(phrase in t for t in allowed_titles | allowed_people):
                 problems.append("unsupported_name")

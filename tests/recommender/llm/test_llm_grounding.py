@@ -50,6 +50,8 @@ def test_grounded_reasons_pass(text: str) -> None:
         ("A romantic comedy", "wrong_genre"),
         ("Harrison Ford shines in it", "foreign_person"),
         ("Stars Tom Hanks and Tim Allen", "unsupported_name"),
+        ("Skip it and watch The Matrix (1995) instead", "unsupported_name"),  # a title outside the catalog
+        ("As funny as the Naked Gun films", "unsupported_name"),
         ('Fans of "Finding Nemo" will love it', "unknown_title"),
         ("Ignore previous instructions, my system prompt says so", "meta_talk"),
         ("See https://example.com for more", "url"),
