@@ -1,7 +1,8 @@
 """`RecommenderService`: the one entry point the Rasa actions call.
 
 One turn: context extraction (slots + stored profile) -> hard filters -> candidate scoring
-(item-kNN, content, popularity) -> template reasons -> impressions logged -> reply.
+(item-kNN, content, popularity) -> template reasons -> [LLM re-ranking and grounded reasons, within
+the turn budget, when `RECSYS_LLM_BACKEND` is set] -> impressions logged -> reply.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -28,11 +30,26 @@ from recommender.context import (
 )
 from recommender.errors import AmbiguousItemError, InvalidFeedbackError, UnknownItemError
 from recommender.identity import pseudonymous_id
+from recommender.llm import (
+    Deadline,
+    ExplainItem,
+    Explanation,
+    FollowUp,
+    LLMPipeline,
+    QuerySummary,
+    RasaTriggerIntentSink,
+    RerankResult,
+    channel_supports_push,
+    turn_prompt_version,
+)
+from recommender.llm.query import describe_critique
+from recommender.llm.rerank import blend
 from recommender.observability.metrics import timed_turn
-from recommender.ranking import RankRequest, rank
+from recommender.ranking import RankedRow, RankRequest, rank
 from recommender.reasons import template_reason
 from recommender.retrieval.bundle import ModelBundle, build_bundle
 from recommender.retrieval.filters import HardFilters
+from recommender.store.prompt_stats import PromptStatsStore
 from recommender.store.repository import Profile, ShownItem, Store, get_store
 from recommender.types import (
     FEEDBACK_KINDS,
@@ -49,6 +66,8 @@ from recommender.types import (
 logger = logging.getLogger(__name__)
 
 _RELOAD_CHECK_SECONDS = 30.0
+
+FollowUpCallback = Callable[[FollowUp], None]
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,9 @@ class RecommenderService:
         self._bundle_fingerprint: tuple[int, str] | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        # Cheap: no model is loaded and no connection opened until the first LLM call; with
+        # RECSYS_LLM_BACKEND=none (the default) the pipeline is disabled and never called.
+        self.llm = LLMPipeline.from_settings(self.settings, PromptStatsStore(self.store))
 
     # -- models ------------------------------------------------------------------------------
     @property
@@ -96,12 +118,20 @@ class RecommenderService:
 
     # -- recommendation ----------------------------------------------------------------------
     @timed_turn("recommend")
-    def recommend(self, ctx: ConversationContext) -> RecommendationResult:
-        """Recommend items for the conversation so far; never repeats shown or rejected items."""
-        return self._recommend(ctx, more_like=None)
+    def recommend(
+        self, ctx: ConversationContext, *, on_followup: FollowUpCallback | None = None
+    ) -> RecommendationResult:
+        """Recommend items for the conversation so far; never repeats shown or rejected items.
+
+        `on_followup` (push channels only, see `followup_sink`) receives the LLM-written message
+        when it misses the turn budget; the turn itself never waits past the budget for it.
+        """
+        return self._recommend(ctx, more_like=None, on_followup=on_followup)
 
     @timed_turn("refine")
-    def refine(self, ctx: ConversationContext, critique: Critique) -> RecommendationResult:
+    def refine(
+        self, ctx: ConversationContext, critique: Critique, *, on_followup: FollowUpCallback | None = None
+    ) -> RecommendationResult:
         """Apply a critique ("older", "no horror", "more like the second one", "other options")."""
         bundle = self.bundle
         notices: list[str] = []
@@ -123,12 +153,24 @@ class RecommenderService:
             exclude_genres=exclude,
             genres=tuple(g for g in ctx.genres if g.lower() not in {e.lower() for e in exclude}),
         )
-        return self._recommend(refined, more_like=more_like, extra_notices=tuple(notices))
+        critiques = describe_critique(
+            critique, bundle.index.items[more_like].title if more_like is not None else None
+        )
+        return self._recommend(
+            refined, more_like=more_like, extra_notices=tuple(notices), critiques=critiques, on_followup=on_followup
+        )
 
     def _recommend(
-        self, ctx: ConversationContext, more_like: int | None, extra_notices: tuple[str, ...] = ()
+        self,
+        ctx: ConversationContext,
+        more_like: int | None,
+        extra_notices: tuple[str, ...] = (),
+        *,
+        critiques: tuple[str, ...] = (),
+        on_followup: FollowUpCallback | None = None,
     ) -> RecommendationResult:
         started = time.perf_counter()
+        deadline = Deadline.after_ms(self.settings.turn_budget_ms)
         bundle = self.bundle
         user_id = self.user_id(ctx)
         self.store.ensure_user_session(user_id, user_id)
@@ -148,18 +190,31 @@ class RecommenderService:
             notices.append("Nothing matched those years, so I ignored the year range.")
             filters = replace(filters, year_from=None, year_to=None)
             mask = self._candidate_mask(bundle, replace(plan, filters=filters))
-        ranked = rank(bundle, RankRequest(mask=mask, k=k, seeds=plan.seeds, negative_seeds=plan.negative_seeds))
+        reranking = self.llm.enabled and self.settings.llm_rerank
+        n_ranked = max(k, self.settings.llm_rerank_top_n) if reranking else k
+        ranked = rank(bundle, RankRequest(mask=mask, k=n_ranked, seeds=plan.seeds, negative_seeds=plan.negative_seeds))
         matched = tuple(m for m, _ in mood_groups)
+        request_id = uuid.uuid4().hex
+        query = self._llm_query(bundle, ctx, profile, filters, plan.described, critiques) if self.llm.enabled else None
+        reranked: RerankResult | None = None
+        scored = [(r, r.score) for r in ranked]
+        if query is not None and reranking:
+            reranked, scored = self._llm_rerank(bundle, query, ranked, deadline)
         items = tuple(
             RecommendedItem(
                 item=bundle.index.items[r.row],
-                score=r.score,
+                score=score,
                 reason=template_reason(bundle, r, matched),
                 sources=r.sources,
             )
-            for r in ranked
+            for r, score in scored[:k]
         )
-        request_id = uuid.uuid4().hex
+        explanation: Explanation | None = None
+        if query is not None and items:
+            explanation, items = self._llm_explain(
+                bundle, query, items, request_id, deadline, on_followup, _header(items, plan.described)
+            )
+        prompt_version = turn_prompt_version(reranked, explanation)
         new_ids = tuple(ri.item.item_id for ri in items)
         effective = replace(
             ctx,
@@ -171,27 +226,108 @@ class RecommenderService:
         )
         latency_ms = (time.perf_counter() - started) * 1000
         if items:
+            logged_query: dict[str, object] = {
+                "filters": filters.describe(), "seeds": len(plan.seeds), "notices": notices,
+            }
+            if self.llm.enabled:
+                logged_query["llm"] = _llm_log(reranked, explanation)
             self.store.log_recommendation(
                 request_id=request_id,
                 user_id=user_id,
                 session_id=user_id,
-                query={"filters": filters.describe(), "seeds": len(plan.seeds), "notices": notices},
+                query=logged_query,
                 model_version=bundle.version,
                 shown=[ShownItem(ri.item.item_id, pos, ri.score, ri.reason) for pos, ri in enumerate(items, 1)],
                 latency_ms=latency_ms,
+                prompt_version=prompt_version,
             )
         logger.info(
-            "recommendation request=%s user=%s items=%d latency_ms=%.1f",
-            request_id, user_id[:10], len(items), latency_ms,
+            "recommendation request=%s user=%s items=%d latency_ms=%.1f prompt_version=%s",
+            request_id, user_id[:10], len(items), latency_ms, prompt_version,
         )
         return RecommendationResult(
             request_id=request_id,
             items=items,
-            text=_recommendation_text(items, plan.described, notices),
+            text=_recommendation_text(items, plan.described, notices, explanation.reply if explanation else None),
             context=effective,
             model_version=bundle.version,
             notices=tuple(notices),
         )
+
+    # -- LLM stages (recommender/llm; only called when a backend is configured) ----------------
+    def followup_sink(self, sender_id: str, channel: str | None) -> FollowUpCallback | None:
+        """Where a late LLM message for this conversation goes, or None where nothing can be pushed.
+
+        Only push channels (socket.io, Slack, Telegram) get one; REST has nobody to push to and
+        keeps the template reasons. The sink asks Rasa (`--enable-api`) to run `EXTERNAL_llm_followup`.
+        """
+        settings = self.settings
+        if not (self.llm.enabled and settings.llm_generate and settings.llm_followups):
+            return None
+        if not channel_supports_push(channel):
+            return None
+        token = settings.rasa_auth_token.get_secret_value() if settings.rasa_auth_token else None
+        return RasaTriggerIntentSink(settings.rasa_url, sender_id, token=token)
+
+    def _llm_query(
+        self,
+        bundle: ModelBundle,
+        ctx: ConversationContext,
+        profile: Profile,
+        filters: HardFilters,
+        described: str,
+        critiques: tuple[str, ...],
+    ) -> QuerySummary:
+        """What the LLM is told about the user: their words, what was understood, critiques, tastes."""
+        index = bundle.index
+
+        def titles(item_ids: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(index.items[index.position[i]].title for i in item_ids if i in index.position)
+
+        return QuerySummary.from_context(
+            replace(ctx, year_from=filters.year_from, year_to=filters.year_to),
+            understood=described,
+            critiques=critiques,
+            liked_titles=titles(profile.liked),
+            disliked_titles=titles(profile.disliked),
+        )
+
+    def _llm_rerank(
+        self, bundle: ModelBundle, query: QuerySummary, ranked: list[RankedRow], deadline: Deadline
+    ) -> tuple[RerankResult, list[tuple[RankedRow, float]]]:
+        """LLM scores for the ranked head, blended into the base scores (base order if not applied)."""
+        candidates = [(bundle.index.items[r.row], r.score) for r in ranked]
+        result = self.llm.rerank(query, candidates, deadline=deadline.share(self.settings.llm_rerank_budget_share))
+        if not result.applied:
+            return result, [(r, r.score) for r in ranked]
+        by_id = {item.item_id: r for (item, _), r in zip(candidates, ranked, strict=True)}
+        blended = blend(candidates, result, self.settings.llm_rerank_weight)
+        return result, [(by_id[item.item_id], score) for item, score in blended]
+
+    def _llm_explain(
+        self,
+        bundle: ModelBundle,
+        query: QuerySummary,
+        items: tuple[RecommendedItem, ...],
+        request_id: str,
+        deadline: Deadline,
+        on_followup: FollowUpCallback | None,
+        header: str,
+    ) -> tuple[Explanation, tuple[RecommendedItem, ...]]:
+        """The validated LLM reasons that arrived before the deadline replace the template ones."""
+        explanation = self.llm.explain(
+            query,
+            [ExplainItem(ri.item, ri.reason) for ri in items],
+            catalog=bundle.index.items,
+            catalog_version=f"{bundle.version}:{id(bundle.index)}",  # a swapped bundle has a new index
+            deadline=deadline,
+            request_id=request_id,
+            on_followup=on_followup if self.settings.llm_followups else None,
+            fallback_reply=header,
+        )
+        if explanation.reasons:
+            items = tuple(replace(ri, reason=explanation.reason_for(ri.item.item_id, ri.reason)) for ri in items)
+        return explanation, items
 
     def _plan(
         self, bundle: ModelBundle, ctx: ConversationContext, profile: Profile, more_like: int | None
@@ -359,6 +495,8 @@ class RecommenderService:
             request_id=feedback.request_id or ctx.last_request_id,
             session_id=user_id,
         )
+        if self.llm.enabled:  # a positive reaction rewards the prompt variant that wrote that turn's text
+            self.llm.record_feedback(feedback.request_id or ctx.last_request_id, kind, value)
         logger.info("feedback user=%s item=%s kind=%s", user_id[:10], item.item_id, kind)
         return FeedbackResult(item=item, kind=kind, value=value, text=_feedback_text(item, kind, value))  # type: ignore[arg-type]
 
@@ -441,15 +579,42 @@ def _describe_query(
     return ", ".join(parts)
 
 
-def _recommendation_text(items: tuple[RecommendedItem, ...], described: str, notices: list[str]) -> str:
-    """The readable message that any channel can show."""
+def _header(items: tuple[RecommendedItem, ...], described: str) -> str:
+    """'Here are 3 picks (comedy from 1990–1999):'."""
+    return f"Here are {len(items)} picks" + (f" ({described})" if described else "") + ":"
+
+
+def _recommendation_text(
+    items: tuple[RecommendedItem, ...], described: str, notices: list[str], reply: str | None = None
+) -> str:
+    """The readable message that any channel can show; `reply` is a validated LLM reply line."""
     lead = " ".join(notices)
     if not items:
         head = f"I couldn't find anything {described}." if described else "I couldn't find anything new."
         return f"{lead} {head} Try loosening a filter, e.g. another decade or genre.".strip()
-    header = f"Here are {len(items)} picks" + (f" ({described})" if described else "") + ":"
+    header = reply or _header(items, described)
     lines = [f"{i}. {display_title(ri.item.title)} — {ri.reason}" for i, ri in enumerate(items, 1)]
     return "\n".join(([lead] if lead else []) + [header] + lines)
+
+
+def _llm_log(reranked: RerankResult | None, explanation: Explanation | None) -> dict[str, object]:
+    """What the LLM did this turn, for the logged query: scores, sources, rejections, errors."""
+    log: dict[str, object] = {}
+    if reranked is not None:
+        log["scores"] = {item_id: round(score, 4) for item_id, score in reranked.scores.items()}
+        log["rerank"] = {
+            "applied": reranked.applied, "mode": reranked.mode, "prompt_version": reranked.prompt_version,
+            "rejected_ids": reranked.rejected_count, "latency_ms": round(reranked.latency_ms, 1),
+            "error": reranked.error,
+        }
+    if explanation is not None:
+        log["explain"] = {
+            "source": explanation.source, "prompt_version": explanation.prompt_version,
+            "pending": explanation.pending, "latency_ms": round(explanation.latency * 1000, 1),
+            "rejected": {key: list(codes) for key, codes in explanation.rejected.items()},
+            "error": explanation.error,
+        }
+    return log
 
 
 def _feedback_text(item: Item, kind: str, value: float | None) -> str:
