@@ -18,16 +18,23 @@ logger = logging.getLogger(__name__)
 
 
 class ActionRecommend(ServiceAction):
-    """Slots -> `RecommenderService.recommend` -> text, buttons, cards payload and context slots."""
+    """Slots -> `RecommenderService.recommend` -> text, buttons, cards payload and context slots.
+
+    On push channels the service also gets a follow-up sink: an LLM message that misses the turn
+    budget is sent after the turn through Rasa's `EXTERNAL_llm_followup` intent.
+    """
 
     action_name = "action_recommend"
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Recommend and remember what was shown."""
-        result = self.service.recommend(build_context(tracker))
+        channel = tracker.get_latest_input_channel()
+        result = self.service.recommend(
+            build_context(tracker), on_followup=self.service.followup_sink(tracker.sender_id, channel)
+        )
         logger.info(
             "recommended conversation=%s request_id=%s items=%d",
             tracker.sender_id, result.request_id, len(result.items),
         )
-        dispatcher.utter_message(**recommendation_message(result, tracker.get_latest_input_channel()))
+        dispatcher.utter_message(**recommendation_message(result, channel))
         return context_slot_events(result)

@@ -34,10 +34,13 @@ class ActionRefine(ServiceAction):
             wanted = [g for g in ctx.genres if g not in excluded]
             ctx = replace(ctx, exclude_genres=tuple(excluded), genres=tuple(wanted))
             events += [SlotSet("exclude_genre", excluded), SlotSet("genre", wanted or None)]
-        result = self.service.refine(ctx, critique)
+        channel = tracker.get_latest_input_channel()
+        result = self.service.refine(
+            ctx, critique, on_followup=self.service.followup_sink(tracker.sender_id, channel)
+        )
         logger.info(
             "refined conversation=%s request_id=%s critique=%s items=%d",
             tracker.sender_id, result.request_id, critique, len(result.items),
         )
-        dispatcher.utter_message(**recommendation_message(result, tracker.get_latest_input_channel()))
+        dispatcher.utter_message(**recommendation_message(result, channel))
         return events + context_slot_events(result)

@@ -15,6 +15,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from recommender.llm.followup import FollowUp, channel_supports_push
 from recommender.types import (
     ConversationContext,
     Critique,
@@ -101,6 +102,9 @@ class FakeService:
         self.fail_with = fail_with
         self.items = items
         self.saved: tuple[Item, ...] = items[:1]
+        self.followups: list[FollowUp] = []
+        self.sink_requests: list[tuple[str, str | None]] = []
+        self.on_followup: Callable[[FollowUp], None] | None = None
 
     def _enter(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -126,12 +130,24 @@ class FakeService:
             model_version="fake-1",
         )
 
-    def recommend(self, ctx: ConversationContext) -> RecommendationResult:
+    def followup_sink(self, sender_id: str, channel: str | None) -> Callable[[FollowUp], None] | None:
+        """A marker sink on push channels (the real one posts to Rasa), None elsewhere."""
+        self.sink_requests.append((sender_id, channel))
+        return self.sink if channel_supports_push(channel) else None
+
+    def sink(self, followup: FollowUp) -> None:
+        self.followups.append(followup)
+
+    def recommend(self, ctx: ConversationContext, *, on_followup: Callable[[FollowUp], None] | None = None
+                  ) -> RecommendationResult:
         self._enter("recommend", ctx)
+        self.on_followup = on_followup
         return self._result(ctx, self.items)
 
-    def refine(self, ctx: ConversationContext, critique: Critique) -> RecommendationResult:
+    def refine(self, ctx: ConversationContext, critique: Critique, *,
+               on_followup: Callable[[FollowUp], None] | None = None) -> RecommendationResult:
         self._enter("refine", ctx, critique)
+        self.on_followup = on_followup
         return self._result(ctx, self.items[1:])
 
     def explain(self, ctx: ConversationContext, item_ref: str | None = None) -> ItemsReply:

@@ -70,6 +70,20 @@ def test_recommend_on_socketio_wraps_the_payload(fake, tracker, run, domain):
     assert messages[0]["custom"]["data"]["type"] == "recommendations"
 
 
+@pytest.mark.parametrize("action", [ActionRecommend, ActionRefine])
+def test_push_channels_get_a_follow_up_sink_for_the_conversation(fake, tracker, run, domain, action):
+    run(action(fake), tracker("other options", "refine", channel="socketio", sender_id="conv-7"), domain)
+    assert fake.sink_requests == [("conv-7", "socketio")]
+    assert fake.on_followup == fake.sink
+
+
+@pytest.mark.parametrize("action", [ActionRecommend, ActionRefine])
+def test_rest_gets_no_follow_up_sink(fake, tracker, run, domain, action):
+    run(action(fake), tracker("other options", "refine", channel="rest"), domain)
+    assert fake.sink_requests == [("test-user", "rest")]
+    assert fake.on_followup is None
+
+
 def test_refine_passes_the_critique_and_updates_genre_slots(fake, tracker, ent, run, domain):
     t = tracker("no horror", "refine", [ent("genre", "horror", role="exclude")],
                 slots={"genre": ["horror", "comedy"], "shown_item_ids": ["50"], "last_item_ids": ["50"]})
