@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -28,7 +28,7 @@ from recommender.context import (
     parse_ordinal,
     parse_year,
 )
-from recommender.errors import AmbiguousItemError, InvalidFeedbackError, UnknownItemError
+from recommender.errors import AmbiguousItemError, CorruptModelError, InvalidFeedbackError, UnknownItemError
 from recommender.identity import pseudonymous_id
 from recommender.llm import (
     Deadline,
@@ -44,13 +44,14 @@ from recommender.llm import (
 )
 from recommender.llm.query import describe_critique
 from recommender.llm.rerank import blend
+from recommender.models.markov import Decision, last_action
 from recommender.observability.metrics import timed_turn
 from recommender.ranking import RankedRow, RankRequest, rank
 from recommender.reasons import template_reason
 from recommender.retrieval.bundle import ModelBundle, build_bundle
 from recommender.retrieval.filters import HardFilters
 from recommender.store.prompt_stats import PromptStatsStore
-from recommender.store.repository import Profile, ShownItem, Store, get_store
+from recommender.store.repository import ModelVersion, Profile, ShownItem, Store, get_store
 from recommender.types import (
     FEEDBACK_KINDS,
     ConversationContext,
@@ -65,7 +66,8 @@ from recommender.types import (
 
 logger = logging.getLogger(__name__)
 
-_RELOAD_CHECK_SECONDS = 30.0
+# (catalog fingerprint, published model version or None): a bundle is rebuilt when this changes.
+_BundleKey = tuple[tuple[int, str], str | None]
 
 FollowUpCallback = Callable[[FollowUp], None]
 
@@ -90,27 +92,81 @@ class RecommenderService:
         self.settings = settings or get_settings()
         self.store = store or get_store(self.settings)
         self._bundle: ModelBundle | None = None
-        self._bundle_fingerprint: tuple[int, str] | None = None
+        self._bundle_key: _BundleKey | None = None
+        self._refused: _BundleKey | None = None
+        self._swapping = False
         self._checked_at = 0.0
         self._lock = threading.Lock()
         # Cheap: no model is loaded and no connection opened until the first LLM call; with
         # RECSYS_LLM_BACKEND=none (the default) the pipeline is disabled and never called.
         self.llm = LLMPipeline.from_settings(self.settings, PromptStatsStore(self.store))
 
-    # -- models ------------------------------------------------------------------------------
+    # -- models ----------------------------------------------------------------------------
     @property
     def bundle(self) -> ModelBundle:
-        """The current model bundle; rebuilt (and swapped atomically) when the catalog changes."""
+        """The current model bundle, swapped whole when the catalog or the published model changes.
+
+        Every `model_check_seconds` one caller looks at the catalog fingerprint and the newest
+        published model version; a change is built in a background thread while requests keep
+        being answered by the old bundle (a request holds its bundle for the whole turn, so it
+        finishes on the version it started with). A damaged version is refused and the old one
+        keeps serving. Only the very first bundle is built in the caller's thread.
+        """
         now = time.monotonic()
-        if self._bundle is not None and now - self._checked_at < _RELOAD_CHECK_SECONDS:
+        if self._bundle is not None and now - self._checked_at < self.settings.model_check_seconds:
             return self._bundle
         with self._lock:
-            fingerprint = self.store.catalog_fingerprint()
+            if self._bundle is not None and now - self._checked_at < self.settings.model_check_seconds:
+                return self._bundle
             self._checked_at = now
-            if self._bundle is None or fingerprint != self._bundle_fingerprint:
-                self._bundle = build_bundle(self.store, self.settings)
-                self._bundle_fingerprint = fingerprint
+            published = self.store.latest_published_version()
+            wanted = (self.store.catalog_fingerprint(), published.version if published else None)
+            if self._bundle is None:
+                self._bundle = self._build(wanted, published)
+                self._bundle_key = wanted
+            elif wanted != self._bundle_key and wanted != self._refused and not self._swapping:
+                self._swapping = True
+                threading.Thread(
+                    target=self._swap, args=(wanted, published), name="bundle-swap", daemon=True
+                ).start()
             return self._bundle
+
+    def _build(self, wanted: _BundleKey, published: ModelVersion | None) -> ModelBundle:
+        """Build a bundle; a damaged published version is refused and the bundle built without it."""
+        try:
+            return build_bundle(self.store, self.settings, published)
+        except CorruptModelError:
+            logger.exception("refusing model version %s", wanted[1])
+            self._refused = wanted
+            return build_bundle(self.store, self.settings, None)
+
+    def _swap(self, wanted: _BundleKey, published: ModelVersion | None) -> None:
+        """Build the new bundle off the request path and swap it in with one assignment."""
+        try:
+            bundle = build_bundle(self.store, self.settings, published)
+        except CorruptModelError:
+            logger.exception("refusing model version %s; still serving %s", wanted[1], self._bundle_version())
+            self._refused = wanted
+        except Exception:
+            logger.exception("building the new model bundle failed; still serving %s", self._bundle_version())
+            self._refused = wanted
+        else:
+            self._bundle, self._bundle_key = bundle, wanted
+            logger.info("now serving model version %s", bundle.version)
+        finally:
+            self._swapping = False
+
+    def _bundle_version(self) -> str | None:
+        return self._bundle.version if self._bundle is not None else None
+
+    def wait_for_swap(self, timeout: float = 60.0) -> str | None:
+        """Check for a new version now and wait until any swap finished; returns the serving version."""
+        self._checked_at = -float("inf")
+        _ = self.bundle
+        deadline = time.monotonic() + timeout
+        while self._swapping and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self._bundle_version()
 
     def user_id(self, ctx: ConversationContext) -> str:
         """The pseudonymous id under which this sender's data is stored."""
@@ -176,7 +232,8 @@ class RecommenderService:
         self.store.ensure_user_session(user_id, user_id)
         profile = self.store.profile(user_id, self.settings.like_threshold)
         plan = self._plan(bundle, ctx, profile, more_like)
-        k = self.settings.default_k
+        decision = self._policy_decision(bundle, user_id)
+        k = decision.k if decision is not None else self.settings.default_k
         mask = self._candidate_mask(bundle, plan)
         notices = list(extra_notices + plan.notices)
         mood_groups = plan.mood_groups
@@ -192,7 +249,13 @@ class RecommenderService:
             mask = self._candidate_mask(bundle, replace(plan, filters=filters))
         reranking = self.llm.enabled and self.settings.llm_rerank
         n_ranked = max(k, self.settings.llm_rerank_top_n) if reranking else k
-        ranked = rank(bundle, RankRequest(mask=mask, k=n_ranked, seeds=plan.seeds, negative_seeds=plan.negative_seeds))
+        preference = self._preference_scores(bundle, profile, plan, more_like, user_id)
+        ranked = rank(
+            bundle,
+            RankRequest(
+                mask=mask, k=n_ranked, seeds=plan.seeds, negative_seeds=plan.negative_seeds, preference=preference
+            ),
+        )
         matched = tuple(m for m, _ in mood_groups)
         request_id = uuid.uuid4().hex
         query = self._llm_query(bundle, ctx, profile, filters, plan.described, critiques) if self.llm.enabled else None
@@ -228,7 +291,10 @@ class RecommenderService:
         if items:
             logged_query: dict[str, object] = {
                 "filters": filters.describe(), "seeds": len(plan.seeds), "notices": notices,
+                "learned_model": preference is not None,
             }
+            if decision is not None:
+                logged_query["policy"] = asdict(decision)
             if self.llm.enabled:
                 logged_query["llm"] = _llm_log(reranked, explanation)
             self.store.log_recommendation(
@@ -253,6 +319,37 @@ class RecommenderService:
             model_version=bundle.version,
             notices=tuple(notices),
         )
+
+    def _policy_decision(self, bundle: ModelBundle, session_id: str) -> Decision | None:
+        """How many items to show, from the Markov model of what users do after their last action.
+
+        None (use `default_k`) without a published model or with too few logged transitions.
+        """
+        policy = bundle.preference.policy if bundle.preference is not None else None
+        if policy is None or not policy.has_evidence:
+            return None
+        return policy.decide(last_action(self.store, session_id), self.settings.default_k)
+
+    def _preference_scores(
+        self, bundle: ModelBundle, profile: Profile, plan: _Plan, more_like: int | None, user_id: str
+    ) -> np.ndarray | None:
+        """The published model's scores for this user: stored history, then this conversation's seeds.
+
+        None without a published model, or for a brand-new user with nothing to go on (the
+        popularity-led ranking then answers, which is what the model would fall back to anyway).
+        """
+        scorer = bundle.preference
+        if scorer is None:
+            return None
+        history = dict(profile.history)
+        for row in sorted(plan.seeds, key=lambda r: (r == more_like, plan.seeds[r])):
+            item_id = bundle.index.items[row].item_id
+            if history.get(item_id, 0.0) < 4.0 or row == more_like:
+                history.pop(item_id, None)
+                history[item_id] = 5.0
+        if not history and not scorer.knows_user(user_id):
+            return None
+        return scorer.score(list(history.items()), user_id)
 
     # -- LLM stages (recommender/llm; only called when a backend is configured) ----------------
     def followup_sink(self, sender_id: str, channel: str | None) -> FollowUpCallback | None:
@@ -539,6 +636,8 @@ class RecommenderService:
         """Delete everything stored about this user; returns the number of rows deleted."""
         user_id = self.user_id(ctx)
         counts = self.store.forget_user(user_id)
+        if self._bundle is not None and self._bundle.preference is not None:
+            self._bundle.preference.forget_user(user_id)
         logger.info("forgot user=%s rows=%s", user_id[:10], counts)
         return sum(counts.values())
 
