@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -76,6 +77,12 @@ class PreferenceModel(ABC):
     @abstractmethod
     def score(self, query: Query) -> np.ndarray:
         """A score for every item (float32 [n_items]); unknown items may get -inf or 0."""
+
+    def score_many(self, queries: Sequence[Query]) -> np.ndarray:
+        """`score` of each query, stacked: float32 [len(queries), n_items] (models may batch the work)."""
+        if not queries:
+            raise ValueError("score_many needs at least one query")
+        return np.stack([self.score(query) for query in queries]).astype(np.float32, copy=False)
 
     def recommend(self, query: Query, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
         """Top-k item indices by score, never items in `exclude` (the history is not excluded implicitly)."""

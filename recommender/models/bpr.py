@@ -16,6 +16,7 @@ the precomputed Gram matrix of the item factors, so a fold-in costs one k x k so
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -153,6 +154,14 @@ class BPR(PreferenceModel):
         vector = self.user_vector(query)
         assert self.item_factors is not None and self.item_bias is not None
         return (self.item_factors @ vector + self.item_bias).astype(np.float32)
+
+    def score_many(self, queries: Sequence[Query]) -> np.ndarray:
+        """`score` of each query as one matrix product."""
+        if not queries:
+            raise ValueError("score_many needs at least one query")
+        vectors = np.stack([self.user_vector(query) for query in queries])
+        assert self.item_factors is not None and self.item_bias is not None
+        return (vectors @ self.item_factors.T + self.item_bias).astype(np.float32)
 
     # -- persistence -----------------------------------------------------------------------
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -29,6 +29,7 @@ sensible ranking.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -43,6 +44,7 @@ from recommender.models.torch_utils import DEFAULT_THREADS, generator, torch_thr
 logger = logging.getLogger(__name__)
 
 LOSSES = ("sampled", "ce", "bce")
+_SCORE_BATCH = 256  # sequences per forward pass in score_many
 
 
 def native_bf16() -> bool:
@@ -259,6 +261,28 @@ class SASRec(PreferenceModel):
         with torch_threads(self.threads), torch.inference_mode():
             logits = self.network.logits(self.network.hidden(seq)[0, -1])
         return logits.numpy().astype(np.float32)
+
+    def score_many(self, queries: Sequence[Query]) -> np.ndarray:
+        """`score` of each query from one batched forward pass (what the blend's training calls)."""
+        if self.network is None or self.prior is None:
+            raise ModelNotFittedError(self.name)
+        if not queries:
+            raise ValueError("score_many needs at least one query")
+        out = np.tile(self.prior, (len(queries), 1)).astype(np.float32)
+        seq = torch.zeros((len(queries), self.max_len), dtype=torch.int64)
+        rows = []
+        for row, query in enumerate(queries):
+            items, _ = history_items(query, self.n_items)
+            if len(items):
+                recent = items[-self.max_len :].astype(np.int64) + 1
+                seq[row, self.max_len - len(recent) :] = torch.from_numpy(recent)
+                rows.append(row)
+        if rows:
+            with torch_threads(self.threads), torch.inference_mode():
+                for start in range(0, len(rows), _SCORE_BATCH):
+                    chunk = rows[start : start + _SCORE_BATCH]
+                    out[chunk] = self.network.logits(self.network.hidden(seq[chunk])[:, -1]).numpy()
+        return out
 
     # -- persistence -----------------------------------------------------------------------
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
