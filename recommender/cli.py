@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "recommender.commands.evaluate",
     "train": "recommender.commands.train",
     "prompts-report": "recommender.commands.prompts_report",
+    "replay": "recommender.commands.replay",
     "retrain": "recommender.commands.retrain",
     "worker": "recommender.commands.worker",
     "forget": "recommender.commands.forget",

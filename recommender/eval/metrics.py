@@ -64,3 +64,36 @@ def catalog_coverage(recommended: Sequence[np.ndarray], n_items: int, k: int) ->
         raise ValueError(f"n_items must be at least 1, got {n_items}")
     shown = {int(i) for ranked in recommended for i in np.asarray(ranked)[:k]}
     return len(shown) / n_items
+
+
+def ndcg_at_k_sets(recommended: Sequence[Sequence[object]], relevant: Sequence[set[object]], k: int) -> float:
+    """Mean NDCG@k with a SET of relevant items per user (binary gains).
+
+    DCG = sum over relevant items in the first k of 1/log2(position+1); the ideal DCG puts
+    min(|relevant|, k) hits first. Users without relevant items are an error (nothing to find).
+    """
+    if len(recommended) != len(relevant):
+        raise ValueError(f"{len(recommended)} ranked lists but {len(relevant)} relevant sets; pass one per user")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    if not len(relevant):
+        return 0.0
+    discounts = 1.0 / np.log2(np.arange(2, k + 2, dtype=np.float64))
+    scores = []
+    for ranked, wanted in zip(recommended, relevant, strict=True):
+        if not wanted:
+            raise ValueError("a user without relevant items has no NDCG; leave them out")
+        gains = np.array([1.0 if item in wanted else 0.0 for item in list(ranked)[:k]])
+        dcg = float((gains * discounts[: len(gains)]).sum())
+        ideal = float(discounts[: min(len(wanted), k)].sum())
+        scores.append(dcg / ideal)
+    return float(np.mean(scores))
+
+
+def hit_rate_at_k_sets(recommended: Sequence[Sequence[object]], relevant: Sequence[set[object]], k: int) -> float:
+    """Share of users with at least one relevant item among their first `k`."""
+    if len(recommended) != len(relevant):
+        raise ValueError(f"{len(recommended)} ranked lists but {len(relevant)} relevant sets; pass one per user")
+    if not len(relevant):
+        return 0.0
+    return float(np.mean([bool(set(list(r)[:k]) & w) for r, w in zip(recommended, relevant, strict=True)]))

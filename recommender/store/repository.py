@@ -516,6 +516,22 @@ class Store:
         with session_scope(self._sessions) as session:
             return int(session.scalar(stmt) or 0)
 
+    def user_feedback(self, user_id: str) -> list[tuple[str, str, float | None]]:
+        """A user's feedback events as (item id, kind, value), in the order they were stored."""
+        stmt = (
+            select(FeedbackEventRow.item_id, FeedbackEventRow.kind, FeedbackEventRow.value)
+            .where(FeedbackEventRow.user_id == user_id)
+            .order_by(FeedbackEventRow.id)
+        )
+        with session_scope(self._sessions) as session:
+            return [(item, kind, value) for item, kind, value in session.execute(stmt).all()]
+
+    def request_model_version(self, request_id: str) -> str | None:
+        """The model version that answered a logged recommendation request (None when not logged)."""
+        stmt = select(RecommendationRequestRow.model_version).where(RecommendationRequestRow.request_id == request_id)
+        with session_scope(self._sessions) as session:
+            return session.scalar(stmt)
+
     def forget_user(self, user_id: str) -> dict[str, int]:
         """Delete every row about a user; returns how many rows went from each table."""
         tables = (FeedbackEventRow, ImpressionRow, RecommendationRequestRow, SessionRow, UserRow)

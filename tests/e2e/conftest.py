@@ -20,6 +20,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,17 +199,17 @@ def _ingest(app_python: Path, database_url: str, env: dict[str, str]) -> None:
         )
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Fresh database with MovieLens 100K, action server and Rasa server on free loopback ports."""
+@contextmanager
+def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """Ingest MovieLens 100K into a fresh SQLite file under `workdir` (unless `reuse_database`), start
+    both servers with `extra_env` added to their environment, warm up, yield, stop."""
     app_python = APP_VENV / "bin" / "python"
     rasa_bin = RASA_VENV / "bin" / "rasa"
     _require(RASA_MODEL, "The trained Rasa model", "Run `make rasa-model` (or set RASA_MODEL).")
     _require(app_python, "The app venv's python", "Run `make setup` (or set APP_VENV).")
     _require(rasa_bin, "The rasa executable", "Run `make setup` (or set RASA_VENV).")
 
-    workdir = tmp_path_factory.mktemp("e2e")
-    reuse = os.environ.get("E2E_DATABASE_URL", "")
+    reuse = reuse_database
     database_url = reuse or f"sqlite:///{workdir / 'e2e.db'}"
     env = {
         **os.environ,
@@ -219,6 +220,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "TRANSFORMERS_OFFLINE": "1",
         "SANIC_HOST": "127.0.0.1",  # rasa-sdk binds 0.0.0.0 unless told otherwise
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
 
     if not reuse:
@@ -270,6 +272,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             yield result
     finally:
         servers.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Fresh database with MovieLens 100K, action server and Rasa server on free loopback ports."""
+    with launch_stack(tmp_path_factory.mktemp("e2e"), os.environ.get("E2E_DATABASE_URL", "")) as result:
+        yield result
+
+
+@pytest.fixture(scope="session")
+def stack_launcher() -> Any:
+    """`launch_stack(workdir, extra_env=...)`, for a test that needs a stack of its own."""
+    return launch_stack
 
 
 @pytest.fixture(scope="session")

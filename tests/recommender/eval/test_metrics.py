@@ -10,8 +10,10 @@ import pytest
 from recommender.eval.metrics import (
     catalog_coverage,
     hit_rate_at_k,
+    hit_rate_at_k_sets,
     mrr_at_k,
     ndcg_at_k,
+    ndcg_at_k_sets,
     target_ranks,
 )
 
@@ -71,3 +73,23 @@ def test_bad_arguments_are_named() -> None:
         ndcg_at_k(RANKED, TARGETS, 0)
     with pytest.raises(ValueError, match="n_items"):
         catalog_coverage(RANKED, 0, 5)
+
+
+def test_ndcg_with_relevant_sets_by_hand() -> None:
+    # user a: hits at positions 1 and 3 of 2 relevant -> (1 + 1/2) / (1 + 1/log2(3))
+    # user b: its only relevant item at position 2 -> (1/log2(3)) / 1
+    # user c: miss -> 0
+    ranked = [["x", "y", "z"], ["p", "q", "r"], ["s", "t", "u"]]
+    relevant = [{"x", "z"}, {"q"}, {"nope"}]
+    a = (1 + 0.5) / (1 + 1 / math.log2(3))
+    b = 1 / math.log2(3)
+    assert ndcg_at_k_sets(ranked, relevant, 3) == pytest.approx((a + b + 0) / 3)
+    assert ndcg_at_k_sets(ranked, relevant, 1) == pytest.approx(1 / 3)
+    assert hit_rate_at_k_sets(ranked, relevant, 3) == pytest.approx(2 / 3)
+    assert hit_rate_at_k_sets(ranked, relevant, 1) == pytest.approx(1 / 3)
+
+
+def test_ndcg_with_relevant_sets_caps_the_ideal_at_k() -> None:
+    assert ndcg_at_k_sets([["a", "b"]], [{"a", "b", "c", "d"}], 2) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="without relevant"):
+        ndcg_at_k_sets([["a"]], [set()], 1)
