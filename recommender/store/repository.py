@@ -478,6 +478,19 @@ class Store:
         with session_scope(self._sessions) as session:
             return [ShownItem(r.item_id, r.position, r.score, r.reason) for r in session.scalars(stmt)]
 
+    def update_impression_reasons(self, request_id: str, reasons: Mapping[str, str]) -> int:
+        """Replace the logged reasons of a request's items (a late LLM message showed other words)."""
+        updated = 0
+        with session_scope(self._sessions) as session:
+            for item_id, reason in reasons.items():
+                result = session.execute(
+                    update(ImpressionRow)
+                    .where(ImpressionRow.request_id == request_id, ImpressionRow.item_id == item_id)
+                    .values(reason=reason)
+                )
+                updated += result.rowcount  # type: ignore[attr-defined]
+        return updated
+
     def add_feedback(
         self,
         *,
