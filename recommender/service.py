@@ -419,12 +419,30 @@ class RecommenderService:
             catalog_version=f"{bundle.version}:{id(bundle.index)}",  # a swapped bundle has a new index
             deadline=deadline,
             request_id=request_id,
-            on_followup=on_followup if self.settings.llm_followups else None,
+            on_followup=(
+                self._logged_followup(on_followup)
+                if on_followup is not None and self.settings.llm_followups
+                else None
+            ),
             fallback_reply=header,
         )
         if explanation.reasons:
             items = tuple(replace(ri, reason=explanation.reason_for(ri.item.item_id, ri.reason)) for ri in items)
         return explanation, items
+
+    def _logged_followup(self, sink: FollowUpCallback) -> FollowUpCallback:
+        """`sink`, then the impressions' reasons replaced by those the follow-up showed ("why?" repeats them)."""
+
+        def deliver(followup: FollowUp) -> None:
+            sink(followup)  # a failed delivery raises: the pipeline logs and counts it
+            if not followup.request_id:
+                return
+            try:
+                self.store.update_impression_reasons(followup.request_id, followup.reasons)
+            except Exception:  # the message is out; the log keeps the template reasons
+                logger.exception("could not log the follow-up reasons of request=%s", followup.request_id)
+
+        return deliver
 
     def _plan(
         self, bundle: ModelBundle, ctx: ConversationContext, profile: Profile, more_like: int | None

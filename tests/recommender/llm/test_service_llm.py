@@ -230,6 +230,15 @@ def test_on_a_push_channel_the_late_llm_message_follows_through_rasa(
     for ri in result.items:
         assert grounded_reason(str(ri.item.year), ", ".join(ri.item.genres)) in text
 
+    # the log (and so "why?") now holds the reasons the user saw last
+    wanted = {ri.item.item_id: grounded_reason(str(ri.item.year), ", ".join(ri.item.genres)) for ri in result.items}
+    deadline = time.monotonic() + 10
+    while {i.item_id: i.reason for i in logged(store, result.request_id)[1]} != wanted:
+        assert time.monotonic() < deadline, "the follow-up's reasons were not logged"
+        time.sleep(0.05)
+    why = service.explain(result.context)
+    assert [ri.reason for ri in why.items] == [wanted[ri.item.item_id] for ri in why.items]
+
 
 def test_no_follow_up_sink_without_an_llm(service: RecommenderService) -> None:
     assert not service.llm.enabled
