@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "retrain": "recommender.commands.retrain",
     "worker": "recommender.commands.worker",
     "forget": "recommender.commands.forget",
+    "rollback": "recommender.commands.rollback",
 }
 
 

@@ -162,11 +162,16 @@ class Settings(BaseSettings):
         "candidate's offline NDCG is compared with the one recorded for the published version.",
     )
     retrain_eval_max_users: int = Field(
-        default=1000, ge=10, description="Most users scored per evaluation set (a fixed-seed sample beyond that)."
+        default=500, ge=10, description="Most users scored per evaluation set (a fixed-seed sample beyond that)."
     )
     retrain_tolerance: float = Field(
         default=0.0, ge=0,
         description="A candidate may score this much NDCG below the published version and still count as not worse.",
+    )
+    retrain_noise_z: float = Field(
+        default=1.64, ge=0,
+        description="A candidate counts as worse only when it is below the published version by more than this "
+        "many standard errors of the paired per-user NDCG difference (1.64: one-sided 95%); 0 compares the means.",
     )
     retrain_keep_versions: int = Field(
         default=5, ge=1,

@@ -21,9 +21,12 @@ One run (`retrain(store, settings)`):
 6. Decide:
    - first version: publish when the candidate beats popularity on the offline split;
    - with `retrain_min_eval_users` or more users in the recent slice: publish when the candidate
-     is not worse than the published model there (within `retrain_tolerance`);
-   - with fewer: publish when its offline NDCG is not worse than the one recorded for the
-     published version when that version was trained;
+     is not worse than the published model there. "Worse" means the mean per-user difference in
+     NDCG is below -max(`retrain_tolerance`, `retrain_noise_z` x its paired standard error): a
+     few hundred users give NDCG differences of +-0.02 by chance alone, and a rule without the
+     noise margin would reject (or accept) on that chance;
+   - with fewer: publish when its offline NDCG is not worse (same margin, from both standard
+     errors) than the one recorded for the published version when that version was trained;
    - when feedback was deleted since the published version (a user asked to be forgotten, or
      the retention job purged old events), the old version holds data it must no longer hold:
      the candidate is published if it beats popularity, even when it scores below the old one.
@@ -51,7 +54,7 @@ import numpy as np
 
 from recommender.config import Settings
 from recommender.errors import CorruptModelError, RecommenderError
-from recommender.eval.metrics import hit_rate_at_k, ndcg_at_k
+from recommender.eval.metrics import target_ranks
 from recommender.eval.split import leave_last_out, subset
 from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.common import user_histories
@@ -151,17 +154,17 @@ def retrain(
     candidate_factory: Callable[[], PreferenceModel] | None = None,
 ) -> RetrainOutcome:
     """One retrain run (see the module docstring); never leaves a half-written version behind."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     seconds: dict[str, float] = {}
     removed = tuple(clean_stale_staging(settings.models_dir))
     published = store.latest_published_version()
     last_id = store.last_feedback_id()
     if last_id == 0:
         return _skipped("no feedback in the log yet", started, removed)
-    if published is not None and not force:
-        if last_id <= published.last_event_id and store.count_feedback() >= published.trained_on_events:
-            return _skipped(f"no new feedback since version {published.version} (event {published.last_event_id})",
-                            started, removed, last_event_id=last_id)
+    if (published is not None and not force and last_id <= published.last_event_id
+            and store.count_feedback() >= published.trained_on_events):
+        return _skipped(f"no new feedback since version {published.version} (event {published.last_event_id})",
+                        started, removed, last_event_id=last_id)
 
     tick = time.perf_counter()
     log = store.feedback_log(upto_id=last_id)
@@ -209,15 +212,24 @@ def retrain(
         "recent": {"users": len(recent_eval), "candidate_ndcg": None, "published_ndcg": None,
                    "popularity_ndcg": None, "published_version": published.version if published else None},
     }
+    gains: dict[str, np.ndarray] = {}
+
+    def evaluate(section: str, label: str, model: PreferenceModel | ServingModels, held: _EvalSet) -> None:
+        gains[f"{section}:{label}"] = _gains(model, held, histories, data, k)
+        metrics[section].update(_summary(label, gains[f"{section}:{label}"]))
+
     if len(offline_eval):
-        metrics["offline"].update(_scores("candidate", candidate, offline_eval, histories, data, k))
-        metrics["offline"].update(_scores("popularity", popularity, offline_eval, histories, data, k))
+        evaluate("offline", "candidate", candidate, offline_eval)
+        evaluate("offline", "popularity", popularity, offline_eval)
     published_models = _load_published(published)
     if len(recent_eval):
-        metrics["recent"].update(_scores("candidate", candidate, recent_eval, histories, data, k))
-        metrics["recent"].update(_scores("popularity", popularity, recent_eval, histories, data, k))
+        evaluate("recent", "candidate", candidate, recent_eval)
+        evaluate("recent", "popularity", popularity, recent_eval)
         if published_models is not None:
-            metrics["recent"].update(_scores("published", published_models, recent_eval, histories, data, k))
+            evaluate("recent", "published", published_models, recent_eval)
+            diff = gains["recent:candidate"] - gains["recent:published"]
+            metrics["recent"]["difference"] = round(float(diff.mean()), 5)
+            metrics["recent"]["difference_se"] = round(_se(diff), 5)
     seconds["evaluate"] = time.perf_counter() - tick
 
     publish, reason, decided_on = _decide(settings, published, published_models, metrics, deleted)
@@ -233,6 +245,7 @@ def retrain(
     )
     seconds["write"] = time.perf_counter() - tick
     seconds["total"] = time.perf_counter() - started
+    seconds["cpu"] = time.process_time() - cpu_started  # every thread of this process; wall >> cpu means a busy machine
     seconds = {name: round(value, 3) for name, value in seconds.items()}
     store.add_model_version(
         version=version, status=status, path=str(path), trained_on_events=len(log.ids), last_event_id=last_id,
@@ -295,15 +308,30 @@ def _load_published(published: ModelVersion | None) -> ServingModels | None:
         return None
 
 
-def _scores(
-    label: str,
+def _se(values: np.ndarray) -> float:
+    """Standard error of the mean (0 for fewer than two values)."""
+    return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
+
+
+def _summary(label: str, gains: np.ndarray) -> dict[str, float]:
+    """NDCG@k (the mean gain), its standard error and HR@k from per-user gains."""
+    return {
+        f"{label}_ndcg": round(float(gains.mean()), 5),
+        f"{label}_ndcg_se": round(_se(gains), 5),
+        f"{label}_hr": round(float((gains > 0).mean()), 5),
+    }
+
+
+def _gains(
     model: PreferenceModel | ServingModels,
     held: _EvalSet,
     histories: list[tuple[np.ndarray, np.ndarray]],
     data: InteractionData,
     k: int,
-) -> dict[str, float]:
-    """NDCG@k and HR@k of `model` on `held`: full ranking over the catalog minus the user's history.
+) -> np.ndarray:
+    """Per user, 1/log2(1 + rank) of the held-out item within the top k (0 beyond): NDCG@k is their mean.
+
+    Full ranking over the catalog minus the user's history.
 
     A `ServingModels` (the published version) indexes items and users by the ids in its
     manifest; queries are mapped to them, and items it does not know rank last.
@@ -334,10 +362,10 @@ def _scores(
                 continue
             top = np.argpartition(-scores, top_n - 1)[:top_n]
             recommended.append(top[np.argsort(-scores[top], kind="stable")])
-    return {
-        f"{label}_ndcg": round(ndcg_at_k(recommended, held.items, k), 5),
-        f"{label}_hr": round(hit_rate_at_k(recommended, held.items, k), 5),
-    }
+    ranks = target_ranks(recommended, held.items, k)
+    gains = np.zeros(len(ranks), dtype=np.float64)
+    gains[ranks > 0] = 1.0 / np.log2(ranks[ranks > 0] + 1.0)
+    return gains
 
 
 def _decide(
@@ -368,9 +396,11 @@ def _decide(
                        "the old version keeps serving", published.version)
     if recent["users"] >= settings.retrain_min_eval_users and recent["published_ndcg"] is not None:
         cand, old = recent["candidate_ndcg"], recent["published_ndcg"]
+        margin = max(tol, settings.retrain_noise_z * recent["difference_se"])
         numbers = (f"recent-feedback NDCG@{k} {cand} vs published {published.version} {old} "
-                   f"on {recent['users']} users; {vs_popularity}")
-        if cand >= old - tol:
+                   f"on {recent['users']} users (difference {recent['difference']:+.5f}, paired SE "
+                   f"{recent['difference_se']:.5f}, worse means below -{margin:.5f}); {vs_popularity}")
+        if recent["difference"] >= -margin:
             return True, f"not worse than the published version: {numbers}", "recent"
         return False, f"worse than the published version: {numbers}", "recent"
     recorded = (published.metrics.get("offline") or {}).get("candidate_ndcg")
@@ -380,9 +410,12 @@ def _decide(
                           f"no recorded offline score for {published.version}; beats popularity ({vs_popularity})"), \
                 "popularity"
         return False, f"does not beat popularity ({vs_popularity})", "popularity"
+    recorded_se = float((published.metrics.get("offline") or {}).get("candidate_ndcg_se") or 0.0)
+    spread = float(np.hypot(offline.get("candidate_ndcg_se") or 0.0, recorded_se))
+    margin = max(tol, settings.retrain_noise_z * spread)
     numbers = (f"offline NDCG@{k} {cand_off} vs {recorded} recorded for {published.version} "
-               f"({recent['users']} users in the recent slice, < {settings.retrain_min_eval_users}); "
-               f"popularity {pop_off}")
-    if cand_off >= recorded - tol:
+               f"(worse means below by more than {margin:.5f}; {recent['users']} users in the recent slice, "
+               f"< {settings.retrain_min_eval_users}); popularity {pop_off}")
+    if cand_off >= recorded - margin:
         return True, f"not worse than the published version: {numbers}", "offline_recorded"
     return False, f"worse than the published version: {numbers}", "offline_recorded"

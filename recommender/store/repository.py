@@ -648,6 +648,19 @@ class Store:
         with session_scope(self._sessions) as session:
             return [_model_version(row) for row in session.scalars(stmt)]
 
+    def withdraw_model_version(self, version: str, reason: str) -> bool:
+        """Mark a published version `rejected` (a rollback): the newest older published one serves again.
+
+        Returns False when `version` is not a published version. The reason is appended to the row's.
+        """
+        with session_scope(self._sessions) as session:
+            row = session.get(ModelVersionRow, version)
+            if row is None or row.status != "published":
+                return False
+            row.status = "rejected"
+            row.reason = f"{row.reason} | withdrawn: {reason}" if row.reason else f"withdrawn: {reason}"
+            return True
+
     def last_feedback_id(self) -> int:
         """The id of the newest feedback event (0 when there is none): a retrain's watermark."""
         with session_scope(self._sessions) as session:

@@ -98,7 +98,7 @@ def run_job(name: str) -> str:
     except LeaseBusy as busy:
         logger.info("job %s skipped: %s", name, busy)
         return "skipped"
-    except Exception:  # noqa: BLE001 - the scheduler must outlive any job failure; logged with its traceback
+    except Exception:  # the scheduler must outlive any job failure; logged with its traceback
         logger.exception("job %s failed after %.1f s; the worker keeps running", name, time.perf_counter() - started)
         return "failed"
     summary = result.as_dict() if hasattr(result, "as_dict") else result

@@ -3,6 +3,7 @@ the first retrain comes soon when nothing is published, and two real worker proc
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -82,7 +83,7 @@ def test_two_schedulers_sharing_the_job_store_never_run_a_slot_twice(
         for s in schedulers:
             s.shutdown(wait=True)
     assert len(runs) >= 2, outcomes
-    gaps = [b - a for a, b in zip(runs, runs[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(runs)]
     assert all(gap >= 0.45 for gap in gaps), (gaps, outcomes)  # one run per 1 s slot, never two
     assert outcomes.count("done") == len(runs) and "failed" not in outcomes
 
