@@ -120,6 +120,8 @@ def bench(var_dir: Path, live_share: float) -> dict[str, Any]:
             "load_average_at_end": _load(), "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
             "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                      text=True, check=False).stdout.strip(),
+            "uncommitted": subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "recommender"],
+                                          cwd=ROOT, capture_output=True, text=True, check=False).stdout.split("\n")[:-1],
         },
     }
 
@@ -135,7 +137,8 @@ def markdown(report: dict[str, Any]) -> str:
         "# Retrain benchmark: MovieLens 100K",
         "",
         (f"Run `python benchmarks/retrain_bench.py` ({env['cpus']} CPUs shared with other work, load average at the "
-        f"end {env['load_average_at_end']}, {env['date_utc']} UTC, commit {env['commit']}). Model: "
+        f"end {env['load_average_at_end']}, {env['date_utc']} UTC, commit {env['commit']}"
+        f"{' with uncommitted changes' if env.get('uncommitted') else ''}). Model: "
         f"`{report['model']}` with `RECSYS_RETRAIN_PARAMS={json.dumps(report['params'])}`."),
         "",
         (f"{report['ingested_events']} events imported with `python -m recommender ingest movielens100k`; the newest "
