@@ -3,35 +3,24 @@
 Slots carry what the conversation said so far; per-turn values (ordinal, kind, rating,
 item_id, refinement, title) come from the latest message's entities (see
 docs/conversation-contract.md). Words stay raw: normalising "90s" or "loved" is the
-recommender's job. The few keyword checks here only decide which structured field a
-word belongs to when the NLU left it unlabelled.
+recommender's job, including the keyword rules for words the NLU left unlabelled
+(`recommender.context`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Tracker
 
+from recommender.context import critique_directions, guess_feedback_kind, negated_genres, parse_rating
 from recommender.types import ConversationContext, Critique, FeedbackRequest
 
 MAX_TEXT_CHARS = 2000
 """Longer user messages are cut before they reach the recommender (the service cuts too)."""
 
 EXCLUDE_ROLE = "exclude"
-
-_OLDER = re.compile(r"\b(old|older|oldest|earlier|classic|classics|vintage|before)\b")
-_NEWER = re.compile(r"\b(new|newer|newest|recent|modern|later|latest|after)\b")
-_OTHER = re.compile(r"\b(other|others|else|different|another|more options|next)\b")
-_MORE_LIKE = re.compile(r"\b(more like|similar|like (the|that|this|number|no\.?|#))")
-_NEGATION = r"\b(no|not|without|nothing|except|skip|avoid|less|fewer|don'?t want)\b"
-_DISLIKE = re.compile(r"\b(not|no|don'?t|didn'?t|hate|hated|dislike|disliked|bad|boring|awful|terrible|meh)\b|👎")
-_BOOKMARK = re.compile(r"\b(save|saved|bookmark|bookmarked|watchlist|remember|keep)\b|☆|⭐")
-_UNBOOKMARK = re.compile(r"\b(unsave|unbookmark|remove)\b")
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-
 
 def message_text(tracker: Tracker) -> str:
     """The latest user text, stripped and cut to `MAX_TEXT_CHARS`."""
@@ -103,38 +92,19 @@ def _ordinal_or_title(tracker: Tracker) -> str | None:
 def excluded_genres_this_turn(tracker: Tracker) -> list[str]:
     """Genres the user rules out in this message: role `exclude`, or a plain genre after "no"/"without"."""
     excluded = latest_entities(tracker, "genre", EXCLUDE_ROLE)
-    text = message_text(tracker).lower()
-    for genre in latest_entities(tracker, "genre", None):
-        pattern = _NEGATION + r"[^.,;!?]{0,40}?\b" + re.escape(genre.lower()) + r"\b"
-        if genre not in excluded and re.search(pattern, text):
-            excluded.append(genre)
-    return excluded
+    plain = [g for g in latest_entities(tracker, "genre", None) if g not in excluded]
+    return excluded + negated_genres(message_text(tracker), plain)
 
 
 def build_critique(tracker: Tracker) -> Critique:
     """This turn's refinement ("older", "newer", "no horror", "more like the second", "other options")."""
-    words = " ".join(latest_entities(tracker, "refinement")).lower() or message_text(tracker).lower()
+    words = " ".join(latest_entities(tracker, "refinement")) or message_text(tracker)
     excluded = tuple(excluded_genres_this_turn(tracker))
-    older = bool(_OLDER.search(words))
-    newer = bool(_NEWER.search(words)) and not older
-    more_like = item_reference(tracker) if _MORE_LIKE.search(words) else None
-    other = bool(_OTHER.search(words))
+    older, newer, other, wants_more_like = critique_directions(words)
+    more_like = item_reference(tracker) if wants_more_like else None
     if not (older or newer or excluded or more_like or other):
         other = True  # a refine turn we cannot read still deserves something different
     return Critique(older=older, newer=newer, exclude_genres=excluded, more_like=more_like, other_options=other)
-
-
-def parse_rating(value: str | None) -> float | None:
-    """'4 stars', 'a 5', 'four', '4.5' -> the number; None when there is none."""
-    if not value:
-        return None
-    match = re.search(r"\d+(?:[.,]\d+)?", value)
-    if match:
-        return float(match.group(0).replace(",", "."))
-    for word, number in _NUMBER_WORDS.items():
-        if re.search(rf"\b{word}\b", value.lower()):
-            return float(number)
-    return None
 
 
 def build_feedback(tracker: Tracker, ctx: ConversationContext) -> FeedbackRequest:
@@ -142,7 +112,7 @@ def build_feedback(tracker: Tracker, ctx: ConversationContext) -> FeedbackReques
     rating = parse_rating(latest_entity(tracker, "rating"))
     kind = latest_entity(tracker, "kind")
     if kind is None:
-        kind = _guess_kind(message_text(tracker).lower(), rating)
+        kind = guess_feedback_kind(message_text(tracker), rating)
     return FeedbackRequest(
         kind=kind,
         item_id=latest_entity(tracker, "item_id"),
@@ -150,19 +120,6 @@ def build_feedback(tracker: Tracker, ctx: ConversationContext) -> FeedbackReques
         value=rating,
         request_id=ctx.last_request_id,
     )
-
-
-def _guess_kind(text: str, rating: float | None) -> str:
-    """Feedback without a `kind` entity ("not the last one", "the second one, 4 stars")."""
-    if rating is not None:
-        return "rating"
-    if _UNBOOKMARK.search(text):
-        return "unbookmark"
-    if _BOOKMARK.search(text):
-        return "bookmark"
-    if _DISLIKE.search(text):
-        return "dislike"
-    return "like"
 
 
 def _strings(value: Any) -> list[str]:

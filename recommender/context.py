@@ -175,13 +175,13 @@ def normalise_feedback_kind(text: str | None) -> str | None:
 
 
 def parse_rating(text: str | None) -> float | None:
-    """'4', '4 stars', 'a five', '4.5' -> a number (range checked by the caller)."""
-    if text is None:
+    """'4', '4 stars', 'a five', '4.5', '4,5' -> a number (range checked by the caller)."""
+    if not text:
         return None
     word = _clean(str(text))
-    match = re.search(r"\d+(\.\d+)?", word)
+    match = re.search(r"\d+(?:[.,]\d+)?", word)
     if match:
-        return float(match.group(0))
+        return float(match.group(0).replace(",", "."))
     for name, value in _NUMBER_WORDS.items():
         if re.search(rf"\b{name}\b", word):
             return float(value)
@@ -204,3 +204,45 @@ def display_title(title: str) -> str:
     if not match:
         return title
     return f"{match.group(2)} {match.group(1)}{match.group(3) or ''}"
+
+
+# -- words of a critique or of feedback the NLU left unlabelled ----------------------------------
+_OLDER = re.compile(r"\b(old|older|oldest|earlier|classic|classics|vintage|before)\b")
+_NEWER = re.compile(r"\b(new|newer|newest|recent|modern|later|latest|after)\b")
+_OTHER = re.compile(r"\b(other|others|else|different|another|more options|next)\b")
+_MORE_LIKE = re.compile(r"\b(more like|similar|like (the|that|this|number|no\.?|#))")
+_NEGATION = r"\b(no|not|without|nothing|except|skip|avoid|less|fewer|don'?t want)\b"
+_DISLIKE = re.compile(r"\b(not|no|don'?t|didn'?t|hate|hated|dislike|disliked|bad|boring|awful|terrible|meh)\b|👎")
+_BOOKMARK = re.compile(r"\b(save|saved|bookmark|bookmarked|watchlist|remember|keep)\b|☆|⭐")
+_UNBOOKMARK = re.compile(r"\b(unsave|unbookmark|remove)\b")
+
+
+def critique_directions(words: str) -> tuple[bool, bool, bool, bool]:
+    """(older, newer, other options, more like a reference) named in a critique's words."""
+    text = words.lower()
+    older = bool(_OLDER.search(text))
+    newer = bool(_NEWER.search(text)) and not older
+    return older, newer, bool(_OTHER.search(text)), bool(_MORE_LIKE.search(text))
+
+
+def negated_genres(text: str, genres: Iterable[str]) -> list[str]:
+    """The genres the text rules out: "no horror", "without the romance", "don't want comedy"."""
+    lowered = text.lower()
+    return [
+        genre for genre in genres
+        if re.search(_NEGATION + r"[^.,;!?]{0,40}?\b" + re.escape(genre.lower()) + r"\b", lowered)
+    ]
+
+
+def guess_feedback_kind(text: str, rating: float | None) -> str:
+    """Feedback without a kind word from the NLU ("not the last one", "the second one, 4 stars")."""
+    lowered = text.lower()
+    if rating is not None:
+        return "rating"
+    if _UNBOOKMARK.search(lowered):
+        return "unbookmark"
+    if _BOOKMARK.search(lowered):
+        return "bookmark"
+    if _DISLIKE.search(lowered):
+        return "dislike"
+    return "like"

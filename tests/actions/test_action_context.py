@@ -8,7 +8,6 @@ from actions._context import (
     build_critique,
     build_feedback,
     item_reference,
-    parse_rating,
 )
 
 
@@ -137,15 +136,6 @@ def test_feedback_from_words(tracker, ent):
 
     save = tracker("save the third", "feedback", [ent("ordinal", "third")])
     assert build_feedback(save, build_context(save)).kind == "bookmark"
-
-
-def test_parse_rating():
-    assert parse_rating("4 stars") == 4.0
-    assert parse_rating("a 5") == 5.0
-    assert parse_rating("four") == 4.0
-    assert parse_rating("3.5") == 3.5
-    assert parse_rating(None) is None
-    assert parse_rating("great") is None
 
 
 def test_non_genre_entities_are_read_whatever_role_diet_gave_them(tracker, ent):

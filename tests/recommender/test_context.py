@@ -3,9 +3,12 @@
 import pytest
 
 from recommender.context import (
+    critique_directions,
     display_title,
+    guess_feedback_kind,
     match_genres,
     mood_genre_groups,
+    negated_genres,
     normalise_feedback_kind,
     normalise_title,
     parse_decade,
@@ -77,3 +80,35 @@ def test_titles_are_normalised_for_matching_and_display() -> None:
     assert normalise_title("Godfather, The (1972)") == "the godfather"
     assert display_title("Godfather, The (1972)") == "The Godfather (1972)"
     assert display_title("Toy Story (1995)") == "Toy Story (1995)"
+
+
+def test_parse_rating_reads_digits_words_and_decimal_commas() -> None:
+    assert parse_rating("4 stars") == 4.0
+    assert parse_rating("a 5") == 5.0
+    assert parse_rating("four") == 4.0
+    assert parse_rating("3.5") == 3.5
+    assert parse_rating("3,5") == 3.5
+    assert parse_rating(None) is None
+    assert parse_rating("") is None
+
+
+def test_critique_directions() -> None:
+    assert critique_directions("something older") == (True, False, False, False)
+    assert critique_directions("newer please") == (False, True, False, False)
+    assert critique_directions("show me other options") == (False, False, True, False)
+    assert critique_directions("more like the second one") == (False, False, False, True)
+    assert critique_directions("older, not newer")[:2] == (True, False)  # older wins a contradiction
+
+
+def test_negated_genres_only_after_a_negation() -> None:
+    assert negated_genres("comedy, but no horror please", ["Comedy", "Horror"]) == ["Horror"]
+    assert negated_genres("I don't want romance", ["Romance"]) == ["Romance"]
+    assert negated_genres("horror is great", ["Horror"]) == []
+
+
+def test_guess_feedback_kind() -> None:
+    assert guess_feedback_kind("the second one, 4 stars", 4.0) == "rating"
+    assert guess_feedback_kind("not the last one", None) == "dislike"
+    assert guess_feedback_kind("save the first one", None) == "bookmark"
+    assert guess_feedback_kind("remove it from my saved list", None) == "unbookmark"
+    assert guess_feedback_kind("the third one!", None) == "like"
