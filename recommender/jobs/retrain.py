@@ -27,9 +27,10 @@ One run (`retrain(store, settings)`):
      noise margin would reject (or accept) on that chance;
    - with fewer: publish when its offline NDCG is not worse (same margin, from both standard
      errors) than the one recorded for the published version when that version was trained;
-   - when feedback was deleted since the published version (a user asked to be forgotten, or
-     the retention job purged old events), the old version holds data it must no longer hold:
-     the candidate is published if it beats popularity, even when it scores below the old one.
+   - when a user the published version was trained on has been forgotten since (no user row
+     any more), the old version holds data it must no longer hold: the candidate is published if
+     it beats popularity, even when it scores below the old one (the "privacy" decision). Events
+     purged by the retention job only make the run happen (not skipped); it is judged as usual.
    The decision and every number are logged and stored in the version row's `metrics`.
 7. Write the version folder atomically (`write_version`) and add a `published` or `rejected`
    row; the action servers pick up a published one within `model_check_seconds`. Folders of
@@ -175,7 +176,6 @@ def retrain(
     offline_split = leave_last_out(data)
     offline = _EvalSet(offline_split.test.users, offline_split.test.items)
     train = _without_pairs(data, recent, offline)
-    deleted = published is not None and published.trained_on_events > int((log.ids <= watermark).sum())
     seconds["load"] = time.perf_counter() - tick
     logger.info(
         "retrain: %d events up to id %d (%d new since %s), %d users; holding out %d recent and %d offline items",
@@ -222,6 +222,11 @@ def retrain(
         evaluate("offline", "candidate", candidate, offline_eval)
         evaluate("offline", "popularity", popularity, offline_eval)
     published_models = _load_published(published)
+    forgotten = 0
+    if published_models is not None:
+        trained_users = published_models.user_ids
+        forgotten = len(trained_users) - len(store.existing_users(trained_users))
+    metrics["forgotten_users"] = forgotten
     if len(recent_eval):
         evaluate("recent", "candidate", candidate, recent_eval)
         evaluate("recent", "popularity", popularity, recent_eval)
@@ -232,7 +237,7 @@ def retrain(
             metrics["recent"]["difference_se"] = round(_se(diff), 5)
     seconds["evaluate"] = time.perf_counter() - tick
 
-    publish, reason, decided_on = _decide(settings, published, published_models, metrics, deleted)
+    publish, reason, decided_on = _decide(settings, published, published_models, metrics, forgotten)
     metrics["decided_on"] = decided_on
     status = "published" if publish else "rejected"
 
@@ -373,7 +378,7 @@ def _decide(
     published: ModelVersion | None,
     published_models: ServingModels | None,
     metrics: dict[str, Any],
-    deleted: bool,
+    forgotten: int,
 ) -> tuple[bool, str, str]:
     """(publish?, the reason with both numbers, which comparison decided)."""
     k = metrics["k"]
@@ -388,12 +393,13 @@ def _decide(
         if beats_popularity:
             return True, f"{what}: beats popularity ({vs_popularity})", "popularity"
         return False, f"{what}: does not beat popularity ({vs_popularity})", "popularity"
-    if deleted:
+    if forgotten:
         if beats_popularity:
-            return True, (f"feedback was deleted since {published.version} (forget or retention), so it must be "
-                          f"replaced; the candidate beats popularity ({vs_popularity})"), "privacy"
-        logger.warning("retrain: feedback was deleted since %s but the candidate does not beat popularity; "
-                       "the old version keeps serving", published.version)
+            return True, (f"{forgotten} user(s) trained into {published.version} were forgotten since, so it must "
+                          f"be replaced; the candidate beats popularity ({vs_popularity})"), "privacy"
+        logger.warning("retrain: %d user(s) of %s were forgotten but the candidate does not beat popularity; "
+                       "the old version keeps serving (the service ignores forgotten users' vectors)",
+                       forgotten, published.version)
     if recent["users"] >= settings.retrain_min_eval_users and recent["published_ndcg"] is not None:
         cand, old = recent["candidate_ndcg"], recent["published_ndcg"]
         margin = max(tol, settings.retrain_noise_z * recent["difference_se"])

@@ -253,6 +253,16 @@ class Store:
         with session_scope(self._sessions) as session:
             return int(session.scalar(stmt) or 0)
 
+    def existing_users(self, user_ids: Iterable[str]) -> set[str]:
+        """Which of `user_ids` still have a user row (a forgotten user has none)."""
+        wanted = list(dict.fromkeys(user_ids))
+        found: set[str] = set()
+        with session_scope(self._sessions) as session:
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start : start + _BATCH]
+                found.update(session.scalars(select(UserRow.user_id).where(UserRow.user_id.in_(chunk))))
+        return found
+
     def load_items(self) -> list[Item]:
         """Every catalog item, ordered by id."""
         with session_scope(self._sessions) as session:

@@ -155,3 +155,23 @@ def test_too_little_data_is_a_clear_error(job_store: Store, job_settings: Settin
 def test_an_empty_log_is_skipped(job_store: Store, job_settings: Settings) -> None:
     outcome = retrain(job_store, job_settings)
     assert outcome.status == "skipped" and "no feedback" in outcome.reason
+
+
+def test_purged_events_trigger_a_retrain_judged_as_usual(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]], chat_likes: Callable[..., int]
+) -> None:
+    from datetime import timedelta
+
+    from recommender.jobs.retention import purge_old_events
+    from recommender.store.models import utcnow
+
+    retrain(job_store, job_settings)
+    chat_likes(job_store, synthetic, 30)
+    second = retrain(job_store, job_settings.model_copy(update={"retrain_tolerance": 1.0}))
+    assert second.status == "published"
+    purged = purge_old_events(job_store, job_settings.model_copy(update={"retention_days": 1}),
+                              now=utcnow() + timedelta(days=2))
+    assert purged.deleted["feedback_events"] == 30
+    after = retrain(job_store, job_settings)  # nothing new, but rows went: not skipped
+    assert after.status in ("published", "rejected") and after.metrics["forgotten_users"] == 0
+    assert after.metrics["decided_on"] != "privacy"
