@@ -5,12 +5,21 @@ are the ones the last full `evaluate` run chose on its validation split (read fr
 docs/evaluation/<dataset>.json), else the registry defaults. Each model goes to
 <out>/<name>/ (config.json + arrays.npz, no pickle), swapped in whole so a reader never sees a
 half-written model; <out>/manifest.json lists the item ids the indices refer to.
+
+The blend (fitted last) refits the same base models on the same data when `refit` is on; every
+standalone model fitted here with exactly the parameters and seed the blend would use is handed
+to it instead, so those models are trained once, not twice (the summary lists them per blend
+under "reused_bases").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from recommender.models.base import PreferenceModel
 
 HELP = "train every model on a whole data set and save it under var/models/<dataset>/"
 
@@ -56,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from recommender.commands.common import settings_from
     from recommender.eval.datasets import load_dataset
     from recommender.eval.evaluate import seed_everything
+    from recommender.models.blend import LinearBlend
     from recommender.models.registry import available_specs, get_spec
 
     names = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
@@ -69,13 +79,19 @@ def run(args: argparse.Namespace) -> int:
     specs, unavailable = available_specs(names)
     trained: dict[str, dict[str, object]] = {}
     failed: dict[str, str] = {}
+    fitted: dict[str, tuple[PreferenceModel, dict[str, Any]]] = {}
+    total_seconds = 0.0
     for spec in specs:
         params = tuned.get(spec.name, spec.params())
         seed_everything(args.seed)
         try:
             model = spec.build(params, seed=args.seed)
             start = time.perf_counter()
-            model.fit(data)
+            reusable = _reusable_bases(model, fitted)
+            if isinstance(model, LinearBlend):
+                model.fit(data, refitted=reusable)
+            else:
+                model.fit(data)
             seconds = time.perf_counter() - start
             staging = out / f".{spec.name}.new"
             shutil.rmtree(staging, ignore_errors=True)
@@ -90,10 +106,14 @@ def run(args: argparse.Namespace) -> int:
             os.replace(final, old)
         os.replace(staging, final)
         shutil.rmtree(old, ignore_errors=True)
+        fitted[spec.name] = (model, {**params, "seed": args.seed})
+        total_seconds += seconds
         trained[spec.name] = {
             "params": params, "fit_seconds": round(seconds, 3), "path": str(final),
             "tuned_on_validation": spec.name in tuned,
         }
+        if reusable:
+            trained[spec.name]["reused_bases"] = sorted(reusable)
         print(f"{spec.name}: {seconds:.2f} s -> {final}", file=sys.stderr)
     manifest = {
         "dataset": args.dataset,
@@ -107,6 +127,19 @@ def run(args: argparse.Namespace) -> int:
     tmp.write_text(json.dumps(manifest, indent=1))
     os.replace(tmp, out / "manifest.json")
     summary = {"dataset": args.dataset, "out": str(out), "models": trained, "unavailable": unavailable,
-               "failed": failed}
+               "failed": failed,
+               "total_fit_seconds": round(total_seconds, 3)}
     print(json.dumps(summary))
     return 1 if failed else 0
+
+
+def _reusable_bases(
+    model: PreferenceModel, fitted: dict[str, tuple[PreferenceModel, dict[str, Any]]]
+) -> dict[str, PreferenceModel]:
+    """Standalone models fitted in this run that `model` (a refitting blend) would fit again identically."""
+    from recommender.models.blend import LinearBlend
+
+    if not isinstance(model, LinearBlend) or not model.refit:
+        return {}
+    return {name: fitted[name][0] for name in model.base_models
+            if name in fitted and fitted[name][1] == model.base_build_params(name)}

@@ -433,18 +433,38 @@ class LinearBlend(PreferenceModel):
         return out
 
     # -- training ---------------------------------------------------------------------------------
-    def _fit_bases(self, data: InteractionData) -> dict[str, PreferenceModel]:
+    def base_build_params(self, name: str) -> dict[str, Any]:
+        """The parameters base model `name` is built with (registry defaults, then `base_params`; plus the seed)."""
+        from recommender.models.registry import get_spec
+
+        return {**get_spec(registry_name(name)).params(self.base_params.get(name), quick=self.base_quick),
+                "seed": self.seed}
+
+    def _fit_bases(
+        self, data: InteractionData, reuse: Mapping[str, PreferenceModel] | None = None
+    ) -> dict[str, PreferenceModel]:
         from recommender.models.registry import get_spec
 
         models: dict[str, PreferenceModel] = {}
         for name in self.base_models:
             spec = get_spec(registry_name(name))
+            if reuse and name in reuse:
+                if not isinstance(reuse[name], spec.load_class()):
+                    raise TypeError(f"refitted base {name!r} is a {type(reuse[name]).__name__}, not {spec.target}")
+                models[name] = reuse[name]
+                continue
             model = spec.build(self.base_params.get(name), seed=self.seed, quick=self.base_quick)
             models[name] = model.fit(data)
         return models
 
-    def fit(self, data: InteractionData) -> Self:
-        """Hold out each user's last item, fit the bases on the rest, learn the weights, then refit (optionally)."""
+    def fit(self, data: InteractionData, refitted: Mapping[str, PreferenceModel] | None = None) -> Self:
+        """Hold out each user's last item, fit the bases on the rest, learn the weights, then refit (optionally).
+
+        `refitted`: base models already fitted on all of `data` with exactly `base_build_params(name)`
+        (the `train` command passes the standalone models it has just fitted). With `refit=True` they
+        are used as the refitted bases instead of fitting the same models a second time; the caller
+        vouches that they match. Without `refit` they are ignored.
+        """
         rest, users, positives = hold_out_last(data)
         if not len(users):
             raise ValueError("the blend needs users with at least 3 items to learn its weights from")
@@ -457,7 +477,8 @@ class LinearBlend(PreferenceModel):
             x, valid = self._training_lists(rest, users, positives, inner_stats)
         self._learn(x, valid)
         if self.refit:
-            self.models = self._fit_bases(data)
+            self.models = self._fit_bases(data, reuse=refitted)
+            self.fit_report["reused_bases"] = sorted(set(refitted or {}) & set(self.base_models))
         self.stats = BehaviourStats.from_data(data, self.rating_prior)
         return self
 

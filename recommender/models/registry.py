@@ -122,7 +122,7 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="bpr",
         target="recommender.models.bpr:BPR",
-        defaults={"factors": 32, "epochs": 30, "lr": 0.02, "reg": 1e-3, "batch_size": 2048},
+        defaults={"factors": 32, "epochs": 15, "lr": 0.02, "reg": 1e-3, "batch_size": 2048},
         grid=grid(factors=(32, 64), reg=(1e-3, 1e-2)),
         quick={"epochs": 2, "factors": 16},
         quick_grid=({},),
@@ -131,9 +131,9 @@ SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="sasrec",
         target="recommender.models.sasrec:SASRec",
-        defaults={"dim": 64, "blocks": 1, "max_len": 50, "dropout": 0.2, "epochs": 30, "lr": 2e-3,
+        defaults={"dim": 64, "blocks": 1, "max_len": 50, "dropout": 0.2, "epochs": 6, "lr": 5e-3,
                   "batch_size": 32, "loss": "ce"},
-        grid=grid(epochs=(10, 20, 30)),
+        grid=grid(epochs=(4, 6, 8), lr=(2e-3, 5e-3)),
         quick={"epochs": 1, "dim": 32, "blocks": 1},
         quick_grid=({},),
         description="Self-attentive sequential recommendation (torch).",

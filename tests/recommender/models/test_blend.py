@@ -9,6 +9,7 @@ from model_contract import ModelContract, synthetic_interactions
 from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.blend import LinearBlend, hold_out_last
 from recommender.models.common import user_histories
+from recommender.models.registry import get_spec
 from recommender.types import Item
 
 SMALL_BPR = {"factors": 8, "epochs": 20, "lr": 0.05, "batch_size": 64}
@@ -127,3 +128,30 @@ def test_registry_builds_and_fits_the_quick_versions(name: str) -> None:
     scores = model.score(Query(history=np.array([0, 3]), user=None))
     assert scores.shape == (data.n_items,) and np.isfinite(scores).all()
     assert all(point.keys() <= spec.params().keys() for point in spec.search_space())
+
+
+def test_refitted_bases_are_used_instead_of_fitting_them_again() -> None:
+    data = synthetic_interactions()
+    settings = {"base_models": ("item_knn", "popularity"), "candidates": 20, "hard_negatives": 10,
+                "random_negatives": 5, "epochs": 30, "refit": True, "seed": 3}
+    own = LinearBlend(**settings).fit(data)  # type: ignore[arg-type]
+    blend = LinearBlend(**settings)  # type: ignore[arg-type]
+    standalone = {name: get_spec(name).build(get_spec(name).params(), seed=3).fit(data) for name in ("item_knn", "popularity")}
+    blend.fit(data, refitted=standalone)
+    assert all(blend.models[name] is standalone[name] for name in standalone)
+    assert blend.fit_report["reused_bases"] == ["item_knn", "popularity"]
+    for items, weights in user_histories(data)[:5]:
+        query = Query(history=items, weights=weights)
+        np.testing.assert_allclose(blend.score(query), own.score(query), rtol=1e-6)
+
+
+def test_train_reuses_only_standalone_models_built_like_the_blends_bases() -> None:
+    from recommender.commands.train import _reusable_bases
+
+    blend = LinearBlend(base_models=("item_knn", "popularity"), refit=True, seed=3)
+    knn, popularity = object(), object()
+    fitted = {"item_knn": (knn, {**get_spec("item_knn").params(), "seed": 3}),
+              "popularity": (popularity, {**get_spec("popularity").params({"x": 1}), "seed": 3})}
+    assert _reusable_bases(blend, fitted) == {"item_knn": knn}  # type: ignore[arg-type]
+    assert _reusable_bases(LinearBlend(base_models=("item_knn",), refit=False, seed=3), fitted) == {}  # type: ignore[arg-type]
+    assert _reusable_bases(LinearBlend(base_models=("item_knn",), refit=True, seed=4), fitted) == {}  # type: ignore[arg-type]
