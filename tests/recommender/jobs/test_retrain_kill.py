@@ -26,17 +26,22 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 SLOW_PARAMS = {**QUICK_PARAMS, "base_models": ["sasrec"], "base_params": {"sasrec": {"epochs": 100_000, "dim": 16}}}
 
 
-def _env(tmp_path: Path, params: dict[str, object]) -> dict[str, str]:
+def _env(tmp_path: Path, params: dict[str, object], url: str) -> dict[str, str]:
     return {
         **os.environ, "PYTHONPATH": str(REPO_ROOT), "RASA_TELEMETRY_ENABLED": "false",
-        "RECSYS_VAR_DIR": str(tmp_path), "RECSYS_DATABASE_URL": "", "RECSYS_USER_ID_SECRET": "test-secret",
+        "RECSYS_VAR_DIR": str(tmp_path), "RECSYS_DATABASE_URL": url, "RECSYS_USER_ID_SECRET": "test-secret",
         "RECSYS_RETRAIN_PARAMS": json.dumps(params),
     }
 
 
 @pytest.mark.slow
-def test_a_retrain_killed_mid_training_leaves_the_old_version_serving(tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path, user_id_secret="test-secret", default_k=3, retrain_params=QUICK_PARAMS)
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_retrain_killed_mid_training_leaves_the_old_version_serving(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = "" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    settings = Settings(var_dir=tmp_path, database_url=url, user_id_secret="test-secret", default_k=3,
+                        retrain_params=QUICK_PARAMS)
     store = Store(settings.resolved_database_url)
     store.migrate()
     seed_synthetic(store)
@@ -47,7 +52,7 @@ def test_a_retrain_killed_mid_training_leaves_the_old_version_serving(tmp_path: 
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "recommender", "-v", "retrain", "--force"], cwd=REPO_ROOT,
-        env=_env(tmp_path, SLOW_PARAMS), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_env(tmp_path, SLOW_PARAMS, url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 180
     seen = []
@@ -75,7 +80,7 @@ def test_a_retrain_killed_mid_training_leaves_the_old_version_serving(tmp_path: 
     # the next run takes over the dead process's lease and succeeds
     result = subprocess.run(
         [sys.executable, "-m", "recommender", "retrain", "--force"], cwd=REPO_ROOT,
-        env=_env(tmp_path, QUICK_PARAMS), capture_output=True, text=True, timeout=300, check=False,
+        env=_env(tmp_path, QUICK_PARAMS, url), capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     outcome = json.loads(result.stdout)
@@ -85,3 +90,4 @@ def test_a_retrain_killed_mid_training_leaves_the_old_version_serving(tmp_path: 
     assert lease is not None and lease.owner is None and lease.last_status == "done"
     expected = outcome["version"] if outcome["status"] == "published" else good.version
     assert service.wait_for_swap() == expected
+    store.engine.dispose()

@@ -129,13 +129,15 @@ def test_the_first_retrain_comes_soon_when_nothing_is_published(
 
 
 @pytest.mark.slow
-def test_two_worker_processes_publish_one_version(tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path)
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_two_worker_processes_publish_one_version(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> None:
+    url = "" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    settings = Settings(var_dir=tmp_path, database_url=url)
     store = Store(settings.resolved_database_url)
     store.migrate()
     seed_synthetic(store)
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "RASA_TELEMETRY_ENABLED": "false",
-           "RECSYS_VAR_DIR": str(tmp_path), "RECSYS_DATABASE_URL": "", "RECSYS_USER_ID_SECRET": "test-secret",
+           "RECSYS_VAR_DIR": str(tmp_path), "RECSYS_DATABASE_URL": url, "RECSYS_USER_ID_SECRET": "test-secret",
            "RECSYS_RETRAIN_PARAMS": json.dumps(QUICK_PARAMS), "RECSYS_RETRAIN_FIRST_DELAY_SECONDS": "2",
            "RECSYS_RETRAIN_INTERVAL_MINUTES": "0.05"}  # a slot every 3 s: the second worker keeps trying
     procs = [subprocess.Popen([sys.executable, "-m", "recommender", "worker"], cwd=REPO_ROOT, env=env,
@@ -155,3 +157,4 @@ def test_two_worker_processes_publish_one_version(tmp_path: Path) -> None:
     done = sum(log.count("job retrain done") for log in logs)
     assert sum(log.count("'status': 'published'") for log in logs) == 1, logs
     assert done >= 1 and all("Traceback" not in log for log in logs), logs
+    store.engine.dispose()
