@@ -11,7 +11,8 @@ of them from running the same job, so every run first takes the job's lease:
   so exactly one caller sees `rowcount == 1`;
 - `min_gap_seconds` makes a late replica skip a slot that another replica already ran: with a
   fast job the lease is free again by the time a second timer fires, but `last_started_at` says
-  the job just ran.
+  the job just ran. It applies to released leases only: a run whose holder died or stopped
+  renewing never finished, so the next replica runs the job at once.
 
 Like `Store`, this is the only code that sees a Session for its table.
 """
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -96,15 +97,18 @@ class LeaseStore:
                 row is not None and row.owner is not None and row.owner != owner and row.host == host
                 and row.pid is not None and not process_alive(row.pid)
             )
-            free = [JobLeaseRow.owner.is_(None), JobLeaseRow.expires_at < now, JobLeaseRow.owner == owner]
-            if stale and row is not None:
-                free.append(JobLeaseRow.owner == row.owner)  # still the dead holder when we update
-            conditions = [JobLeaseRow.name == name, or_(*free)]
+            # Released by its holder: free, unless that run started less than min_gap ago (this slot ran).
+            # Expired, or held by a dead process: free at once; the run it stands for never finished.
+            released = JobLeaseRow.owner.is_(None)
             if min_gap_seconds > 0:
-                conditions.append(or_(
+                released = and_(released, or_(
                     JobLeaseRow.last_started_at.is_(None),
                     JobLeaseRow.last_started_at <= now - timedelta(seconds=min_gap_seconds),
                 ))
+            free = [released, JobLeaseRow.expires_at < now, JobLeaseRow.owner == owner]
+            if stale and row is not None:
+                free.append(JobLeaseRow.owner == row.owner)  # still the dead holder when we update
+            conditions = [JobLeaseRow.name == name, or_(*free)]
             result = session.execute(
                 update(JobLeaseRow).where(*conditions).values(
                     owner=owner, host=host, pid=pid, acquired_at=now,

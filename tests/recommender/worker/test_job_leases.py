@@ -71,3 +71,13 @@ def test_concurrent_takers_exactly_one_wins(worker_store: Store) -> None:
     for t in threads:
         t.join()
     assert sorted(won) == [False] * 5 + [True]
+
+
+def test_a_run_that_died_does_not_count_as_this_slot(worker_store: Store) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    host = new_owner().split(":")[0]
+    leases = LeaseStore(worker_store)
+    assert leases.acquire("job", f"{host}:{int(dead.stdout)}:dead", ttl_seconds=3600, min_gap_seconds=600)
+    # it "started" a moment ago, but died without finishing: the next worker runs the job now
+    assert leases.acquire("job", new_owner(), ttl_seconds=60, min_gap_seconds=600)
