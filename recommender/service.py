@@ -296,7 +296,12 @@ class RecommenderService:
             if decision is not None:
                 logged_query["policy"] = asdict(decision)
             if self.llm.enabled:
-                logged_query["llm"] = _llm_log(reranked, explanation)
+                llm_log = _llm_log(reranked, explanation)
+                if reranked is not None and reranked.applied:
+                    # the head's base scores, so the retrain job can learn the LLM weight from feedback
+                    llm_log["base_scores"] = {bundle.index.items[r.row].item_id: round(r.score, 5) for r in ranked}
+                    llm_log["weight"] = self.llm_weight(bundle)
+                logged_query["llm"] = llm_log
             self.store.log_recommendation(
                 request_id=request_id,
                 user_id=user_id,
@@ -398,8 +403,13 @@ class RecommenderService:
         if not result.applied:
             return result, [(r, r.score) for r in ranked]
         by_id = {item.item_id: r for (item, _), r in zip(candidates, ranked, strict=True)}
-        blended = blend(candidates, result, self.settings.llm_rerank_weight)
+        blended = blend(candidates, result, self.llm_weight(bundle))
         return result, [(by_id[item.item_id], score) for item, score in blended]
+
+    def llm_weight(self, bundle: ModelBundle) -> float:
+        """The LLM score's weight: learned from feedback by the last retrain, else the setting."""
+        learned = bundle.preference.llm_weight if bundle.preference is not None else None
+        return learned if learned is not None else self.settings.llm_rerank_weight
 
     def _llm_explain(
         self,

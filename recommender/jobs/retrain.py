@@ -32,6 +32,9 @@ One run (`retrain(store, settings)`):
      it beats popularity, even when it scores below the old one (the "privacy" decision). Events
      purged by the retention job only make the run happen (not skipped); it is judged as usual.
    The decision and every number are logged and stored in the version row's `metrics`.
+   The LLM score's weight in re-ranked heads is refitted from logged feedback too
+   (`recommender.llm.weight`; the `llm_rerank_weight` setting until 30 re-ranked turns got
+   positive feedback) and travels with the version.
 7. Write the version folder atomically (`write_version`) and add a `published` or `rejected`
    row; the action servers pick up a published one within `model_check_seconds`. Folders of
    old versions beyond `retrain_keep_versions` are removed (the published one never is).
@@ -57,6 +60,7 @@ from recommender.config import Settings
 from recommender.errors import CorruptModelError, RecommenderError
 from recommender.eval.metrics import target_ranks
 from recommender.eval.split import leave_last_out, subset
+from recommender.llm.weight import fit_llm_weight
 from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.common import user_histories
 from recommender.models.markov import MarkovActionModel
@@ -239,6 +243,10 @@ def retrain(
 
     publish, reason, decided_on = _decide(settings, published, published_models, metrics, forgotten)
     metrics["decided_on"] = decided_on
+    llm_weight = fit_llm_weight(
+        store.reranked_requests(settings.like_threshold), prior=settings.llm_rerank_weight
+    )
+    metrics["llm_weight"] = llm_weight.as_dict()
     status = "published" if publish else "rejected"
 
     tick = time.perf_counter()
@@ -246,7 +254,8 @@ def retrain(
     user_ids = list(data.user_ids)
     path = write_version(
         settings.models_dir, version, candidate, markov, [item.item_id for item in data.items], user_ids,
-        info={"status": status, "reason": reason, "metrics": metrics, "last_event_id": last_id},
+        info={"status": status, "reason": reason, "metrics": metrics, "last_event_id": last_id,
+              "llm_weight": llm_weight.weight},
     )
     seconds["write"] = time.perf_counter() - tick
     seconds["total"] = time.perf_counter() - started

@@ -24,6 +24,9 @@ class PreferenceScorer:
         self.version = models.version
         self.model = models.model
         self.policy = ActionPolicy(models.markov) if models.markov is not None else None
+        # the LLM score's weight in the re-ranked head, learned from feedback by the retrain job
+        llm_weight = models.info.get("llm_weight")
+        self.llm_weight: float | None = float(llm_weight) if llm_weight is not None else None
         self._user_index = {user: n for n, user in enumerate(models.user_ids)}
         self._model_index = {item: n for n, item in enumerate(models.item_ids)}
         rows = np.array([index.position.get(item, -1) for item in models.item_ids], dtype=np.int64)

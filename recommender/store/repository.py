@@ -98,6 +98,17 @@ class LoggedAction:
 
 
 @dataclass(frozen=True)
+class RerankedRequest:
+    """One LLM re-ranked turn as logged: base and LLM scores of the head, shown items, positives."""
+
+    request_id: str
+    base_scores: Mapping[str, float]
+    llm_scores: Mapping[str, float]
+    shown: tuple[str, ...]
+    positives: frozenset[str]
+
+
+@dataclass(frozen=True)
 class ModelVersion:
     """One row of `model_versions`, as a plain value."""
 
@@ -481,6 +492,50 @@ class Store:
                         prompt_version=prompt_version,
                     )
                 )
+
+    def reranked_requests(self, like_threshold: float, limit: int = 20000) -> list[RerankedRequest]:
+        """The newest `limit` turns the LLM re-ranked, with what was shown and what got positive feedback.
+
+        Positive: click, like, bookmark, or a rating at or above `like_threshold`, on a shown item
+        of that request. The scores come from the logged query (`query["llm"]`).
+        """
+        requests_stmt = (
+            select(RecommendationRequestRow.request_id, RecommendationRequestRow.query)
+            .where(RecommendationRequestRow.prompt_version.is_not(None))
+            .order_by(RecommendationRequestRow.created_at.desc())
+            .limit(limit)
+        )
+        with session_scope(self._sessions) as session:
+            rows = [(rid, q) for rid, q in session.execute(requests_stmt) if (q or {}).get("llm", {}).get("base_scores")]
+            ids = [rid for rid, _ in rows]
+            shown: dict[str, list[str]] = {rid: [] for rid in ids}
+            positives: dict[str, set[str]] = {rid: set() for rid in ids}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for rid, item_id in session.execute(
+                    select(ImpressionRow.request_id, ImpressionRow.item_id)
+                    .where(ImpressionRow.request_id.in_(chunk))
+                    .order_by(ImpressionRow.request_id, ImpressionRow.position)
+                ):
+                    shown[rid].append(item_id)
+                for fed_rid, item_id, kind, value in session.execute(
+                    select(FeedbackEventRow.request_id, FeedbackEventRow.item_id, FeedbackEventRow.kind,
+                           FeedbackEventRow.value).where(FeedbackEventRow.request_id.in_(chunk))
+                ):
+                    if fed_rid is not None and (kind in ("click", "like", "bookmark") or (
+                        kind == "rating" and value is not None and value >= like_threshold
+                    )):
+                        positives[fed_rid].add(item_id)
+        return [
+            RerankedRequest(
+                request_id=rid,
+                base_scores={k: float(v) for k, v in query["llm"]["base_scores"].items()},
+                llm_scores={k: float(v) for k, v in (query["llm"].get("scores") or {}).items()},
+                shown=tuple(shown[rid]),
+                positives=frozenset(positives[rid] & set(shown[rid])),
+            )
+            for rid, query in rows
+        ]
 
     def impressions(self, request_id: str) -> list[ShownItem]:
         """The items shown for one request, by position."""

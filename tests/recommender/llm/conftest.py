@@ -26,8 +26,12 @@ from llm_helpers import (
     free_port,
 )
 
+from recommender.config import Settings
 from recommender.llm.errors import LLMConfigurationError
+from recommender.llm.metrics import LLMCounters
 from recommender.llm.packaged import PACKAGED_MODELS, locate_parts, sha256_of
+from recommender.service import RecommenderService
+from recommender.store import Store
 from recommender.types import Item
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -113,3 +117,19 @@ def local_backend(smollm2_gguf: Path) -> Any:
     backend = LocalBackend(TEST_MODEL, LLM_CACHE, device="cpu")
     backend.load()
     return backend
+
+
+@pytest.fixture
+def llm_service(store: Store, settings: Settings) -> Callable[..., RecommenderService]:
+    """`llm_service(base_url, **settings)`: the real service over the small catalog with an OpenAI backend."""
+
+    def build(base_url: str, **overrides: Any) -> RecommenderService:
+        values: dict[str, Any] = {
+            "llm_backend": "openai", "llm_base_url": base_url, "llm_model": "test-model", "llm_max_retries": 0,
+            "turn_budget_ms": 8000, "llm_rerank_top_n": 10, **overrides,
+        }
+        service = RecommenderService(store=store, settings=settings.model_copy(update=values))
+        service.llm.counters = LLMCounters()
+        return service
+
+    return build

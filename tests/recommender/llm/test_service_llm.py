@@ -19,8 +19,6 @@ import pytest
 from llm_helpers import TEST_MODEL, chat_completion, free_port
 from sqlalchemy import select
 
-from recommender.config import Settings
-from recommender.llm.metrics import LLMCounters
 from recommender.service import RecommenderService
 from recommender.store import Store
 from recommender.store.db import session_scope
@@ -81,22 +79,6 @@ def hijacked_model(method: str, path: str, body: dict[str, Any] | None) -> tuple
             },
         })
     return 200, {}, chat_completion(content)
-
-
-@pytest.fixture
-def llm_service(store: Store, settings: Settings) -> Callable[..., RecommenderService]:
-    """`llm_service(base_url, **settings)`: the real service over the small catalog with an OpenAI backend."""
-
-    def build(base_url: str, **overrides: Any) -> RecommenderService:
-        values: dict[str, Any] = {
-            "llm_backend": "openai", "llm_base_url": base_url, "llm_model": "test-model", "llm_max_retries": 0,
-            "turn_budget_ms": 8000, "llm_rerank_top_n": 10, **overrides,
-        }
-        service = RecommenderService(store=store, settings=settings.model_copy(update=values))
-        service.llm.counters = LLMCounters()
-        return service
-
-    return build
 
 
 def logged(store: Store, request_id: str) -> tuple[RecommendationRequestRow, list[ImpressionRow]]:
