@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-events", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--retrain-first", action="store_true",
+                        help="publish a blend trained on MovieLens 100K before the replay (as `make train` leaves a "
+                        "stack); results go to replay-published.{json,md}")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for replay.json and replay.md")
     args = parser.parse_args(argv)
 
@@ -47,6 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     env = {"RECSYS_VAR_DIR": str(var), "RECSYS_MODEL_CHECK_SECONDS": "5"}
     log(f"work folder {workdir}; starting the stack")
     with LiveStack(workdir, env=env) as stack:
+        first: dict[str, Any] | None = None
+        if args.retrain_first:
+            log(f"stack up {stack.timings}; publishing a first blend (retrain --force)")
+            started = time.perf_counter()
+            first_run = subprocess.run([str(APP_PYTHON), "-m", "recommender", "retrain", "--force"], cwd=REPO_ROOT,
+                                       env=stack.env, check=False, capture_output=True, text=True)
+            first = json.loads(first_run.stdout)
+            first["wall_seconds"] = round(time.perf_counter() - started, 1)
+            log(f"first version: {first.get('status')} {first.get('version')}; waiting for it to serve")
+            time.sleep(15)  # > RECSYS_MODEL_CHECK_SECONDS + the background build
         log(f"stack up {stack.timings}; replaying")
         out = workdir / "replay.json"
         command = [str(APP_PYTHON), "-m", "recommender", "replay", "--users", str(args.users), "--max-events",
@@ -66,12 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         "exit_code": run.returncode,
         "wall_seconds": round(wall, 1),
         "stack": stack.timings,
+        "first_version": first,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_avg_1m": os.getloadavg()[0], "note": "2 cores shared with other work"},
     })
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "replay.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
-    (args.out / "replay.md").write_text(markdown(result))
+    name = "replay-published" if args.retrain_first else "replay"
+    (args.out / f"{name}.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
+    (args.out / f"{name}.md").write_text(markdown(result))
     print(json.dumps(result, indent=1, default=str))
     return run.returncode
 
@@ -85,7 +100,10 @@ def markdown(r: dict[str, Any]) -> str:
                        ("after_retrain", "after the retrain")):
         m = r.get(key)
         if m:
-            rows.append(f"| {label} | `{m['model_version']}` | {m['ndcg@10']:.4f} | {m['hit_rate@10']:.4f} |")
+            se = f" ± {m['ndcg@10_se']:.4f}" if m.get("ndcg@10_se") is not None else ""
+            rows.append(f"| {label} | `{m['model_version']}` | {m['ndcg@10']:.4f}{se} | {m['hit_rate@10']:.4f} |")
+    pairs = [f"- {name.replace('_', ' ')}: {d['mean']:+.4f} ± {d['se']:.4f} (users better {d['better']}, "
+             f"worse {d['worse']}, of {d['users']})" for name, d in r.get("paired_ndcg_differences", {}).items()]
     metrics = retrain.get("metrics", {})
     return "\n".join([
         "# Replay: unseen users' ratings as chat feedback, then a retrain",
@@ -94,6 +112,11 @@ def markdown(r: dict[str, Any]) -> str:
         f"`python -m recommender.actionserver`, MovieLens 100K on SQLite); {r['machine']['cpus']} CPUs shared "
         f"with other work (1-min load {r['machine']['load_avg_1m']:.1f})."),
         "",
+        *([(f"- Started from a published blend trained on MovieLens 100K only (`retrain --force` before the "
+           f"replay: `{r['first_version'].get('version')}`, {r['first_version'].get('wall_seconds')} s), as "
+           "`make train` leaves a stack.")] if r.get("first_version") else
+          [("- Started from a fresh install: no published version, so the service ranks with item-kNN, content "
+           "and popularity until the first retrain.")]),
         (f"- Users: {r['users']} ml-latest-small users (never in the MovieLens 100K data) mapped onto the catalog "
         f"by title and year; {r['events_to_replay']} older ratings replayed, {r['held_out_liked_items']} newer "
         "liked items (rating >= 4) held out."),
@@ -111,10 +134,11 @@ def markdown(r: dict[str, Any]) -> str:
         ("Held-out NDCG@10 of the replayed users, with what the service serves them (its own ranking, "
         "their stored feedback as profile, 10 items, shown/rated items excluded):"),
         "",
-        "| when | model version | NDCG@10 | hit rate@10 |",
+        "| when | model version | NDCG@10 (± standard error) | hit rate@10 |",
         "|---|---|---|---|",
         *rows,
         "",
+        *(["Paired per-user NDCG@10 differences (mean ± standard error):", "", *pairs, ""] if pairs else []),
         ("The retrain job's own decision numbers (its held-out slices, not the ones above): "
         f"`{json.dumps(metrics, default=str)[:1500]}`"),
         "",

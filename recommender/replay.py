@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 
 from recommender.config import Settings
 from recommender.errors import DataSourceError, RecommenderError
@@ -362,14 +363,27 @@ def measure(settings: Settings, users: Sequence[ReplayUser], k: int = 10) -> dic
         result = service.recommend(ConversationContext(user=user.sender, text=ASK_TEXT))
         ranked.append([ri.item.item_id for ri in result.items])
     relevant: list[set[object]] = [set(u.held_out) for u in users]
+    per_user = [ndcg_at_k_sets([r], [w], k) for r, w in zip(ranked, relevant, strict=True)]
     return {
         "model_version": service.bundle.version,
         "learned_model": service.bundle.preference is not None,
         "users": len(users),
         f"ndcg@{k}": round(ndcg_at_k_sets(ranked, relevant, k), 4),
+        f"ndcg@{k}_se": round(float(np.std(per_user, ddof=1) / np.sqrt(len(per_user))), 4) if len(per_user) > 1
+        else None,
         f"hit_rate@{k}": round(hit_rate_at_k_sets(ranked, relevant, k), 4),
         "seconds": round(time.perf_counter() - started, 1),
+        "per_user_ndcg": [round(x, 5) for x in per_user],
     }
+
+
+def paired_difference(after: dict[str, Any], before: dict[str, Any]) -> dict[str, float | int]:
+    """Mean per-user NDCG difference of two `measure` results on the same users, with its standard error."""
+    a, b = np.asarray(after["per_user_ndcg"]), np.asarray(before["per_user_ndcg"])
+    diff = a - b
+    se = float(np.std(diff, ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("nan")
+    return {"mean": round(float(diff.mean()), 4), "se": round(se, 4), "users": len(diff),
+            "better": int((diff > 0).sum()), "worse": int((diff < 0).sum())}
 
 
 def served_version(store: Store, rasa_url: str, sender: str, timeout: float = 120.0) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 HELP = "send unseen MovieLens ratings as chat feedback through Rasa REST, retrain, measure NDCG@10"
 
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         load_ml_latest_small_users,
         measure,
         new_run_id,
+        paired_difference,
         verify_stored,
         wait_until_served,
         with_senders,
@@ -79,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"replaying {len(users)} users ({result['events_to_replay']} ratings) as run {run_id}", file=sys.stderr)
     if not args.no_measure:
         result["before_feedback"] = measure(settings, users)
-        print(f"before feedback: {result['before_feedback']}", file=sys.stderr)
+        print(f"before feedback: {_short(result['before_feedback'])}", file=sys.stderr)
     stats = Replayer(args.rasa_url, concurrency=args.concurrency, like_threshold=settings.like_threshold).run(
         users, show_progress=not args.quiet
     )
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     ok = bool(check["ok"]) and stats.http_errors == 0
     if not args.no_measure:
         result["after_feedback"] = measure(settings, users)
-        print(f"after feedback, before retrain: {result['after_feedback']}", file=sys.stderr)
+        print(f"after feedback, before retrain: {_short(result['after_feedback'])}", file=sys.stderr)
     if args.then_retrain:
         from recommender.jobs.retrain import retrain
 
@@ -106,10 +108,17 @@ def run(args: argparse.Namespace) -> int:
             ok = ok and served
             if not args.no_measure:
                 result["after_retrain"] = measure(settings, users)
-                print(f"after retrain: {result['after_retrain']} "
+                print(f"after retrain: {_short(result['after_retrain'])} "
                       f"({time.monotonic() - started:.0f} s after publishing)", file=sys.stderr)
         else:
             ok = False
+    measured: dict[str, Any] = {k: result[k] for k in ("before_feedback", "after_feedback", "after_retrain")
+                                if k in result}
+    pairs = (("after_feedback", "before_feedback"), ("after_retrain", "before_feedback"),
+             ("after_retrain", "after_feedback"))
+    result["paired_ndcg_differences"] = {
+        f"{a} - {b}": paired_difference(measured[a], measured[b]) for a, b in pairs if a in measured and b in measured
+    }
     result["ok"] = ok
     text = json.dumps(result, indent=1, default=str)
     if args.out:
@@ -117,3 +126,8 @@ def run(args: argparse.Namespace) -> int:
         Path(args.out).write_text(text + "\n")
     print(text)
     return 0 if ok else 1
+
+
+def _short(measured: object) -> object:
+    """A measurement without its per-user list, for the progress lines."""
+    return {k: v for k, v in measured.items() if k != "per_user_ndcg"} if isinstance(measured, dict) else measured
