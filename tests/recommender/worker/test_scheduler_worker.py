@@ -141,16 +141,27 @@ def test_two_worker_processes_publish_one_version(tmp_path: Path, backend: str, 
            "RECSYS_RETRAIN_PARAMS": json.dumps(QUICK_PARAMS), "RECSYS_RETRAIN_FIRST_DELAY_SECONDS": "2",
            "RECSYS_RETRAIN_INTERVAL_MINUTES": "0.05"}  # a slot every 3 s: the second worker keeps trying
     procs = [subprocess.Popen([sys.executable, "-m", "recommender", "worker"], cwd=REPO_ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    lines: list[list[str]] = [[], []]
+    readers = [threading.Thread(target=lambda p=p, out=out: out.extend(p.stderr), daemon=True)  # type: ignore[misc]
+               for p, out in zip(procs, lines, strict=True)]
+    for reader in readers:
+        reader.start()
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not store.model_versions():
+        while time.monotonic() < deadline and not (
+            store.model_versions() and all(any("worker: started" in line for line in out) for out in lines)
+        ):
             time.sleep(0.5)
         time.sleep(8)  # a few more slots: nothing is new, so every later run is skipped
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
-        logs = [p.communicate(timeout=60)[1] for p in procs]
+        for p in procs:
+            p.wait(timeout=60)
+        for reader in readers:
+            reader.join(timeout=10)
+        logs = ["".join(out) for out in lines]
     assert [p.returncode for p in procs] == [0, 0], logs
     versions = store.model_versions()
     assert len(versions) == 1 and versions[0].status == "published", logs
