@@ -11,6 +11,7 @@ keeps its own numbers (run replicas behind Prometheus service discovery instead)
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 from collections.abc import Sequence
@@ -39,7 +40,9 @@ def add_metrics_route(app: Sanic) -> Sanic:
 
     @app.get("/metrics")
     async def metrics(_: Request) -> HTTPResponse:
-        body = exposition()  # the retrain collector reads one row; fast enough for the event loop
+        # off the event loop (the retrain collector queries the database), and not on the
+        # service's single thread, so a scrape never waits behind a recommendation
+        body = await asyncio.get_running_loop().run_in_executor(None, exposition)
         return response.raw(body, content_type=CONTENT_TYPE_LATEST)
 
     return app
