@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from recommender.replay import (
     verify_stored,
 )
 from recommender.store import Store
+from recommender.store.repository import ShownItem
 from recommender.types import Item
 
 CATALOG = [
@@ -75,11 +77,20 @@ def test_users_replay_the_older_ratings_and_hold_out_the_newest_liked(tmp_path: 
     assert users[0].held_out == frozenset({"4"})
 
 
-def test_sent_equals_stored_is_checked_row_by_row(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The small catalog in a migrated store, on SQLite and on a real PostgreSQL."""
+    url = f"sqlite:///{tmp_path / 'r.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    store = Store(url)
     store.migrate()
     store.upsert_items([{"item_id": i.item_id, "title": i.title, "year": i.year, "genres": list(i.genres),
                          "people": [], "description": "", "url": "", "attributes": {}} for i in CATALOG])
+    yield store
+    store.engine.dispose()
+
+
+def test_sent_equals_stored_is_checked_row_by_row(any_store: Store) -> None:
+    store = any_store
     uid = pseudonymous_id("replay-x-1", "s3cret")
     store.ensure_user_session(uid, uid)
     store.add_feedback(user_id=uid, item_id="1", kind="like", value=None, request_id=None, session_id=uid)
@@ -105,3 +116,27 @@ def test_ml_latest_small_maps_onto_movielens_100k_titles() -> None:
     users = load_ml_latest_small_users(folder, items, n_users=300, seed=42)
     assert len(users) == 300
     assert all(u.held_out and not u.held_out & {e.item_id for e in u.events} for u in users)
+
+
+def test_the_version_of_a_logged_request_is_read_back(any_store: Store) -> None:
+    any_store.ensure_user_session("u1", "u1")
+    any_store.log_recommendation(request_id="r1", user_id="u1", session_id="u1", query={}, model_version="v42",
+                                 shown=[ShownItem("1", 1, 0.5, "because")])
+    assert any_store.request_model_version("r1") == "v42"
+    assert any_store.request_model_version("nope") is None
+
+
+def test_retrain_metrics_read_the_newest_version_row(any_store: Store) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from recommender.observability import metrics
+
+    any_store.add_model_version(version="v1", status="published", path="/x", trained_on_events=1, last_event_id=1,
+                                train_seconds=3.5, metrics={}, reason="ok")
+    metrics.register_store(lambda: any_store)
+    try:
+        samples = {s.name: s for f in text_string_to_metric_families(metrics.exposition().decode()) for s in f.samples}
+    finally:
+        metrics.register_store(lambda: None)
+    assert samples["recsys_last_retrain_duration_seconds"].value == 3.5
+    assert samples["recsys_published_model_info"].labels == {"version": "v1"}
