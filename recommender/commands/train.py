@@ -1,8 +1,10 @@
 """Train every registered preference model on a whole data set and save it for serving.
 
 Unlike `evaluate`, nothing is held out: these are the models the service loads. Hyper-parameters
-are the ones the last full `evaluate` run chose on its validation split (read from
-docs/evaluation/<dataset>.json), else the registry defaults. Each model goes to
+are the registry defaults: the points the validation split chose within the training-time budget
+(every model in <= 60 s on two cores). `--params-from docs/evaluation/<dataset>.json` takes what
+the last full `evaluate` run chose instead, which may include longer schedules (SASRec's grid
+reaches 50 epochs so that the evaluation's baseline is tuned in full). Each model goes to
 <out>/<name>/ (config.json + arrays.npz, no pickle), swapped in whole so a reader never sees a
 half-written model; <out>/manifest.json lists the item ids the indices refer to.
 
@@ -32,25 +34,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", default=None, metavar="A,B,C", help="comma-separated names (default: all)")
     parser.add_argument("--out", default=None, help="folder for the models (default <var>/models/<dataset>)")
     parser.add_argument("--params-from", default=None, metavar="JSON",
-                        help="an evaluation report whose chosen parameters to use "
-                        "(default docs/evaluation/<dataset>.json when it exists; 'none' for registry defaults)")
+                        help="an evaluation report whose chosen parameters to use, e.g. "
+                        "docs/evaluation/ml-100k.json (default: the registry defaults, which fit the "
+                        "training-time budget)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
 
 
 def chosen_params(path_text: str | None, dataset: str) -> dict[str, dict[str, object]]:
-    """{model: parameters} from a full (not --quick) evaluation report, or {} when there is none."""
+    """{model: parameters} from a full (not --quick) evaluation report; {} for none or 'none'.
+
+    A report given by path that does not exist or is a quick run is an error, not a silent
+    fall-back to the defaults.
+    """
     from pathlib import Path
 
-    from recommender.config import PROJECT_ROOT
+    from recommender.errors import RecommenderError
 
-    if path_text == "none":
+    if path_text in (None, "none"):
         return {}
-    path = Path(path_text) if path_text else PROJECT_ROOT / "docs" / "evaluation" / f"{dataset}.json"
+    path = Path(path_text)
     if not path.is_file():
-        return {}
+        raise RecommenderError(f"--params-from: no evaluation report at {path}; run `python -m recommender "
+                               f"evaluate --dataset {dataset}` first or leave the option out")
     report = json.loads(path.read_text())
     if report.get("quick"):
-        return {}
+        raise RecommenderError(f"--params-from: {path} is a --quick evaluation (150 users, quick settings); "
+                               "use a full report")
     return {name: dict(result["params"]) for name, result in report.get("models", {}).items()}
 
 

@@ -12,7 +12,7 @@ from recommender.catalog.movielens import ensure_movielens100k
 from recommender.cli import main
 from recommender.commands.train import chosen_params
 from recommender.config import Settings
-from recommender.errors import DataSourceError
+from recommender.errors import DataSourceError, RecommenderError
 from recommender.models.item_knn import ItemKNN
 
 
@@ -21,10 +21,13 @@ def test_chosen_params_come_from_a_full_report_only(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
     path.write_text(json.dumps(report))
     assert chosen_params(str(path), "x") == {"item_knn": {"neighbours": 7}}
-    path.write_text(json.dumps({**report, "quick": True}))
-    assert chosen_params(str(path), "x") == {}
+    assert chosen_params(None, "x") == {}  # the default: registry defaults, within the training budget
     assert chosen_params("none", "x") == {}
-    assert chosen_params(str(tmp_path / "missing.json"), "x") == {}
+    path.write_text(json.dumps({**report, "quick": True}))
+    with pytest.raises(RecommenderError, match="quick"):
+        chosen_params(str(path), "x")
+    with pytest.raises(RecommenderError, match="no evaluation report"):
+        chosen_params(str(tmp_path / "missing.json"), "x")
 
 
 @pytest.mark.realdata
