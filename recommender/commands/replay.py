@@ -7,6 +7,10 @@ button payloads), the newest are held out. The run fails unless every sent feedb
 stored. Held-out NDCG@10 of these users is measured with the served model before the feedback,
 after it, and (with --then-retrain) after the retrain job published a new version, which must
 then answer the live bot. Prints one JSON object; see recommender/replay.py.
+
+The retrain takes the scheduler worker's "retrain" lease, as `python -m recommender retrain`
+does; with the lease held elsewhere (a running worker) it does not retrain, reports
+"retrain": {"status": "busy", ...} and exits 2. Otherwise exit 0, or 1 when a check failed.
 """
 
 from __future__ import annotations
@@ -92,13 +96,27 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_measure:
         result["after_feedback"] = measure(settings, users)
         print(f"after feedback, before retrain: {_short(result['after_feedback'])}", file=sys.stderr)
+    busy = False
     if args.then_retrain:
-        from recommender.jobs.retrain import retrain
+        from recommender.jobs.retrain import RetrainOutcome, retrain
+        from recommender.worker.leases import LeaseBusy, holding
 
-        outcome = retrain(store, settings, force=True)
-        result["retrain"] = outcome.as_dict()
-        print(f"retrain: {outcome.status} {outcome.version} ({outcome.reason})", file=sys.stderr)
-        if outcome.status == "published" and outcome.version:
+        outcome: RetrainOutcome | None
+        try:
+            # the worker's lease, taken as `python -m recommender retrain` takes it: against a
+            # running stack the worker's retrain never runs at the same time as this one
+            with holding(store, settings, "retrain"):
+                outcome = retrain(store, settings, force=True)
+        except LeaseBusy as exc:
+            busy = True
+            outcome = None
+            result["retrain"] = {"status": "busy", "reason": str(exc)}
+            print(f"retrain: busy, not run: {exc}; the replayed feedback is stored, run "
+                  "`python -m recommender retrain --force` when the other job is done", file=sys.stderr)
+        else:
+            result["retrain"] = outcome.as_dict()
+            print(f"retrain: {outcome.status} {outcome.version} ({outcome.reason})", file=sys.stderr)
+        if outcome is not None and outcome.status == "published" and outcome.version:
             started = time.monotonic()
             served, seen, waited = wait_until_served(
                 store, args.rasa_url, f"replay-{run_id}-check", outcome.version, timeout=args.serve_timeout
@@ -125,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text + "\n")
     print(text)
-    return 0 if ok else 1
+    return 2 if busy else 0 if ok else 1
 
 
 def _short(measured: object) -> object:

@@ -1,0 +1,91 @@
+"""`python -m recommender replay --then-retrain`: retrains under the worker's lease, like `retrain`.
+
+The replay itself (Rasa over HTTP, ml-latest-small) is replaced by stand-ins; what is checked is
+that the retrain step never runs beside another holder of the "retrain" lease.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recommender import replay
+from recommender.cli import main
+from recommender.store import Store
+from recommender.store.leases import LeaseStore, new_owner
+
+
+class _NoRasa:
+    """Stands in for `Replayer`: sends nothing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def run(self, users: Sequence[replay.ReplayUser], *, show_progress: bool = True) -> replay.ReplayStats:
+        return replay.ReplayStats(users=len(users))
+
+
+def _no_users(*args: Any, **kwargs: Any) -> list[replay.ReplayUser]:
+    return []
+
+
+def test_replay_retrain_is_busy_while_another_process_holds_the_lease(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    store = Store(url)
+    store.migrate()
+    store.upsert_items([{"item_id": "1", "title": "Toy Story (1995)"}])
+    monkeypatch.setattr(replay, "load_ml_latest_small_users", _no_users)
+    monkeypatch.setattr(replay, "Replayer", _NoRasa)
+    holder = new_owner()  # a live holder: this test process, as a running worker would be
+    assert LeaseStore(store).acquire("retrain", holder, ttl_seconds=600)
+
+    code = main(["replay", "--then-retrain", "--no-measure", "--quiet", "--database-url", url])
+
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert code == 2
+    assert report["retrain"]["status"] == "busy" and holder in report["retrain"]["reason"]
+    assert report["ok"] is False
+    assert "busy" in captured.err
+    assert store.model_versions() == []  # the retrain job did not run
+    assert LeaseStore(store).get("retrain").owner == holder  # type: ignore[union-attr]  # untouched
+
+
+def test_replay_retrain_takes_and_releases_the_lease(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recommender.jobs import retrain as retrain_job
+
+    url = f"sqlite:///{tmp_path / 'free.db'}"
+    store = Store(url)
+    store.migrate()
+    store.upsert_items([{"item_id": "1", "title": "Toy Story (1995)"}])
+    monkeypatch.setattr(replay, "load_ml_latest_small_users", _no_users)
+    monkeypatch.setattr(replay, "Replayer", _NoRasa)
+    owners_during_retrain: list[str | None] = []
+
+    class _Outcome:
+        status, version, reason = "skipped", None, "stand-in"
+
+        def as_dict(self) -> dict[str, Any]:
+            return {"status": self.status, "version": self.version, "reason": self.reason}
+
+    def fake_retrain(store_: Store, settings: Any, *, force: bool = False) -> _Outcome:
+        lease = LeaseStore(store_).get("retrain")
+        owners_during_retrain.append(None if lease is None else lease.owner)
+        return _Outcome()
+
+    monkeypatch.setattr(retrain_job, "retrain", fake_retrain)
+
+    main(["replay", "--then-retrain", "--no-measure", "--quiet", "--database-url", url])
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["retrain"]["status"] == "skipped"
+    assert owners_during_retrain and owners_during_retrain[0] is not None  # held while it ran
+    assert LeaseStore(store).get("retrain").owner is None  # type: ignore[union-attr]  # released after
