@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from feedback_checks import assert_stored_feedback
 from sqlalchemy import select
 
 from recommender.config import Settings
@@ -53,6 +54,7 @@ def test_a_published_version_is_swapped_in_and_logged_with_impressions(
     before = service.bundle.version
     assert before.startswith("popknn-") and service.bundle.preference is None
     service.record_feedback(ASK, FeedbackRequest(item_id="1", kind="like"))
+    assert_stored_feedback(store, [(service.user_id(ASK), "1", "like", None)])
     version = publish(store, settings, blend=True)
     assert service.wait_for_swap() == version
     result = service.recommend(ASK)
@@ -100,6 +102,7 @@ def test_history_from_feedback_moves_the_learned_ranking(
     fan = ConversationContext(user="carol", text="recommend me something")
     for item in ("2", "8"):  # action / sci-fi, like users d4 and d5
         service.record_feedback(fan, FeedbackRequest(item_id=item, kind="like"))
+    assert_stored_feedback(store, [(service.user_id(fan), item, "like", None) for item in ("2", "8")])
     ids = [ri.item.item_id for ri in service.recommend(fan).items]
     assert "12" in ids  # Men in Black: what the action/sci-fi users also loved
     assert not {"2", "8"} & set(ids)
@@ -114,8 +117,10 @@ def test_forgotten_user_is_no_longer_scored_with_their_trained_vector(
     user_id = service.user_id(ASK)
     scorer = service.bundle.preference
     assert scorer is not None and scorer.knows_user(user_id)
+    assert_stored_feedback(store, [(user_id, "1", "like", None)])
     service.forget_user(ASK)
     assert not scorer.knows_user(user_id)
+    assert_stored_feedback(store, [], users=[user_id])
 
 
 def test_markov_policy_with_evidence_decides_how_many_items_to_show(
