@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from feedback_checks import assert_stored_feedback
 from sqlalchemy import select
 
 from recommender.config import Settings
@@ -73,18 +74,20 @@ def test_unknown_title_is_reported(service: RecommenderService) -> None:
     assert any("Zzqx Qwerty" in n for n in result.notices)
 
 
-def test_dislike_takes_effect_on_the_next_turn(service: RecommenderService) -> None:
+def test_dislike_takes_effect_on_the_next_turn(service: RecommenderService, store: Store) -> None:
     ctx = ConversationContext(user="erin", text="recommend something")
     first = service.recommend(ctx)
     disliked = first.items[0].item.item_id
     service.record_feedback(first.context, FeedbackRequest(kind="dislike", item_ref="first"))
+    assert_stored_feedback(store, [(service.user_id(ctx), disliked, "dislike", None)])
     fresh = service.recommend(ConversationContext(user="erin", text="recommend something"))
     assert disliked not in _ids(fresh)
 
 
-def test_like_pulls_similar_items_up_on_the_next_turn(service: RecommenderService) -> None:
+def test_like_pulls_similar_items_up_on_the_next_turn(service: RecommenderService, store: Store) -> None:
     before = service.recommend(ConversationContext(user="fay", text="recommend", genres=("action",)))
     service.record_feedback(before.context, FeedbackRequest(kind="like", item_ref="8"))  # Alien
+    assert_stored_feedback(store, [(service.user_id(before.context), "8", "like", None)])
     after = service.recommend(ConversationContext(user="fay", text="recommend", genres=("action",)))
     assert "8" not in _ids(after)
     assert any("Alien (1979)" in ri.reason for ri in after.items)
@@ -99,6 +102,7 @@ def test_feedback_is_stored_with_request_and_pseudonymous_user(service: Recommen
         users = session.scalars(select(UserRow.user_id)).all()
     assert len(rows) == 1 and rows[0].request_id == first.request_id
     assert "alice" not in users and rows[0].user_id == service.user_id(FUNNY_90S)
+    assert_stored_feedback(store, [(service.user_id(FUNNY_90S), first.items[1].item.item_id, "like", None)])
 
 
 def test_impressions_are_logged_with_positions_and_version(service: RecommenderService, store: Store) -> None:
@@ -110,7 +114,7 @@ def test_impressions_are_logged_with_positions_and_version(service: RecommenderS
     assert all(r.request_id == result.request_id and r.model_version == result.model_version for r in rows)
 
 
-def test_rating_and_bad_feedback(service: RecommenderService) -> None:
+def test_rating_and_bad_feedback(service: RecommenderService, store: Store) -> None:
     first = service.recommend(FUNNY_90S)
     rated = service.record_feedback(first.context, FeedbackRequest(kind="rate", item_ref="last", value=4))
     assert rated.kind == "rating" and rated.value == 4 and rated.item.item_id == first.items[-1].item.item_id
@@ -122,9 +126,11 @@ def test_rating_and_bad_feedback(service: RecommenderService) -> None:
         service.record_feedback(first.context, FeedbackRequest(kind="like", item_ref="99999999"))
     with pytest.raises(AmbiguousItemError):
         service.record_feedback(first.context, FeedbackRequest(kind="like"))
+    # the refused events stored nothing
+    assert_stored_feedback(store, [(service.user_id(FUNNY_90S), first.items[-1].item.item_id, "rating", 4)])
 
 
-def test_bookmarks_are_listed_and_dislike_removes_them(service: RecommenderService) -> None:
+def test_bookmarks_are_listed_and_dislike_removes_them(service: RecommenderService, store: Store) -> None:
     first = service.recommend(FUNNY_90S)
     assert not service.saved_items(first.context).items
     service.record_feedback(first.context, FeedbackRequest(kind="save", item_ref="first"))
@@ -133,6 +139,8 @@ def test_bookmarks_are_listed_and_dislike_removes_them(service: RecommenderServi
     assert [ri.item.item_id for ri in saved.items] == _ids(first)[:2]
     service.record_feedback(first.context, FeedbackRequest(kind="dislike", item_ref="first"))
     assert [ri.item.item_id for ri in service.saved_items(first.context).items] == _ids(first)[1:2]
+    user, (one, two, _) = service.user_id(FUNNY_90S), _ids(first)
+    assert_stored_feedback(store, [(user, one, "bookmark", None), (user, two, "bookmark", None), (user, one, "dislike", None)])
 
 
 def test_explain_returns_the_logged_reasons(service: RecommenderService) -> None:
@@ -147,9 +155,11 @@ def test_explain_returns_the_logged_reasons(service: RecommenderService) -> None
 def test_forget_user_deletes_every_row(service: RecommenderService, store: Store) -> None:
     first = service.recommend(FUNNY_90S)
     service.record_feedback(first.context, FeedbackRequest(kind="like", item_ref="first"))
-    assert service.forget_user(FUNNY_90S) >= 1 + 3 + 1 + 1  # feedback, impressions, request, user
     user = service.user_id(FUNNY_90S)
+    assert_stored_feedback(store, [(user, first.items[0].item.item_id, "like", None)])
+    assert service.forget_user(FUNNY_90S) >= 1 + 3 + 1 + 1  # feedback, impressions, request, user
     assert store.count_feedback(user_id=user) == 0
+    assert_stored_feedback(store, [], users=[user])
     with session_scope(store._sessions) as session:
         assert session.get(UserRow, user) is None
         assert session.scalars(select(ImpressionRow).where(ImpressionRow.user_id == user)).first() is None
@@ -189,9 +199,10 @@ def test_catalog_without_interactions_uses_its_popularity_and_attributes(setting
     assert "similar to The Hunger Games" in similar.items[0].reason
 
 
-def test_a_button_item_id_is_looked_up_exactly_never_as_a_title(service: RecommenderService) -> None:
+def test_a_button_item_id_is_looked_up_exactly_never_as_a_title(service: RecommenderService, store: Store) -> None:
     """A forged or stale payload id must not land on a title that merely resembles it."""
     first = service.recommend(FUNNY_90S)
     assert service.record_feedback(first.context, FeedbackRequest(kind="like", item_id="8")).item.item_id == "8"
     with pytest.raises(UnknownItemError):
         service.record_feedback(first.context, FeedbackRequest(kind="like", item_id="Toy Story"))
+    assert_stored_feedback(store, [(service.user_id(FUNNY_90S), "8", "like", None)])
