@@ -93,6 +93,70 @@ def test_like_pulls_similar_items_up_on_the_next_turn(service: RecommenderServic
     assert any("Alien (1979)" in ri.reason for ri in after.items)
 
 
+# -- feedback changes the very next turn: not only the item itself, its neighbours too --------------------
+# Alien ("8") shares its fans (users d4, d5) with GoldenEye ("2") and Men in Black ("12"): they are its
+# nearest item-kNN neighbours. Casablanca ("15") shares none of them.
+ALIEN, NEIGHBOURS, UNRELATED = "8", ("2", "12"), "15"
+
+
+@pytest.fixture
+def ranker(store: Store, settings: Settings) -> RecommenderService:
+    """The service over the small catalog, showing all of it in one turn so every item's rank and score is read."""
+    return RecommenderService(store=store, settings=settings.model_copy(update={"default_k": store.count_items()}))
+
+
+def _ranks(service: RecommenderService, user: str) -> dict[str, tuple[int, float]]:
+    """A fresh "recommend something" turn for `user`: item id -> (rank from 1, score)."""
+    result = service.recommend(ConversationContext(user=user, text="recommend something"))
+    return {ri.item.item_id: (rank, ri.score) for rank, ri in enumerate(result.items, 1)}
+
+
+def test_a_dislike_down_weights_the_disliked_items_neighbours_on_the_next_turn(
+    ranker: RecommenderService, store: Store
+) -> None:
+    """Compared with no feedback, and with a neutral 3 stars (which also excludes Alien from the list),
+    a dislike of Alien scores and ranks its neighbours lower; an unrelated item keeps its score."""
+    neutral, disliker = ConversationContext(user="neutral"), ConversationContext(user="disliker")
+    ranker.record_feedback(neutral, FeedbackRequest(kind="rating", item_id=ALIEN, value=3))
+    ranker.record_feedback(disliker, FeedbackRequest(kind="dislike", item_id=ALIEN))
+    assert_stored_feedback(
+        store, [(ranker.user_id(neutral), ALIEN, "rating", 3), (ranker.user_id(disliker), ALIEN, "dislike", None)]
+    )
+    cold, same, after = _ranks(ranker, "cold"), _ranks(ranker, "neutral"), _ranks(ranker, "disliker")
+    assert ALIEN in cold and ALIEN not in same and ALIEN not in after
+    for neighbour in NEIGHBOURS:
+        for control in (cold, same):
+            assert after[neighbour][1] < control[neighbour][1], (neighbour, after, control)
+            assert after[neighbour][0] > control[neighbour][0], (neighbour, after, control)
+    assert after[UNRELATED][1] == pytest.approx(cold[UNRELATED][1])
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "effect"),
+    [("like", None, "up"), ("rating", 5, "up"), ("rating", 4, "up"), ("rating", 3, "none"), ("rating", 1, "down")],
+)
+def test_a_like_or_high_rating_pulls_similar_items_up_a_low_rating_does_not(
+    ranker: RecommenderService, store: Store, kind: str, value: float | None, effect: str
+) -> None:
+    """Against a user with no feedback: a like, 5 or 4 stars (the like threshold) on Alien rank its
+    neighbours higher on the next turn; 3 stars leave them where they were; 1 star acts as a dislike."""
+    fan = ConversationContext(user="fan")
+    ranker.record_feedback(fan, FeedbackRequest(kind=kind, item_id=ALIEN, value=value))
+    assert_stored_feedback(store, [(ranker.user_id(fan), ALIEN, kind, value)])
+    cold, after = _ranks(ranker, "cold"), _ranks(ranker, "fan")
+    assert ALIEN not in after
+    for neighbour in NEIGHBOURS:
+        moved = (after[neighbour][0], cold[neighbour][0])
+        if effect == "up":
+            assert moved[0] < moved[1], (neighbour, after, cold)
+        elif effect == "none":
+            assert moved[0] == moved[1] and after[neighbour][1] == pytest.approx(cold[neighbour][1])
+        else:
+            assert moved[0] > moved[1], (neighbour, after, cold)
+    if effect == "up":  # pulled up to the very top
+        assert set(list(after)[: len(NEIGHBOURS)]) == set(NEIGHBOURS)
+
+
 def test_feedback_is_stored_with_request_and_pseudonymous_user(service: RecommenderService, store: Store) -> None:
     first = service.recommend(FUNNY_90S)
     result = service.record_feedback(first.context, FeedbackRequest(kind="loved", item_ref="2nd"))
