@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from feedback_checks import assert_stored_feedback
 from test_service_llm import FUNNY_90S, grounded_model
 
 from recommender.config import Settings
@@ -63,6 +64,7 @@ def test_logged_turns_feed_the_fit_and_a_published_weight_is_served(
     result = service.recommend(FUNNY_90S)
     liked = result.items[0].item.item_id
     service.record_feedback(result.context, FeedbackRequest(item_id=liked, kind="like"))
+    assert_stored_feedback(store, [(service.user_id(FUNNY_90S), liked, "like", None)])
 
     [logged] = store.reranked_requests(like_threshold=4.0)
     assert logged.request_id == result.request_id

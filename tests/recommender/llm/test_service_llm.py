@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from feedback_checks import assert_stored_feedback
 from llm_helpers import TEST_MODEL, chat_completion, free_port
 from sqlalchemy import select
 
@@ -245,6 +246,8 @@ def test_a_like_rewards_the_prompt_variant_that_wrote_the_turn(
     assert stats.variant_stats("explain")[variant].successes == 1  # one reward per request
     assert stats.logged_versions(service.settings.like_threshold)[logged(store, first.request_id)[0].prompt_version] == (1, 1)  # type: ignore[index]
     assert service.llm.counters.get("bandit_reward", f"explain:{variant}") == 1
+    user, (one, two, three) = service.user_id(FUNNY_90S), [ri.item.item_id for ri in first.items]
+    assert_stored_feedback(store, [(user, two, "dislike", None), (user, one, "like", None), (user, three, "bookmark", None)])
 
 
 # -- hostile input -------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from feedback_checks import assert_stored_feedback
 from prometheus_client.parser import text_string_to_metric_families
 
 from recommender.config import Settings
@@ -25,23 +26,25 @@ def sample(name: str, **labels: str) -> float:
     return 0.0
 
 
-def test_turns_feedback_and_served_version_are_counted(service: RecommenderService) -> None:
+def test_turns_feedback_and_served_version_are_counted(service: RecommenderService, store: Store) -> None:
     turns = sample("recsys_turn_latency_seconds_count", kind="recommend", outcome="ok")
     feedback_turns = sample("recsys_turn_latency_seconds_count", kind="feedback", outcome="ok")
     likes = sample("recsys_feedback_events_total", kind="like")
     result = service.recommend(ASK)
     service.record_feedback(ASK, FeedbackRequest(item_id=result.items[0].item.item_id, kind="like"))
+    assert_stored_feedback(store, [(service.user_id(ASK), result.items[0].item.item_id, "like", None)])
     assert sample("recsys_turn_latency_seconds_count", kind="recommend", outcome="ok") == turns + 1
     assert sample("recsys_turn_latency_seconds_count", kind="feedback", outcome="ok") == feedback_turns + 1
     assert sample("recsys_feedback_events_total", kind="like") == likes + 1
     assert sample("recsys_served_model_info", version=result.model_version) == 1.0
 
 
-def test_a_failed_turn_is_timed_with_outcome_error(service: RecommenderService) -> None:
+def test_a_failed_turn_is_timed_with_outcome_error(service: RecommenderService, store: Store) -> None:
     before = sample("recsys_turn_latency_seconds_count", kind="feedback", outcome="error")
     with pytest.raises(UnknownItemError):
         service.record_feedback(ASK, FeedbackRequest(item_id="no-such-item", kind="like"))
     assert sample("recsys_turn_latency_seconds_count", kind="feedback", outcome="error") == before + 1
+    assert_stored_feedback(store, [], users=[service.user_id(ASK)])  # the refused event stored nothing
 
 
 def test_served_version_keeps_one_label() -> None:
