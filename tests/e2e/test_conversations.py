@@ -11,6 +11,7 @@ import re
 import time
 
 import pytest
+from feedback_checks import assert_stored_feedback
 
 pytestmark = pytest.mark.e2e
 
@@ -106,7 +107,7 @@ def test_something_older_gives_older_items(stack, store):
     assert max(new_years) < min(old_years), f"{new_years} not older than {old_years}\n{chat.describe()}"
 
 
-def test_feedback_by_button_payloads_is_stored(stack, store, feedback_rows):
+def test_feedback_by_button_payloads_is_stored(stack, store, feedback_rows, user_id):
     chat = stack.chat("buttons")
     items = recommend(chat, "what should I watch").items
     sent = []
@@ -116,9 +117,10 @@ def test_feedback_by_button_payloads_is_stored(stack, store, feedback_rows):
         sent.append((item["item_id"], kind))
     rows = feedback_rows(chat.sender)
     assert [(item_id, kind) for item_id, kind, _ in rows] == sent, chat.describe()
+    assert_stored_feedback(store, [(user_id(chat.sender), item_id, kind, None) for item_id, kind in sent])
 
 
-def test_feedback_in_words_is_stored(stack, store, feedback_rows):
+def test_feedback_in_words_is_stored(stack, store, feedback_rows, user_id):
     chat = stack.chat("words")
     ids = recommend(chat, "recommend me an action movie").item_ids
     assert len(ids) >= 2, chat.describe()
@@ -128,14 +130,17 @@ def test_feedback_in_words_is_stored(stack, store, feedback_rows):
     assert len(rows) == 2, f"{rows}\n{chat.describe()}"
     assert rows[0][:2] == (ids[1], "like"), f"{rows}\n{chat.describe()}"
     assert rows[1] == (ids[0], "rating", 4.0), f"{rows}\n{chat.describe()}"
+    assert_stored_feedback(store, [(user_id(chat.sender), ids[1], "like", None),
+                                   (user_id(chat.sender), ids[0], "rating", 4.0)])
 
 
-def test_show_saved_items_lists_bookmarks(stack, store):
+def test_show_saved_items_lists_bookmarks(stack, store, user_id):
     chat = stack.chat("saved")
     items = recommend(chat, "recommend me a drama").items
     bookmarked = [items[0]["item_id"], items[-1]["item_id"]]
     for item in (items[0], items[-1]):
         assert_polite(chat.say(item["feedback"]["bookmark"]), chat)
+    assert_stored_feedback(store, [(user_id(chat.sender), item_id, "bookmark", None) for item_id in bookmarked])
     reply = chat.say("show my saved items")
     assert_polite(reply, chat)
     saved = reply.payload("saved_items")
@@ -155,10 +160,11 @@ def test_ask_why_returns_the_reasons(stack):
     assert items[0]["reason"] in reply.text, chat.describe()
 
 
-def test_forget_me_deletes_the_users_rows(stack, feedback_rows, user_row_counts):
+def test_forget_me_deletes_the_users_rows(stack, store, user_id, feedback_rows, user_row_counts):
     chat = stack.chat("forget")
     items = recommend(chat, "recommend me a western").items
     assert_polite(chat.say(items[0]["feedback"]["like"]), chat)
+    assert_stored_feedback(store, [(user_id(chat.sender), items[0]["item_id"], "like", None)])
     before = user_row_counts(chat.sender)
     assert before["feedback_events"] == 1 and before["impressions"] >= 1, before
     confirm = chat.say("delete my data")
@@ -167,17 +173,19 @@ def test_forget_me_deletes_the_users_rows(stack, feedback_rows, user_row_counts)
     assert_polite(chat.say("yes"), chat)
     after = user_row_counts(chat.sender)
     assert after == dict.fromkeys(after, 0), f"rows left after forget: {after}\n{chat.describe()}"
+    assert_stored_feedback(store, [], users=[user_id(chat.sender)])
     # and the conversation goes on
     assert recommend(chat, "recommend me a movie").items
 
 
-def test_deny_keeps_the_data(stack, feedback_rows):
+def test_deny_keeps_the_data(stack, store, user_id, feedback_rows):
     chat = stack.chat("keep")
     items = recommend(chat, "recommend me a comedy").items
     assert_polite(chat.say(items[0]["feedback"]["like"]), chat)
     assert_polite(chat.say("delete my data"), chat)
     assert_polite(chat.say("no"), chat)
     assert len(feedback_rows(chat.sender)) == 1, chat.describe()
+    assert_stored_feedback(store, [(user_id(chat.sender), items[0]["item_id"], "like", None)])
 
 
 def test_empty_message_gets_a_polite_reply(stack):
@@ -185,7 +193,7 @@ def test_empty_message_gets_a_polite_reply(stack):
     assert_polite(chat.say(""), chat)
 
 
-def test_a_blank_message_never_confirms_forget_me(stack, feedback_rows):
+def test_a_blank_message_never_confirms_forget_me(stack, store, user_id, feedback_rows):
     """DIET used to read "" as `affirm`: after "delete my data" that confirmed the deletion."""
     chat = stack.chat("blank-after-forget")
     items = recommend(chat, "recommend me a comedy").items
@@ -195,14 +203,16 @@ def test_a_blank_message_never_confirms_forget_me(stack, feedback_rows):
     assert_polite(replies, chat)
     assert any("rephrase" in (m.get("text") or "") for m in replies.messages), chat.describe()
     assert len(feedback_rows(chat.sender)) == 1, chat.describe()
+    assert_stored_feedback(store, [(user_id(chat.sender), items[0]["item_id"], "like", None)])
 
 
-def test_feedback_for_an_unknown_item_is_refused_politely(stack, feedback_rows):
+def test_feedback_for_an_unknown_item_is_refused_politely(stack, store, user_id, feedback_rows):
     chat = stack.chat("unknown")
     recommend(chat, "recommend me a movie")
     reply = chat.say('/feedback{"item_id":"99999999","kind":"like"}')
     assert_polite(reply, chat)
     assert feedback_rows(chat.sender) == [], chat.describe()
+    assert_stored_feedback(store, [], users=[user_id(chat.sender)])
     deadline = time.monotonic() + 5
     while "99999999" not in stack.logs() and time.monotonic() < deadline:
         time.sleep(0.2)
