@@ -48,7 +48,7 @@ from recommender.models.markov import Decision, last_action
 from recommender.observability.metrics import timed_turn
 from recommender.ranking import RankedRow, RankRequest, rank
 from recommender.reasons import template_reason
-from recommender.retrieval.bundle import ModelBundle, build_bundle
+from recommender.retrieval.bundle import ModelBundle, build_bundle, drop_forgotten_users
 from recommender.retrieval.filters import HardFilters
 from recommender.store.prompt_stats import PromptStatsStore
 from recommender.store.repository import ModelVersion, Profile, ShownItem, Store, get_store
@@ -97,9 +97,19 @@ class RecommenderService:
         self._swapping = False
         self._checked_at = 0.0
         self._lock = threading.Lock()
-        # Cheap: no model is loaded and no connection opened until the first LLM call; with
-        # RECSYS_LLM_BACKEND=none (the default) the pipeline is disabled and never called.
+        # Cheap: no model is loaded and no connection opened until the first LLM call (or
+        # `warm_up`); with RECSYS_LLM_BACKEND=none the pipeline is disabled and never called.
         self.llm = LLMPipeline.from_settings(self.settings, PromptStatsStore(self.store))
+
+    def warm_up(self) -> None:
+        """Start loading the local LLM in the background and build the first model bundle.
+
+        The action server calls this once its worker is up, so the first user does not wait for
+        the bundle and the LLM is ready sooner; turns that arrive meanwhile are answered as usual
+        (the LLM stages fall back to templates until the weights are in memory).
+        """
+        self.llm.warmup()
+        _ = self.bundle
 
     # -- models ----------------------------------------------------------------------------
     @property
@@ -111,6 +121,10 @@ class RecommenderService:
         being answered by the old bundle (a request holds its bundle for the whole turn, so it
         finishes on the version it started with). A damaged version is refused and the old one
         keeps serving. Only the very first bundle is built in the caller's thread.
+
+        When nothing changed, the same check looks (also in a background thread, one query) for
+        users of the served version forgotten elsewhere since (`python -m recommender forget`,
+        another replica) and stops using their trained vectors.
         """
         now = time.monotonic()
         if self._bundle is not None and now - self._checked_at < self.settings.model_check_seconds:
@@ -124,10 +138,17 @@ class RecommenderService:
             if self._bundle is None:
                 self._bundle = self._build(wanted, published)
                 self._bundle_key = wanted
-            elif wanted != self._bundle_key and wanted != self._refused and not self._swapping:
+            elif self._swapping:
+                pass  # one background job at a time; the next check starts the next one
+            elif wanted != self._bundle_key and wanted != self._refused:
                 self._swapping = True
                 threading.Thread(
                     target=self._swap, args=(wanted, published), name="bundle-swap", daemon=True
+                ).start()
+            elif self._bundle.preference is not None:
+                self._swapping = True
+                threading.Thread(
+                    target=self._drop_forgotten, args=(self._bundle,), name="bundle-forgotten", daemon=True
                 ).start()
             return self._bundle
 
@@ -156,11 +177,22 @@ class RecommenderService:
         finally:
             self._swapping = False
 
+    def _drop_forgotten(self, bundle: ModelBundle) -> None:
+        """Stop using the served version's vectors of users forgotten since, off the request path."""
+        try:
+            if bundle.preference is not None and bundle.published is not None:
+                drop_forgotten_users(self.store, bundle.preference, bundle.published)
+        except Exception:
+            logger.exception("looking for forgotten users failed; tried again at the next model check")
+        finally:
+            self._swapping = False
+
     def _bundle_version(self) -> str | None:
         return self._bundle.version if self._bundle is not None else None
 
     def wait_for_swap(self, timeout: float = 60.0) -> str | None:
-        """Check for a new version now and wait until any swap finished; returns the serving version."""
+        """Check for a new version (and forgotten users) now and wait until that finished; returns
+        the serving version."""
         self._checked_at = -float("inf")
         _ = self.bundle
         deadline = time.monotonic() + timeout

@@ -3,8 +3,10 @@ the user row), by the channel's user id (hashed with RECSYS_USER_ID_SECRET into 
 pseudonymous id, as the bot does). Prints one JSON object with the rows deleted per table.
 
 Models: the next retrain trains without the user and, because rows were deleted, replaces the
-published version even without new feedback (see docs/feedback-loop.md); a live action server
-stops using the user's trained vector at once when the user asks the bot ("forget me").
+published version even without new feedback (see docs/feedback-loop.md). Until then the published
+version's files still hold the user's trained vector, but no action server uses it: the one that
+handled "forget me" drops it at once, every other one (and any restarted one) at its next model
+check (`RECSYS_MODEL_CHECK_SECONDS`), since the user has no user row any more.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ class ModelBundle:
     knn: ItemKNN
     content: ContentSimilarity
     preference: PreferenceScorer | None = None  # the published learned model, when there is one
+    published: ModelVersion | None = None  # the version `preference` was loaded from
 
 
 def load_preference(published: ModelVersion, index: CatalogIndex) -> PreferenceScorer:
@@ -45,9 +46,32 @@ def load_preference(published: ModelVersion, index: CatalogIndex) -> PreferenceS
     return scorer
 
 
+def drop_forgotten_users(store: Store, scorer: PreferenceScorer, published: ModelVersion) -> int:
+    """Stop using the trained vectors of users forgotten since `published` was trained; how many.
+
+    The version's files keep every trained user's id and vector, but a user forgotten anywhere
+    (the bot, `python -m recommender forget`, another replica) has no user row any more, and one
+    who came back since has a row created after the version, so is not the user it was trained
+    on. Both are then scored like any user the model never saw: from their stored history only.
+    One batched query of the users the scorer still knows.
+    """
+    known = scorer.user_ids
+    if not known:
+        return 0
+    kept = store.existing_users(known, created_before=published.created_at)
+    gone = [user for user in known if user not in kept]
+    for user in gone:
+        scorer.forget_user(user)
+    if gone:
+        logger.info("model version %s: %d trained users were forgotten since; scored as new users",
+                    published.version, len(gone))
+    return len(gone)
+
+
 def build_bundle(store: Store, settings: Settings, published: ModelVersion | None = None) -> ModelBundle:
     """Load the catalog and interactions, fit popularity, item-kNN and content similarity, and
-    load the published preference model (a damaged one raises CorruptModelError)."""
+    load the published preference model (a damaged one raises CorruptModelError) without the
+    vectors of users forgotten since it was trained."""
     started = time.perf_counter()
     items = store.load_items()
     if not items:
@@ -59,10 +83,13 @@ def build_bundle(store: Store, settings: Settings, published: ModelVersion | Non
     knn = ItemKNN.fit(signals, k=settings.knn_neighbours, shrinkage=settings.knn_shrinkage)
     content = ContentSimilarity.fit(index)
     preference = load_preference(published, index) if published is not None else None
+    if preference is not None and published is not None:
+        drop_forgotten_users(store, preference, published)
     fingerprint = hashlib.sha1(repr((store.catalog_fingerprint(), len(events))).encode()).hexdigest()[:10]
     version = preference.version if preference is not None else f"popknn-{fingerprint}"
     logger.info(
         "built model bundle %s: %d items, %d events, %.2fs",
         version, len(items), len(events), time.perf_counter() - started,
     )
-    return ModelBundle(version, index, popularity, knn, content, preference)
+    return ModelBundle(version, index, popularity, knn, content, preference,
+                       published if preference is not None else None)

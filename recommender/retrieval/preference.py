@@ -39,6 +39,11 @@ class PreferenceScorer:
         """Whether the model was trained on this user's events."""
         return user_id in self._user_index
 
+    @property
+    def user_ids(self) -> tuple[str, ...]:
+        """The users whose trained representation is still used (forgotten ones are not)."""
+        return tuple(self._user_index)
+
     def forget_user(self, user_id: str) -> None:
         """Stop using the trained representation of a user who asked to be forgotten."""
         self._user_index.pop(user_id, None)

@@ -264,14 +264,20 @@ class Store:
         with session_scope(self._sessions) as session:
             return int(session.scalar(stmt) or 0)
 
-    def existing_users(self, user_ids: Iterable[str]) -> set[str]:
-        """Which of `user_ids` still have a user row (a forgotten user has none)."""
+    def existing_users(self, user_ids: Iterable[str], created_before: datetime | None = None) -> set[str]:
+        """Which of `user_ids` still have a user row (a forgotten user has none).
+
+        With `created_before`, only rows created at or before it count: a forgotten user who came
+        back later has a new row, and is not the user a model trained before that knew.
+        """
         wanted = list(dict.fromkeys(user_ids))
         found: set[str] = set()
         with session_scope(self._sessions) as session:
             for start in range(0, len(wanted), _BATCH):
-                chunk = wanted[start : start + _BATCH]
-                found.update(session.scalars(select(UserRow.user_id).where(UserRow.user_id.in_(chunk))))
+                stmt = select(UserRow.user_id).where(UserRow.user_id.in_(wanted[start : start + _BATCH]))
+                if created_before is not None:
+                    stmt = stmt.where(UserRow.created_at <= created_before)
+                found.update(session.scalars(stmt))
         return found
 
     def load_items(self) -> list[Item]:

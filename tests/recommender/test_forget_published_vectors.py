@@ -1,0 +1,90 @@
+"""A user forgotten outside this process (the CLI, another replica) loses their trained vector.
+
+The published version's files still hold the user's id and vector; serving must treat them as
+a new user (history only) in a freshly built service, and in a running one after its next
+version check, also when the same pseudonymous sender has come back since.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_service_published_model import publish
+
+from recommender.cli import main
+from recommender.config import Settings
+from recommender.service import RecommenderService
+from recommender.store import Store
+from recommender.types import ConversationContext, FeedbackRequest
+
+ASK = ConversationContext(user="bob", text="recommend me something")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The small-catalog settings (see conftest), on SQLite and on a fresh PostgreSQL database."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else ""
+    return Settings(var_dir=tmp_path, database_url=url, default_k=3, user_id_secret="test-secret",
+                    knn_shrinkage=0.0)
+
+
+def _published_with_bob(service: RecommenderService, store: Store, settings: Settings) -> str:
+    """Bob likes an item, a version trained on that is published and served; returns bob's id."""
+    service.record_feedback(ASK, FeedbackRequest(item_id="1", kind="like"))
+    publish(store, settings)
+    service.wait_for_swap()
+    user_id = service.user_id(ASK)
+    scorer = service.bundle.preference
+    assert scorer is not None and scorer.knows_user(user_id)  # the version holds bob's vector
+    return user_id
+
+
+def _uses_trained_vector(service: RecommenderService, user_id: str) -> bool:
+    scorer = service.bundle.preference
+    assert scorer is not None
+    return scorer.knows_user(user_id)
+
+
+def test_a_fresh_service_does_not_use_the_vector_of_a_user_forgotten_by_the_cli(
+    service: RecommenderService, store: Store, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user_id = _published_with_bob(service, store, settings)
+
+    assert main(["forget", "--pseudonymous-id", user_id, "--database-url", settings.resolved_database_url]) == 0
+    capsys.readouterr()
+
+    fresh = RecommenderService(store=store, settings=settings)  # a restarted action server / a replica
+    assert not _uses_trained_vector(fresh, user_id)
+    assert _uses_trained_vector(fresh, "test:d1")  # everyone else keeps theirs
+    result = fresh.recommend(ASK)  # bob comes back: answered as a new user
+    assert result.items
+    assert not _uses_trained_vector(fresh, user_id)
+
+
+def test_a_running_service_drops_the_vector_at_its_next_version_check(
+    service: RecommenderService, store: Store, settings: Settings
+) -> None:
+    user_id = _published_with_bob(service, store, settings)
+
+    store.forget_user(user_id)  # done elsewhere: this service's cache is not told
+    assert _uses_trained_vector(service, user_id)  # until the next check
+
+    service.wait_for_swap()  # the periodic check, forced now
+    assert not _uses_trained_vector(service, user_id)
+    assert _uses_trained_vector(service, "test:d1")
+
+
+def test_a_forgotten_user_who_came_back_is_not_given_the_old_vector(
+    service: RecommenderService, store: Store, settings: Settings
+) -> None:
+    user_id = _published_with_bob(service, store, settings)
+    store.forget_user(user_id)
+    store.ensure_user_session(user_id, user_id)  # bob writes again (elsewhere): a new user row
+
+    service.wait_for_swap()
+    assert not _uses_trained_vector(service, user_id)
+    fresh = RecommenderService(store=store, settings=settings)
+    assert not _uses_trained_vector(fresh, user_id)
+    fresh.record_feedback(ASK, FeedbackRequest(item_id="2", kind="like"))
+    assert not _uses_trained_vector(RecommenderService(store=store, settings=settings), user_id)
