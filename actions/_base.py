@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._service import default_service
+from recommender.config import get_settings
 from recommender.errors import (
     AmbiguousItemError,
     CatalogEmptyError,
@@ -27,6 +28,7 @@ from recommender.errors import (
     RecommenderError,
     UnknownItemError,
 )
+from recommender.identity import log_id
 from recommender.observability.metrics import observe_action
 
 if TYPE_CHECKING:
@@ -88,6 +90,16 @@ class ServiceAction(Action, ABC):
         """The action name in domain.yml (ActionRecommend <-> action_recommend)."""
         return self.action_name
 
+    def conversation(self, tracker: Tracker) -> str:
+        """This conversation as log lines name it: the short pseudonymous user id, never the raw
+        sender id (the channel's user id is personal data). Never raises: it is used in `run`'s
+        error handlers, also when the service or the settings could not be loaded."""
+        try:
+            settings = getattr(self._service, "settings", None) or get_settings()
+            return log_id(tracker.sender_id or "", settings.user_id_secret)
+        except Exception:  # noqa: BLE001 - the caller is logging a failure (with its traceback) already
+            return "u_unknown"
+
     @abstractmethod
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Read the tracker, call the service once, send messages; return events."""
@@ -106,12 +118,12 @@ class ServiceAction(Action, ABC):
                 del dispatcher.messages[sent_before:]  # no half-finished reply before the apology
                 key = next((k for cls, k in ERROR_RESPONSES if isinstance(exc, cls)), "utter_something_went_wrong")
                 logger.exception(
-                    "%s failed for conversation %s (%s)", self.name(), tracker.sender_id, type(exc).__name__
+                    "%s failed for conversation %s (%s)", self.name(), self.conversation(tracker), type(exc).__name__
                 )
                 utter_response(dispatcher, domain, key)
             except Exception:
                 observed.outcome = "error"
                 del dispatcher.messages[sent_before:]
-                logger.exception("%s crashed for conversation %s", self.name(), tracker.sender_id)
+                logger.exception("%s crashed for conversation %s", self.name(), self.conversation(tracker))
                 utter_response(dispatcher, domain, "utter_something_went_wrong")
         return []

@@ -26,7 +26,7 @@ class ActionRecordFeedback(ServiceAction):
         ctx = build_context(tracker)
         result = self.service.record_feedback(ctx, build_feedback(tracker, ctx))
         logger.info(
-            "feedback conversation=%s item=%s kind=%s", tracker.sender_id, result.item.item_id, result.kind
+            "feedback conversation=%s item=%s kind=%s", self.conversation(tracker), result.item.item_id, result.kind
         )
         dispatcher.utter_message(text=result.text)
         if result.kind == "dislike" and result.item.item_id not in ctx.rejected_item_ids:

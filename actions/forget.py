@@ -24,7 +24,7 @@ class ActionForgetMe(ServiceAction):
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Forget the user (runs only after the user confirmed)."""
         deleted = self.service.forget_user(build_context(tracker))
-        logger.info("forgot conversation=%s rows=%d", tracker.sender_id, deleted)
+        logger.info("forgot conversation=%s rows=%d", self.conversation(tracker), deleted)
         dispatcher.utter_message(
             text=f"Done: I deleted everything I had stored about you ({deleted} records) "
             "and cleared this conversation's preferences."

@@ -34,7 +34,7 @@ class ActionRecommend(ServiceAction):
         )
         logger.info(
             "recommended conversation=%s request_id=%s items=%d",
-            tracker.sender_id, result.request_id, len(result.items),
+            self.conversation(tracker), result.request_id, len(result.items),
         )
         dispatcher.utter_message(**recommendation_message(result, channel))
         return context_slot_events(result)

@@ -40,7 +40,7 @@ class ActionRefine(ServiceAction):
         )
         logger.info(
             "refined conversation=%s request_id=%s critique=%s items=%d",
-            tracker.sender_id, result.request_id, critique, len(result.items),
+            self.conversation(tracker), result.request_id, critique, len(result.items),
         )
         dispatcher.utter_message(**recommendation_message(result, channel))
         return events + context_slot_events(result)

@@ -23,3 +23,12 @@ def pseudonymous_id(sender_id: str, secret: str) -> str:
     _warn_dev_secret(secret)
     digest = hmac.new(secret.encode(), sender_id.encode(), hashlib.sha256).hexdigest()
     return f"u_{digest[:32]}"
+
+
+def log_id(sender_id: str, secret: str) -> str:
+    """How log lines name a user: the first 10 characters of the pseudonymous id ("u_" + 8 hex).
+
+    Never the raw sender id (a channel's user id is personal data); short, but enough to find
+    the stored rows, e.g. for `python -m recommender forget --pseudonymous-id`.
+    """
+    return pseudonymous_id(sender_id, secret)[:10]

@@ -11,6 +11,7 @@ from actions.forget import ActionForgetMe
 from actions.recommend import ActionRecommend
 from actions.refine import ActionRefine
 from actions.saved import ActionShowSaved
+from recommender.config import get_settings
 from recommender.errors import (
     AmbiguousItemError,
     CatalogEmptyError,
@@ -18,6 +19,7 @@ from recommender.errors import (
     InvalidFeedbackError,
     UnknownItemError,
 )
+from recommender.identity import log_id
 from recommender.types import Critique
 
 ALL_ACTIONS = (ActionRecommend, ActionRefine, ActionExplain, ActionRecordFeedback, ActionShowSaved, ActionForgetMe)
@@ -163,7 +165,10 @@ def test_recommender_errors_get_a_polite_response(error, response, failing, trac
     assert not messages[0]["text"]  # the domain's wording, not ours
     assert events == []
     (record,) = [r for r in caplog.records if r.name == "actions._base"]
-    assert record.levelname == "ERROR" and "conv-42" in record.getMessage() and record.exc_info
+    assert record.levelname == "ERROR" and record.exc_info
+    # the conversation by its pseudonymous id: the raw sender id is personal data
+    assert log_id("conv-42", get_settings().user_id_secret) in record.getMessage()
+    assert "conv-42" not in record.getMessage()
 
 
 def test_invalid_feedback_gets_a_hint(failing, tracker, run, domain):
@@ -178,7 +183,8 @@ def test_unexpected_exceptions_never_reach_the_user(action_class, failing, track
     assert [m["response"] for m in messages] == ["utter_something_went_wrong"]
     assert all("boom" not in (m["text"] or "") and "Traceback" not in (m["text"] or "") for m in messages)
     assert events == []
-    assert any("c-7" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert any(log_id("c-7", get_settings().user_id_secret) in r.getMessage() and r.exc_info for r in caplog.records)
+    assert not any("c-7" in r.getMessage() for r in caplog.records)
 
 
 def test_without_a_domain_the_fallback_text_is_sent(failing, tracker, run):
