@@ -81,5 +81,11 @@ class RasaTriggerIntentSink:
         else:
             with httpx.Client() as client:
                 response = client.post(self.url, params=params, json=body, timeout=self.timeout_s)
-        response.raise_for_status()
+        if not response.is_success:
+            # not raise_for_status(): its message holds the URL, i.e. the raw conversation id (the
+            # channel's user id) and the auth token, and the caller logs this error
+            raise httpx.HTTPStatusError(
+                f"Rasa trigger_intent answered HTTP {response.status_code}",
+                request=response.request, response=response,
+            )
         logger.info("follow-up sent for request=%s", followup.request_id)
