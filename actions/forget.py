@@ -1,4 +1,11 @@
-"""`action_forget_me`: delete everything stored about the user and reset the conversation."""
+"""`action_forget_me`: delete everything stored about the user and restart the conversation.
+
+`Restarted` (after the confirmation is sent) makes Rasa reset the tracker and run
+`action_session_start`, as its own `action_restart` does: from then on no policy, slot or
+`/conversations/<id>/tracker` view (events after the last restart by default) sees the earlier
+turns. Rasa keeps the earlier events in its tracker store, though (Rasa 3.6 cannot delete them;
+see docs/feedback-loop.md, Privacy).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import AllSlotsReset
+from rasa_sdk.events import AllSlotsReset, Restarted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -17,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 class ActionForgetMe(ServiceAction):
-    """`RecommenderService.forget_user` -> confirmation, then every slot reset."""
+    """`RecommenderService.forget_user` -> confirmation, then every slot reset and a restart."""
 
     action_name = "action_forget_me"
 
@@ -29,4 +36,4 @@ class ActionForgetMe(ServiceAction):
             text=f"Done: I deleted everything I had stored about you ({deleted} records) "
             "and cleared this conversation's preferences."
         )
-        return [AllSlotsReset()]
+        return [AllSlotsReset(), Restarted()]

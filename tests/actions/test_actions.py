@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rasa_sdk.events import AllSlotsReset
+from rasa_sdk.events import AllSlotsReset, Restarted
 
 from actions.explain import ActionExplain
 from actions.feedback import ActionRecordFeedback
@@ -142,11 +142,12 @@ def test_show_saved(fake, tracker, run, domain):
     assert events == []
 
 
-def test_forget_me_resets_slots(fake, tracker, run, domain):
+def test_forget_me_resets_slots_and_restarts_the_conversation(fake, tracker, run, domain):
     messages, events = run(ActionForgetMe(fake), tracker("yes", "affirm", slots={"genre": ["comedy"]}), domain)
     assert fake.calls[0][0] == "forget_user"
-    assert "7" in messages[0]["text"]
-    assert events == [AllSlotsReset()]
+    assert "7" in messages[0]["text"]  # the confirmation is still sent (Rasa sends it before applying events)
+    # Restarted: from here on Rasa's policies and slots start from a fresh tracker (action_session_start)
+    assert events == [AllSlotsReset(), Restarted()]
 
 
 @pytest.mark.parametrize(
