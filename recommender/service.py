@@ -29,7 +29,7 @@ from recommender.context import (
     parse_year,
 )
 from recommender.errors import AmbiguousItemError, CorruptModelError, InvalidFeedbackError, UnknownItemError
-from recommender.identity import pseudonymous_id
+from recommender.identity import pseudonymous_id, warn_if_development_secret
 from recommender.llm import (
     Deadline,
     ExplainItem,
@@ -90,6 +90,7 @@ class RecommenderService:
 
     def __init__(self, store: Store | None = None, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
+        warn_if_development_secret(self.settings.user_id_secret)  # at start, not at the first turn
         self.store = store or get_store(self.settings)
         self._bundle: ModelBundle | None = None
         self._bundle_key: _BundleKey | None = None
