@@ -3,7 +3,8 @@
 It takes rasa-sdk's own command-line options (`--actions actions --port 5055 ...`) and runs the
 app exactly as `python -m rasa_sdk` does (rasa-sdk's `create_app_for_serve`, Sanic's loader and
 worker), with one more route: `GET /metrics`, the Prometheus text format of
-`recommender.observability.metrics.REGISTRY`. Metrics live in the process that runs the actions:
+`recommender.observability.metrics.REGISTRY`, and a warm-up once the worker serves (the first
+model bundle, and the local LLM loading in the background). Metrics live in the process that runs the actions:
 keep one Sanic worker (rasa-sdk's default) so one scrape sees every turn; with more workers each
 keeps its own numbers (run replicas behind Prometheus service discovery instead).
 """
@@ -48,12 +49,34 @@ def add_metrics_route(app: Sanic) -> Sanic:
     return app
 
 
+def add_warm_up(app: Sanic) -> Sanic:
+    """Once the worker serves, warm the service up in a thread (first bundle, LLM load).
+
+    In the worker, not at import and not in the main process: rasa-sdk's Sanic forks a worker,
+    and what the parent loaded would be loaded twice.
+    """
+
+    async def warm_up(_: Sanic) -> None:
+        def run() -> None:
+            from recommender.service import get_service
+
+            try:
+                get_service().warm_up()
+            except Exception:  # the first turn builds it again and reports the error to the user
+                logger.exception("warm-up failed; the first recommendation will retry")
+
+        asyncio.get_running_loop().run_in_executor(None, run)
+
+    app.register_listener(warm_up, "after_server_start")
+    return app
+
+
 def create_app(action_executor: Any, **kwargs: Any) -> Sanic:
-    """rasa-sdk's app (routes, CORS, tracing, plugins) with `/metrics`; module-level so Sanic's
-    loader can rebuild it in each worker."""
+    """rasa-sdk's app (routes, CORS, tracing, plugins) with `/metrics` and the warm-up;
+    module-level so Sanic's loader can rebuild it in each worker."""
     from rasa_sdk.endpoint import create_app_for_serve
 
-    return add_metrics_route(create_app_for_serve(action_executor, **kwargs))
+    return add_warm_up(add_metrics_route(create_app_for_serve(action_executor, **kwargs)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

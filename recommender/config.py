@@ -65,9 +65,10 @@ class Settings(BaseSettings):
         return self.var_dir / "data"
 
     # -- LLM re-ranking and generation (recommender/llm) ------------------------------------------
-    # Defaults keep the bot offline and the tests fast: no LLM unless RECSYS_LLM_BACKEND says so.
+    # The default is the packaged local model, offline: the turn keeps its budget with template
+    # reasons, and push channels get the validated LLM message when it is ready (docs/llm.md).
     llm_backend: Literal["none", "local", "openai"] = Field(
-        default="none",
+        default="local",
         description="none: template reasons only; local: a packaged model through transformers on this "
         "machine; openai: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server, hosted APIs).",
     )
@@ -112,6 +113,11 @@ class Settings(BaseSettings):
     turn_budget_ms: int = Field(
         default=1500, ge=50,
         description="Time one recommendation turn may take; past it the template reasons go out first.",
+    )
+    turn_reserve_ms: int = Field(
+        default=60, ge=0,
+        description="Of the turn budget, the part kept for what follows the LLM stages (logging the "
+        "impressions, composing the reply), so that the whole turn, not only the LLM, keeps the budget.",
     )
     llm_rerank_budget_share: float = Field(
         default=0.5, gt=0, le=1, description="Share of the turn budget that re-ranking may use."

@@ -98,9 +98,19 @@ class RecommenderService:
         self._swapping = False
         self._checked_at = 0.0
         self._lock = threading.Lock()
-        # Cheap: no model is loaded and no connection opened until the first LLM call; with
-        # RECSYS_LLM_BACKEND=none (the default) the pipeline is disabled and never called.
+        # Cheap: no model is loaded and no connection opened until the first LLM call (or
+        # `warm_up`); with RECSYS_LLM_BACKEND=none the pipeline is disabled and never called.
         self.llm = LLMPipeline.from_settings(self.settings, PromptStatsStore(self.store))
+
+    def warm_up(self) -> None:
+        """Start loading the local LLM in the background and build the first model bundle.
+
+        The action server calls this once its worker is up, so the first user does not wait for
+        the bundle and the LLM is ready sooner; turns that arrive meanwhile are answered as usual
+        (the LLM stages fall back to templates until the weights are in memory).
+        """
+        self.llm.warmup()
+        _ = self.bundle
 
     # -- models ----------------------------------------------------------------------------
     @property
@@ -249,7 +259,9 @@ class RecommenderService:
         on_followup: FollowUpCallback | None = None,
     ) -> RecommendationResult:
         started = time.perf_counter()
-        deadline = Deadline.after_ms(self.settings.turn_budget_ms)
+        # the LLM stages end early enough for the logging and the reply to fit in the budget too
+        budget = self.settings.turn_budget_ms
+        deadline = Deadline.after_ms(budget - min(self.settings.turn_reserve_ms, budget // 2))
         bundle = self.bundle
         user_id = self.user_id(ctx)
         self.store.ensure_user_session(user_id, user_id)

@@ -15,6 +15,12 @@ from sqlalchemy import create_engine, text
 
 from recommender.store import Store
 
+# The product default is the packaged local LLM; tests that exercise it (tests/recommender/llm,
+# tests/e2e/test_llm_*) choose a backend explicitly, and every other test, including the servers
+# the e2e suite starts (they inherit this environment), runs the plain recommender so that no test
+# waits for a model load it does not test. tests/recommender/test_config.py checks the default itself.
+os.environ.setdefault("RECSYS_LLM_BACKEND", "none")
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("RECSYS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
