@@ -11,10 +11,11 @@ pids=()
 stop() { trap - INT TERM EXIT; echo; echo "stopping..."; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop INT TERM EXIT
 
-.venv/bin/python -m recommender.actionserver --actions actions --port "$ACTION_PORT" 2>&1 | tee var/log/actions.log &
+# `> >(tee ...)`, not `| tee`: $! must be the server itself, so that stopping (or one dying) is seen
+.venv/bin/python -m recommender.actionserver --actions actions --port "$ACTION_PORT" > >(tee var/log/actions.log) 2>&1 &
 pids+=($!)
 .venv-rasa/bin/rasa run --enable-api --cors "*" -i 127.0.0.1 --port "$RASA_PORT" \
-  --model models/recommender.tar.gz --endpoints endpoints.yml --credentials credentials.yml 2>&1 | tee var/log/rasa.log &
+  --model models/recommender.tar.gz --endpoints endpoints.yml --credentials credentials.yml > >(tee var/log/rasa.log) 2>&1 &
 pids+=($!)
 .venv/bin/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >var/log/web.log 2>&1 &
 pids+=($!)
@@ -28,6 +29,7 @@ for _ in $(seq 1 180); do
     echo "  web chat:  http://127.0.0.1:$WEB_PORT"
     echo "  REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"recommend me a funny movie from the 90s\"}'"
     echo "  worker:    scheduled retrain and retention jobs (var/log/worker.log)"
+    echo "  LLM:       $(.venv/bin/python -c 'from recommender.config import get_settings as g; s = g(); print(s.llm_backend, "" if s.llm_backend == "none" else s.llm_model)') (RECSYS_LLM_BACKEND=none|local|openai, see docs/llm.md)"
     echo "  Ctrl-C stops everything. Logs: var/log/"
     break
   fi
