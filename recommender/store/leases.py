@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,7 +99,7 @@ class LeaseStore:
             )
             # Released by its holder: free, unless that run started less than min_gap ago (this slot ran).
             # Expired, or held by a dead process: free at once; the run it stands for never finished.
-            released = JobLeaseRow.owner.is_(None)
+            released: ColumnElement[bool] = JobLeaseRow.owner.is_(None)
             if min_gap_seconds > 0:
                 released = and_(released, or_(
                     JobLeaseRow.last_started_at.is_(None),
