@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from feedback_checks import assert_stored_feedback
 
 from actions.explain import ActionExplain
 from actions.feedback import ActionRecordFeedback
@@ -109,13 +110,14 @@ def test_a_whole_conversation(service, tracker, ent, run, domain):
     assert msg["custom"]["type"] == "saved_items" and [i["item_id"] for i in msg["custom"]["items"]] == [first]
 
     user = pseudonymous_id("real-1", SECRET)
-    assert service.store.count_feedback(user_id=user) == 2
+    sent = [(user, first, "bookmark", None), (user, latest_second, "like", None)]
+    assert_stored_feedback(service.store, sent)
 
     (msg,) = chat.turn(ActionRecordFeedback(service), '/feedback{"item_id":"99999999","kind":"like"}', "feedback",
                        [ent("item_id", "99999999"), ent("kind", "like")])
     assert msg["response"] == "utter_unknown_item"
-    assert service.store.count_feedback(user_id=user) == 2
+    assert_stored_feedback(service.store, sent)  # the refused unknown item stored nothing
 
     (msg,) = chat.turn(ActionForgetMe(service), "yes", "affirm")
-    assert service.store.count_feedback(user_id=user) == 0
+    assert_stored_feedback(service.store, [], users=[user])
     assert chat.slots == {}
