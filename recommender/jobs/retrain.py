@@ -227,9 +227,11 @@ def retrain(
         evaluate("offline", "popularity", popularity, offline_eval)
     published_models = _load_published(published)
     forgotten = 0
-    if published_models is not None:
+    if published_models is not None and published is not None:
         trained_users = published_models.user_ids
-        forgotten = len(trained_users) - len(store.existing_users(trained_users))
+        # as the service counts them: a forgotten user who came back has a newer row, not the trained one
+        kept = store.existing_users(trained_users, created_before=published.created_at)
+        forgotten = len(trained_users) - len(kept)
     metrics["forgotten_users"] = forgotten
     if len(recent_eval):
         evaluate("recent", "candidate", candidate, recent_eval)

@@ -110,6 +110,20 @@ def test_deleted_feedback_forces_a_retrain_that_drops_the_user(
     assert user not in manifest["user_ids"]
 
 
+def test_a_forgotten_user_who_came_back_still_forces_the_privacy_retrain(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]]
+) -> None:
+    first = retrain(job_store, job_settings)
+    user = next(iter(synthetic))
+    job_store.forget_user(user)
+    job_store.ensure_user_session(user, user)  # they write again: a new row, not the user the version knew
+    after = retrain(job_store, job_settings)
+    assert after.metrics["forgotten_users"] == 1
+    assert after.status == "published" and after.metrics["decided_on"] == "privacy", after.reason
+    assert user not in json.loads((job_settings.models_dir / after.version / "manifest.json").read_text())["user_ids"]
+    assert first.version != after.version
+
+
 def test_stale_staging_folders_are_removed_and_old_versions_pruned(
     job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]]
 ) -> None:
