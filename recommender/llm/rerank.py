@@ -153,9 +153,11 @@ def _listwise(
 def blend(candidates: Sequence[tuple[Item, float]], result: RerankResult, weight: float) -> list[tuple[Item, float]]:
     """Candidates re-sorted by base score (scaled to 0-1) + weight * llm_score (scaled so the best is 1).
 
-    The interim, hand-weighted blend until the learned blend takes `llm_score` as a feature. With
-    the LLM not applied (or weight 0) the base order and scores come back unchanged, so turning the
-    LLM off can never change a ranking.
+    The ranking's second stage: the learned blend's scores are the base, `llm_score` one more
+    feature whose weight is learned from logged feedback by the retrain job (`llm/weight.py`; the
+    published version carries it, `llm_rerank_weight` applies until then). With the LLM not applied
+    (or weight 0) the base order and scores come back unchanged, so turning the LLM off, or a
+    learned weight of 0 for an unhelpful LLM, can never change a ranking.
     """
     if not result.applied or weight <= 0 or not candidates:
         return list(candidates)
