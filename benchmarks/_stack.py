@@ -43,7 +43,10 @@ class LiveStack:
         self.env = {
             **os.environ, "RECSYS_DATABASE_URL": self.database_url, "RECSYS_USER_ID_SECRET": USER_ID_SECRET,
             "RASA_TELEMETRY_ENABLED": "false", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-            "SANIC_HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1", **(env or {}),
+            "SANIC_HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1",
+            # these benchmarks measure the swap and the learning loop, not the LLM (benchmarks/llm_bench.py
+            # does): no LLM unless the caller's environment names a backend
+            "RECSYS_LLM_BACKEND": os.environ.get("RECSYS_LLM_BACKEND", "none"), **(env or {}),
         }
         self.procs: list[subprocess.Popen[bytes]] = []
         self.action_port, self.rasa_port = free_port(), free_port()

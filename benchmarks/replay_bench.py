@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._provenance import commit_label, provenance
 from benchmarks._stack import APP_PYTHON, REPO_ROOT, LiveStack, log
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_seconds": round(wall, 1),
         "stack": stack.timings,
         "first_version": first,
+        "provenance": provenance(), "llm_backend": stack.env["RECSYS_LLM_BACKEND"],
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_avg_1m": os.getloadavg()[0], "note": "2 cores shared with other work"},
     })
@@ -110,7 +112,8 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         (f"{r['date_utc']}; `{r['command']}` against a fresh stack (`rasa run` + "
         f"`python -m recommender.actionserver`, MovieLens 100K on SQLite); {r['machine']['cpus']} CPUs shared "
-        f"with other work (1-min load {r['machine']['load_avg_1m']:.1f})."),
+        f"with other work (1-min load {r['machine']['load_avg_1m']:.1f}); commit {commit_label(r['provenance'])}, "
+        f"LLM backend `{r['llm_backend']}`."),
         "",
         *([(f"- Started from a published blend trained on MovieLens 100K only (`retrain --force` before the "
            f"replay: `{r['first_version'].get('version')}`, {r['first_version'].get('wall_seconds')} s), as "

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -39,6 +38,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runnable as a plain script from anywhere
+
+from benchmarks._provenance import commit_label, provenance
 
 BUDGET_S = 60.0
 
@@ -115,14 +116,7 @@ def bench(var_dir: Path, live_share: float) -> dict[str, Any]:
         "model": settings.retrain_model,
         "runs": runs,
         "target": {"seconds_max": BUDGET_S, "worst_100k_seconds": worst, "met": worst <= BUDGET_S},
-        "environment": {
-            "python": platform.python_version(), "cpus": os.cpu_count(),
-            "load_average_at_end": _load(), "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
-            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                     text=True, check=False).stdout.strip(),
-            "uncommitted": subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "recommender"],
-                                          cwd=ROOT, capture_output=True, text=True, check=False).stdout.split("\n")[:-1],
-        },
+        "environment": {**provenance("recommender"), "load_average_at_end": _load()},
     }
 
 
@@ -137,8 +131,7 @@ def markdown(report: dict[str, Any]) -> str:
         "# Retrain benchmark: MovieLens 100K",
         "",
         (f"Run `python benchmarks/retrain_bench.py` ({env['cpus']} CPUs shared with other work, load average at the "
-        f"end {env['load_average_at_end']}, {env['date_utc']} UTC, commit {env['commit']}"
-        f"{' with uncommitted changes' if env.get('uncommitted') else ''}). Model: "
+        f"end {env['load_average_at_end']}, {env['date_utc']} UTC, commit {commit_label(env)}). Model: "
         f"`{report['model']}` with `RECSYS_RETRAIN_PARAMS={json.dumps(report['params'])}`."),
         "",
         (f"{report['ingested_events']} events imported with `python -m recommender ingest movielens100k`; the newest "

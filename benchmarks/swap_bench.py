@@ -37,6 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._provenance import commit_label, provenance
 from benchmarks._stack import LiveStack, log
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -239,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "benchmark": "swap",
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "provenance": provenance(), "llm_backend": stack.env["RECSYS_LLM_BACKEND"],
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_1m": os.getloadavg()[0],
                     "note": "2 cores shared with other work; latencies include that contention"},
         "conversations": args.conversations,
@@ -277,7 +279,8 @@ def markdown(r: dict[str, Any]) -> str:
         (f"{r['date_utc']}; `benchmarks/swap_bench.py`; {r['conversations']} concurrent REST conversations "
         f"(ask, like, dislike, other options) against `rasa run` + `python -m recommender.actionserver` on "
         f"MovieLens 100K (SQLite); {r['machine']['cpus']} CPUs shared with other work "
-        f"(1-min load {r['machine']['load_avg_1m']:.1f})."),
+        f"(1-min load {r['machine']['load_avg_1m']:.1f}); commit {commit_label(r['provenance'])}, "
+        f"LLM backend `{r['llm_backend']}`."),
         "",
         (f"- **Failed requests: {r['failed_requests']}** (transport error, HTTP != 200, empty reply, the bot's "
         "fallback apology, or a recommendation turn without items)."),
