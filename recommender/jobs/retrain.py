@@ -21,14 +21,15 @@ One run (`retrain(store, settings)`):
 6. Decide:
    - first version: publish when the candidate beats popularity on the offline split;
    - with `retrain_min_eval_users` or more users in the recent slice: publish when the candidate
-     is not worse than the published model there. "Worse" means the mean per-user difference in
+     is not worse than the published model there and beats popularity on the offline split
+     (both slices must agree). "Worse" means the mean per-user difference in
      NDCG is below -max(`retrain_tolerance`, `retrain_noise_z` x its paired standard error): a
      few hundred users give NDCG differences of +-0.02 by chance alone, and a rule without the
      noise margin would reject (or accept) on that chance;
    - with fewer: publish when its offline NDCG is not worse (same margin, from both standard
      errors) than the one recorded for the published version when that version was trained;
    - when a user the published version was trained on has been forgotten since (no user row
-     any more), the old version holds data it must no longer hold: the candidate is published if
+     any more, or only one created after that version: they came back), the old version holds data it must no longer hold: the candidate is published if
      it beats popularity, even when it scores below the old one (the "privacy" decision). Events
      purged by the retention job only make the run happen (not skipped); it is judged as usual.
    The decision and every number are logged and stored in the version row's `metrics`.
@@ -417,9 +418,13 @@ def _decide(
         numbers = (f"recent-feedback NDCG@{k} {cand} vs published {published.version} {old} "
                    f"on {recent['users']} users (difference {recent['difference']:+.5f}, paired SE "
                    f"{recent['difference_se']:.5f}, worse means below -{margin:.5f}); {vs_popularity}")
-        if recent["difference"] >= -margin:
-            return True, f"not worse than the published version: {numbers}", "recent"
-        return False, f"worse than the published version: {numbers}", "recent"
+        if recent["difference"] < -margin:
+            return False, f"worse than the published version: {numbers}", "recent"
+        if cand_off is not None and pop_off is not None and not beats_popularity:
+            # both slices must agree: not worse on recent feedback is not enough for a model that
+            # loses to popularity on the offline split
+            return False, f"not worse on recent feedback but does not beat popularity offline: {numbers}", "recent"
+        return True, f"not worse than the published version: {numbers}", "recent"
     recorded = (published.metrics.get("offline") or {}).get("candidate_ndcg")
     if recorded is None or cand_off is None:
         if beats_popularity:

@@ -189,3 +189,26 @@ def test_purged_events_trigger_a_retrain_judged_as_usual(
     after = retrain(job_store, job_settings)  # nothing new, but rows went: not skipped
     assert after.status in ("published", "rejected") and after.metrics["forgotten_users"] == 0
     assert after.metrics["decided_on"] != "privacy"
+
+
+def test_not_worse_on_recent_feedback_but_below_popularity_offline_is_rejected(job_settings: Settings) -> None:
+    """The publish rule uses both slices: a candidate that passes on the recent slice but loses to
+    popularity on the offline split is not published (and the reason carries both numbers)."""
+    from datetime import UTC, datetime
+
+    from recommender.jobs.retrain import _decide
+    from recommender.store.repository import ModelVersion
+
+    published = ModelVersion(version="v1", status="published", path="/nowhere", trained_on_events=100,
+                             last_event_id=100, train_seconds=1.0, metrics={}, reason="", created_at=datetime.now(UTC))
+    metrics = {
+        "k": 10,
+        "offline": {"users": 500, "candidate_ndcg": 0.02, "popularity_ndcg": 0.03},
+        "recent": {"users": 300, "candidate_ndcg": 0.10, "published_ndcg": 0.09, "difference": 0.01,
+                   "difference_se": 0.005},
+    }
+    publish, reason, decided_on = _decide(job_settings, published, object(), metrics, 0)  # type: ignore[arg-type]
+    assert (publish, decided_on) == (False, "recent") and "does not beat popularity offline" in reason
+    assert "0.1 vs published v1 0.09" in reason and "0.02 vs popularity 0.03" in reason
+    metrics["offline"]["candidate_ndcg"] = 0.05
+    assert _decide(job_settings, published, object(), metrics, 0)[0] is True  # type: ignore[arg-type]
