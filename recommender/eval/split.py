@@ -2,8 +2,10 @@
 
 The unit held out is an item, not an event: every event a user had on a held-out item (a click
 and then a rating, say) leaves the training data with it, so no trace of the answer is visible
-to a model. Per user, items are ordered by their last event; equal times are broken by item
-index, so the split never depends on the order of rows in the source file. Users with fewer
+to a model. Per user, items are ordered by their last event; equal times are broken by a fixed
+hash of the (user, item) pair (`models.common.tie_break`, the order `user_histories` uses too), so
+the split depends neither on the order of rows in the source file nor on item indices (ties by
+index would make the test item the highest index of the user's last burst). Users with fewer
 than three distinct items stay in training only (they cannot give up two items and keep one).
 
 Two stages use the split:
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommender.models.base import InteractionData
+from recommender.models.common import tie_break
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def leave_last_out(data: InteractionData, min_items: int = 3) -> LeaveLastOutSpl
     last_time = np.full(len(pairs), -np.inf)
     np.maximum.at(last_time, inverse, times)
     pair_user, pair_item = pairs // data.n_items, pairs % data.n_items
-    order = np.lexsort((pair_item, last_time, pair_user))  # per user: oldest -> newest, ties by item
+    order = np.lexsort((tie_break(pair_user, pair_item), last_time, pair_user))  # per user: oldest -> newest
     sorted_user = pair_user[order]
     counts = np.bincount(sorted_user, minlength=data.n_users)
     ends = np.cumsum(counts)  # index after each user's last pair in `order`

@@ -221,7 +221,7 @@ def registry_name(base: str) -> str:
 def hold_out_last(data: InteractionData, min_items: int = 3) -> tuple[InteractionData, np.ndarray, np.ndarray]:
     """(data without each user's last item, users, their held-out items) for users with >= min_items items.
 
-    "Last" is the order `user_histories` gives (by each item's last event, ties by item index),
+    "Last" is the order `user_histories` gives (by each item's last event, ties by `tie_break`),
     the same order the evaluation split uses. Every event on a held-out pair leaves the data.
     """
     histories = user_histories(data)

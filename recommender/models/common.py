@@ -52,10 +52,30 @@ def user_item_matrix(data: InteractionData, *, binary: bool = True) -> sp.csr_ma
     return matrix
 
 
+def tie_break(users: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """A fixed pseudo-random key per (user, item) pair (splitmix64), to order events of equal time.
+
+    Data sets log many items in one second (44 % of MovieLens 100K users end on such a burst).
+    Breaking those ties by item index would make the held-out "last" item the burst's highest
+    index and teach a sequential model that ids rise within a burst, which it could then exploit
+    at test time. A hash of the pair orders a burst arbitrarily but reproducibly, independent of
+    row order and of the item's index.
+    """
+    with np.errstate(over="ignore"):
+        x = users.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + items.astype(np.uint64)
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return x
+
+
 def user_histories(data: InteractionData) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per user: (item indices, weights), one entry per item, ordered by the item's last event.
 
-    Ties in time are broken by item index so the order never depends on the input's row order.
+    Ties in time are broken by `tie_break` (a fixed hash of the pair), so the order depends
+    neither on the input's row order nor on item indices; `eval.split` orders the same way.
     Weights are the latest known rating of the item, NEUTRAL_WEIGHT for purely implicit items.
     This is what a query for a trained user looks like (`Query(history, weights, user)`).
     """
@@ -80,7 +100,7 @@ def user_histories(data: InteractionData) -> list[tuple[np.ndarray, np.ndarray]]
     pu, pi, pt = u[last_of_pair], i[last_of_pair], t[last_of_pair]
     pv = known_value[pair_id[last_of_pair]]
     pv = np.where(np.isnan(pv), NEUTRAL_WEIGHT, pv).astype(np.float32)
-    order = np.lexsort((pi, pt, pu))
+    order = np.lexsort((tie_break(pu, pi), pt, pu))
     pu, pi, pv = pu[order], pi[order], pv[order]
     bounds = np.searchsorted(pu, np.arange(data.n_users + 1))
     for user in range(data.n_users):

@@ -136,7 +136,7 @@ SPECS: tuple[ModelSpec, ...] = (
                   "batch_size": 32, "loss": "ce"},
         # The defaults fit the training-time budget (every model in <= 60 s); the grid also offers
         # the long schedules, so the baseline the blend is compared with is not weakened by it.
-        grid=grid(epochs=(4, 6, 8), lr=(2e-3, 5e-3)) + grid(epochs=(20, 30, 50), lr=(2e-3,)),
+        grid=grid(epochs=(4, 6, 8), lr=(2e-3, 5e-3)) + grid(epochs=(20, 30, 50, 80), lr=(2e-3,)),
         quick={"epochs": 1, "dim": 32, "blocks": 1},
         quick_grid=({},),
         description="Self-attentive sequential recommendation (torch).",

@@ -6,7 +6,7 @@ import numpy as np
 
 from recommender.eval.split import leave_last_out, visible_pairs
 from recommender.models.base import InteractionData
-from recommender.models.common import user_histories
+from recommender.models.common import tie_break, user_histories
 from recommender.types import Item
 
 
@@ -28,7 +28,7 @@ ROWS = [
     (0, 2, 4.0, "rating"), (0, 3, 1.0, "rating"), (0, 1, 2.0, "rating"), (0, 5, 3.0, "rating"),
     # user 1: only two items -> train only
     (1, 0, 1.0, "rating"), (1, 4, 2.0, "rating"),
-    # user 2: items 6 and 7 tie at t5 -> the higher index (7) counts as later; 0 at t1
+    # user 2: items 6 and 7 tie at t5 -> the pair hash (`tie_break`) puts 6 after 7; 0 at t1
     (2, 7, 5.0, "rating"), (2, 0, 1.0, "rating"), (2, 6, 5.0, "rating"),
     # user 3: clicked 1 first (t1), then 4 (t2), 6 (t3), and rated 1 last (t9): item 1 is the test item
     (3, 1, 1.0, "click"), (3, 4, 2.0, "rating"), (3, 6, 3.0, "rating"), (3, 1, 9.0, "rating"),
@@ -38,9 +38,25 @@ ROWS = [
 def test_last_item_tests_second_to_last_validates() -> None:
     split = leave_last_out(_data(ROWS))
     assert split.test.users.tolist() == [0, 2, 3]
-    assert split.test.items.tolist() == [2, 7, 1]
+    assert split.test.items.tolist() == [2, 6, 1]
     assert split.validation.users.tolist() == [0, 2, 3]
-    assert split.validation.items.tolist() == [5, 6, 6]
+    assert split.validation.items.tolist() == [5, 7, 6]
+
+
+def test_ties_in_time_follow_the_pair_hash_not_the_item_index() -> None:
+    """A burst of items logged in one second: the one held out is the pair hash's last, the same
+    one `user_histories` puts last, and across users it is not simply the highest index."""
+    assert tie_break(np.array([2]), np.array([6]))[0] > tie_break(np.array([2]), np.array([7]))[0]
+    n_users, burst = 40, [1, 2, 3, 4, 5, 6, 7]
+    rows = [(u, i, 10.0, "rating") for u in range(n_users) for i in burst] + [(u, 0, 1.0, "rating") for u in range(n_users)]
+    data = _data(rows, n_users=n_users)
+    split = leave_last_out(data)
+    histories = user_histories(data)
+    for user, item in zip(split.test.users.tolist(), split.test.items.tolist(), strict=True):
+        assert histories[user][0][-1] == item
+        keys = tie_break(np.full(len(burst), user), np.array(burst))
+        assert item == burst[int(np.argmax(keys))]
+    assert len(set(split.test.items.tolist())) > 3  # index order would give item 7 for every user
 
 
 def test_users_with_fewer_than_three_items_stay_in_training() -> None:
@@ -85,10 +101,10 @@ def test_split_ignores_row_order() -> None:
     assert visible_pairs(a.train) == visible_pairs(b.train)
 
 
-def test_histories_are_ordered_by_time_with_ties_by_item() -> None:
+def test_histories_are_ordered_by_time_with_ties_by_the_pair_hash() -> None:
     histories = user_histories(_data(ROWS))
     assert histories[0][0].tolist() == [3, 1, 5, 2]
-    assert histories[2][0].tolist() == [0, 6, 7]
+    assert histories[2][0].tolist() == [0, 7, 6]
     # user 3's item 1: last event is the rating at t9, so it comes last; its weight is the rating
     assert histories[3][0].tolist() == [4, 6, 1]
     assert histories[3][1].tolist() == [4.0, 4.0, 4.0]
