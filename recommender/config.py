@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     )
     llm_generate: bool = Field(default=True, description="Let the LLM write the reply and one reason per item.")
     llm_prompt_variants: str = Field(
-        default="explain_v1,explain_v2",
+        default="explain_v1,explain_v2,explain_v3",
         description="Comma-separated explanation prompt variants; a Thompson-sampling bandit picks one per request.",
     )
     turn_budget_ms: int = Field(

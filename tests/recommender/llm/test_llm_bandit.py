@@ -129,11 +129,12 @@ def test_prompts_report_command_prints_variant_stats_and_the_logged_view(
     prompts_report.add_arguments(parser)
     assert prompts_report.run(parser.parse_args(["--database-url", sqlite_store.database_url])) == 0
     report = json.loads(capsys.readouterr().out)
-    v1, v2 = report["tasks"]["explain"]
+    v1, v2, v3 = report["tasks"]["explain"]  # the configured variants (RECSYS_LLM_PROMPT_VARIANTS)
     assert (v1["variant"], v1["pulls"], v1["successes"], v1["rate"]) == ("explain_v1", 2, 1, 0.5)
     assert (v2["variant"], v2["pulls"]) == ("explain_v2", 0)
+    assert (v3["variant"], v3["pulls"]) == ("explain_v3", 0)
     assert v1["ci95"][0] < v1["posterior_mean"] < v1["ci95"][1]
-    assert v1["p_best"] + v2["p_best"] == pytest.approx(1.0, abs=1e-3)
+    assert v1["p_best"] + v2["p_best"] + v3["p_best"] == pytest.approx(1.0, abs=1e-3)
     assert report["logged_prompt_versions"] == {
         "explain_v1": {"requests": 2, "with_positive_feedback": 1, "rate": 0.5},
         "rerank_pointwise_v1+explain_v2": {"requests": 1, "with_positive_feedback": 0, "rate": 0.0},

@@ -120,7 +120,7 @@ def test_valid_llm_reasons_and_reply_are_used_and_logged_with_the_prompt_version
 
     request, impressions = logged(store, result.request_id)
     version = request.prompt_version
-    assert version is not None and re.fullmatch(r"rerank_listwise_v1\+explain_v[12]", version)
+    assert version is not None and re.fullmatch(r"rerank_listwise_v1\+explain_v[123]", version)
     assert {imp.prompt_version for imp in impressions} == {version}
     assert {imp.item_id: imp.reason for imp in impressions} == {ri.item.item_id: ri.reason for ri in result.items}
     llm_log = request.query["llm"]
