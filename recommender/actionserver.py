@@ -71,11 +71,27 @@ def add_warm_up(app: Sanic) -> Sanic:
     return app
 
 
-def create_app(action_executor: Any, **kwargs: Any) -> Sanic:
+def configure_worker_logging(loglevel: str | None) -> None:
+    """rasa-sdk's log format and level in this process, unless logging is configured already.
+
+    Sanic serves from a worker process that does not inherit the parent's logging setup: without
+    this, every INFO line of the recommender (each request with its id and latency, the LLM
+    loading) is dropped in the worker, and only warnings reach the log.
+    """
+    if logging.getLogger().handlers:
+        return
+    from rasa_sdk import utils
+
+    utils.configure_colored_logging(loglevel)
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
+
+
+def create_app(action_executor: Any, loglevel: str | None = None, **kwargs: Any) -> Sanic:
     """rasa-sdk's app (routes, CORS, tracing, plugins) with `/metrics` and the warm-up;
-    module-level so Sanic's loader can rebuild it in each worker."""
+    module-level so Sanic's loader can rebuild it in each worker (logging included)."""
     from rasa_sdk.endpoint import create_app_for_serve
 
+    configure_worker_logging(loglevel)
     return add_warm_up(add_metrics_route(create_app_for_serve(action_executor, **kwargs)))
 
 
@@ -97,8 +113,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     executor = ActionExecutor()
     executor.register_package(args.actions_module or args.actions)
     loader = AppLoader(
-        factory=partial(create_app, executor, cors_origins=args.cors, auto_reload=args.auto_reload,
-                        endpoints=args.endpoints)
+        factory=partial(create_app, executor, loglevel=args.loglevel, cors_origins=args.cors,
+                        auto_reload=args.auto_reload, endpoints=args.endpoints)
     )
     app = loader.load()
     host = os.environ.get("SANIC_HOST", "0.0.0.0")
