@@ -40,6 +40,8 @@ from recommender.eval.metrics import (
     hit_rate_at_k,
     mrr_at_k,
     ndcg_at_k,
+    ndcg_gains,
+    paired_ratio_interval,
 )
 from recommender.eval.split import HeldOut, LeaveLastOutSplit, leave_last_out
 from recommender.models.base import InteractionData, PreferenceModel, Query
@@ -157,6 +159,7 @@ def evaluate_model(
     recommended, seconds = rank_held_out(model, split.test, histories_train_valid, cfg.k, progress=cfg.progress,
                                          desc=f"{spec.name} test")
     result: dict[str, Any] = {
+        "_test_gains": ndcg_gains(recommended, split.test.items, cfg.k),  # per user; not in the report
         "params": spec.params(chosen, quick=cfg.quick),
         "chosen_grid_point": chosen,
         "validation": {k: v for k, v in validation.items() if k not in ("params", "fit_seconds")},
@@ -187,9 +190,12 @@ def _comparisons(results: dict[str, dict[str, Any]], k: int) -> dict[str, Any]:
     if strong:
         best = max(strong, key=lambda n: strong[n])
         ratio = blend / strong[best] if strong[best] > 0 else None
+        low, high = paired_ratio_interval(results[BLEND]["_test_gains"], results[best]["_test_gains"])
         out["blend_vs_best_strong_baseline"] = {
             "baseline": best, f"baseline_{key}": strong[best], f"blend_{key}": blend,
             "ratio": round(ratio, 4) if ratio is not None else None,
+            # paired bootstrap over the test users: how far the ratio moves with who is in the test set
+            "ratio_95ci": [round(low, 4), round(high, 4)],
             "meets_1_15x": bool(ratio is not None and ratio >= 1.15),
         }
     if singles:
@@ -225,6 +231,9 @@ def run_evaluation(
         except Exception as exc:  # noqa: BLE001 - one broken model must not hide the others' results
             logger.error("model %s failed:\n%s", spec.name, traceback.format_exc())
             failed[spec.name] = f"{type(exc).__name__}: {exc}"
+    comparisons = _comparisons(results, cfg.k)
+    for result in results.values():
+        result.pop("_test_gains", None)
     return {
         "dataset": cfg.dataset,
         "quick": cfg.quick,
@@ -240,7 +249,7 @@ def run_evaluation(
             "test_users": len(split.test),
         },
         "models": results,
-        "comparisons": _comparisons(results, cfg.k),
+        "comparisons": comparisons,
         "unavailable": unavailable,
         "failed": failed,
         "environment": {

@@ -33,15 +33,37 @@ def hit_rate_at_k(recommended: Sequence[np.ndarray], targets: np.ndarray, k: int
     return float(np.mean(ranks > 0)) if len(ranks) else 0.0
 
 
-def ndcg_at_k(recommended: Sequence[np.ndarray], targets: np.ndarray, k: int) -> float:
-    """Mean of 1/log2(rank+1) over users (0 for a miss): position-discounted hit rate."""
+def ndcg_gains(recommended: Sequence[np.ndarray], targets: np.ndarray, k: int) -> np.ndarray:
+    """Per user: 1/log2(rank+1) of the held-out item within the first `k`, 0 for a miss."""
     ranks = target_ranks(recommended, targets, k)
-    if not len(ranks):
-        return 0.0
     gains = np.zeros(len(ranks), dtype=np.float64)
     found = ranks > 0
     gains[found] = 1.0 / np.log2(ranks[found] + 1.0)
-    return float(gains.mean())
+    return gains
+
+
+def ndcg_at_k(recommended: Sequence[np.ndarray], targets: np.ndarray, k: int) -> float:
+    """Mean of 1/log2(rank+1) over users (0 for a miss): position-discounted hit rate."""
+    gains = ndcg_gains(recommended, targets, k)
+    return float(gains.mean()) if len(gains) else 0.0
+
+
+def paired_ratio_interval(
+    a: np.ndarray, b: np.ndarray, *, resamples: int = 2000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of mean(a) / mean(b), resampling users (paired: the same
+    users for both), e.g. one model's per-user NDCG over another's on the same test users."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1 or not len(a):
+        raise ValueError(f"need two equally long, non-empty 1-d arrays, got {a.shape} and {b.shape}")
+    if not 0 < level < 1 or resamples < 1:
+        raise ValueError("level must be in (0, 1) and resamples >= 1")
+    rows = np.random.default_rng(seed).integers(0, len(a), size=(resamples, len(a)))
+    top, bottom = a[rows].mean(axis=1), b[rows].mean(axis=1)
+    ratios = np.divide(top, bottom, out=np.full(resamples, np.nan), where=bottom > 0)
+    tail = (1 - level) / 2 * 100
+    low, high = np.nanpercentile(ratios, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def mrr_at_k(recommended: Sequence[np.ndarray], targets: np.ndarray, k: int) -> float:

@@ -66,6 +66,8 @@ def markdown(report: dict[str, Any]) -> str:
                 f"- Blend NDCG@{k} {strong[f'blend_ndcg@{k}']:.4f} vs the best of BPR/SASRec "
                 f"({strong['baseline']}, {strong[f'baseline_ndcg@{k}']:.4f}): ratio {strong['ratio']}; "
                 f"this {verdict} the 1.15x target."
+                + (f" Paired bootstrap 95% interval of the ratio over the test users: "
+                   f"{strong['ratio_95ci'][0]}-{strong['ratio_95ci'][1]}." if strong.get("ratio_95ci") else "")
             )
         single = comparisons.get("blend_vs_best_single_model")
         if single:

@@ -153,13 +153,17 @@ def test_report_files_and_json_on_real_models(tmp_path: Path) -> None:
 def test_blend_comparison_is_reported_against_bpr_and_sasrec() -> None:
     from recommender.eval.evaluate import _comparisons
 
-    def result(ndcg: float) -> dict[str, Any]:
-        return {"test": {"ndcg@10": ndcg}}
+    def result(ndcg: float) -> dict[str, Any]:  # 100 test users whose per-user NDCG averages `ndcg`
+        gains = np.zeros(100)
+        gains[: round(ndcg * 100)] = 1.0
+        return {"test": {"ndcg@10": ndcg}, "_test_gains": gains}
 
     out = _comparisons({"blend": result(0.12), "bpr": result(0.1), "sasrec": result(0.08), "user_knn": result(0.11)}, 10)
     assert out["blend_vs_best_strong_baseline"]["baseline"] == "bpr"
     assert out["blend_vs_best_strong_baseline"]["ratio"] == pytest.approx(1.2)
     assert out["blend_vs_best_strong_baseline"]["meets_1_15x"] is True
+    low, high = out["blend_vs_best_strong_baseline"]["ratio_95ci"]
+    assert low < 1.2 < high  # 12 vs 10 hits among 100 users: far from certain
     assert out["blend_vs_best_single_model"]["model"] == "user_knn"
 
 

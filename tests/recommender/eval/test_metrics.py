@@ -93,3 +93,24 @@ def test_ndcg_with_relevant_sets_caps_the_ideal_at_k() -> None:
     assert ndcg_at_k_sets([["a", "b"]], [{"a", "b", "c", "d"}], 2) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="without relevant"):
         ndcg_at_k_sets([["a"]], [set()], 1)
+
+
+def test_ndcg_gains_per_user_by_hand() -> None:
+    from recommender.eval.metrics import ndcg_gains
+
+    gains = ndcg_gains([np.array([5, 2, 9]), np.array([1, 3]), np.array([4])], np.array([2, 7, 4]), k=3)
+    assert gains.tolist() == pytest.approx([1 / np.log2(3), 0.0, 1.0])
+
+
+def test_paired_ratio_interval_brackets_the_ratio_and_is_exact_for_a_constant_ratio() -> None:
+    from recommender.eval.metrics import paired_ratio_interval
+
+    rng = np.random.default_rng(0)
+    b = rng.random(500)
+    low, high = paired_ratio_interval(2 * b, b)
+    assert low == pytest.approx(2.0) and high == pytest.approx(2.0)  # every resample has the same ratio
+    a = b + rng.normal(0, 0.3, 500)
+    low, high = paired_ratio_interval(a, b, seed=1)
+    assert low < a.mean() / b.mean() < high and high - low < 0.5
+    with pytest.raises(ValueError, match="equally long"):
+        paired_ratio_interval(a, b[:10])
