@@ -25,6 +25,7 @@ from recommender.llm.bandit import (
 )
 from recommender.llm.budget import Deadline, run_with_deadline
 from recommender.llm.cache import CachingBackend
+from recommender.llm.errors import LLMTimeoutError
 from recommender.llm.followup import FollowUp
 from recommender.llm.generate import (
     ExplainItem,
@@ -46,30 +47,46 @@ logger = logging.getLogger(__name__)
 
 EXPLAIN_TASK = "explain"
 _PROBE_EVERY = 20
+_CUT_OFF_MARGIN = 1.25
 
 
 class LatencyEstimate:
-    """A moving average of how long an LLM stage takes, to stop waiting for what cannot arrive in time.
+    """How long an LLM stage takes, to stop waiting for what cannot arrive in time.
 
-    Waiting out the budget for output that has been late every time only delays the first message
-    and keeps the CPU busy; every `_PROBE_EVERY`-th such turn still tries, so a faster backend
-    (or a quieter machine) is noticed.
+    Completed calls feed a moving average. A call cut off by its time limit finished nothing, so
+    the time it ran is only a lower bound: it is kept apart (`record_timeout`) and any later budget
+    no larger than that is known to be too small. (Recording it as a duration made a local model
+    that always runs out of time look exactly as fast as its budget, so every turn waited the whole
+    budget again.) Waiting out the budget for output that is late every time only delays the first
+    message and keeps the CPU busy; every `_PROBE_EVERY`-th such turn still tries, so a faster
+    backend (or a quieter machine) is noticed.
     """
 
     def __init__(self) -> None:
         self.seconds: float | None = None
+        self.timed_out_after: float | None = None  # the longest run that was cut off since the last completion
         self._skipped = 0
         self._lock = threading.Lock()
 
     def record(self, seconds: float) -> None:
-        """Fold one measured duration into the average."""
+        """Fold one completed call's duration into the average."""
         with self._lock:
             self.seconds = seconds if self.seconds is None else 0.7 * self.seconds + 0.3 * seconds
+            self.timed_out_after = None
+
+    def record_timeout(self, seconds: float) -> None:
+        """A call ran `seconds` and was cut off: it needs more than that."""
+        with self._lock:
+            self.timed_out_after = max(seconds, self.timed_out_after or 0.0)
 
     def over_budget(self, remaining: float) -> bool:
-        """Whether to skip waiting: the stage recently took longer than `remaining` seconds."""
+        """Whether to skip waiting: recent calls needed longer than `remaining` seconds."""
         with self._lock:
-            if self.seconds is None or self.seconds <= remaining:
+            too_slow = self.seconds is not None and self.seconds > remaining
+            # a call cut off after X seconds needs more than X: a budget less than a quarter above X
+            # (the same budget again, give or take scheduling) will not do either
+            cut_off = self.timed_out_after is not None and remaining <= _CUT_OFF_MARGIN * self.timed_out_after
+            if not (too_slow or cut_off):
                 self._skipped = 0
                 return False
             self._skipped += 1
@@ -147,17 +164,21 @@ class LLMPipeline:
 
         def work() -> RerankResult:
             started = time.monotonic()
-            try:
-                return rerank_candidates(
-                    backend, query, candidates, timeout=timeout, mode=self.settings.llm_rerank_mode,
-                    top_n=self.settings.llm_rerank_top_n, counters=worker_counts,
-                )
-            finally:  # a timed-out call is a lower bound of the time needed: still worth remembering
+            result = rerank_candidates(
+                backend, query, candidates, timeout=timeout, mode=self.settings.llm_rerank_mode,
+                top_n=self.settings.llm_rerank_top_n, counters=worker_counts,
+            )
+            if result.error == "LLMTimeoutError":  # cut off by its limit: it needs more than that
+                self._rerank_time.record_timeout(time.monotonic() - started)
+            else:
                 self._rerank_time.record(time.monotonic() - started)
+            return result
 
         # A forward pass cannot be interrupted, so the turn waits in a worker only until the deadline;
         # a late result is dropped (the items are already on their way).
         outcome = run_with_deadline(work, deadline, lambda: not_applied(candidates), executor=self.executor)
+        if outcome.from_fallback and outcome.reason == "timeout":
+            self._rerank_time.record_timeout(outcome.seconds)  # known now, not when the worker ends
         if outcome.from_fallback:
             self.counters.inc("rerank", "timeout" if outcome.reason == "timeout" else _error_reason(outcome))
             return not_applied(candidates, "LLMTimeoutError" if outcome.reason == "timeout" else outcome.reason,
@@ -213,13 +234,16 @@ class LLMPipeline:
         def work() -> Explanation:
             started = time.monotonic()
             try:
-                return generate_explanation(
+                explanation = generate_explanation(
                     backend, prompt, query, items, vocab,
                     timeout=timeout, max_tokens=settings.llm_max_tokens, temperature=settings.llm_temperature,
                     counters=self.counters,
                 )
-            finally:  # a timed-out call is a lower bound of the time needed: still worth remembering
-                self._explain_time.record(time.monotonic() - started)
+            except LLMTimeoutError:  # cut off by its limit: it needs more than that
+                self._explain_time.record_timeout(time.monotonic() - started)
+                raise
+            self._explain_time.record(time.monotonic() - started)
+            return explanation
 
         def late(explanation: Explanation) -> None:
             if on_followup is None or not explanation.applied:
@@ -244,6 +268,8 @@ class LLMPipeline:
         )
         if outcome.from_fallback:
             pending = on_followup is not None and outcome.reason == "timeout"
+            if outcome.reason == "timeout" and not pending:  # REST: nothing more will come of this call
+                self._explain_time.record_timeout(outcome.seconds)
             self.counters.inc("explain", "timeout" if outcome.reason == "timeout" else _error_reason(outcome))
             if pending:
                 self.counters.inc("followup", "scheduled")

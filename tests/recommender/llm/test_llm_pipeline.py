@@ -24,6 +24,7 @@ from recommender.llm import (
 from recommender.llm.backend import ChatMessage
 from recommender.llm.budget import run_with_deadline
 from recommender.llm.cache import CachingBackend
+from recommender.llm.errors import LLMTimeoutError
 from recommender.llm.metrics import LLMCounters, PrometheusCollector
 from recommender.llm.prompts import variants_for
 from recommender.llm.rerank import rerank
@@ -279,3 +280,38 @@ def test_a_rerank_known_to_miss_its_share_is_not_even_started(tmp_path: Path) ->
     assert time.monotonic() - started < 0.02 and result.error == "over_budget"
     assert len(slow.calls) == calls and counters.get("rerank", "skipped_over_budget") == 1
     assert llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_s(5)).applied  # enough time: it runs again
+
+
+class TimeLimitedBackend(ScriptedBackend):
+    """Like the local backend: stops at its time limit and raises, so it never runs late."""
+
+    def chat(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0,
+             stop: Sequence[str] = (), timeout: float) -> str:
+        self.calls.append(list(messages))
+        time.sleep(min(self.delay, timeout))
+        if self.delay > timeout:
+            raise LLMTimeoutError(f"generation ran past its {timeout:.2f}s limit")
+        return self.reply(messages) if callable(self.reply) else self.reply
+
+
+def test_a_model_that_always_runs_out_of_time_is_not_waited_for_again(tmp_path: Path) -> None:
+    """A REST turn whose generation is cut off at the deadline learns that it needs more than the
+    budget: the next turns with the same budget return at once (one probe in 20 still tries)."""
+    counters = LLMCounters()
+    backend = TimeLimitedBackend(explanation_json({i.item.item_id: "A comedy, as you asked" for i in ITEMS}), delay=5.0)
+    llm = pipeline(tmp_path, backend, counters)
+    first = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(200))
+    # the turn's deadline and the backend's own limit are the same instant: either may end it
+    assert first.source == "template" and first.error in ("timeout", "error:LLMTimeoutError")
+    time.sleep(0.1)  # the worker stops at its limit and records that it was cut off
+    waits = []
+    for _ in range(3):
+        started = time.monotonic()
+        later = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(200))
+        waits.append(time.monotonic() - started)
+        assert later.error == "over_budget"
+    assert max(waits) < 0.05, waits
+    assert len(backend.calls) == 1 and counters.get("explain", "skipped_over_budget") == 3
+    # a larger budget than the one that was cut off is tried again
+    llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(400))
+    assert len(backend.calls) == 2
