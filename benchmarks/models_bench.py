@@ -32,11 +32,9 @@ import argparse
 import inspect
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -47,6 +45,7 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runnable as a plain script from anywhere
 
+from benchmarks._provenance import commit_label, provenance
 from recommender.commands.train import _reusable_bases
 from recommender.config import get_settings
 from recommender.eval.datasets import load_dataset
@@ -163,10 +162,9 @@ def bench(models: list[str] | None, n_requests: int, seed: int, repeats: int = 2
             "blend_retrain_met": blend_retrain is not None and blend_retrain <= RETRAIN_BUDGET_S,
         },
         "environment": {
-            "python": platform.python_version(), "cpus": os.cpu_count(),
+            **provenance("recommender"),
             "load_average_at_start": load_start,
             "load_average_at_end": [round(x, 2) for x in load] if load else None,
-            "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         },
     }
 
@@ -181,7 +179,7 @@ def markdown(report: dict[str, Any]) -> str:
         (
             f"Run `python benchmarks/models_bench.py` ({env['cpus']} CPUs shared with other work; load average "
             f"at the start {env['load_average_at_start']}, at the end {env['load_average_at_end']}; "
-            f"{env['date_utc']} UTC). Fit: on all {report['interactions']} ratings, {report['fit_repeats']} times "
+            f"{env['date_utc']} UTC, commit {commit_label(env)}). Fit: on all {report['interactions']} ratings, {report['fit_repeats']} times "
             f"(each time with the 1-minute load average when it ended; fit s is the median). Request: score "
             f"{report['items']} items, exclude the history, top 10; {report['requests_per_model']} random users; "
             "BLAS single-threaded."
