@@ -59,7 +59,7 @@ import numpy as np
 
 from recommender.config import Settings
 from recommender.errors import CorruptModelError, RecommenderError
-from recommender.eval.metrics import target_ranks
+from recommender.eval.metrics import ndcg_gains
 from recommender.eval.split import leave_last_out, subset
 from recommender.llm.weight import fit_llm_weight
 from recommender.models.base import InteractionData, PreferenceModel, Query
@@ -379,10 +379,7 @@ def _gains(
                 continue
             top = np.argpartition(-scores, top_n - 1)[:top_n]
             recommended.append(top[np.argsort(-scores[top], kind="stable")])
-    ranks = target_ranks(recommended, held.items, k)
-    gains = np.zeros(len(ranks), dtype=np.float64)
-    gains[ranks > 0] = 1.0 / np.log2(ranks[ranks > 0] + 1.0)
-    return gains
+    return ndcg_gains(recommended, held.items, k)
 
 
 def _decide(
