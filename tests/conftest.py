@@ -59,8 +59,11 @@ def postgres_url() -> Iterator[str]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001 - any connection failure means no server to test against
         admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({exc.__class__.__name__}); "
-                    "start it or set RECSYS_TEST_POSTGRES_URL")
+        reason = (f"PostgreSQL not reachable at {POSTGRES_URL} ({exc.__class__.__name__}); "
+                  "start it or set RECSYS_TEST_POSTGRES_URL")
+        if os.environ.get("RECSYS_REQUIRE_POSTGRES"):  # CI (.ci/run): a green run must include PostgreSQL
+            pytest.fail(f"{reason} (RECSYS_REQUIRE_POSTGRES is set)", pytrace=False)
+        pytest.skip(reason)
     yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
