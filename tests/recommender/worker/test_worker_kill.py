@@ -27,9 +27,9 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 SLOW_PARAMS = {**QUICK_PARAMS, "base_models": ["sasrec"], "base_params": {"sasrec": {"epochs": 100_000, "dim": 16}}}
 
 
-def _worker(tmp_path: Path, params: dict[str, object]) -> subprocess.Popen[str]:
+def _worker(tmp_path: Path, params: dict[str, object], database_url: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "RASA_TELEMETRY_ENABLED": "false",
-           "RECSYS_VAR_DIR": str(tmp_path), "RECSYS_DATABASE_URL": "", "RECSYS_USER_ID_SECRET": "test-secret",
+           "RECSYS_VAR_DIR": str(tmp_path), "RECSYS_DATABASE_URL": database_url, "RECSYS_USER_ID_SECRET": "test-secret",
            "RECSYS_RETRAIN_PARAMS": json.dumps(params), "RECSYS_RETRAIN_INTERVAL_MINUTES": "10",
            "RECSYS_RETRAIN_FIRST_DELAY_SECONDS": "1"}
     return subprocess.Popen([sys.executable, "-m", "recommender", "worker"], cwd=REPO_ROOT, env=env,
@@ -37,10 +37,15 @@ def _worker(tmp_path: Path, params: dict[str, object]) -> subprocess.Popen[str]:
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_retrain_is_replaced_and_the_next_worker_retrains(tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path, user_id_secret="test-secret", default_k=3, retrain_params=QUICK_PARAMS)
-    store = Store(settings.resolved_database_url)
-    store.migrate()
+def test_a_worker_killed_mid_retrain_is_replaced_and_the_next_worker_retrains(
+    tmp_path: Path, worker_store: Store
+) -> None:
+    """On SQLite and on PostgreSQL (the `worker_store` fixture): the job store, the lease and the
+    version rows all live in the database the workers share."""
+    store = worker_store
+    database_url = store.engine.url.render_as_string(hide_password=False)
+    settings = Settings(var_dir=tmp_path, user_id_secret="test-secret", default_k=3, retrain_params=QUICK_PARAMS,
+                        database_url=database_url)
     histories = seed_synthetic(store)
     good = retrain(store, settings)
     assert good.status == "published"
@@ -50,7 +55,7 @@ def test_a_worker_killed_mid_retrain_is_replaced_and_the_next_worker_retrains(tm
     service = RecommenderService(store=store, settings=settings)
     assert service.wait_for_swap() == good.version
 
-    first = _worker(tmp_path, SLOW_PARAMS)
+    first = _worker(tmp_path, SLOW_PARAMS, database_url)
     assert first.stderr is not None
     deadline, line = time.monotonic() + 180, ""
     while time.monotonic() < deadline and "training candidate" not in line:
@@ -67,7 +72,7 @@ def test_a_worker_killed_mid_retrain_is_replaced_and_the_next_worker_retrains(tm
     assert service.wait_for_swap() == good.version
     assert LeaseStore(store).get("retrain").pid == first.pid  # type: ignore[union-attr]
 
-    second = _worker(tmp_path, QUICK_PARAMS)
+    second = _worker(tmp_path, QUICK_PARAMS, database_url)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(store.model_versions()) < 2:
@@ -84,4 +89,3 @@ def test_a_worker_killed_mid_retrain_is_replaced_and_the_next_worker_retrains(tm
     assert lease is not None and lease.owner is None and lease.last_status == "done"
     expected = newest.version if newest.status == "published" else good.version
     assert service.wait_for_swap() == expected
-    store.engine.dispose()
