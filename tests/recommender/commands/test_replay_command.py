@@ -33,15 +33,22 @@ def _no_users(*args: Any, **kwargs: Any) -> list[replay.ReplayUser]:
     return []
 
 
-def test_replay_retrain_is_busy_while_another_process_holds_the_lease(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url = f"sqlite:///{tmp_path / 'busy.db'}"
+@pytest.fixture
+def offline_replay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Store]:
+    """(database URL, store) with a one-item catalog; replay sends nothing (no users, no Rasa)."""
+    url = f"sqlite:///{tmp_path / 'replay.db'}"
     store = Store(url)
     store.migrate()
     store.upsert_items([{"item_id": "1", "title": "Toy Story (1995)"}])
     monkeypatch.setattr(replay, "load_ml_latest_small_users", _no_users)
     monkeypatch.setattr(replay, "Replayer", _NoRasa)
+    return url, store
+
+
+def test_replay_retrain_is_busy_while_another_process_holds_the_lease(
+    offline_replay: tuple[str, Store], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, store = offline_replay
     holder = new_owner()  # a live holder: this test process, as a running worker would be
     assert LeaseStore(store).acquire("retrain", holder, ttl_seconds=600)
 
@@ -58,16 +65,11 @@ def test_replay_retrain_is_busy_while_another_process_holds_the_lease(
 
 
 def test_replay_retrain_takes_and_releases_the_lease(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    offline_replay: tuple[str, Store], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from recommender.jobs import retrain as retrain_job
 
-    url = f"sqlite:///{tmp_path / 'free.db'}"
-    store = Store(url)
-    store.migrate()
-    store.upsert_items([{"item_id": "1", "title": "Toy Story (1995)"}])
-    monkeypatch.setattr(replay, "load_ml_latest_small_users", _no_users)
-    monkeypatch.setattr(replay, "Replayer", _NoRasa)
+    url, store = offline_replay
     owners_during_retrain: list[str | None] = []
 
     class _Outcome:
