@@ -20,8 +20,13 @@ summary=$(grep -E "^=+ .*(passed|failed).* in " "$scratch-test.log" | tail -n 1 
 rm -rf "$scratch-run"
 start=$(now)
 git clone -q "$repo" "$scratch-run"
-(cd "$scratch-run" && setsid make run >"$scratch-run.log" 2>&1) &
+# job control on: the background job gets a process group of its own whose id is $!, so the
+# kill below reaches make and every server it started (without it the job shares this script's
+# group, and setsid would give make a group whose id is not $!)
+set -m
+(cd "$scratch-run" && make run >"$scratch-run.log" 2>&1) &
 run_pid=$!
+set +m
 answer_seconds=""
 for _ in $(seq 1 900); do
   reply=$(curl -s -m 20 localhost:5005/webhooks/rest/webhook -H 'content-type: application/json' \
@@ -29,7 +34,10 @@ for _ in $(seq 1 900); do
   if [[ "$reply" == *'"recommendations"'* ]]; then answer_seconds=$(echo "$(now) - $start" | bc); break; fi
   sleep 2
 done
-kill -INT -- "-$run_pid" 2>/dev/null || true; sleep 5; kill -- "-$run_pid" 2>/dev/null || true
+kill -INT -- "-$run_pid" 2>/dev/null || true
+for _ in $(seq 1 30); do kill -0 -- "-$run_pid" 2>/dev/null || break; sleep 1; done
+kill -- "-$run_pid" 2>/dev/null && sleep 2 || true
+if kill -0 -- "-$run_pid" 2>/dev/null; then echo "make run did not stop (process group $run_pid)" >&2; fi
 
 cat >"$results/fresh_clone.json" <<JSON
 {"measured_at": "$(date -u +%FT%TZ)", "cores": $(nproc), "make_test_seconds": $test_seconds,
