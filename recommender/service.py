@@ -96,6 +96,9 @@ class RecommenderService:
         self._bundle_key: _BundleKey | None = None
         self._refused: _BundleKey | None = None
         self._swapping = False
+        # the store's users_forgotten count when the served bundle's trained users were last
+        # checked: the periodic check asks about them again only after it changed
+        self._forgotten_seen: int | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
         # Cheap: no model is loaded and no connection opened until the first LLM call (or
@@ -123,9 +126,10 @@ class RecommenderService:
         finishes on the version it started with). A damaged version is refused and the old one
         keeps serving. Only the very first bundle is built in the caller's thread.
 
-        When nothing changed, the same check looks (also in a background thread, one query) for
-        users of the served version forgotten elsewhere since (`python -m recommender forget`,
-        another replica) and stops using their trained vectors.
+        When nothing changed, the same check looks (also in a background thread) for users of the
+        served version forgotten elsewhere since (`python -m recommender forget`, another
+        replica) and stops using their trained vectors: one read of the store's forgotten-users
+        count, and a query about the trained users only when that count changed.
         """
         now = time.monotonic()
         if self._bundle is not None and now - self._checked_at < self.settings.model_check_seconds:
@@ -137,8 +141,9 @@ class RecommenderService:
             published = self.store.latest_published_version()
             wanted = (self.store.catalog_fingerprint(), published.version if published else None)
             if self._bundle is None:
+                forgotten = self.store.users_forgotten_count()  # read before the bundle checks its users
                 self._bundle = self._build(wanted, published)
-                self._bundle_key = wanted
+                self._bundle_key, self._forgotten_seen = wanted, forgotten
             elif self._swapping:
                 pass  # one background job at a time; the next check starts the next one
             elif wanted != self._bundle_key and wanted != self._refused:
@@ -165,6 +170,7 @@ class RecommenderService:
     def _swap(self, wanted: _BundleKey, published: ModelVersion | None) -> None:
         """Build the new bundle off the request path and swap it in with one assignment."""
         try:
+            forgotten = self.store.users_forgotten_count()  # read before the bundle checks its users
             bundle = build_bundle(self.store, self.settings, published)
         except CorruptModelError:
             logger.exception("refusing model version %s; still serving %s", wanted[1], self._bundle_version())
@@ -173,7 +179,7 @@ class RecommenderService:
             logger.exception("building the new model bundle failed; still serving %s", self._bundle_version())
             self._refused = wanted
         else:
-            self._bundle, self._bundle_key = bundle, wanted
+            self._bundle, self._bundle_key, self._forgotten_seen = bundle, wanted, forgotten
             logger.info("now serving model version %s", bundle.version)
         finally:
             self._swapping = False
@@ -182,7 +188,11 @@ class RecommenderService:
         """Stop using the served version's vectors of users forgotten since, off the request path."""
         try:
             if bundle.preference is not None and bundle.published is not None:
+                forgotten = self.store.users_forgotten_count()
+                if forgotten == self._forgotten_seen:
+                    return  # nobody was forgotten since the last look
                 drop_forgotten_users(self.store, bundle.preference, bundle.published)
+                self._forgotten_seen = forgotten
         except Exception:
             logger.exception("looking for forgotten users failed; tried again at the next model check")
         finally:

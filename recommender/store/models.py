@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -187,3 +188,17 @@ class JobLeaseRow(Base):
     last_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_status: Mapped[str] = mapped_column(String(32), default="")
+
+
+class StoreCounterRow(Base):
+    """A named counter the store keeps in step with its own writes.
+
+    `users_forgotten` counts users deleted by "forget me" (no ids kept: only how many), so a
+    serving process can see in one read that nobody was forgotten since it last looked instead of
+    asking about every user its model was trained on.
+    """
+
+    __tablename__ = "store_counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

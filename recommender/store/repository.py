@@ -22,6 +22,7 @@ from recommender.store.models import (
     ModelVersionRow,
     RecommendationRequestRow,
     SessionRow,
+    StoreCounterRow,
     UserRow,
     utcnow,
 )
@@ -30,6 +31,7 @@ from recommender.types import Item
 logger = logging.getLogger(__name__)
 
 _BATCH = 5000
+_USERS_FORGOTTEN = "users_forgotten"
 
 
 @dataclass(frozen=True)
@@ -617,14 +619,37 @@ class Store:
             return session.scalar(stmt)
 
     def forget_user(self, user_id: str) -> dict[str, int]:
-        """Delete every row about a user; returns how many rows went from each table."""
+        """Delete every row about a user; returns how many rows went from each table.
+
+        When a user row went, the `users_forgotten` counter rises in the same transaction, so
+        a reader that sees the old count knows nobody was forgotten since (see
+        `users_forgotten_count`).
+        """
         tables = (FeedbackEventRow, ImpressionRow, RecommendationRequestRow, SessionRow, UserRow)
         counts: dict[str, int] = {}
         with session_scope(self._sessions) as session:
             for table in tables:
                 result = session.execute(delete(table).where(table.user_id == user_id))
                 counts[table.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+            if counts[UserRow.__tablename__]:
+                bumped = session.execute(
+                    update(StoreCounterRow)
+                    .where(StoreCounterRow.name == _USERS_FORGOTTEN)
+                    .values(value=StoreCounterRow.value + counts[UserRow.__tablename__])
+                )
+                if not bumped.rowcount:  # type: ignore[attr-defined]
+                    session.add(StoreCounterRow(name=_USERS_FORGOTTEN, value=counts[UserRow.__tablename__]))
         return counts
+
+    def users_forgotten_count(self) -> int:
+        """How many users "forget me" has deleted so far (only the count is kept, no ids).
+
+        One primary-key read: a serving process compares it with the count it saw when it last
+        checked its trained users, and asks about them again only when it changed.
+        """
+        stmt = select(StoreCounterRow.value).where(StoreCounterRow.name == _USERS_FORGOTTEN)
+        with session_scope(self._sessions) as session:
+            return int(session.scalar(stmt) or 0)
 
     def purge_raw_events(self, before: datetime) -> dict[str, int]:
         """Delete raw chat events older than `before`; returns how many rows went from each table.

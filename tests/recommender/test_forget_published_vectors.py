@@ -88,3 +88,30 @@ def test_a_forgotten_user_who_came_back_is_not_given_the_old_vector(
     assert not _uses_trained_vector(fresh, user_id)
     fresh.record_feedback(ASK, FeedbackRequest(item_id="2", kind="like"))
     assert not _uses_trained_vector(RecommenderService(store=store, settings=settings), user_id)
+
+
+def test_the_periodic_check_asks_about_trained_users_only_after_someone_was_forgotten(
+    service: RecommenderService, store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At scale a version knows millions of users: the check every few seconds must not query
+    them all while nobody was forgotten (one counter read), and still catch the first forget."""
+    user_id = _published_with_bob(service, store, settings)
+    queried: list[int] = []
+    real_existing_users = store.existing_users
+
+    def counting_existing_users(user_ids, created_before=None):  # type: ignore[no-untyped-def]
+        ids = list(user_ids)
+        queried.append(len(ids))
+        return real_existing_users(ids, created_before=created_before)
+
+    monkeypatch.setattr(store, "existing_users", counting_existing_users)
+    for _ in range(3):
+        service.wait_for_swap()
+    assert queried == []  # nobody forgotten: the trained users were not asked about
+
+    store.forget_user(user_id)
+    service.wait_for_swap()
+    assert len(queried) == 1 and queried[0] >= 2  # one batched query about the trained users
+    assert not _uses_trained_vector(service, user_id)
+    service.wait_for_swap()
+    assert len(queried) == 1  # and none again until the next forget
