@@ -141,9 +141,8 @@ class RecommenderService:
             published = self.store.latest_published_version()
             wanted = (self.store.catalog_fingerprint(), published.version if published else None)
             if self._bundle is None:
-                forgotten = self.store.users_forgotten_count()  # read before the bundle checks its users
                 self._bundle = self._build(wanted, published)
-                self._bundle_key, self._forgotten_seen = wanted, forgotten
+                self._bundle_key, self._forgotten_seen = wanted, self._bundle.forgotten_count
             elif self._swapping:
                 pass  # one background job at a time; the next check starts the next one
             elif wanted != self._bundle_key and wanted != self._refused:
@@ -170,7 +169,6 @@ class RecommenderService:
     def _swap(self, wanted: _BundleKey, published: ModelVersion | None) -> None:
         """Build the new bundle off the request path and swap it in with one assignment."""
         try:
-            forgotten = self.store.users_forgotten_count()  # read before the bundle checks its users
             bundle = build_bundle(self.store, self.settings, published)
         except CorruptModelError:
             logger.exception("refusing model version %s; still serving %s", wanted[1], self._bundle_version())
@@ -179,7 +177,7 @@ class RecommenderService:
             logger.exception("building the new model bundle failed; still serving %s", self._bundle_version())
             self._refused = wanted
         else:
-            self._bundle, self._bundle_key, self._forgotten_seen = bundle, wanted, forgotten
+            self._bundle, self._bundle_key, self._forgotten_seen = bundle, wanted, bundle.forgotten_count
             logger.info("now serving model version %s", bundle.version)
         finally:
             self._swapping = False

@@ -33,6 +33,9 @@ class ModelBundle:
     content: ContentSimilarity
     preference: PreferenceScorer | None = None  # the published learned model, when there is one
     published: ModelVersion | None = None  # the version `preference` was loaded from
+    # the store's users_forgotten count, read before this bundle dropped its forgotten users: a
+    # later check that reads the same count knows nobody was forgotten since
+    forgotten_count: int = 0
 
 
 def load_preference(published: ModelVersion, index: CatalogIndex) -> PreferenceScorer:
@@ -77,6 +80,7 @@ def build_bundle(store: Store, settings: Settings, published: ModelVersion | Non
     if not items:
         raise CatalogEmptyError("the catalog is empty: run `python -m recommender ingest movielens100k` first")
     index = CatalogIndex(items)
+    forgotten_count = store.users_forgotten_count()  # before the check below, so none slips between
     events = store.load_interactions()
     signals = build_signals(index, events)
     popularity = Popularity.fit(index, signals, prior=settings.popularity_prior)
@@ -92,4 +96,4 @@ def build_bundle(store: Store, settings: Settings, published: ModelVersion | Non
         version, len(items), len(events), time.perf_counter() - started,
     )
     return ModelBundle(version, index, popularity, knn, content, preference,
-                       published if preference is not None else None)
+                       published if preference is not None else None, forgotten_count)

@@ -631,14 +631,15 @@ class Store:
             for table in tables:
                 result = session.execute(delete(table).where(table.user_id == user_id))
                 counts[table.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]
-            if counts[UserRow.__tablename__]:
+            users_deleted = counts[UserRow.__tablename__]
+            if users_deleted:
                 bumped = session.execute(
                     update(StoreCounterRow)
                     .where(StoreCounterRow.name == _USERS_FORGOTTEN)
-                    .values(value=StoreCounterRow.value + counts[UserRow.__tablename__])
+                    .values(value=StoreCounterRow.value + users_deleted)
                 )
-                if not bumped.rowcount:  # type: ignore[attr-defined]
-                    session.add(StoreCounterRow(name=_USERS_FORGOTTEN, value=counts[UserRow.__tablename__]))
+                if not bumped.rowcount:  # type: ignore[attr-defined]  # the row migration 0005 seeds is gone
+                    session.add(StoreCounterRow(name=_USERS_FORGOTTEN, value=users_deleted))
         return counts
 
     def users_forgotten_count(self) -> int:
