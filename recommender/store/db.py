@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK_KEY = 0x7265637379730001  # pg_advisory_xact_lock key held while migrating ("recsys" + 1)
+MIGRATION_LOCK_TIMEOUT_SECONDS = 300  # how long a SQLite migration waits for another process's
 
 
 def make_engine(url: str) -> Engine:
@@ -30,15 +32,33 @@ def make_engine(url: str) -> Engine:
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    """Apply every Alembic migration to the database behind `engine` (idempotent)."""
+    """Apply every Alembic migration to the database behind `engine` (idempotent).
+
+    One process at a time migrates: replicas starting together on a fresh database would
+    otherwise run the same CREATE TABLEs at once, and all but one fail. On PostgreSQL a
+    transaction-scoped advisory lock serialises them, on a SQLite file a lock file beside it
+    (pysqlite runs DDL outside any transaction). The others wait, then find the schema at head.
+    """
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
+    with _sqlite_file_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _sqlite_file_lock(engine: Engine) -> AbstractContextManager[object]:
+    """An exclusive lock on `<database file>.migrate.lock` for a SQLite file; nothing otherwise."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return nullcontext()
+    from filelock import FileLock
+
+    return FileLock(f"{database}.migrate.lock", timeout=MIGRATION_LOCK_TIMEOUT_SECONDS)
 
 
 @contextmanager

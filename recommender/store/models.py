@@ -14,8 +14,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
+    Unicode,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -202,3 +204,19 @@ class StoreCounterRow(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SchedulerJobRow(Base):
+    """APScheduler 3's job store table; `SQLAlchemyJobStore` alone reads and writes it.
+
+    The columns are APScheduler's own. The table is created by a migration, not by the job store
+    when a worker starts: two workers starting together on a fresh PostgreSQL database both ran
+    the store's CREATE TABLE, and one of them died on a unique violation in the catalog. The job
+    store's `checkfirst` now always finds it.
+    """
+
+    __tablename__ = "apscheduler_jobs"
+
+    id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)

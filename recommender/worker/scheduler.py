@@ -1,7 +1,8 @@
 """`build_scheduler(settings)`: every scheduled job in one place; `run_job(name)` runs one safely.
 
 APScheduler 3 keeps the schedule in the recommender database (`SQLAlchemyJobStore`, table
-`apscheduler_jobs`), so every replica's worker sees the same jobs. APScheduler 3 does not stop two
+`apscheduler_jobs`, created by the store's migrations so that workers starting together do not race
+to create it), so every replica's worker sees the same jobs. APScheduler 3 does not stop two
 schedulers sharing a job store from running the same job, so `run_job` first takes the job's
 lease (`recommender.worker.leases`): one replica runs each scheduled run, the others log "skipped".
 
@@ -30,13 +31,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from recommender.config import Settings, get_settings
 from recommender.jobs.retention import purge_old_events
 from recommender.jobs.retrain import retrain
-from recommender.store.models import utcnow
+from recommender.store.models import SchedulerJobRow, utcnow
 from recommender.store.repository import Store, get_store
 from recommender.worker.leases import LeaseBusy, holding
 
 logger = logging.getLogger(__name__)
 
-JOB_TABLE = "apscheduler_jobs"
+JOB_TABLE = SchedulerJobRow.__tablename__
 JOB_FUNCTION = f"{__name__}:run_job"  # what the job store keeps: a textual reference, resolved when loaded
 
 

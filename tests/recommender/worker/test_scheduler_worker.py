@@ -16,12 +16,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from synthetic_log import QUICK_PARAMS, seed_synthetic
 
 from recommender.config import Settings
 from recommender.store import Store
 from recommender.store.leases import LeaseStore
-from recommender.store.models import utcnow
+from recommender.store.models import SchedulerJobRow, utcnow
 from recommender.worker import scheduler as worker
 from recommender.worker.scheduler import JobSpec, build_scheduler, run_job
 
@@ -58,6 +59,54 @@ def test_two_replicas_firing_the_same_slot_run_the_job_once(
     assert sorted(results) == ["done", "skipped"] and len(runs) == 1
     lease = LeaseStore(worker_store).get("probe")
     assert lease is not None and lease.owner is None and lease.last_status == "done"
+
+
+# What every worker process does at start, up to its first job: migrate, open the job store, add its jobs.
+_REPLICA_START = """
+import sys
+from recommender.config import Settings
+from recommender.store import Store
+from recommender.worker.scheduler import build_scheduler
+url, var_dir = sys.argv[1], sys.argv[2]
+store = Store(url)
+print("ready", flush=True)
+sys.stdin.readline()  # every replica starts at the same moment
+store.migrate()
+scheduler = build_scheduler(Settings(var_dir=var_dir, database_url=url, user_id_secret="test-secret"), store,
+                            background=True)
+scheduler.start(paused=True)
+scheduler.shutdown(wait=False)
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_worker_processes_starting_together_on_a_fresh_database_all_start(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Reproduces a CI failure: two workers on a fresh PostgreSQL database both ran the job store's
+    CREATE TABLE, and one died on a unique violation in the catalog."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "RECSYS_USER_ID_SECRET": "test-secret"}
+    procs = [subprocess.Popen([sys.executable, "-c", _REPLICA_START, url, str(tmp_path)], cwd=REPO_ROOT, env=env,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    try:
+        assert [p.stdout.readline().strip() for p in procs] == ["ready"] * 4  # type: ignore[union-attr]
+        for p in procs:
+            p.stdin.write("go\n")  # type: ignore[union-attr]
+            p.stdin.flush()  # type: ignore[union-attr]
+        outcomes = [(p.wait(timeout=120), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
+    finally:
+        for p in procs:
+            p.kill()
+    assert [code for code, _ in outcomes] == [0] * 4, [err[-3000:] for _, err in outcomes]
+    store = Store(url)
+    try:
+        with store.engine.connect() as connection:
+            stored = connection.execute(select(SchedulerJobRow.id)).scalars().all()
+        assert sorted(stored) == sorted(worker.JOBS)  # each job once in the shared job store
+    finally:
+        store.engine.dispose()
 
 
 def test_two_schedulers_sharing_the_job_store_never_run_a_slot_twice(
