@@ -23,10 +23,17 @@ PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-lin
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements/app.txt requirements/app-nodeps.txt
+# llama.cpp for the test LLM server: x86-64-v3 (AVX2/FMA) instead of -march=native, whose AMX
+# kernels segfault on some machines here; ignored on other architectures. See requirements/llama-server.txt.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+
+$(VENV)/.installed: requirements/app.txt requirements/app-nodeps.txt requirements/llama-server.txt
 	@test -x $(PY) || $$(scripts/find_python.sh 3.11) -m venv $(VENV)
 	$(PY) -m pip install -q $(PIP_FLAGS) -r requirements/app.txt
 	$(PY) -m pip install -q $(PIP_FLAGS) --no-deps -r requirements/app-nodeps.txt
+	@echo "Building llama-cpp-python (llama.cpp, about 4 min on 2 cores)..."
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q $(PIP_FLAGS) --no-cache-dir --no-binary llama_cpp_python --force-reinstall --no-deps \
+		-r requirements/llama-server.txt
 	@touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.txt

@@ -8,6 +8,7 @@ need llama-cpp-python's OpenAI-compatible server.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -74,7 +75,12 @@ def smollm2_gguf() -> Path:
 
 @pytest.fixture(scope="session")
 def llama_server(smollm2_gguf: Path) -> Iterator[str]:
-    """llama-cpp-python's OpenAI-compatible server with the packaged model, on a loopback port."""
+    """llama-cpp-python's OpenAI-compatible server with the packaged model, on a loopback port.
+
+    It must answer one completion before any test uses it, and still be running at the end: a build
+    that crashes (llama.cpp's AMX kernels segfaulted on a -march=native wheel) fails here with its
+    log, instead of as "connection refused" in whichever test came next.
+    """
     pytest.importorskip("llama_cpp.server", reason="pip install 'llama-cpp-python[server]==0.3.36'")
     port = free_port()
     log = LLM_CACHE / f"llama-server-{port}.log"
@@ -87,26 +93,51 @@ def llama_server(smollm2_gguf: Path) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with {proc.returncode}; see {log}")
-            try:
-                if httpx.get(f"{url}/models", timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not come up in 120 s; see {log}")
-            time.sleep(0.3)
+        _wait_until_serving(proc, url, log)
         yield url
+        if proc.poll() is not None:
+            pytest.fail(_died(proc, "while the tests used it", log))
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-        log.unlink(missing_ok=True)
+        if proc.returncode in (0, -signal.SIGTERM, -signal.SIGKILL):
+            log.unlink(missing_ok=True)
+
+
+def _wait_until_serving(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    """Wait for /models, then for one real completion (the first one runs the model's kernels)."""
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(_died(proc, "while starting", log))
+        try:
+            if httpx.get(f"{url}/models", timeout=1.0).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"llama_cpp.server did not come up in 120 s; see {log}")
+        time.sleep(0.3)
+    try:
+        answer = httpx.post(f"{url}/chat/completions", timeout=60.0, json={
+            "model": TEST_MODEL, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1})
+    except httpx.HTTPError as exc:
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"llama_cpp.server did not answer a first completion ({type(exc).__name__}: {exc}); see {log}")
+        pytest.fail(_died(proc, "on its first completion", log))
+    assert answer.status_code == 200, answer.text
+
+
+def _died(proc: subprocess.Popen[bytes], when: str, log: Path) -> str:
+    code = proc.returncode
+    how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+    tail = log.read_text(errors="replace").splitlines()[-5:] if log.exists() else []
+    return f"llama_cpp.server died {when} ({how}); log {log}:\n" + "\n".join(tail)
 
 
 @pytest.fixture(scope="session")

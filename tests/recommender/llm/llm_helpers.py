@@ -18,6 +18,7 @@ from typing import Any
 from recommender.config import PROJECT_ROOT
 from recommender.llm.backend import ChatMessage
 from recommender.llm.errors import LLMNotSupportedError
+from recommender.llm.metrics import LLMCounters
 from recommender.types import Item
 
 TEST_MODEL = "smollm2-135m"
@@ -80,6 +81,17 @@ class ScriptedBackend:
 
     def close(self) -> None:
         pass
+
+
+def assert_the_model_answered(counters: LLMCounters, events: Sequence[str] = ("rerank", "explain")) -> None:
+    """Every LLM call of `events` got an answer (used or rejected by validation), none an error or timeout.
+
+    A real-model test whose server died would otherwise pass on the template fallback alone.
+    """
+    outcomes = {(event, reason): n for (event, reason), n in counters.snapshot().items() if event in events}
+    assert outcomes, f"no {'/'.join(events)} call was made"
+    failed = {key: n for key, n in outcomes.items() if key[1] != "ok" and not key[1].startswith("rejected:")}
+    assert not failed, f"the model did not answer: {failed}"
 
 
 def free_port() -> int:

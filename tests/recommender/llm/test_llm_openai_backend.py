@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from llm_helpers import BY_ID, CATALOG, TEST_MODEL, chat_completion, free_port
+from llm_helpers import BY_ID, CATALOG, TEST_MODEL, assert_the_model_answered, chat_completion, free_port
 
 from recommender.config import Settings
 from recommender.llm import Deadline, ExplainItem, LLMPipeline, QuerySummary
@@ -174,5 +174,6 @@ def test_real_server_turn_only_ever_yields_candidates(tmp_path: Path, llama_serv
     explained = llm.explain(QUERY, items, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_s(60))
     assert set(explained.reasons) <= {e.item.item_id for e in items}
     assert counters.get("explain") == 1
+    assert_the_model_answered(counters)
     print("rerank:", reranked.mode, reranked.applied, reranked.error, "| explain:", explained.source,
           json.dumps(explained.rejected))

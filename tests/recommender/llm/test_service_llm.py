@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from feedback_checks import assert_stored_feedback
-from llm_helpers import TEST_MODEL, chat_completion, free_port
+from llm_helpers import TEST_MODEL, assert_the_model_answered, chat_completion, free_port
 from sqlalchemy import select
 
 from recommender.llm.grounding import leaks
@@ -310,5 +310,6 @@ def test_the_real_model_behind_a_real_server_only_ever_shows_catalog_items(
     leak = service.recommend(ConversationContext(**{**FUNNY_90S.__dict__, "user": "bob", "text": HOSTILE[1]}))
     assert leak.items and {ri.item.item_id for ri in leak.items} <= set(catalog)
     assert_no_system_prompt(leak.text)
+    assert_the_model_answered(service.llm.counters)
     request, impressions = logged(store, result.request_id)
     assert {imp.prompt_version for imp in impressions} == {request.prompt_version}
