@@ -4,6 +4,7 @@
 # Usage: benchmarks/fresh_clone.sh [scratch-dir]   (the scratch dir should sit beside ../shared)
 # Run it with nothing on ports 5005/5055/8080. pip's cache makes the venv step faster on a rerun.
 set -euo pipefail
+export RECSYS_REQUIRE_POSTGRES=1  # as .ci/run: a PostgreSQL test fails instead of skipping
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 scratch="${1:-$(dirname "$repo")/fresh-clone-bench}"
 results="$repo/benchmarks/results"
