@@ -18,7 +18,7 @@ WEB_VENDOR := web/vendor/socket.io.min.js
 RASA_SOURCES := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
 PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
-.PHONY: help setup run test test-unit test-rasa test-e2e validate rasa-model data train evaluate bench lint clean
+.PHONY: help setup run test test-unit test-rasa test-e2e validate rasa-model data train evaluate bench bench-sim lint clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench: $(VENV)/.installed ## Benchmarks: model fit/latency, retrain, LLM turn (b
 	$(PY) benchmarks/models_bench.py
 	$(PY) benchmarks/retrain_bench.py
 	$(PY) benchmarks/llm_bench.py
+
+bench-sim: $(VENV)/.installed $(MODEL) ## Simulated users vs the live bot and a perfect-understanding yardstick, 200 popular + 200 whole-catalog targets (docs/evaluation/simulator.*)
+	$(PY) -m recommender simulate --start-stack --users 200 --pool popular,all --seed 42 --max-turns 15 --concurrency 2 --out docs/evaluation
 
 validate: $(RASA_VENV)/.installed ## Validate the Rasa training data (fails on warnings)
 	$(RASA) data validate --fail-on-warnings

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "worker": "recommender.commands.worker",
     "forget": "recommender.commands.forget",
     "rollback": "recommender.commands.rollback",
+    "simulate": "recommender.commands.simulate",
 }
 
 

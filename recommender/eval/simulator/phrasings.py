@@ -1,0 +1,274 @@
+"""How the simulated user words each act: many templates per act, many words per genre.
+
+Written independently of the bot's training data (never copied from data/nlu or tests/stories),
+so the simulator measures whether the bot generalises rather than whether it remembers. Every
+utterance passes the leakage check: the target's normalised title never appears in it.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from recommender.eval.simulator.acts import Act, Era
+from recommender.eval.simulator.catalog import SimulatorError
+
+
+@dataclass(frozen=True)
+class GenreWords:
+    """`nouns` follow "I'm in the mood for", `predicates` follow "it should be", `masses` follow
+    "no ... please" / "nothing with"."""
+
+    nouns: tuple[str, ...]
+    predicates: tuple[str, ...]
+    masses: tuple[str, ...]
+
+
+GENRE_WORDS: dict[str, GenreWords] = {
+    "Action": GenreWords(
+        ("an action movie", "action", "something action-packed", "an action flick", "some action"),
+        ("an action movie", "action-packed", "full of action", "an action film"),
+        ("action", "action movies", "action flicks", "shoot-em-ups"),
+    ),
+    "Adventure": GenreWords(
+        ("an adventure", "an adventure movie", "something adventurous", "an adventure film", "a quest movie"),
+        ("an adventure", "adventurous", "an adventure film", "an adventure story"),
+        ("adventure", "adventure films", "adventures"),
+    ),
+    "Animation": GenreWords(
+        ("an animated movie", "a cartoon", "something animated", "animation", "an animated film"),
+        ("animated", "a cartoon", "an animation", "an animated film"),
+        ("animation", "cartoons", "animated movies"),
+    ),
+    "Children's": GenreWords(
+        ("a kids' movie", "a family film", "something for the kids", "a children's film", "something family-friendly"),
+        ("a kids' movie", "family-friendly", "for children", "a family film", "suitable for kids"),
+        ("kids' stuff", "children's movies", "family films", "kids' movies"),
+    ),
+    "Comedy": GenreWords(
+        ("a comedy", "comedies", "something funny", "a laugh", "a funny movie", "something that makes me laugh"),
+        ("a comedy", "funny", "comedic", "a bit funny"),
+        ("comedy", "comedies", "funny stuff", "jokes"),
+    ),
+    "Crime": GenreWords(
+        ("a crime movie", "crime", "a gangster film", "a heist", "a mob movie", "a crime story"),
+        ("a crime movie", "about crime", "a gangster film", "a heist movie"),
+        ("crime", "gangsters", "heists", "crime stories"),
+    ),
+    "Documentary": GenreWords(
+        ("a documentary", "a doc", "documentaries", "a nonfiction film", "a real-life documentary"),
+        ("a documentary", "a doc", "non-fiction", "a true documentary"),
+        ("documentaries", "docs", "nonfiction"),
+    ),
+    "Drama": GenreWords(
+        ("a drama", "dramas", "something dramatic", "a serious film", "a good drama"),
+        ("a drama", "dramatic", "serious", "a drama film"),
+        ("drama", "dramas", "serious stuff"),
+    ),
+    "Fantasy": GenreWords(
+        ("fantasy", "a fantasy movie", "something magical", "a fairy tale", "a fantasy film"),
+        ("fantasy", "magical", "a fantasy film", "a fairy tale"),
+        ("fantasy", "magic", "wizards and dragons", "fairy tales"),
+    ),
+    "Film-Noir": GenreWords(
+        ("noir", "a film noir", "a noir", "something noirish", "a classic noir"),
+        ("noir", "a film noir", "noirish", "a noir"),
+        ("noir", "film noir", "noirs"),
+    ),
+    "Horror": GenreWords(
+        ("a horror movie", "horror", "something scary", "a scary movie", "a fright flick"),
+        ("horror", "scary", "a horror film", "creepy"),
+        ("horror", "scary stuff", "horror movies", "gore"),
+    ),
+    "Musical": GenreWords(
+        ("a musical", "something with singing", "a song-and-dance movie", "musicals", "a movie musical"),
+        ("a musical", "musical", "full of songs", "something with singing"),
+        ("musicals", "singing", "song and dance"),
+    ),
+    "Mystery": GenreWords(
+        ("a mystery", "a whodunit", "something mysterious", "a detective story", "a mystery movie"),
+        ("a mystery", "mysterious", "a whodunit", "a detective story"),
+        ("mystery", "mysteries", "whodunits", "detective stories"),
+    ),
+    "Romance": GenreWords(
+        ("a romance", "something romantic", "a love story", "romantic movies", "a romantic film"),
+        ("romantic", "a romance", "a love story", "a romantic film"),
+        ("romance", "romantic stuff", "love stories", "kissing"),
+    ),
+    "Sci-Fi": GenreWords(
+        ("sci-fi", "science fiction", "something set in space", "a sci-fi movie", "a science-fiction film",
+         "something futuristic"),
+        ("sci-fi", "science fiction", "set in space", "futuristic"),
+        ("sci-fi", "science fiction", "space stuff", "aliens"),
+    ),
+    "Thriller": GenreWords(
+        ("a thriller", "something suspenseful", "thrillers", "an edge-of-my-seat film", "a tense thriller"),
+        ("a thriller", "suspenseful", "thrilling", "tense"),
+        ("thrillers", "suspense", "thriller stuff"),
+    ),
+    "War": GenreWords(
+        ("a war movie", "a war film", "something about war", "a war epic", "a battle movie"),
+        ("a war film", "about war", "set during a war", "a war movie"),
+        ("war", "war movies", "battles", "soldiers"),
+    ),
+    "Western": GenreWords(
+        ("a western", "westerns", "a cowboy movie", "something with cowboys", "a wild west film"),
+        ("a western", "set in the wild west", "a cowboy film", "a western movie"),
+        ("westerns", "cowboys", "cowboy stuff"),
+    ),
+}
+
+# Placeholders: {noun} {pred} {mass} (a genre), {from} {in} {bare} (a time window).
+TEMPLATES: dict[str, tuple[str, ...]] = {
+    "opener": (
+        "what should I watch tonight?", "recommend me a movie", "any suggestions?", "I need something to watch",
+        "help me pick a film", "I'm bored, what's good?", "suggest something", "what's a good movie?",
+        "movie night, ideas?",
+    ),
+    "genre": (
+        "I'm in the mood for {noun}", "recommend me {noun}", "I'd like to watch {noun}", "looking for {noun}",
+        "show me {noun}", "find me {noun}", "how about {noun}?", "I feel like {noun}", "{noun} tonight, please",
+        "can you suggest {noun}?", "I want {noun}",
+    ),
+    "add_genre": (
+        "it should also be {pred}", "make it {pred} too", "it has to be {pred} as well", "also {pred}, please",
+        "can it also be {pred}?", "ideally {pred} as well", "and it should be {pred}", "preferably {pred} too",
+        "with some {mass} in it", "throw in some {mass}", "mix in some {mass} too", "also, some {mass} would be nice",
+    ),
+    "era": (
+        "something {from}", "a film {from}", "it should be {from}", "ideally {from}", "made {in}",
+        "released {in}", "only stuff {from}", "{bare} would be great", "how about {bare}?",
+        "I'd prefer something {from}", "let's stick to {bare}",
+    ),
+    "exclude": (
+        "no {mass} please", "nothing with {mass}", "anything but {mass}", "not {pred}", "I don't want {mass}",
+        "skip the {mass}", "no more {mass}", "I'm not into {mass}", "please leave out {mass}",
+        "it shouldn't be {pred}",
+    ),
+    "older": (
+        "something older", "older ones please", "go back further in time", "older films", "a bit older",
+        "earlier than these", "these are too recent", "anything from before these?", "can you go older?",
+    ),
+    "newer": (
+        "a bit newer", "something more recent", "newer ones", "too old, something newer", "more recent please",
+        "later than these", "these are too old", "something less dated", "can you go newer?",
+    ),
+    "other": (
+        "other options", "show me something else", "anything else?", "different ones please", "more please",
+        "none of these", "got any others?", "something different", "what else do you have?",
+    ),
+    "no_preference": (
+        "I don't mind", "any time is fine", "no preference", "whatever", "doesn't matter", "surprise me",
+        "anything goes", "I'm not picky",
+    ),
+    "answer_genre": (
+        "{noun}", "{noun}, I guess", "I'd say {noun}", "probably {noun}", "hmm, {noun}", "let's go with {noun}",
+        "{noun} would be nice", "maybe {noun}",
+    ),
+    "answer_era": (
+        "{bare}", "{bare}, I think", "I'd say {bare}", "ideally {bare}", "hmm, {bare}", "something {from}",
+        "{bare} would be great", "probably {bare}",
+    ),
+}
+
+_NUMBER_WORDS = {1920: "twenties", 1930: "thirties", 1940: "forties", 1950: "fifties", 1960: "sixties",
+                 1970: "seventies", 1980: "eighties", 1990: "nineties"}
+_PARTS = {"early": "early", "mid": "mid", "late": "late"}
+
+
+def decade_names(decade: int) -> tuple[str, ...]:
+    """'the 80s', "the '80s", 'the eighties', 'the 1980s' for 1980; digits only outside 1920-1999."""
+    short = f"{decade % 100:02d}s"
+    names = [f"the {decade}s"]
+    if 1920 <= decade <= 1990:
+        names += [f"the {short}", f"the '{short}", f"the {_NUMBER_WORDS[decade]}"]
+    return tuple(names)
+
+
+def part_name(era: Era) -> str:
+    """'early', 'mid' or 'late' for a part-of-decade window."""
+    offset = (era.year_from or era.a) - era.a
+    return "early" if offset == 0 else ("late" if offset >= 6 else "mid")
+
+
+def era_phrases(era: Era, rng: random.Random) -> dict[str, str]:
+    """The window as {bare} ('the 80s'), {from} ('from the 80s') and {in} ('in the 80s')."""
+    if era.form == "decade":
+        bare = rng.choice(decade_names(era.a))
+    elif era.form == "part":
+        part = part_name(era)
+        name = rng.choice(decade_names(era.a))
+        bare = f"the {part} {name.removeprefix('the ')}" if part != "mid" else f"the mid-{name.removeprefix('the ')}"
+    elif era.form == "before":
+        bare = rng.choice((f"before {era.a}", f"pre-{era.a}", f"earlier than {era.a}"))
+    elif era.form == "after":
+        bare = rng.choice((f"after {era.a}", f"post-{era.a}", f"later than {era.a}"))
+    elif era.form == "between":
+        bare = rng.choice((f"between {era.a} and {era.b}", f"{era.a} to {era.b}", f"{era.a}-{era.b}"))
+    else:
+        bare = rng.choice((f"around {era.a}", f"circa {era.a}", f"roughly {era.a}"))
+    if era.form in ("decade", "part"):
+        return {"bare": bare, "from": f"from {bare}", "in": f"in {bare}"}
+    if era.form == "between" and not bare.startswith("between"):
+        return {"bare": bare, "from": f"from {bare}", "in": f"from {bare}"}
+    return {"bare": bare, "from": f"from {bare}", "in": bare}
+
+
+# -- leakage ------------------------------------------------------------------------------------
+_TRAILING_PARENS = re.compile(r"\s*\([^()]*\)\s*$")
+_MOVED_ARTICLE = re.compile(r"^(?P<rest>.+), (?P<article>the|a|an|les|la|le|il|el|das|der|die)$")
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents and apostrophes dropped, other punctuation to spaces, spaces collapsed."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().replace("'", "")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def normalised_titles(title: str) -> tuple[str, ...]:
+    """The title without its "(1995)" / "(a.k.a. ...)" parts, with its article moved back to the
+    front ("Godfather, The" -> "the godfather") and without it ("godfather")."""
+    bare = title.strip()
+    while _TRAILING_PARENS.search(bare) and _TRAILING_PARENS.sub("", bare):
+        bare = _TRAILING_PARENS.sub("", bare)
+    lowered = bare.lower()
+    match = _MOVED_ARTICLE.match(lowered)
+    forms = {normalise(bare)}
+    if match:
+        forms = {normalise(f"{match['article']} {match['rest']}"), normalise(match["rest"])}
+    return tuple(sorted(f for f in forms if f))
+
+
+def leaks(utterance: str, title: str) -> bool:
+    """Whether the utterance contains the target's normalised title as whole words."""
+    said = f" {normalise(utterance)} "
+    return any(f" {form} " in said for form in normalised_titles(title))
+
+
+class LeakageError(SimulatorError):
+    """Every wording of an act would name the target; the simulation refuses to send any."""
+
+
+def render(act: Act, rng: random.Random, title: str = "", attempts: int = 50) -> str:
+    """One wording of `act`, chosen at random, that does not leak `title`."""
+    key = act.kind
+    if act.answer and act.kind in ("genre", "add_genre"):
+        key = "answer_genre"
+    elif act.answer and act.kind == "era":
+        key = "answer_era"
+    templates = TEMPLATES[key]
+    for _ in range(attempts):
+        template = rng.choice(templates)
+        values: dict[str, str] = {}
+        if act.genre:
+            words = GENRE_WORDS[act.genre]
+            values = {"noun": rng.choice(words.nouns), "pred": rng.choice(words.predicates),
+                      "mass": rng.choice(words.masses)}
+        if act.era:
+            values.update(era_phrases(act.era, rng))
+        text = template.format(**values) if values else template
+        if not title or not leaks(text, title):
+            return text
+    raise LeakageError(f"every wording of {act.kind} tried would name the target {title!r}")

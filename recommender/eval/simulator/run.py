@@ -1,0 +1,51 @@
+"""One simulation run: sample targets, talk to the bot and to the yardstick, summarise both."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from recommender.eval.simulator.catalog import POPULAR_MIN_RATINGS, SimCatalog, sample_targets
+from recommender.eval.simulator.dialogue import DEFAULT_MAX_TURNS, Bot, Dialogue, run_dialogues
+from recommender.eval.simulator.report import compare, summarize
+from recommender.eval.simulator.users import DEFAULT_VAGUE_SHARE
+from recommender.eval.simulator.yardstick import DEFAULT_K, YardstickBot
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """How many users, from which pool, how long they talk; seeds make a run reproducible."""
+
+    pool: str = "popular"
+    users: int = 200
+    seed: int = 42
+    max_turns: int = DEFAULT_MAX_TURNS
+    k: int = DEFAULT_K
+    concurrency: int = 1
+    vague_share: float = DEFAULT_VAGUE_SHARE
+    min_ratings: int = POPULAR_MIN_RATINGS
+    progress: bool = True
+
+
+@dataclass
+class PoolResult:
+    """Both bots' dialogues on the same targets, and the report section they make."""
+
+    section: dict[str, Any]
+    bot: list[Dialogue]
+    yardstick: list[Dialogue]
+
+
+def simulate_pool(bot: Bot, catalog: SimCatalog, cfg: SimConfig) -> PoolResult:
+    """The same users (same targets, same seeds) talk to `bot` and to the yardstick."""
+    targets = sample_targets(catalog, cfg.pool, cfg.users, cfg.seed, cfg.min_ratings)
+    common = {"catalog": catalog, "seed": cfg.seed, "max_turns": cfg.max_turns, "progress": cfg.progress,
+              "vague_share": cfg.vague_share}
+    bot_dialogues = run_dialogues(bot, targets, concurrency=cfg.concurrency, desc=f"{cfg.pool}: bot", **common)
+    yard_dialogues = run_dialogues(YardstickBot(catalog, cfg.k), targets, desc=f"{cfg.pool}: yardstick", **common)
+    bot_summary = summarize(bot_dialogues, cfg.max_turns)
+    yard_summary = summarize(yard_dialogues, cfg.max_turns)
+    config = {key: value for key, value in asdict(cfg).items() if key != "progress"}
+    section = {"config": config, "bot": bot_summary, "yardstick": yard_summary,
+               "ratio": compare(bot_summary, yard_summary)}
+    return PoolResult(section, bot_dialogues, yard_dialogues)
