@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "forget": "recommender.commands.forget",
     "rollback": "recommender.commands.rollback",
     "simulate": "recommender.commands.simulate",
+    "enrich": "recommender.commands.enrich",
 }
 
 

@@ -18,7 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from recommender.config import PROJECT_ROOT
     from recommender.eval.datasets import DATASETS
 
-    parser.add_argument("--dataset", choices=DATASETS, default="ml-100k", help="which data set (default ml-100k)")
+    parser.add_argument("--dataset", choices=(*DATASETS, "redial"), default="ml-100k",
+                        help="which data set (default ml-100k); redial: the conversational benchmark (eval/redial.py)")
     parser.add_argument("--models", default=None, metavar="A,B,C",
                         help="comma-separated model names (default: every registered model)")
     parser.add_argument("--quick", action="store_true",
@@ -40,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
     from recommender.eval.report import write_report
     from recommender.models.registry import get_spec
 
+    if args.dataset == "redial":
+        from recommender.eval.redial import run_command
+
+        return run_command(args)
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
     for name in models or ():
         get_spec(name)  # unknown names fail before any work, with the list of known ones

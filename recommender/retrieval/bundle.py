@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recommender.config import Settings
 from recommender.errors import CatalogEmptyError
@@ -18,6 +19,10 @@ from recommender.retrieval.preference import PreferenceScorer
 from recommender.retrieval.signals import build_signals
 from recommender.store.repository import ModelVersion, Store
 from recommender.training.artifacts import load_version
+
+if TYPE_CHECKING:
+    from recommender.retrieval.text_query import TextQueryScorer
+    from recommender.types import Item
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +41,8 @@ class ModelBundle:
     # the store's users_forgotten count, read before this bundle dropped its forgotten users: a
     # later check that reads the same count knows nobody was forgotten since
     forgotten_count: int = 0
+    # free-text wishes -> per-row scores; only when <var>/enrichment/store.jsonl exists (`enrich`)
+    text: TextQueryScorer | None = None
 
 
 def load_preference(published: ModelVersion, index: CatalogIndex) -> PreferenceScorer:
@@ -96,4 +103,16 @@ def build_bundle(store: Store, settings: Settings, published: ModelVersion | Non
         version, len(items), len(events), time.perf_counter() - started,
     )
     return ModelBundle(version, index, popularity, knn, content, preference,
-                       published if preference is not None else None, forgotten_count)
+                       published if preference is not None else None, forgotten_count, text=_text_scorer(items, settings))
+
+
+def _text_scorer(items: list[Item], settings: Settings) -> TextQueryScorer | None:
+    """The free-text scorer when the catalog has an enrichment file; it embeds on its first query."""
+    from recommender.catalog.enrichment import enrichment_path
+
+    path = enrichment_path(settings.var_dir, "store")
+    if not path.is_file():
+        return None
+    from recommender.retrieval.text_query import TextQueryScorer  # imports torch: only when needed
+
+    return TextQueryScorer.from_file(items, path, settings.var_dir / "cache" / "embeddings")
