@@ -14,13 +14,17 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from recommender.context import critique_directions, guess_feedback_kind, negated_genres, parse_rating
-from recommender.types import ConversationContext, Critique, FeedbackRequest
+from recommender.context import guess_feedback_kind, parse_rating
+from recommender.dialogue.state import DialogueState
+from recommender.dialogue.understand import EntityHint
+from recommender.types import ConversationContext, FeedbackRequest
 
 MAX_TEXT_CHARS = 2000
 """Longer user messages are cut before they reach the recommender (the service cuts too)."""
 
-EXCLUDE_ROLE = "exclude"
+STATE_SLOT = "dialogue_state"
+MAX_ENTITIES = 40
+MAX_ENTITY_CHARS = 200
 
 def message_text(tracker: Tracker) -> str:
     """The latest user text, stripped and cut to `MAX_TEXT_CHARS`."""
@@ -51,26 +55,35 @@ def latest_entity(tracker: Tracker, entity: str, role: str | None = ANY_ROLE) ->
 
 
 def build_context(tracker: Tracker) -> ConversationContext:
-    """Slots (plus this turn's entities, in case a slot mapping missed them) -> `ConversationContext`."""
-    excluded = _merge(_slot(tracker, "exclude_genre"), latest_entities(tracker, "genre", EXCLUDE_ROLE))
-    genres = [g for g in _merge(_slot(tracker, "genre"), latest_entities(tracker, "genre", None)) if g not in excluded]
+    """The latest message (text, intent, entities) + the persisted dialogue state -> `ConversationContext`.
+
+    The search state lives in one slot (`dialogue_state`); the recommender reads the words of
+    this turn itself, so nothing said earlier depends on how a slot mapping treated it.
+    """
+    latest = tracker.latest_message or {}
+    intent = (latest.get("intent") or {}).get("name")
+    stored = tracker.get_slot(STATE_SLOT)
     return ConversationContext(
         user=tracker.sender_id,
         text=message_text(tracker),
-        genres=tuple(genres),
-        exclude_genres=tuple(excluded),
-        decade=_first(_slot(tracker, "decade")) or latest_entity(tracker, "decade"),
-        year=_first(_slot(tracker, "year")) or latest_entity(tracker, "year"),
-        year_from=_as_int(tracker.get_slot("year_from")),
-        year_to=_as_int(tracker.get_slot("year_to")),
-        people=tuple(_merge(_slot(tracker, "person"), latest_entities(tracker, "person"))),
-        moods=tuple(_merge(_slot(tracker, "mood"), latest_entities(tracker, "mood"))),
-        liked_titles=tuple(_slot(tracker, "liked_title")),
         shown_item_ids=tuple(_slot(tracker, "shown_item_ids")),
         last_item_ids=tuple(_slot(tracker, "last_item_ids")),
         rejected_item_ids=tuple(_slot(tracker, "rejected_item_ids")),
         last_request_id=_first(_slot(tracker, "last_request_id")),
+        intent=str(intent) if intent else None,
+        entities=entity_hints(tracker),
+        state=DialogueState.from_dict(stored) if isinstance(stored, dict) else DialogueState(),
     )
+
+
+def entity_hints(tracker: Tracker) -> tuple[EntityHint, ...]:
+    """This message's entities as typed hints for the recommender's own reading of the text."""
+    hints: list[EntityHint] = []
+    for found in (tracker.latest_message or {}).get("entities") or []:
+        role = found.get("role")
+        for value in _strings(found.get("value")):
+            hints.append(EntityHint(str(found.get("entity")), value[:MAX_ENTITY_CHARS], str(role) if role else None))
+    return tuple(hints[:MAX_ENTITIES])
 
 
 def item_reference(tracker: Tracker) -> str | None:
@@ -87,24 +100,6 @@ def _ordinal_or_title(tracker: Tracker) -> str | None:
     if ordinal is not None and ordinal.isdigit():
         ordinal = f"#{ordinal}"
     return ordinal or latest_entity(tracker, "title")
-
-
-def excluded_genres_this_turn(tracker: Tracker) -> list[str]:
-    """Genres the user rules out in this message: role `exclude`, or a plain genre after "no"/"without"."""
-    excluded = latest_entities(tracker, "genre", EXCLUDE_ROLE)
-    plain = [g for g in latest_entities(tracker, "genre", None) if g not in excluded]
-    return excluded + negated_genres(message_text(tracker), plain)
-
-
-def build_critique(tracker: Tracker) -> Critique:
-    """This turn's refinement ("older", "newer", "no horror", "more like the second", "other options")."""
-    words = " ".join(latest_entities(tracker, "refinement")) or message_text(tracker)
-    excluded = tuple(excluded_genres_this_turn(tracker))
-    older, newer, other, wants_more_like = critique_directions(words)
-    more_like = item_reference(tracker) if wants_more_like else None
-    if not (older or newer or excluded or more_like or other):
-        other = True  # a refine turn we cannot read still deserves something different
-    return Critique(older=older, newer=newer, exclude_genres=excluded, more_like=more_like, other_options=other)
 
 
 def build_feedback(tracker: Tracker, ctx: ConversationContext) -> FeedbackRequest:
@@ -148,8 +143,3 @@ def _merge(*lists: Iterable[str]) -> list[str]:
     return merged
 
 
-def _as_int(value: Any) -> int | None:
-    try:
-        return None if value is None or value == "" else int(float(value))
-    except (TypeError, ValueError):
-        return None

@@ -15,13 +15,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recommender.context import display_title as readable_title
 from recommender.types import ItemsReply, RecommendationResult, RecommendedItem
 
+if TYPE_CHECKING:
+    from recommender.dialogue.policy import Question
+
 FEEDBACK_INTENT = "feedback"
 OTHER_OPTIONS_PAYLOAD = '/refine{"refinement":"other options"}'
+SURPRISE_PAYLOAD = '/request_recommendation{"refinement":"surprise me"}'
 ASK_WHY_PAYLOAD = "/ask_why"
 BUTTON_KINDS = (("like", "👍"), ("dislike", "👎"))
 PAYLOAD_KINDS = ("like", "dislike", "bookmark")
@@ -125,8 +129,46 @@ def _text_for_channel(text: str, items: Sequence[RecommendedItem], channel: str 
     return f"{text}\n\n{numbered_list(items)}" if text else numbered_list(items)
 
 
+def question_message(question: Question, channel: str | None) -> dict[str, Any]:
+    """One question with quick replies (genre or era options, and "Surprise me")."""
+    entity = "genre" if question.attribute == "genre" else "decade"
+    buttons = [
+        {"title": option, "payload": "/inform_preference" + json.dumps({entity: option}, ensure_ascii=False)}
+        for option in question.options
+    ]
+    buttons.append({"title": "Surprise me", "payload": SURPRISE_PAYLOAD})
+    message: dict[str, Any] = {"text": question.text, "buttons": buttons}
+    custom = custom_for_channel(
+        {"type": "question", "attribute": question.attribute, "options": list(question.options)}, channel
+    )
+    if custom is not None:
+        message["json_message"] = custom
+    return message
+
+
+def state_payload(result: RecommendationResult) -> dict[str, Any]:
+    """What the bot understood, as the ranker used it (the payload's `state`)."""
+    state = result.state
+    if state is None:
+        return {"summary": result.summary}
+    return {
+        "summary": result.summary,
+        "genres": list(state.genres),
+        "genres_any": list(state.genre_options),
+        "exclude_genres": list(state.exclude_genres),
+        "moods": [m.word for m in state.moods],
+        "year_from": state.year_from,
+        "year_to": state.year_to,
+        "people": list(state.people),
+        "like_items": list(state.liked_items),
+        "wish": list(state.wish),
+    }
+
+
 def recommendation_message(result: RecommendationResult, channel: str | None) -> dict[str, Any]:
-    """Keyword arguments for `dispatcher.utter_message` for one recommendation turn."""
+    """Keyword arguments for `dispatcher.utter_message` for one recommendation turn (or its question)."""
+    if result.question is not None:
+        return question_message(result.question, channel)
     text = _with_notices(result.text.strip(), result.notices)
     if not result.items:
         return {"text": text or "I could not find anything that fits. Could you loosen a filter?"}
@@ -134,7 +176,10 @@ def recommendation_message(result: RecommendationResult, channel: str | None) ->
         "text": _text_for_channel(text, result.items, channel),
         "buttons": recommendation_buttons(result.items),
     }
-    custom = custom_for_channel(items_payload("recommendations", result.items, result.request_id), channel)
+    payload = items_payload("recommendations", result.items, result.request_id)
+    payload["state"] = state_payload(result)
+    payload["relaxed"] = list(result.relaxed)
+    custom = custom_for_channel(payload, channel)
     if custom is not None:
         message["json_message"] = custom
     return message

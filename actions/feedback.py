@@ -11,7 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._base import ServiceAction
-from actions._context import build_context, build_feedback
+from actions._context import build_context, build_feedback, latest_entity
+from actions._payload import recommendation_message
+from actions._slots import context_slot_events
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,12 @@ class ActionRecordFeedback(ServiceAction):
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Record feedback; a dislike also keeps the item out of this conversation's next lists."""
         ctx = build_context(tracker)
+        if not latest_entity(tracker, "item_id") and self.service.turn_kind(ctx) == "seen":
+            # "we already saw the first two": leave them out and show others, never a rating
+            channel = tracker.get_latest_input_channel()
+            recommended = self.service.recommend(ctx, on_followup=self.service.followup_sink(tracker.sender_id, channel))
+            dispatcher.utter_message(**recommendation_message(recommended, channel))
+            return context_slot_events(recommended)
         result = self.service.record_feedback(ctx, build_feedback(tracker, ctx))
         logger.info(
             "feedback conversation=%s item=%s kind=%s", self.conversation(tracker), result.item.item_id, result.kind

@@ -1,18 +1,16 @@
-"""`action_refine`: apply a critique ("older", "no horror", "more like the second", "other options")."""
+"""`action_refine`: a critique of the last list ("older", "no horror", "more like the second one")."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._base import ServiceAction
-from actions._context import build_context, build_critique
+from actions._context import build_context
 from actions._payload import recommendation_message
 from actions._slots import context_slot_events
 
@@ -20,27 +18,23 @@ logger = logging.getLogger(__name__)
 
 
 class ActionRefine(ServiceAction):
-    """Slots + this turn's critique -> `RecommenderService.refine` -> a new list."""
+    """The dialogue state + this turn's words -> `RecommenderService.recommend` -> a new list.
+
+    A critique is one more turn of the same conversation: the recommender reads the words and
+    updates the one dialogue state (a refine turn it cannot read still gets other options).
+    """
 
     action_name = "action_refine"
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        """Refine the last recommendation and remember the new filters."""
-        critique = build_critique(tracker)
-        ctx = build_context(tracker)
-        events: list[dict[str, Any]] = []
-        if critique.exclude_genres:
-            excluded = list(dict.fromkeys([*ctx.exclude_genres, *critique.exclude_genres]))
-            wanted = [g for g in ctx.genres if g not in excluded]
-            ctx = replace(ctx, exclude_genres=tuple(excluded), genres=tuple(wanted))
-            events += [SlotSet("exclude_genre", excluded), SlotSet("genre", wanted or None)]
+        """Refine the last recommendation and persist the new state."""
         channel = tracker.get_latest_input_channel()
-        result = self.service.refine(
-            ctx, critique, on_followup=self.service.followup_sink(tracker.sender_id, channel)
+        result = self.service.recommend(
+            build_context(tracker), on_followup=self.service.followup_sink(tracker.sender_id, channel)
         )
         logger.info(
-            "refined conversation=%s request_id=%s critique=%s items=%d",
-            self.conversation(tracker), result.request_id, critique, len(result.items),
+            "refined conversation=%s request_id=%s items=%d",
+            self.conversation(tracker), result.request_id, len(result.items),
         )
         dispatcher.utter_message(**recommendation_message(result, channel))
-        return events + context_slot_events(result)
+        return context_slot_events(result)

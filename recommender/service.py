@@ -12,22 +12,32 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from functools import lru_cache
 
 import numpy as np
-from rapidfuzz import fuzz
 
 from recommender.config import Settings, get_settings
-from recommender.context import (
-    display_title,
-    match_genres,
-    mood_genre_groups,
-    normalise_feedback_kind,
-    parse_decade,
-    parse_ordinal,
-    parse_year,
+from recommender.context import display_title, normalise_feedback_kind, parse_ordinal
+from recommender.dialogue.acts import (
+    Act,
+    ExcludeGenres,
+    LikeItems,
+    OtherOptions,
+    SeenItems,
+    SetEra,
+    ShiftEra,
+    Unknown,
+    is_search,
 )
+from recommender.dialogue.acts import describe as describe_act
+from recommender.dialogue.eras import find_eras
+from recommender.dialogue.lexicon import genre_for_word
+from recommender.dialogue.plan import plan_query
+from recommender.dialogue.policy import choose_question, should_ask
+from recommender.dialogue.reducer import record_shown, reduce
+from recommender.dialogue.state import DialogueState
+from recommender.dialogue.understand import CatalogView, EntityHint, Turn, understand
 from recommender.errors import AmbiguousItemError, CorruptModelError, InvalidFeedbackError, UnknownItemError
 from recommender.identity import pseudonymous_id, warn_if_development_secret
 from recommender.llm import (
@@ -42,14 +52,12 @@ from recommender.llm import (
     channel_supports_push,
     turn_prompt_version,
 )
-from recommender.llm.query import describe_critique
 from recommender.llm.rerank import blend
 from recommender.models.markov import Decision, last_action
 from recommender.observability.metrics import timed_turn
 from recommender.ranking import RankedRow, RankRequest, rank
 from recommender.reasons import template_reason
 from recommender.retrieval.bundle import ModelBundle, build_bundle, drop_forgotten_users
-from recommender.retrieval.filters import HardFilters
 from recommender.store.prompt_stats import PromptStatsStore
 from recommender.store.repository import ModelVersion, Profile, ShownItem, Store, get_store
 from recommender.types import (
@@ -70,19 +78,6 @@ logger = logging.getLogger(__name__)
 _BundleKey = tuple[tuple[int, str], str | None]
 
 FollowUpCallback = Callable[[FollowUp], None]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """The structured query of one turn, before ranking."""
-
-    filters: HardFilters
-    mood_groups: tuple[tuple[str, tuple[str, ...]], ...]
-    seeds: dict[int, float]
-    negative_seeds: dict[int, float]
-    people: tuple[str, ...]
-    notices: tuple[str, ...]
-    described: str
 
 
 class RecommenderService:
@@ -218,52 +213,138 @@ class RecommenderService:
     def recommend(
         self, ctx: ConversationContext, *, on_followup: FollowUpCallback | None = None
     ) -> RecommendationResult:
-        """Recommend items for the conversation so far; never repeats shown or rejected items.
+        """One recommendation turn: understand the message, update the dialogue state, then ask
+        one question (a vague opener) or recommend for the state; never repeats shown items.
 
         `on_followup` (push channels only, see `followup_sink`) receives the LLM-written message
         when it misses the turn budget; the turn itself never waits past the budget for it.
         """
-        return self._recommend(ctx, more_like=None, on_followup=on_followup)
+        return self._turn(ctx, (), on_followup=on_followup)
 
     @timed_turn("refine")
     def refine(
         self, ctx: ConversationContext, critique: Critique, *, on_followup: FollowUpCallback | None = None
     ) -> RecommendationResult:
-        """Apply a critique ("older", "no horror", "more like the second one", "other options")."""
+        """A turn with an explicit critique ("older", "no horror", "more like #2", "other options")
+        on top of whatever the message itself says."""
         bundle = self.bundle
-        notices: list[str] = []
-        year_from, year_to = self._year_window(ctx)
+        view = self._catalog_view(bundle)
+        state = self._state_of(ctx, view)
+        acts: list[Act] = []
         if critique.older or critique.newer:
-            year_from, year_to = self._shift_window(bundle, ctx, year_from, year_to, older=critique.older)
-        exclude = tuple(dict.fromkeys(ctx.exclude_genres + critique.exclude_genres))
-        more_like: int | None = None
+            direction = -1 if critique.older else 1
+            acts.append(ShiftEra(direction, _pivot_year(bundle, state.last_items or ctx.last_item_ids)))
+        if critique.exclude_genres:
+            excluded = tuple(g for w in critique.exclude_genres for g in genre_for_word(w, view.genre_names)[:1])
+            if excluded:
+                acts.append(ExcludeGenres(excluded))
         if critique.more_like:
-            more_like = self._resolve_row(bundle, ctx, critique.more_like)
-            if more_like is None:
-                notices.append(f"I couldn't tell which one you meant by “{critique.more_like}”.")
-        refined = replace(
-            ctx,
-            year_from=year_from,
-            year_to=year_to,
-            decade=None if (critique.older or critique.newer) else ctx.decade,
-            year=None if (critique.older or critique.newer) else ctx.year,
-            exclude_genres=exclude,
-            genres=tuple(g for g in ctx.genres if g.lower() not in {e.lower() for e in exclude}),
-        )
-        critiques = describe_critique(
-            critique, bundle.index.items[more_like].title if more_like is not None else None
-        )
-        return self._recommend(
-            refined, more_like=more_like, extra_notices=tuple(notices), critiques=critiques, on_followup=on_followup
-        )
+            row = self._resolve_row(bundle, ctx, critique.more_like)
+            if row is not None:
+                acts.append(LikeItems((bundle.index.items[row].item_id,)))
+        if critique.other_options or not acts:
+            acts.append(OtherOptions())
+        return self._turn(replace(ctx, intent=ctx.intent or "refine"), tuple(acts), on_followup=on_followup)
+
+    def understand(self, ctx: ConversationContext) -> tuple[DialogueState, tuple[Act, ...], DialogueState]:
+        """(state before, this turn's acts, state after) without ranking: for tests and tools."""
+        view = self._catalog_view(self.bundle)
+        before = self._state_of(ctx, view)
+        acts = understand(self._turn_input(ctx), before, view)
+        return before, acts, reduce(before, acts)
+
+    def turn_kind(self, ctx: ConversationContext) -> str:
+        """What this message does to the search, whatever intent the NLU gave it: "seen" (items
+        already seen), "search" (a genre, era, reference, ...), or "none"."""
+        _, acts, _ = self.understand(ctx)
+        if any(isinstance(a, SeenItems) for a in acts):
+            return "seen"
+        return "search" if is_search(acts) else "none"
+
+    def _turn(
+        self, ctx: ConversationContext, extra_acts: tuple[Act, ...], *, on_followup: FollowUpCallback | None
+    ) -> RecommendationResult:
+        bundle = self.bundle
+        view = self._catalog_view(bundle)
+        before = self._state_of(ctx, view)
+        acts = understand(self._turn_input(ctx), before, view) + extra_acts
+        state = reduce(before, acts)
+        user_id = self.user_id(ctx)
+        self.store.ensure_user_session(user_id, user_id)
+        profile = self.store.profile(user_id, self.settings.like_threshold)
+        conversational = ctx.state is not None  # older API callers pass no state: they get a list
+        if conversational and should_ask(before, state, acts, knows_taste=bool(profile.liked or profile.ratings)):
+            question = choose_question(bundle.index, bundle.popularity.scores, state)
+            asked = replace(state, asked=question.attribute)
+            logger.info("asked user=%s attribute=%s", user_id[:10], question.attribute)
+            return RecommendationResult(
+                request_id="", items=(), text=question.text, context=_context_after(ctx, asked, ()),
+                model_version=bundle.version, state=asked, summary=asked.summary(), question=question,
+            )
+        return self._recommend(ctx, replace(state, asked=None), acts, user_id, profile, on_followup=on_followup)
+
+    def _catalog_view(self, bundle: ModelBundle) -> CatalogView:
+        """The catalog as understanding sees it: genre names, strict title lookup, years."""
+        index = bundle.index
+
+        def find_title(text: str) -> str | None:
+            row = index.find_title(text, bundle.popularity.scores)
+            return index.items[row].item_id if row is not None else None
+
+        def year_of(item_id: str) -> int | None:
+            row = index.position.get(item_id)
+            return index.items[row].year if row is not None else None
+
+        return CatalogView(tuple(index.genre_names), find_title, year_of, any(it.people for it in index.items))
+
+    def _turn_input(self, ctx: ConversationContext) -> Turn:
+        """This turn's words; a button payload ("/inform_preference{...}") is read through its entities.
+
+        Older callers without a state pass raw words in the context's fields: they become hints.
+        """
+        text = ctx.text
+        if text.startswith("/"):
+            text = " ".join(h.value for h in ctx.entities if h.entity in ("refinement", "llm_text"))
+        hints = ctx.entities
+        if ctx.state is None:
+            hints += tuple(
+                [EntityHint("genre", g) for g in ctx.genres]
+                + [EntityHint("genre", g, "exclude") for g in ctx.exclude_genres]
+                + [EntityHint("mood", m) for m in ctx.moods]
+                + [EntityHint("person", p) for p in ctx.people]
+                + [EntityHint("title", t) for t in ctx.liked_titles]
+            )
+        return Turn(text=text, intent=ctx.intent, entities=hints)
+
+    def _state_of(self, ctx: ConversationContext, view: CatalogView) -> DialogueState:
+        """The persisted state, or (older callers) the year window and lists kept in the context."""
+        if ctx.state is not None:
+            state = ctx.state
+        else:
+            acts: list[Act] = []
+            if ctx.year_from is not None or ctx.year_to is not None:
+                acts.append(SetEra(ctx.year_from, ctx.year_to))
+            for words in (ctx.decade, ctx.year):
+                if words:
+                    acts += [SetEra(p.year_from, p.year_to, p.replace) for p in find_eras(words.lower()) if not p.shift]
+            state = replace(reduce(DialogueState(), acts), turns=0, shown_items=ctx.shown_item_ids,
+                            last_items=ctx.last_item_ids, rejected_items=ctx.rejected_item_ids)
+        if ctx.rejected_item_ids:  # dislikes recorded by the feedback action
+            state = replace(state, rejected_items=tuple(dict.fromkeys(state.rejected_items + ctx.rejected_item_ids)))
+        if not state.last_items and ctx.last_item_ids:
+            state = replace(state, last_items=ctx.last_item_ids)
+        if ctx.shown_item_ids:
+            state = replace(state, shown_items=tuple(dict.fromkeys(state.shown_items + ctx.shown_item_ids)))
+        return state
 
     def _recommend(
         self,
         ctx: ConversationContext,
-        more_like: int | None,
-        extra_notices: tuple[str, ...] = (),
+        state: DialogueState,
+        acts: tuple[Act, ...],
+        user_id: str,
+        profile: Profile,
         *,
-        critiques: tuple[str, ...] = (),
         on_followup: FollowUpCallback | None = None,
     ) -> RecommendationResult:
         started = time.perf_counter()
@@ -271,37 +352,32 @@ class RecommenderService:
         budget = self.settings.turn_budget_ms
         deadline = Deadline.after_ms(budget - min(self.settings.turn_reserve_ms, budget // 2))
         bundle = self.bundle
-        user_id = self.user_id(ctx)
-        self.store.ensure_user_session(user_id, user_id)
-        profile = self.store.profile(user_id, self.settings.like_threshold)
-        plan = self._plan(bundle, ctx, profile, more_like)
         decision = self._policy_decision(bundle, user_id)
         k = decision.k if decision is not None else self.settings.default_k
-        mask = self._candidate_mask(bundle, plan)
-        notices = list(extra_notices + plan.notices)
-        mood_groups = plan.mood_groups
-        filters = plan.filters
-        if mask.sum() < k and mood_groups:
-            relaxed = replace(filters, genre_groups=filters.genre_groups[: len(filters.genre_groups) - len(mood_groups)])
-            notices.append(f"Few items matched “{', '.join(m for m, _ in mood_groups)}”, so I loosened that.")
-            filters, mood_groups = relaxed, ()
-            mask = self._candidate_mask(bundle, replace(plan, filters=filters))
-        if mask.sum() == 0 and (filters.year_from is not None or filters.year_to is not None):
-            notices.append("Nothing matched those years, so I ignored the year range.")
-            filters = replace(filters, year_from=None, year_to=None)
-            mask = self._candidate_mask(bundle, replace(plan, filters=filters))
+        unknown = tuple((a.word, a.attribute) for a in acts if isinstance(a, Unknown))
+        plan = plan_query(state, bundle.index, profile, k, unknown=unknown)
+        state = plan.state
+        notices = list(plan.notices)
         reranking = self.llm.enabled and self.settings.llm_rerank
         n_ranked = max(k, self.settings.llm_rerank_top_n) if reranking else k
-        preference = self._preference_scores(bundle, profile, plan, more_like, user_id)
+        more_like = next(
+            (bundle.index.position[a.item_ids[-1]] for a in reversed(acts)
+             if isinstance(a, LikeItems) and a.item_ids and a.item_ids[-1] in bundle.index.position),
+            None,
+        )
+        preference = self._preference_scores(bundle, profile, plan.seeds, more_like, user_id)
         ranked = rank(
             bundle,
             RankRequest(
-                mask=mask, k=n_ranked, seeds=plan.seeds, negative_seeds=plan.negative_seeds, preference=preference
+                mask=plan.mask, k=n_ranked, seeds=plan.seeds, negative_seeds=plan.negative_seeds,
+                preference=preference,
             ),
         )
-        matched = tuple(m for m, _ in mood_groups)
+        matched = tuple(m for m, _ in plan.mood_groups)
         request_id = uuid.uuid4().hex
-        query = self._llm_query(bundle, ctx, profile, filters, plan.described, critiques) if self.llm.enabled else None
+        filters = plan.filters
+        critiques = tuple(describe_act(a) for a in acts)
+        query = self._llm_query(bundle, ctx, state, profile, plan.summary, critiques) if self.llm.enabled else None
         reranked: RerankResult | None = None
         scored = [(r, r.score) for r in ranked]
         if query is not None and reranking:
@@ -318,23 +394,18 @@ class RecommenderService:
         explanation: Explanation | None = None
         if query is not None and items:
             explanation, items = self._llm_explain(
-                bundle, query, items, request_id, deadline, on_followup, _header(items, plan.described)
+                bundle, query, items, request_id, deadline, on_followup, _header(items, plan.summary)
             )
         prompt_version = turn_prompt_version(reranked, explanation)
         new_ids = tuple(ri.item.item_id for ri in items)
-        effective = replace(
-            ctx,
-            year_from=filters.year_from,
-            year_to=filters.year_to,
-            shown_item_ids=tuple(dict.fromkeys(ctx.shown_item_ids + new_ids)),
-            last_item_ids=new_ids if new_ids else ctx.last_item_ids,
-            last_request_id=request_id if new_ids else ctx.last_request_id,
-        )
+        state = record_shown(state, new_ids)
+        effective = _context_after(ctx, state, new_ids, request_id if new_ids else None)
         latency_ms = (time.perf_counter() - started) * 1000
         if items:
             logged_query: dict[str, object] = {
                 "filters": filters.describe(), "seeds": len(plan.seeds), "notices": notices,
-                "learned_model": preference is not None,
+                "learned_model": preference is not None, "acts": list(critiques), "state": plan.summary,
+                "relaxed": list(plan.relaxed),
             }
             if decision is not None:
                 logged_query["policy"] = asdict(decision)
@@ -356,16 +427,19 @@ class RecommenderService:
                 prompt_version=prompt_version,
             )
         logger.info(
-            "recommendation request=%s user=%s items=%d latency_ms=%.1f prompt_version=%s",
-            request_id, user_id[:10], len(items), latency_ms, prompt_version,
+            "recommendation request=%s user=%s items=%d latency_ms=%.1f prompt_version=%s acts=%s",
+            request_id, user_id[:10], len(items), latency_ms, prompt_version, ",".join(critiques),
         )
         return RecommendationResult(
-            request_id=request_id,
+            request_id=request_id if new_ids else (ctx.last_request_id or ""),
             items=items,
-            text=_recommendation_text(items, plan.described, notices, explanation.reply if explanation else None),
+            text=_recommendation_text(items, plan.summary, notices, explanation.reply if explanation else None),
             context=effective,
             model_version=bundle.version,
             notices=tuple(notices),
+            state=state,
+            summary=plan.summary,
+            relaxed=plan.relaxed,
         )
 
     def _policy_decision(self, bundle: ModelBundle, session_id: str) -> Decision | None:
@@ -379,7 +453,7 @@ class RecommenderService:
         return policy.decide(last_action(self.store, session_id), self.settings.default_k)
 
     def _preference_scores(
-        self, bundle: ModelBundle, profile: Profile, plan: _Plan, more_like: int | None, user_id: str
+        self, bundle: ModelBundle, profile: Profile, seeds: dict[int, float], more_like: int | None, user_id: str
     ) -> np.ndarray | None:
         """The published model's scores for this user: stored history, then this conversation's seeds.
 
@@ -390,7 +464,7 @@ class RecommenderService:
         if scorer is None:
             return None
         history = dict(profile.history)
-        for row in sorted(plan.seeds, key=lambda r: (r == more_like, plan.seeds[r])):
+        for row in sorted(seeds, key=lambda r: (r == more_like, seeds[r])):
             item_id = bundle.index.items[row].item_id
             if history.get(item_id, 0.0) < 4.0 or row == more_like:
                 history.pop(item_id, None)
@@ -418,19 +492,29 @@ class RecommenderService:
         self,
         bundle: ModelBundle,
         ctx: ConversationContext,
+        state: DialogueState,
         profile: Profile,
-        filters: HardFilters,
         described: str,
         critiques: tuple[str, ...],
     ) -> QuerySummary:
-        """What the LLM is told about the user: their words, what was understood, critiques, tastes."""
+        """What the LLM is told about the user: their words, the state understood, critiques, tastes."""
         index = bundle.index
 
         def titles(item_ids: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(index.items[index.position[i]].title for i in item_ids if i in index.position)
 
+        understood = replace(
+            ctx,
+            genres=state.genres + state.genre_options,
+            exclude_genres=state.exclude_genres,
+            moods=tuple(m.word for m in state.moods),
+            people=state.people,
+            year_from=state.year_from,
+            year_to=state.year_to,
+            liked_titles=titles(state.liked_items),
+        )
         return QuerySummary.from_context(
-            replace(ctx, year_from=filters.year_from, year_to=filters.year_to),
+            understood,
             understood=described,
             critiques=critiques,
             liked_titles=titles(profile.liked),
@@ -496,101 +580,6 @@ class RecommenderService:
                 logger.exception("could not log the follow-up reasons of request=%s", followup.request_id)
 
         return deliver
-
-    def _plan(
-        self, bundle: ModelBundle, ctx: ConversationContext, profile: Profile, more_like: int | None
-    ) -> _Plan:
-        """Turn the conversation and the profile into filters and seeds."""
-        index = bundle.index
-        notices: list[str] = []
-        genres, unknown = match_genres(ctx.genres, index.genre_names)
-        excluded, _ = match_genres(ctx.exclude_genres, index.genre_names)
-        genres = [g for g in genres if g not in excluded]
-        if (ctx.genres or ctx.exclude_genres) and not index.genre_names:
-            notices.append("This catalog has no genre information, so I couldn't filter by genre.")
-        elif unknown:
-            notices.append(f"I don't know the genre “{', '.join(unknown)}” in this catalog.")
-        moods = tuple(
-            (m, tuple(g for g in gs if g not in excluded))
-            for m, gs in mood_genre_groups(ctx.moods, index.genre_names)
-        )
-        moods = tuple((m, gs) for m, gs in moods if gs)
-        year_from, year_to = self._year_window(ctx)
-        seeds: dict[int, float] = {}
-        liked_rows = []
-        for title in ctx.liked_titles:
-            row = index.find_title(title, bundle.popularity.scores)
-            if row is None:
-                notices.append(f"I couldn't find “{title}” in the catalog.")
-            else:
-                seeds[row] = 1.0
-                liked_rows.append(row)
-        for item_id in profile.liked:
-            row = index.position.get(item_id)
-            if row is not None:
-                rating = profile.ratings.get(item_id)
-                seeds[row] = max(seeds.get(row, 0.0), 1.0 if rating is None else (rating - 3.0) / 2.0)
-        if more_like is not None:
-            seeds[more_like] = max(seeds.values(), default=1.0) * 2.0
-        negative = {index.position[i]: 1.0 for i in profile.disliked if i in index.position}
-        exclude_ids = frozenset(
-            ctx.shown_item_ids + ctx.rejected_item_ids + profile.seen + tuple(index.items[r].item_id for r in liked_rows)
-        )
-        people = tuple(p for p in ctx.people if p.strip())
-        if people and not any(item.people for item in index.items):
-            notices.append(
-                f"I don't have cast or author information for this catalog, so I couldn't look for {', '.join(people)}."
-            )
-            people = ()
-        filters = HardFilters(
-            genre_groups=tuple((g,) for g in genres) + tuple(gs for _, gs in moods),
-            exclude_genres=tuple(excluded),
-            year_from=year_from,
-            year_to=year_to,
-            exclude_item_ids=exclude_ids,
-        )
-        described = _describe_query(genres, moods, excluded, year_from, year_to, people, liked_rows, index.items)
-        return _Plan(filters, moods, seeds, negative, people, tuple(notices), described)
-
-    def _candidate_mask(self, bundle: ModelBundle, plan: _Plan) -> np.ndarray:
-        mask = plan.filters.mask(bundle.index)
-        if plan.people:
-            wanted = [p.lower() for p in plan.people]
-            person_mask = np.array(
-                [any(fuzz.partial_ratio(w, p.lower()) >= 90 for w in wanted for p in it.people) for it in bundle.index.items]
-            )
-            mask &= person_mask
-        return mask
-
-    def _year_window(self, ctx: ConversationContext) -> tuple[int | None, int | None]:
-        """A decade or year named in this message wins; else the window kept from earlier turns."""
-        text = ctx.text.lower()
-        fresh_decade = ctx.decade is not None and ctx.decade.lower() in text
-        fresh_year = ctx.year is not None and ctx.year in text
-        if not (fresh_decade or fresh_year) and (ctx.year_from is not None or ctx.year_to is not None):
-            return ctx.year_from, ctx.year_to
-        if ctx.year and (window := parse_year(ctx.year)) is not None:
-            return window, window
-        if decade := parse_decade(ctx.decade):
-            return decade
-        return ctx.year_from, ctx.year_to
-
-    def _shift_window(
-        self, bundle: ModelBundle, ctx: ConversationContext, year_from: int | None, year_to: int | None, older: bool
-    ) -> tuple[int | None, int | None]:
-        """'Older' moves a closed window back by its width; otherwise goes before the last items shown."""
-        if year_from is not None and year_to is not None:
-            width = year_to - year_from + 1
-            return (year_from - width, year_from - 1) if older else (year_to + 1, year_to + width)
-        years = [
-            bundle.index.items[bundle.index.position[i]].year
-            for i in ctx.last_item_ids
-            if i in bundle.index.position and bundle.index.items[bundle.index.position[i]].year is not None
-        ]
-        if not years:
-            return (None, year_from - 1) if older and year_from else (year_from, year_to)
-        pivot = int(np.median(np.asarray(years, dtype=float)))  # type: ignore[arg-type]
-        return (None, pivot - 1) if older else (pivot + 1, None)
 
     # -- references to items -----------------------------------------------------------------
     def _resolve_row(self, bundle: ModelBundle, ctx: ConversationContext, ref: str) -> int | None:
@@ -719,34 +708,27 @@ def _short(item: Item) -> str:
     return describe_item(item)
 
 
-def _describe_query(
-    genres: list[str],
-    moods: tuple[tuple[str, tuple[str, ...]], ...],
-    excluded: list[str],
-    year_from: int | None,
-    year_to: int | None,
-    people: tuple[str, ...],
-    liked_rows: list[int],
-    items: list[Item],
-) -> str:
-    """A short human description of what was asked for: 'comedy from 1990-1999, no horror'."""
-    parts = []
-    wanted = [m for m, _ in moods] + [g for g in genres]
-    if wanted:
-        parts.append(" ".join(wanted))
-    if year_from is not None and year_to is not None:
-        parts.append(f"from {year_from}" if year_from == year_to else f"from {year_from}–{year_to}")
-    elif year_to is not None:
-        parts.append(f"from before {year_to + 1}")
-    elif year_from is not None:
-        parts.append(f"from {year_from} or later")
-    if people:
-        parts.append(f"with {', '.join(people)}")
-    if liked_rows:
-        parts.append(f"like {', '.join(items[r].title for r in liked_rows)}")
-    if excluded:
-        parts.append(f"no {', '.join(excluded)}")
-    return ", ".join(parts)
+def _context_after(
+    ctx: ConversationContext, state: DialogueState, new_ids: tuple[str, ...], request_id: str | None = None
+) -> ConversationContext:
+    """The context to store back after a turn: the new state and, for older slots, the lists."""
+    return replace(
+        ctx,
+        state=state,
+        shown_item_ids=state.shown_items,
+        last_item_ids=new_ids if new_ids else ctx.last_item_ids,
+        rejected_item_ids=state.rejected_items,
+        last_request_id=request_id or ctx.last_request_id,
+        year_from=state.year_from,
+        year_to=state.year_to,
+    )
+
+
+def _pivot_year(bundle: ModelBundle, item_ids: tuple[str, ...]) -> int | None:
+    """The median year of these items ("older" than the last list)."""
+    index = bundle.index
+    years = [y for i in item_ids if i in index.position and (y := index.items[index.position[i]].year) is not None]
+    return int(np.median(np.asarray(years, dtype=float))) if years else None
 
 
 def _header(items: tuple[RecommendedItem, ...], described: str) -> str:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from recommender.dialogue.policy import Question
+    from recommender.dialogue.state import DialogueState
+    from recommender.dialogue.understand import EntityHint
 
 FeedbackKind = Literal["click", "like", "dislike", "rating", "bookmark", "unbookmark"]
 FEEDBACK_KINDS: tuple[str, ...] = ("click", "like", "dislike", "rating", "bookmark", "unbookmark")
@@ -46,6 +51,11 @@ class ConversationContext:
     last_item_ids: tuple[str, ...] = ()
     rejected_item_ids: tuple[str, ...] = ()
     last_request_id: str | None = None
+    # the dialogue layer (recommender.dialogue): this turn's intent and NLU entities, and the
+    # search state so far; None builds it from the raw-word fields above (older callers)
+    intent: str | None = None
+    entities: tuple[EntityHint, ...] = ()
+    state: DialogueState | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,10 @@ class RecommendationResult:
     context: ConversationContext
     model_version: str = ""
     notices: tuple[str, ...] = ()
+    state: DialogueState | None = None  # the search state after this turn, to persist
+    summary: str = ""  # that state in one line, as the ranker used it
+    relaxed: tuple[str, ...] = ()  # constraints loosened this turn ("genre:Drama", "years", ...)
+    question: Question | None = None  # set instead of items when the bot asks first
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from recommender.llm.followup import FollowUp, channel_supports_push
+from recommender.dialogue.state import DialogueState
 from recommender.types import (
     ConversationContext,
     Critique,
@@ -105,6 +106,7 @@ class FakeService:
         self.followups: list[FollowUp] = []
         self.sink_requests: list[tuple[str, str | None]] = []
         self.on_followup: Callable[[FollowUp], None] | None = None
+        self.kind_of_turn = "none"  # what `turn_kind` answers ("search", "seen" or "none")
 
     def _enter(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -128,7 +130,13 @@ class FakeService:
                 last_request_id="req-1",
             ),
             model_version="fake-1",
+            state=DialogueState(genres=("Comedy",), year_from=1970, year_to=1999, shown_items=ids, last_items=ids),
+            summary="Comedy · 1970–1999",
         )
+
+    def turn_kind(self, ctx: ConversationContext) -> str:
+        self._enter("turn_kind", ctx)
+        return self.kind_of_turn
 
     def followup_sink(self, sender_id: str, channel: str | None) -> Callable[[FollowUp], None] | None:
         """A marker sink on push channels (the real one posts to Rasa), None elsewhere."""

@@ -5,25 +5,21 @@ from __future__ import annotations
 from actions._context import (
     MAX_TEXT_CHARS,
     build_context,
-    build_critique,
     build_feedback,
     item_reference,
 )
+from recommender.dialogue.state import DialogueState
+from recommender.dialogue.understand import EntityHint
 
 
-def test_context_from_slots_and_text(tracker, ent):
+def test_context_carries_text_intent_entities_and_the_persisted_state(tracker, ent):
+    stored = DialogueState(genres=("Adventure",), exclude_genres=("Horror",), year_from=1990, year_to=1999)
     t = tracker(
-        "a funny movie from the 90s with Tom Hanks",
-        entities=[ent("mood", "funny"), ent("decade", "90s"), ent("person", "Tom Hanks")],
+        "it should also be a drama",
+        "inform_preference",
+        entities=[ent("genre", "drama"), ent("genre", "horror", role="exclude")],
         slots={
-            "genre": ["comedy"],
-            "exclude_genre": ["horror"],
-            "decade": "90s",
-            "mood": ["funny"],
-            "person": ["Tom Hanks"],
-            "liked_title": ["Toy Story"],
-            "year_from": 1990.0,
-            "year_to": 1999.0,
+            "dialogue_state": stored.to_dict(),
             "shown_item_ids": ["1", "2"],
             "last_item_ids": ["2"],
             "rejected_item_ids": ["3"],
@@ -33,39 +29,30 @@ def test_context_from_slots_and_text(tracker, ent):
     )
     ctx = build_context(t)
     assert ctx.user == "alice"
-    assert ctx.text == "a funny movie from the 90s with Tom Hanks"
-    assert ctx.genres == ("comedy",)
-    assert ctx.exclude_genres == ("horror",)
-    assert ctx.decade == "90s"
-    assert ctx.moods == ("funny",)
-    assert ctx.people == ("Tom Hanks",)
-    assert ctx.liked_titles == ("Toy Story",)
-    assert (ctx.year_from, ctx.year_to) == (1990, 1999)
+    assert ctx.text == "it should also be a drama"
+    assert ctx.intent == "inform_preference"
+    assert ctx.entities == (EntityHint("genre", "drama"), EntityHint("genre", "horror", "exclude"))
+    assert ctx.state == stored
     assert ctx.shown_item_ids == ("1", "2")
     assert ctx.last_item_ids == ("2",)
     assert ctx.rejected_item_ids == ("3",)
     assert ctx.last_request_id == "r1"
 
 
-def test_context_with_no_slots_is_empty(tracker):
+def test_context_with_no_slots_has_an_empty_state(tracker):
     ctx = build_context(tracker("hi", intent="greet", slots={}))
-    assert ctx.genres == () and ctx.decade is None and ctx.year_from is None and ctx.last_request_id is None
+    assert ctx.state == DialogueState() and ctx.last_request_id is None and ctx.entities == ()
+
+
+def test_a_malformed_stored_state_is_read_field_by_field(tracker):
+    ctx = build_context(tracker("x", slots={"dialogue_state": {"genres": ["Comedy", 5, None], "year_from": "soon",
+                                                               "moods": [{"nope": 1}], "turns": -3}}))
+    assert ctx.state == DialogueState(genres=("Comedy", "5"))
 
 
 def test_long_text_is_truncated(tracker):
     ctx = build_context(tracker("x" * 100_000))
     assert len(ctx.text) == MAX_TEXT_CHARS
-
-
-def test_exclude_role_never_counts_as_wanted(tracker, ent):
-    t = tracker(
-        "comedy but no horror",
-        entities=[ent("genre", "comedy"), ent("genre", "horror", role="exclude")],
-        slots={"genre": ["comedy", "horror"]},  # a stale slot value must not win over the exclusion
-    )
-    ctx = build_context(t)
-    assert ctx.genres == ("comedy",)
-    assert ctx.exclude_genres == ("horror",)
 
 
 def test_item_reference_prefers_id_then_ordinal_then_title(tracker, ent):
@@ -81,34 +68,6 @@ def test_numeric_ordinal_is_not_mistaken_for_an_item_id(tracker, ent):
 
 def test_payload_entities_with_numbers_become_strings(tracker, ent):
     assert item_reference(tracker(entities=[ent("item_id", 50)])) == "50"
-
-
-def test_critique_older_newer_other(tracker, ent):
-    assert build_critique(tracker("something older", "refine", [ent("refinement", "older")])).older
-    newer = build_critique(tracker("newer please", "refine", [ent("refinement", "newer")]))
-    assert newer.newer and not newer.older
-    other = build_critique(tracker('/refine{"refinement":"other options"}', "refine", [ent("refinement", "other options")]))
-    assert other.other_options and not other.older
-
-
-def test_critique_exclusion_by_role_and_by_negation(tracker, ent):
-    by_role = build_critique(tracker("no horror", "refine", [ent("genre", "horror", role="exclude")]))
-    assert by_role.exclude_genres == ("horror",)
-    unlabelled = build_critique(tracker("without any horror please", "refine", [ent("genre", "horror")]))
-    assert unlabelled.exclude_genres == ("horror",)
-    wanted = build_critique(tracker("more horror", "refine", [ent("genre", "horror")]))
-    assert wanted.exclude_genres == ()
-
-
-def test_critique_more_like_an_ordinal(tracker, ent):
-    critique = build_critique(
-        tracker("more like the second one", "refine", [ent("refinement", "more like"), ent("ordinal", "second")])
-    )
-    assert critique.more_like == "second"
-
-
-def test_unreadable_refinement_asks_for_other_options(tracker):
-    assert build_critique(tracker("hmm", "refine")).other_options
 
 
 def test_feedback_from_button_payload(tracker, ent):
@@ -142,6 +101,3 @@ def test_non_genre_entities_are_read_whatever_role_diet_gave_them(tracker, ent):
     """DIET once tagged a refinement with role `exclude`; rasa_sdk's role match then dropped it."""
     t = tracker("more like the second one", "refine", [ent("ordinal", "second", "exclude")])
     assert item_reference(t) == "second"
-    t = tracker("comedy, no horror", "refine", [ent("genre", "comedy"), ent("genre", "horror", "exclude")])
-    ctx = build_context(t)
-    assert ctx.genres == ("comedy",) and ctx.exclude_genres == ("horror",)

@@ -6,6 +6,7 @@ import pytest
 from rasa_sdk.events import AllSlotsReset, Restarted
 
 from actions.explain import ActionExplain
+from actions.fallback import ActionFallback
 from actions.feedback import ActionRecordFeedback
 from actions.forget import ActionForgetMe
 from actions.recommend import ActionRecommend
@@ -20,9 +21,12 @@ from recommender.errors import (
     UnknownItemError,
 )
 from recommender.identity import log_id
-from recommender.types import Critique
+from recommender.dialogue.state import DialogueState
+from recommender.dialogue.understand import EntityHint
 
-ALL_ACTIONS = (ActionRecommend, ActionRefine, ActionExplain, ActionRecordFeedback, ActionShowSaved, ActionForgetMe)
+ALL_ACTIONS = (
+    ActionRecommend, ActionRefine, ActionExplain, ActionRecordFeedback, ActionShowSaved, ActionForgetMe, ActionFallback,
+)
 
 
 def slot_events(events):
@@ -33,7 +37,7 @@ def test_names_pair_up_with_the_domain(domain):
     names = {cls().name() for cls in ALL_ACTIONS}
     assert names == {
         "action_recommend", "action_refine", "action_explain",
-        "action_record_feedback", "action_show_saved", "action_forget_me",
+        "action_record_feedback", "action_show_saved", "action_forget_me", "action_fallback",
     }
     assert names <= set(domain["actions"])
 
@@ -44,26 +48,25 @@ def test_responses_used_on_errors_exist_in_the_domain(domain):
 
 
 def test_recommend(fake, tracker, ent, run, domain):
-    t = tracker("a funny movie from the 90s", entities=[ent("mood", "funny"), ent("decade", "90s")],
-                slots={"mood": ["funny"], "decade": "90s"})
+    t = tracker("a funny movie from the 90s", entities=[ent("mood", "funny"), ent("decade", "90s")])
     messages, events = run(ActionRecommend(fake), t, domain)
 
     (name, (ctx,)), = fake.calls
-    assert name == "recommend" and ctx.moods == ("funny",) and ctx.decade == "90s" and ctx.user == "test-user"
+    assert name == "recommend" and ctx.user == "test-user" and ctx.intent == "request_recommendation"
+    assert ctx.text == "a funny movie from the 90s"
+    assert ctx.entities == (EntityHint("mood", "funny"), EntityHint("decade", "90s"))
     (message,) = messages
     assert "Star Wars (1977)" in message["text"]
     assert message["custom"]["type"] == "recommendations"
     assert [i["item_id"] for i in message["custom"]["items"]] == ["50", "1", "127"]
+    assert message["custom"]["state"]["summary"] == "Comedy · 1970–1999"
+    assert message["custom"]["state"]["genres"] == ["Comedy"] and message["custom"]["relaxed"] == []
     assert message["buttons"][0] == {"title": "👍 1", "payload": '/feedback{"item_id":"50","kind":"like"}'}
     slots = slot_events(events)
-    assert slots == {
-        "shown_item_ids": ["50", "1", "127"],
-        "last_item_ids": ["50", "1", "127"],
-        "rejected_item_ids": [],
-        "last_request_id": "req-1",
-        "year_from": 1970.0,
-        "year_to": 1999.0,
-    }
+    assert slots["shown_item_ids"] == ["50", "1", "127"]
+    assert slots["last_item_ids"] == ["50", "1", "127"]
+    assert slots["last_request_id"] == "req-1"
+    assert DialogueState.from_dict(slots["dialogue_state"]).genres == ("Comedy",)
     assert set(slots) <= set(domain["slots"])
 
 
@@ -86,19 +89,17 @@ def test_rest_gets_no_follow_up_sink(fake, tracker, run, domain, action):
     assert fake.on_followup is None
 
 
-def test_refine_passes_the_critique_and_updates_genre_slots(fake, tracker, ent, run, domain):
+def test_refine_reads_the_words_through_the_same_dialogue_turn(fake, tracker, ent, run, domain):
+    stored = DialogueState(genres=("Comedy",), shown_items=("50",), last_items=("50",))
     t = tracker("no horror", "refine", [ent("genre", "horror", role="exclude")],
-                slots={"genre": ["horror", "comedy"], "shown_item_ids": ["50"], "last_item_ids": ["50"]})
+                slots={"dialogue_state": stored.to_dict(), "shown_item_ids": ["50"], "last_item_ids": ["50"]})
     messages, events = run(ActionRefine(fake), t, domain)
 
-    (name, (ctx, critique)), = fake.calls
-    assert name == "refine"
-    assert isinstance(critique, Critique) and critique.exclude_genres == ("horror",)
-    assert ctx.exclude_genres == ("horror",) and ctx.genres == ("comedy",)
-    assert ctx.shown_item_ids == ("50",)
+    (name, (ctx,)), = fake.calls
+    assert name == "recommend" and ctx.intent == "refine" and ctx.state == stored
+    assert ctx.entities == (EntityHint("genre", "horror", "exclude"),)
     slots = slot_events(events)
-    assert slots["exclude_genre"] == ["horror"] and slots["genre"] == ["comedy"]
-    assert slots["last_item_ids"] == ["1", "127"]
+    assert slots["last_item_ids"] and "dialogue_state" in slots
     assert set(slots) <= set(domain["slots"])
     assert messages[0]["custom"]["type"] == "recommendations"
 
@@ -106,7 +107,8 @@ def test_refine_passes_the_critique_and_updates_genre_slots(fake, tracker, ent, 
 def test_refine_other_options_from_the_button(fake, tracker, ent, run, domain):
     t = tracker('/refine{"refinement":"other options"}', "refine", [ent("refinement", "other options")])
     run(ActionRefine(fake), t, domain)
-    assert fake.calls[0][1][1] == Critique(other_options=True)
+    ctx = fake.calls[0][1][0]
+    assert ctx.intent == "refine" and ctx.entities == (EntityHint("refinement", "other options"),)
 
 
 def test_explain_sends_reasons(fake, tracker, ent, run, domain):
@@ -129,7 +131,8 @@ def test_feedback_by_button(fake, tracker, ent, run, domain):
 def test_feedback_by_words_with_rating(fake, tracker, ent, run, domain):
     t = tracker("rate the first one 4 stars", "feedback", [ent("ordinal", "first"), ent("rating", "4 stars")])
     messages, events = run(ActionRecordFeedback(fake), t, domain)
-    feedback = fake.calls[0][1][1]
+    assert [c[0] for c in fake.calls] == ["turn_kind", "record_feedback"]
+    feedback = fake.calls[1][1][1]
     assert (feedback.kind, feedback.item_ref, feedback.value) == ("rating", "first", 4.0)
     assert messages[0]["text"].startswith("Noted")
     assert events == []
@@ -213,3 +216,27 @@ def test_default_service_is_created_lazily(monkeypatch, tracker, run, domain, fa
         assert [c[0] for c in fake.calls] == ["recommend", "explain"]
     finally:
         service_module.reset_default_service()
+
+
+def test_already_seen_said_as_feedback_is_an_exclusion_not_a_rating(fake, tracker, ent, run, domain):
+    """"we already saw the first two" once became a 2/5 rating; now those items are left out."""
+    fake.kind_of_turn = "seen"
+    t = tracker("we already saw the first two", "feedback", [ent("rating", "two")], slots={"last_item_ids": ["1", "2"]})
+    messages, events = run(ActionRecordFeedback(fake), t, domain)
+    assert [c[0] for c in fake.calls] == ["turn_kind", "recommend"]
+    assert messages[0]["custom"]["type"] == "recommendations"
+    assert "dialogue_state" in slot_events(events)
+
+
+@pytest.mark.parametrize(("intent", "response"), [("out_of_scope", "utter_out_of_scope"), ("nlu_fallback", "utter_default")])
+def test_fallback_redirects_what_is_not_a_search(fake, tracker, run, domain, intent, response):
+    messages, events = run(ActionFallback(fake), tracker("what's the weather tomorrow", intent), domain)
+    assert [m["response"] for m in messages] == [response] and events == []
+    assert [c[0] for c in fake.calls] == ["turn_kind"]
+
+
+def test_fallback_answers_a_search_the_nlu_missed(fake, tracker, run, domain):
+    fake.kind_of_turn = "search"
+    messages, events = run(ActionFallback(fake), tracker("got any war movies?", "out_of_scope"), domain)
+    assert [c[0] for c in fake.calls] == ["turn_kind", "recommend"]
+    assert messages[0]["custom"]["type"] == "recommendations" and "dialogue_state" in slot_events(events)

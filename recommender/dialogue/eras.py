@@ -1,0 +1,171 @@
+"""Years and eras as people say them: '90s', 'the thirties', 'late 80s', 'before 1970',
+'after 2000', 'between 1985 and 1995', 'around 1990', 'make it the 1980s', 'older'.
+
+`find_eras` returns each phrase's span and what it means, so the caller can leave those words
+out when it looks for genres ("the 1990s" is no genre, and "80s" is no rating).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DECADE_WORDS = {
+    "twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
+    "seventies": 1970, "eighties": 1980, "nineties": 1990, "noughties": 2000, "aughts": 2000,
+}
+_DECADE = (
+    r"(?:the\s+)?(?:(?P<part>early|mid|late)[\s-]*)?"
+    r"(?:(?P<d4>1[89]\d0|20[0-4]0)\s?'?s"
+    r"|'?(?P<d2>[2-9]0|00|10)\s?'?s"
+    r"|(?:nineteen[\s-]*)?(?P<dw>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|aughts)"
+    r"|(?P<two>two[\s-]*thousands))"
+)
+_YEAR = r"(?P<year>1[89]\d{2}|20[0-4]\d)"
+_POINT = rf"(?:{_DECADE}|{_YEAR})(?![\d])"
+
+
+def _point(text: str) -> tuple[int, int] | None:
+    """The first and last year of one point in time: a year or a (part of a) decade."""
+    match = re.fullmatch(_POINT, text.strip())
+    if match is None:
+        return None
+    if match.group("year"):
+        year = int(match.group("year"))
+        return year, year
+    if match.group("d4"):
+        start = int(match.group("d4"))
+    elif match.group("d2"):
+        two = int(match.group("d2"))
+        start = 1900 + two if two >= 20 else 2000 + two
+    elif match.group("dw"):
+        start = _DECADE_WORDS[match.group("dw")]
+    else:
+        start = 2000
+    part = match.group("part")
+    if part == "early":
+        return start, start + 3
+    if part == "mid":
+        return start + 3, start + 6
+    if part == "late":
+        return start + 6, start + 9
+    return start, start + 9
+
+
+@dataclass(frozen=True)
+class EraPhrase:
+    """One era phrase: its span in the (lower-cased) text and the window it asks for.
+
+    `replace` is False for an open bound ("before 1970"), which keeps the other side of an
+    existing window where the two still overlap. `shift` is -1/+1 for "older"/"newer".
+    """
+
+    start: int
+    end: int
+    year_from: int | None = None
+    year_to: int | None = None
+    replace: bool = True
+    shift: int = 0
+    clear: bool = False
+
+
+_P = rf"(?P<a>{_POINT.replace('?P<', '?P<a_')})"
+_Q = rf"(?P<b>{_POINT.replace('?P<', '?P<b_')})"
+_BETWEEN = re.compile(
+    rf"\b(?:between|from|in)?\s*{_P}\s*(?:and|to|through|thru|till|until|-|–|—)\s*{_Q}"
+)
+_BEFORE = re.compile(
+    rf"(?<!not )(?<!no )\b(?P<cue>before|pre-?|prior to|earlier than|older than|until|till|up to|up until|no later than|"
+    rf"not after|not later than|not newer than|no newer than|by)\s*{_P}"
+)
+_AFTER = re.compile(
+    rf"(?<!not )(?<!no )\b(?P<cue>after|post-?|since|later than|newer than|more recent than|not before|no earlier than|"
+    rf"not older than|no older than|not earlier than|starting(?: in| from| with)?|beginning(?: in| with)?)\s*{_P}"
+    rf"(?:\s*(?:on|onwards?|or later|and later|or newer|and newer|and up))?"
+)
+_ONWARDS = re.compile(rf"{_P}\s*(?:on|onwards?|or (?:later|newer|after)|and (?:later|newer|after|up|beyond)|\+)(?!\w)")
+_OR_EARLIER = re.compile(rf"{_P}\s*(?:or|and) (?:earlier|older|before)\b")
+_AROUND = re.compile(rf"\b(?:around|about|circa|ca\.?|roughly|approximately|approx\.?|close to|near|somewhere around)\s*{_P}")
+_ISH = re.compile(rf"{_P}\s*-?ish\b")
+_POINT_ALONE = re.compile(rf"(?<![\w-]){_P}")
+_CENTURY = re.compile(r"\b(this century|21st century|twenty-first century|20th century|twentieth century)\b")
+_CLEAR = re.compile(
+    r"\b(?:any|whatever|whichever)\s+(?:year|decade|era|time|period)s?\b"
+    r"|\b(?:year|decade|era|when it was made|release date)\s+(?:doesn'?t|does not|don'?t)\s+matter\b"
+    r"|\bdon'?t care (?:about )?(?:when|the year|the decade)\b"
+)
+_OLDER = re.compile(
+    r"\b(?:older|earlier ones?|an earlier|something earlier|classics?|vintage|old-school|old school|oldies|"
+    r"golden age|something old|an old (?:movie|film|one)|old (?:movies|films|ones|stuff)|"
+    r"not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b"
+)
+_NEWER = re.compile(
+    r"\b(?:newer|more recent|recent|modern|later ones?|something later|contemporary|latest|up to date|"
+    r"not (?:so |that |too |very )?old|nothing (?:too |so |that )?old)\b"
+)
+
+
+def _window(match: re.Match[str], group: str) -> tuple[int, int]:
+    window = _point(match.group(group))
+    assert window is not None  # the group matched _POINT
+    return window
+
+
+def find_eras(text: str) -> list[EraPhrase]:
+    """Every era phrase in lower-cased `text`, left to right, without overlaps."""
+    found: list[EraPhrase] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    def add(phrase: EraPhrase) -> None:
+        found.append(phrase)
+        taken.append((phrase.start, phrase.end))
+
+    for m in _BETWEEN.finditer(text):
+        if free(m.start(), m.end()):
+            (a, _), (_, b) = _window(m, "a"), _window(m, "b")
+            if b - a > 200 or b < a - 200:
+                continue
+            add(EraPhrase(m.start(), m.end(), min(a, b), max(a, b)))
+    for m in _BEFORE.finditer(text):
+        if free(m.start(), m.end()):
+            a, b = _window(m, "a")
+            inclusive = m.group("cue") in ("until", "till", "up to", "up until", "no later than", "not after",
+                                           "not later than", "not newer than", "no newer than", "by")
+            add(EraPhrase(m.start(), m.end(), None, b if inclusive else a - 1, replace=False))
+    for m in _AFTER.finditer(text):
+        if free(m.start(), m.end()):
+            a, b = _window(m, "a")
+            cue = m.group("cue").rstrip("-")
+            exclusive = cue in ("after", "post", "later than", "newer than", "more recent than")
+            add(EraPhrase(m.start(), m.end(), b + 1 if exclusive else a, None, replace=False))
+    for m in _ONWARDS.finditer(text):
+        if free(m.start(), m.end()):
+            add(EraPhrase(m.start(), m.end(), _window(m, "a")[0], None, replace=False))
+    for m in _OR_EARLIER.finditer(text):
+        if free(m.start(), m.end()):
+            add(EraPhrase(m.start(), m.end(), None, _window(m, "a")[1], replace=False))
+    for pattern in (_AROUND, _ISH):
+        for m in pattern.finditer(text):
+            if free(m.start(), m.end()):
+                a, b = _window(m, "a")
+                add(EraPhrase(m.start(), m.end(), a - 2, b + 2) if a == b else EraPhrase(m.start(), m.end(), a, b))
+    for m in _POINT_ALONE.finditer(text):
+        if free(m.start(), m.end()):
+            a, b = _window(m, "a")
+            add(EraPhrase(m.start(), m.end(), a, b))
+    for m in _CENTURY.finditer(text):
+        if free(m.start(), m.end()):
+            twentieth = "20th" in m.group(0) or "twentieth" in m.group(0)
+            add(EraPhrase(m.start(), m.end(), 1900 if twentieth else 2000, 1999 if twentieth else None))
+    for m in _CLEAR.finditer(text):
+        if free(m.start(), m.end()):
+            add(EraPhrase(m.start(), m.end(), clear=True))
+    if not any(p.year_from is not None or p.year_to is not None for p in found):
+        for pattern, shift in ((_OLDER, -1), (_NEWER, 1)):
+            for m in pattern.finditer(text):
+                if free(m.start(), m.end()):
+                    add(EraPhrase(m.start(), m.end(), shift=shift))
+    return sorted(found, key=lambda p: p.start)

@@ -1,0 +1,178 @@
+"""The words people use for genres and moods, mapped onto a catalog's own genre names.
+
+One table for the whole package: a surface form ("gangster", "tearjerker", "sci fi", "spooky")
+-> generic genre keys. A form with one key *is* that genre ("something funny" asks for Comedy);
+a form with several is a soft mood ("feel-good": any of Comedy, Children's, Musical). The
+catalog's own genre names (and their plurals) are always understood too, so a book or product
+catalog works without touching this file; keys a catalog lacks simply match nothing there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+# key -> surface forms (lowercase; plurals of one-word forms are added automatically)
+_GENRE_FORMS: dict[str, tuple[str, ...]] = {
+    "action": (
+        "action", "action-packed", "action packed", "actioner", "shoot-em-up", "shoot em up", "shootout",
+        "explosions", "explosive", "martial arts", "kung fu", "car chase", "car chases", "fight scenes", "blockbuster",
+        "adrenaline", "stunts",
+    ),
+    "adventure": (
+        "adventure", "adventurous", "quest", "treasure hunt", "swashbuckler", "swashbuckling", "expedition",
+        "jungle", "pirate", "pirates",
+    ),
+    "animation": (
+        "animation", "animated", "cartoon", "anime", "pixar", "stop-motion", "stop motion", "claymation",
+        "computer-animated", "hand-drawn",
+    ),
+    "children's": (
+        "children's", "childrens", "children", "childrens'", "kids", "kid", "kids'", "kiddie", "kiddy",
+        "family", "family-friendly", "family friendly", "kid-friendly", "kid friendly", "for the whole family",
+        "little ones", "toddlers", "my kids", "the kids", "the children",
+    ),
+    "comedy": (
+        "comedy", "comedic", "funny", "funnier", "funniest", "hilarious", "humor", "humour", "humorous", "laugh",
+        "laughs", "laughing", "make me laugh", "silly", "goofy", "spoof", "parody", "slapstick", "satire",
+        "satirical", "witty", "amusing", "comical", "comedie", "comdey", "commedy",
+    ),
+    "crime": (
+        "crime", "criminal", "criminals", "gangster", "gangsters", "mob", "mobster", "mafia", "heist", "heists",
+        "cop", "cops", "police", "organized crime", "organised crime", "drug lord", "hitman", "robbery",
+        "bank robbery", "con artist", "crooks",
+    ),
+    "documentary": (
+        "documentary", "documentaries", "doc", "docs", "docu", "docuseries", "non-fiction", "nonfiction",
+        "real events",
+    ),
+    "drama": (
+        "drama", "dramatic", "dramas", "tearjerker", "tear-jerker", "tear jerker", "weepie", "weepy",
+        "melodrama", "melodramatic", "character study", "serious", "draama",
+    ),
+    "fantasy": (
+        "fantasy", "fantastical", "magic", "magical", "wizard", "wizards", "dragon", "dragons", "fairy tale",
+        "fairytale", "fairy-tale", "sword and sorcery", "mythical", "elves", "sorcery",
+    ),
+    "film-noir": ("film-noir", "film noir", "noir", "noirs", "neo-noir", "neo noir", "hardboiled", "hard-boiled"),
+    "horror": (
+        "horror", "horrors", "scary", "scarier", "scariest", "spooky", "creepy", "frightening", "terrifying",
+        "slasher", "zombie", "zombies", "vampire", "vampires", "haunted", "ghost story", "gory", "gore",
+        "scare", "scares", "chilling", "horrer", "horor", "spine-chilling", "blood-curdling", "nightmare",
+    ),
+    "musical": (
+        "musical", "singing", "songs", "song and dance", "sing-along", "singalong", "broadway", "show tunes",
+        "dancing",
+    ),
+    "mystery": (
+        "mystery", "mysteries", "mysterious", "whodunit", "whodunnit", "who-done-it", "detective", "detectives",
+        "sleuth", "puzzle", "puzzling", "murder mystery", "mistery",
+    ),
+    "romance": (
+        "romance", "romantic", "romances", "love story", "love stories", "falling in love", "chick flick",
+        "lovey-dovey", "love affair", "romace", "romanse",
+    ),
+    "sci-fi": (
+        "sci-fi", "scifi", "sci fi", "science fiction", "science-fiction", "space", "outer space", "aliens",
+        "robots", "robot", "futuristic", "time travel", "time-travel", "dystopian", "dystopia",
+        "cyberpunk", "spaceship", "spaceships", "space opera", "extraterrestrial", "syfy", "sifi", "scyfy",
+    ),
+    "thriller": (
+        "thriller", "thrillers", "suspense", "suspenseful", "tense", "gripping", "nail-biter", "nail biter",
+        "edge of my seat", "edge of your seat", "edge-of-your-seat", "psychological", "thrilling", "triller",
+        "thriler", "cat and mouse",
+    ),
+    "war": (
+        "war", "wartime", "war-time", "world war", "ww2", "wwii", "ww1", "wwi", "vietnam", "military", "soldiers",
+        "soldier", "battlefield", "combat", "army",
+    ),
+    "western": (
+        "western", "westerns", "cowboy", "cowboys", "wild west", "gunslinger", "gunslingers", "outlaw", "outlaws",
+        "frontier", "spaghetti western",
+    ),
+}
+
+# Soft wishes: any of these genre keys (the first is the one ruled out by "not too <mood>").
+_MOOD_FORMS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("comedy", "children's", "musical", "romance"): (
+        "feel-good", "feel good", "feelgood", "uplifting", "heartwarming", "heart-warming", "wholesome",
+        "cheerful", "cheery", "upbeat", "cozy", "cosy",
+    ),
+    ("comedy", "animation", "children's"): ("light", "lighthearted", "light-hearted", "easy-going", "fun", "cute"),
+    ("action", "adventure", "thriller"): ("exciting", "excitement", "thrill", "thrills", "fast-paced", "fast paced"),
+    ("crime", "film-noir", "thriller", "horror"): ("dark", "darker", "grim", "bleak", "disturbing", "sinister"),
+    ("crime", "war", "drama"): ("gritty", "brutal", "violent", "violence"),
+    ("adventure", "war", "fantasy"): ("epic", "sweeping"),
+    ("drama", "romance"): ("sad", "emotional", "moving", "touching", "heartbreaking", "bittersweet", "tragic"),
+    ("thriller", "action", "war"): ("intense", "nerve-wracking", "high-stakes"),
+    ("sci-fi", "mystery", "thriller"): ("mind-bending", "mind bending", "trippy", "cerebral", "twisty", "twist"),
+    ("drama", "documentary", "war"): ("thought-provoking", "thoughtful", "deep", "profound", "meaningful"),
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """What a surface form means: one genre key (a hard wish) or several (a soft mood)."""
+
+    form: str
+    keys: tuple[str, ...]
+
+    @property
+    def is_mood(self) -> bool:
+        return len(self.keys) > 1
+
+
+def squash(text: str) -> str:
+    """'Sci-Fi' -> 'scifi', "Children's" -> 'childrens': the form genre names are compared in."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def plurals(form: str) -> tuple[str, ...]:
+    """'comedy' -> ('comedy', 'comedies'); multi-word and already-plural forms stay as they are."""
+    if " " in form or form.endswith("s") or not form[-1:].isalpha():
+        return (form,)
+    if form.endswith("y") and form[-2:-1] not in "aeiou":
+        return (form, form[:-1] + "ies")
+    if form.endswith(("ch", "sh", "x")):
+        return (form, form + "es")
+    return (form, form + "s")
+
+
+@lru_cache(maxsize=16)
+def terms_for(vocabulary: tuple[str, ...]) -> dict[str, Term]:
+    """Every surface form this catalog understands -> its term (generic forms + the catalog's own names)."""
+    table: dict[str, Term] = {}
+    for key, forms in _GENRE_FORMS.items():
+        for form in forms:
+            for variant in plurals(form):
+                table.setdefault(variant, Term(variant, (key,)))
+    for keys, forms in _MOOD_FORMS.items():
+        for form in forms:
+            table.setdefault(form, Term(form, keys))
+    for name in vocabulary:
+        lowered = name.lower()
+        for variant in {*plurals(lowered), lowered.replace("-", " "), lowered.replace("-", "")}:
+            table[variant] = Term(variant, (lowered,))
+    return table
+
+
+def catalog_genres(keys: Iterable[str], vocabulary: Sequence[str]) -> tuple[str, ...]:
+    """Generic keys -> the catalog's genre names, in order; keys the catalog lacks are dropped."""
+    by_squash = {squash(name): name for name in vocabulary}
+    out: list[str] = []
+    for key in keys:
+        name = by_squash.get(squash(key))
+        if name is not None and name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def genre_for_word(word: str, vocabulary: Sequence[str]) -> tuple[str, ...]:
+    """One word or phrase the NLU labelled a genre or mood -> catalog genres (empty if unknown)."""
+    cleaned = re.sub(r"\s+", " ", word.lower().strip(" .,!?\"'"))
+    term = terms_for(tuple(vocabulary)).get(cleaned)
+    if term is None and cleaned.endswith("s"):
+        term = terms_for(tuple(vocabulary)).get(cleaned[:-1])
+    return catalog_genres(term.keys, vocabulary) if term is not None else ()

@@ -1,0 +1,181 @@
+"""Dialogue state -> the structured query of one turn: hard filters, seeds, notices.
+
+Moved out of the service so there is one reading of the state: what the ranker filters on is
+exactly what `DialogueState.summary` shows. When nothing new passes every filter, constraints
+are loosened one at a time in a fixed order (moods, "X or Y", the years, then the oldest wanted
+genre) and the reply says which one and why; exclusions and items already shown or seen are
+never loosened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from recommender.context import display_title
+from recommender.dialogue.state import DialogueState, describe_era
+from recommender.retrieval.filters import HardFilters
+from recommender.retrieval.index import CatalogIndex
+from recommender.store.repository import Profile
+
+NOTICE_NO_PEOPLE = "people"
+NOTICE_NO_GENRES = "genres"
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """Everything the ranker needs for one turn, plus what the reply must tell the person."""
+
+    filters: HardFilters
+    mood_groups: tuple[tuple[str, tuple[str, ...]], ...]
+    seeds: dict[int, float]
+    negative_seeds: dict[int, float]
+    people: tuple[str, ...]
+    notices: tuple[str, ...]
+    relaxed: tuple[str, ...]  # constraints loosened this turn: "mood:funny", "genre:Drama", "years", ...
+    summary: str  # the state in one line, as the ranker used it
+    state: DialogueState  # the state with one-time notices recorded
+    mask: np.ndarray  # candidate rows after any loosening
+
+
+def plan_query(
+    state: DialogueState, index: CatalogIndex, profile: Profile, k: int, *,
+    unknown: tuple[tuple[str, str], ...] = (),
+) -> QueryPlan:
+    """Filters, seeds and loosening for `state`; `unknown` (word, attribute) pairs are mentioned once each."""
+    notices: list[str] = []
+    if (state.genres or state.exclude_genres or state.genre_options or state.moods) and not index.genre_names:
+        state, said = _once(state, NOTICE_NO_GENRES)
+        if said:
+            notices.append("This catalog has no genre information, so I couldn't filter by genre.")
+    for word, attribute in unknown:
+        state, said = _once(state, f"unknown:{attribute}:{word.lower()}")
+        if said and attribute == "title":
+            notices.append(f"I couldn't find “{word}” in the catalog.")
+        elif said:
+            notices.append(f"I don't know “{word}” as a {attribute} here, so I left it out.")
+    people = state.people
+    if people and not any(item.people for item in index.items):
+        state, said = _once(state, NOTICE_NO_PEOPLE)
+        if said:
+            notices.append(
+                f"I don't have cast or crew information for this catalog, so I can't look for {', '.join(people)}."
+            )
+        state, people = replace(state, people=()), ()
+    seeds, negative = _seeds(state, index, profile)
+    exclude_ids = frozenset(
+        state.shown_items + state.rejected_items + state.seen_items + state.liked_items + profile.seen
+    )
+    moods = tuple((m.word, m.genres) for m in state.moods)
+    filters = HardFilters(
+        genre_groups=tuple((g,) for g in state.genres)
+        + ((state.genre_options,) if state.genre_options else ())
+        + tuple(gs for _, gs in moods),
+        exclude_genres=state.exclude_genres,
+        year_from=state.year_from,
+        year_to=state.year_to,
+        exclude_item_ids=exclude_ids,
+    )
+    mask = _mask(index, filters, people)
+    relaxed: list[str] = []
+    loosened_state = state
+    for step in _loosening_steps(state):
+        if mask.any():
+            break
+        name, filters, people, loosened_state, why = step(filters, people, loosened_state)
+        relaxed.append(name)
+        notices.append(why)
+        mask = _mask(index, filters, people)
+    if not relaxed and 0 < int(mask.sum()) < k and state.constrained:
+        notices.append(f"Only {int(mask.sum())} new title{'s' if mask.sum() != 1 else ''} match all of that.")
+    titles = {index.items[index.position[i]].item_id: display_title(index.items[index.position[i]].title)
+              for i in state.liked_items if i in index.position}
+    return QueryPlan(
+        filters=filters,
+        mood_groups=tuple((w, gs) for w, gs in moods if gs in filters.genre_groups),
+        seeds=seeds,
+        negative_seeds=negative,
+        people=people,
+        notices=tuple(notices),
+        relaxed=tuple(relaxed),
+        summary=loosened_state.summary(titles) if relaxed else state.summary(titles),
+        state=state,
+        mask=mask,
+    )
+
+
+def _once(state: DialogueState, key: str) -> tuple[DialogueState, bool]:
+    if key in state.notified:
+        return state, False
+    return replace(state, notified=(*state.notified, key)), True
+
+
+def _seeds(state: DialogueState, index: CatalogIndex, profile: Profile) -> tuple[dict[int, float], dict[int, float]]:
+    """Rows to recommend like (this conversation's references weigh most, the newest most of all)."""
+    seeds: dict[int, float] = {}
+    for item_id in profile.liked:
+        row = index.position.get(item_id)
+        if row is not None:
+            rating = profile.ratings.get(item_id)
+            seeds[row] = max(seeds.get(row, 0.0), 1.0 if rating is None else (rating - 3.0) / 2.0)
+    liked_rows = [index.position[i] for i in state.liked_items if i in index.position]
+    for n, row in enumerate(liked_rows):
+        seeds[row] = 2.0 if n == len(liked_rows) - 1 else 1.0
+    negative = {index.position[i]: 1.0 for i in (*profile.disliked, *state.rejected_items) if i in index.position}
+    return seeds, negative
+
+
+def _mask(index: CatalogIndex, filters: HardFilters, people: tuple[str, ...]) -> np.ndarray:
+    mask = filters.mask(index)
+    if people:
+        wanted = [p.lower() for p in people]
+        mask &= np.array(
+            [any(fuzz.partial_ratio(w, p.lower()) >= 90 for w in wanted for p in it.people) for it in index.items]
+        )
+    return mask
+
+
+_Step = tuple[str, HardFilters, tuple[str, ...], DialogueState, str]
+
+
+def _loosening_steps(state: DialogueState) -> list:  # type: ignore[type-arg]
+    """The loosening ladder for this state, mildest first; each step returns what it changed."""
+    steps = []
+    for mood in state.moods:
+        def drop_mood(f: HardFilters, p: tuple[str, ...], s: DialogueState, mood=mood) -> _Step:
+            groups = tuple(g for g in f.genre_groups if g != mood.genres)
+            s = replace(s, moods=tuple(m for m in s.moods if m != mood))
+            return f"mood:{mood.word}", replace(f, genre_groups=groups), p, s, (
+                f"Nothing new was also “{mood.word}”, so I loosened that."
+            )
+        steps.append(drop_mood)
+    if state.genre_options:
+        def drop_options(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
+            groups = tuple(g for g in f.genre_groups if g != state.genre_options)
+            return "genres_any", replace(f, genre_groups=groups), p, replace(s, genre_options=()), (
+                f"Nothing new matched “{' or '.join(state.genre_options)}” as well, so I loosened that."
+            )
+        steps.append(drop_options)
+    if state.people:
+        def drop_people(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
+            return "people", f, (), replace(s, people=()), (
+                f"Nothing new has {', '.join(state.people)}, so I looked beyond that."
+            )
+        steps.append(drop_people)
+    if state.year_from is not None or state.year_to is not None:
+        def drop_years(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
+            era = describe_era(state.year_from, state.year_to)
+            return "years", replace(f, year_from=None, year_to=None), p, replace(s, year_from=None, year_to=None), (
+                f"I've run out of new titles from {era} for this, so I looked at other years."
+            )
+        steps.append(drop_years)
+    for genre in state.genres[:-1] if len(state.genres) > 1 else ():
+        def drop_genre(f: HardFilters, p: tuple[str, ...], s: DialogueState, genre=genre) -> _Step:
+            groups = tuple(g for g in f.genre_groups if g != (genre,))
+            return f"genre:{genre}", replace(f, genre_groups=groups), p, replace(
+                s, genres=tuple(g for g in s.genres if g != genre)
+            ), f"Nothing new is also {genre}, so I dropped that one."
+        steps.append(drop_genre)
+    return steps

@@ -1,0 +1,73 @@
+"""Ask or recommend: one informative question for a vague opener, never two in a row.
+
+A person who has said nothing usable ("what should I watch tonight?") and has no stored taste
+gets one question about the attribute that splits the likely candidates best, with quick
+replies; "surprise me", any stated constraint, a stored taste, or a question asked last turn
+means recommend now.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from recommender.dialogue.acts import Act, OtherOptions, SeenItems, Surprise
+from recommender.dialogue.state import DialogueState
+from recommender.retrieval.index import CatalogIndex
+
+QUESTION_POOL = 300
+"""How many of the most popular candidates the question is chosen for."""
+MAX_OPTIONS = 6
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question with quick replies: `attribute` is "genre" or "era"."""
+
+    attribute: str
+    text: str
+    options: tuple[str, ...]
+
+
+def should_ask(before: DialogueState, after: DialogueState, acts: Sequence[Act], knows_taste: bool) -> bool:
+    """True when the turn is a vague opener we know nothing about and we did not just ask."""
+    if before.asked is not None or knows_taste or after.constrained:
+        return False
+    return not any(isinstance(a, (Surprise, OtherOptions, SeenItems)) for a in acts)
+
+
+def choose_question(index: CatalogIndex, popularity: np.ndarray, state: DialogueState) -> Question:
+    """Ask about the attribute with the most even split (entropy) among the likely candidates."""
+    rows = _pool(index, popularity, state)
+    genre_counts = Counter(g for r in rows for g in index.items[r].genres if g.lower() != "unknown")
+    decade_counts = Counter(
+        int(index.items[r].year) // 10 * 10 for r in rows if index.items[r].year is not None
+    )
+    if _entropy(decade_counts) > _entropy(genre_counts) and len(decade_counts) >= 3:
+        options = tuple(f"{d}s" for d, _ in sorted(decade_counts.most_common(MAX_OPTIONS - 1), reverse=True))
+        return Question("era", "Happy to help! Any particular era you're in the mood for?", options)
+    options = tuple(g for g, _ in genre_counts.most_common(MAX_OPTIONS - 1))
+    if not options:
+        return Question("reference", "Happy to help! Tell me a title you loved and I'll find more like it.", ())
+    return Question(
+        "genre", "Happy to help! What kind are you in the mood for? Pick one, or name a title you loved.", options
+    )
+
+
+def _pool(index: CatalogIndex, popularity: np.ndarray, state: DialogueState) -> list[int]:
+    order = np.argsort(-popularity, kind="stable")
+    shown = set(state.shown_items)
+    return [int(r) for r in order[: QUESTION_POOL * 2] if index.items[int(r)].item_id not in shown][:QUESTION_POOL]
+
+
+def _entropy(counts: Counter[object]) -> float:
+    """Normalised entropy (0..1) of a distribution: how evenly an answer would split the pool."""
+    total = sum(counts.values())
+    if total == 0 or len(counts) < 2:
+        return 0.0
+    h = -sum(c / total * math.log(c / total) for c in counts.values())
+    return h / math.log(len(counts))

@@ -1,0 +1,200 @@
+"""`reduce(state, acts) -> state`: the one place where a turn changes the search. Pure.
+
+Rules, in one sentence each:
+- later statements win over earlier ones only where they conflict (wanting a genre lifts its
+  exclusion and excluding one drops it from the wanted ones; two genres that do not conflict
+  narrow together);
+- an open era bound ("before 1970") keeps the other side when the two still make a window,
+  a closed window ("the 1980s") replaces the old one;
+- references liked, rejected or seen are remembered by catalog id, rejected and seen ones are
+  never shown again;
+- `Reset` clears the search but keeps what was shown, so nothing is repeated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from recommender.dialogue.acts import (
+    Act,
+    AddGenres,
+    AddMood,
+    AddPerson,
+    ClearEra,
+    DropGenres,
+    ExcludeGenres,
+    LikeItems,
+    OtherOptions,
+    RejectItems,
+    ReplaceGenres,
+    Reset,
+    SeenItems,
+    SetEra,
+    ShiftEra,
+    Surprise,
+    Unknown,
+    Wish,
+)
+from recommender.dialogue.state import MAX_REMEMBERED_ITEMS, DialogueState, Mood
+
+MAX_WISHES = 3
+
+
+def reduce(state: DialogueState, acts: Sequence[Act]) -> DialogueState:
+    """The state after one user turn's acts, applied in order."""
+    for act in acts:
+        state = _apply(state, act)
+    return replace(state, turns=state.turns + 1)
+
+
+def _apply(state: DialogueState, act: Act) -> DialogueState:
+    if isinstance(act, AddGenres):
+        if act.any_of and len(act.genres) > 1:
+            return _want(state, (), options=act.genres)
+        return _want(state, act.genres)
+    if isinstance(act, ReplaceGenres):
+        cleared = replace(state, genres=(), genre_options=(), moods=())
+        if act.any_of and len(act.genres) > 1:
+            return _want(cleared, (), options=act.genres)
+        return _want(cleared, act.genres)
+    if isinstance(act, ExcludeGenres):
+        out = set(act.genres)
+        return replace(
+            state,
+            exclude_genres=_union(state.exclude_genres, act.genres),
+            genres=tuple(g for g in state.genres if g not in out),
+            genre_options=_options_without(state.genre_options, out),
+            moods=tuple(
+                Mood(m.word, kept) for m in state.moods if (kept := tuple(g for g in m.genres if g not in out))
+            ),
+        )
+    if isinstance(act, DropGenres):
+        out = set(act.genres)
+        return replace(
+            state,
+            genres=tuple(g for g in state.genres if g not in out),
+            genre_options=_options_without(state.genre_options, out),
+            moods=tuple(m for m in state.moods if not out & set(m.genres)),
+        )
+    if isinstance(act, AddMood):
+        genres = tuple(g for g in act.genres if g not in state.exclude_genres)
+        if not genres or any(m.word == act.word for m in state.moods):
+            return state
+        return replace(state, moods=(*state.moods, Mood(act.word, genres)))
+    if isinstance(act, SetEra):
+        return _set_era(state, act)
+    if isinstance(act, ShiftEra):
+        return _shift_era(state, act)
+    if isinstance(act, ClearEra):
+        return replace(state, year_from=None, year_to=None)
+    if isinstance(act, AddPerson):
+        return replace(state, people=_union(state.people, (act.name,)))
+    if isinstance(act, LikeItems):
+        return replace(
+            state,
+            liked_items=_union(state.liked_items, act.item_ids),
+            rejected_items=_without(state.rejected_items, act.item_ids),
+        )
+    if isinstance(act, RejectItems):
+        return replace(
+            state,
+            rejected_items=_capped(_union(state.rejected_items, act.item_ids)),
+            liked_items=_without(state.liked_items, act.item_ids),
+        )
+    if isinstance(act, SeenItems):
+        return replace(state, seen_items=_capped(_union(state.seen_items, act.item_ids)))
+    if isinstance(act, Wish):
+        text = act.text.strip()
+        if not text or text in state.wish:
+            return state
+        return replace(state, wish=(*state.wish, text)[-MAX_WISHES:])
+    if isinstance(act, Reset):
+        return DialogueState(
+            shown_items=state.shown_items, seen_items=state.seen_items, rejected_items=state.rejected_items,
+            last_items=state.last_items, notified=state.notified, turns=state.turns,
+        )
+    if isinstance(act, (OtherOptions, Surprise, Unknown)):
+        return state  # they change what the turn does, not what is searched for
+    raise TypeError(f"unknown act {act!r}")
+
+
+def record_shown(state: DialogueState, item_ids: Sequence[str]) -> DialogueState:
+    """After a list was shown: remember it for "the second one" and never show it again."""
+    if not item_ids:
+        return state
+    return replace(state, last_items=tuple(item_ids), shown_items=_capped(_union(state.shown_items, item_ids)))
+
+
+def record_notice(state: DialogueState, key: str) -> DialogueState:
+    """Remember that a one-time notice ("no cast data") was given."""
+    return state if key in state.notified else replace(state, notified=(*state.notified, key))
+
+
+def _want(state: DialogueState, genres: Iterable[str], options: Sequence[str] = ()) -> DialogueState:
+    genres = tuple(genres)
+    lifted = set(genres) | set(options)
+    wanted = _union(state.genres, genres)
+    new_options = tuple(g for g in options if g not in wanted)
+    if options and len(new_options) < 2:  # "comedy or drama" where one is already required
+        new_options = ()
+    return replace(
+        state,
+        genres=wanted,
+        genre_options=new_options if options else _options_without(state.genre_options, set(genres)),
+        exclude_genres=tuple(g for g in state.exclude_genres if g not in lifted),
+    )
+
+
+def _options_without(options: tuple[str, ...], out: set[str]) -> tuple[str, ...]:
+    """An any-of group loses `out`; with one left it is no choice at all, so it goes."""
+    kept = tuple(g for g in options if g not in out)
+    if len(kept) == len(options):
+        return options
+    return kept if len(kept) > 1 else ()
+
+
+def _set_era(state: DialogueState, act: SetEra) -> DialogueState:
+    year_from, year_to = act.year_from, act.year_to
+    if year_from is not None and year_to is not None and year_from > year_to:
+        year_from, year_to = year_to, year_from
+    if act.replace or (year_from is not None and year_to is not None):
+        return replace(state, year_from=year_from, year_to=year_to)
+    new_from = year_from if year_from is not None else state.year_from
+    new_to = year_to if year_to is not None else state.year_to
+    if new_from is not None and new_to is not None and new_from > new_to:
+        # "before 1970" after "the 1980s": the new bound wins, the old side goes
+        new_from, new_to = (year_from, None) if year_from is not None else (None, year_to)
+    return replace(state, year_from=new_from, year_to=new_to)
+
+
+def _shift_era(state: DialogueState, act: ShiftEra) -> DialogueState:
+    older = act.direction < 0
+    year_from, year_to = state.year_from, state.year_to
+    if year_from is not None and year_to is not None:
+        width = year_to - year_from + 1
+        return replace(
+            state,
+            year_from=year_from - width if older else year_to + 1,
+            year_to=year_from - 1 if older else year_to + width,
+        )
+    if older:
+        bound = min(b for b in (year_from, year_to, act.pivot) if b is not None) if (
+            year_to is not None or act.pivot is not None or year_from is not None
+        ) else None
+        return state if bound is None else replace(state, year_from=None, year_to=bound - 1)
+    bounds = [b for b in (year_to, year_from, act.pivot) if b is not None]
+    return state if not bounds else replace(state, year_from=max(bounds) + 1, year_to=None)
+
+
+def _union(old: Sequence[str], new: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*old, *new)))
+
+
+def _without(old: Sequence[str], out: Iterable[str]) -> tuple[str, ...]:
+    gone = set(out)
+    return tuple(v for v in old if v not in gone)
+
+
+def _capped(ids: tuple[str, ...]) -> tuple[str, ...]:
+    return ids[-MAX_REMEMBERED_ITEMS:]

@@ -1,0 +1,141 @@
+"""`DialogueState`: everything the person asked for in this conversation, as one immutable value.
+
+The state is the single source of truth for a search: the ranker plans from it, the reply shows
+it (`summary`), and it travels with the conversation (Rasa's `dialogue_state` slot holds
+`to_dict()`), so an action-server restart loses nothing. Genre names are the catalog's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+MAX_REMEMBERED_ITEMS = 500
+"""Shown/seen ids kept per conversation; the oldest go first (a slot is not a database)."""
+
+
+@dataclass(frozen=True)
+class Mood:
+    """A soft wish ("something exciting") that stands for any of several genres."""
+
+    word: str
+    genres: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DialogueState:
+    """The search so far. Empty means "nothing asked yet"."""
+
+    genres: tuple[str, ...] = ()  # every one must hold ("adventure", then "also a drama")
+    genre_options: tuple[str, ...] = ()  # at least one must hold ("a comedy or a drama")
+    exclude_genres: tuple[str, ...] = ()
+    moods: tuple[Mood, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    people: tuple[str, ...] = ()
+    liked_items: tuple[str, ...] = ()  # references to recommend like ("like Heat", "more like the 2nd")
+    rejected_items: tuple[str, ...] = ()  # references to steer away from, never shown again
+    seen_items: tuple[str, ...] = ()  # "already seen": excluded, not a rating
+    shown_items: tuple[str, ...] = ()  # never shown twice in one conversation
+    last_items: tuple[str, ...] = ()  # the latest list, in order, for "the second one"
+    wish: tuple[str, ...] = ()  # free-text wishes ("a heist with a twist")
+    asked: str | None = None  # the attribute the bot asked about last turn, if it asked
+    notified: tuple[str, ...] = field(default=())  # notices already given once ("no cast data")
+    turns: int = 0
+
+    # -- reading ------------------------------------------------------------------------------
+    @property
+    def constrained(self) -> bool:
+        """True when the person has said anything the search can use."""
+        return bool(
+            self.genres or self.genre_options or self.exclude_genres or self.moods
+            or self.year_from is not None or self.year_to is not None or self.people
+            or self.liked_items or self.wish
+        )
+
+    def summary(self, titles: dict[str, str] | None = None) -> str:
+        """One short line of what was understood: 'Adventure + Drama · 1990s · not Thriller or Crime'."""
+        parts: list[str] = []
+        wanted = " + ".join(self.genres)
+        if self.genre_options:
+            options = " or ".join(self.genre_options)
+            wanted = f"{wanted} + ({options})" if wanted else options
+        if wanted:
+            parts.append(wanted)
+        if self.moods:
+            parts.append(", ".join(m.word for m in self.moods))
+        era = describe_era(self.year_from, self.year_to)
+        if era:
+            parts.append(era)
+        if self.people:
+            parts.append("with " + ", ".join(self.people))
+        if self.liked_items:
+            names = [(titles or {}).get(i, f"#{i}") for i in self.liked_items[-3:]]
+            parts.append("like " + ", ".join(names))
+        if self.wish:
+            parts.append("“" + "; ".join(self.wish) + "”")
+        if self.exclude_genres:
+            parts.append("not " + " or ".join(self.exclude_genres))
+        return " · ".join(parts)
+
+    # -- persistence ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict (the `dialogue_state` slot)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> DialogueState:
+        """Read a stored state; anything malformed is dropped field by field, never fatal.
+
+        The slot comes back from the tracker store, possibly written by an older version.
+        """
+        if not isinstance(data, dict):
+            return cls()
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            raw = data[f.name]
+            if f.name == "moods":
+                values[f.name] = tuple(
+                    Mood(str(m["word"]), _strings(m.get("genres")))
+                    for m in (raw if isinstance(raw, list) else [])
+                    if isinstance(m, dict) and m.get("word")
+                )
+            elif f.name in ("year_from", "year_to"):
+                values[f.name] = _year(raw)
+            elif f.name == "turns":
+                values[f.name] = int(raw) if isinstance(raw, (int, float)) and raw >= 0 else 0
+            elif f.name == "asked":
+                values[f.name] = str(raw) if isinstance(raw, str) and raw else None
+            else:
+                values[f.name] = _strings(raw)
+        return cls(**values)
+
+
+def describe_era(year_from: int | None, year_to: int | None) -> str:
+    """'1990s', '1985–1995', '1994', 'before 1970', '2000 or later', or ''."""
+    if year_from is not None and year_to is not None:
+        if year_from == year_to:
+            return str(year_from)
+        if year_from % 10 == 0 and year_to == year_from + 9:
+            return f"{year_from}s"
+        return f"{year_from}–{year_to}"
+    if year_to is not None:
+        return f"before {year_to + 1}"
+    if year_from is not None:
+        return f"{year_from} or later"
+    return ""
+
+
+def _strings(raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, (list, tuple)):
+        return ()
+    return tuple(str(v) for v in raw if isinstance(v, (str, int)) and str(v).strip())
+
+
+def _year(raw: Any) -> int | None:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        return None
+    year = int(raw)
+    return year if 1800 <= year <= 2200 else None

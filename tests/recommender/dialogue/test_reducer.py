@@ -1,0 +1,166 @@
+"""reduce(state, acts): table-driven rules and hypothesis properties over random act sequences."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recommender.dialogue.acts import (
+    AddGenres,
+    AddMood,
+    AddPerson,
+    ClearEra,
+    DropGenres,
+    ExcludeGenres,
+    LikeItems,
+    OtherOptions,
+    RejectItems,
+    ReplaceGenres,
+    Reset,
+    SeenItems,
+    SetEra,
+    ShiftEra,
+    Surprise,
+    Wish,
+)
+from recommender.dialogue.reducer import record_shown, reduce
+from recommender.dialogue.state import DialogueState, Mood
+
+S = DialogueState
+
+
+@pytest.mark.parametrize(
+    ("before", "acts", "after"),
+    [
+        (S(), [AddGenres(("Adventure",)), AddGenres(("Drama",))], S(genres=("Adventure", "Drama"))),
+        (S(genres=("Adventure", "Drama")), [ReplaceGenres(("Comedy",))], S(genres=("Comedy",))),
+        (S(exclude_genres=("Horror",)), [ExcludeGenres(("Thriller",)), ExcludeGenres(("Crime",))],
+         S(exclude_genres=("Horror", "Thriller", "Crime"))),
+        (S(genres=("Comedy", "Horror")), [ExcludeGenres(("Horror",))], S(genres=("Comedy",), exclude_genres=("Horror",))),
+        (S(exclude_genres=("Horror",)), [AddGenres(("Horror",))], S(genres=("Horror",))),
+        (S(genres=("Drama",)), [DropGenres(("Drama",))], S()),
+        (S(), [AddGenres(("Comedy", "Drama"), any_of=True)], S(genre_options=("Comedy", "Drama"))),
+        (S(genre_options=("Comedy", "Drama")), [ExcludeGenres(("Drama",))], S(exclude_genres=("Drama",))),
+        (S(genres=("War",)), [SetEra(None, 1969, replace=False)], S(genres=("War",), year_to=1969)),
+        (S(year_from=1980, year_to=1989), [SetEra(None, 1969, replace=False)], S(year_to=1969)),
+        (S(year_from=1980), [SetEra(None, 1989, replace=False)], S(year_from=1980, year_to=1989)),
+        (S(year_from=1980, year_to=1989), [SetEra(1990, 1999)], S(year_from=1990, year_to=1999)),
+        (S(year_from=1990, year_to=1999), [ShiftEra(-1)], S(year_from=1980, year_to=1989)),
+        (S(year_from=1990, year_to=1999), [ShiftEra(1)], S(year_from=2000, year_to=2009)),
+        (S(), [ShiftEra(-1, pivot=1995)], S(year_to=1994)),
+        (S(year_to=1969), [ClearEra()], S()),
+        (S(), [AddMood("exciting", ("Action", "Thriller"))], S(moods=(Mood("exciting", ("Action", "Thriller")),))),
+        (S(exclude_genres=("Thriller",)), [AddMood("exciting", ("Action", "Thriller"))],
+         S(exclude_genres=("Thriller",), moods=(Mood("exciting", ("Action",)),))),
+        (S(rejected_items=("6",)), [LikeItems(("6",))], S(liked_items=("6",))),
+        (S(liked_items=("6",)), [RejectItems(("6",))], S(rejected_items=("6",))),
+        (S(), [SeenItems(("1", "2"))], S(seen_items=("1", "2"))),
+        (S(genres=("War",), shown_items=("1",), seen_items=("2",)), [Reset()], S(shown_items=("1",), seen_items=("2",))),
+        (S(genres=("War",)), [OtherOptions(), Surprise()], S(genres=("War",))),
+        (S(), [Wish("a heist with a twist"), Wish("a heist with a twist")], S(wish=("a heist with a twist",))),
+    ],
+)
+def test_reduce(before: DialogueState, acts: list[object], after: DialogueState) -> None:
+    assert reduce(before, acts) == S(**{**after.to_dict(), "moods": after.moods, "turns": before.turns + 1})  # type: ignore[arg-type]
+
+
+def test_record_shown_keeps_the_list_and_never_forgets_earlier_ones() -> None:
+    state = record_shown(record_shown(S(), ["1", "2"]), ["3"])
+    assert state.last_items == ("3",) and state.shown_items == ("1", "2", "3")
+
+
+def test_summary_line() -> None:
+    state = S(genres=("Adventure", "Drama"), year_from=1990, year_to=1999, exclude_genres=("Thriller", "Crime"))
+    assert state.summary() == "Adventure + Drama · 1990s · not Thriller or Crime"
+    assert S(year_to=1969, liked_items=("6",)).summary({"6": "Heat (1995)"}) == "before 1970 · like Heat (1995)"
+
+
+# ------------------------------------------------------------------------------ properties
+GENRES = ("Action", "Comedy", "Drama", "Horror", "Romance", "Thriller", "War", "Western")
+genre = st.sampled_from(GENRES)
+genres = st.lists(genre, min_size=1, max_size=3, unique=True).map(tuple)
+year = st.integers(min_value=1920, max_value=2020)
+ids = st.lists(st.sampled_from([str(i) for i in range(1, 30)]), min_size=1, max_size=3, unique=True).map(tuple)
+act = st.one_of(
+    st.builds(AddGenres, genres, st.booleans()),
+    st.builds(ReplaceGenres, genres, st.booleans()),
+    st.builds(ExcludeGenres, genres),
+    st.builds(DropGenres, genres),
+    st.builds(AddMood, st.sampled_from(["exciting", "dark", "light"]), genres),
+    st.builds(SetEra, st.none() | year, st.none() | year, st.booleans()),
+    st.builds(ShiftEra, st.sampled_from([-1, 1]), st.none() | year),
+    st.just(ClearEra()),
+    st.builds(AddPerson, st.sampled_from(["Robin Williams", "Meryl Streep"])),
+    st.builds(LikeItems, ids),
+    st.builds(RejectItems, ids),
+    st.builds(SeenItems, ids),
+    st.just(OtherOptions()),
+    st.builds(Wish, st.sampled_from(["a heist", "about friendship"])),
+    st.just(Reset()),
+    st.just(Surprise()),
+)
+turns = st.lists(st.lists(act, max_size=4), min_size=1, max_size=6)
+
+
+def _run(history: list[list[object]]) -> DialogueState:
+    state = S()
+    for acts in history:
+        state = reduce(state, acts)  # type: ignore[arg-type]
+    return state
+
+
+@settings(max_examples=300, deadline=None)
+@given(turns, genres)
+def test_an_exclusion_never_becomes_a_wish(history: list[list[object]], excluded: tuple[str, ...]) -> None:
+    """After "no X" nothing but an explicit later wish for X (or starting over) brings X back."""
+    state = reduce(_run(history), [ExcludeGenres(excluded)])
+    for later in [[OtherOptions()], [SetEra(1990, 1999)], [ShiftEra(-1, 1995)], [LikeItems(("3",))],
+                  [SeenItems(("4",))], [AddMood("dark", excluded)], [DropGenres(excluded)]]:
+        after = reduce(state, later)  # type: ignore[arg-type]
+        wanted = set(after.genres) | set(after.genre_options) | {g for m in after.moods for g in m.genres}
+        assert not wanted & set(excluded)
+        assert set(excluded) <= set(after.exclude_genres)
+
+
+@settings(max_examples=300, deadline=None)
+@given(turns, st.lists(st.one_of(
+    st.builds(SetEra, st.none() | year, st.none() | year, st.booleans()), st.builds(ShiftEra, st.sampled_from([-1, 1])),
+    st.builds(LikeItems, ids), st.builds(RejectItems, ids), st.builds(SeenItems, ids), st.just(OtherOptions()),
+    st.builds(Wish, st.just("x y")), st.builds(AddPerson, st.just("Someone")), st.just(Surprise()),
+), min_size=1, max_size=4))
+def test_a_constraint_is_never_silently_dropped(history: list[list[object]], unrelated: list[object]) -> None:
+    """Acts about other attributes leave the genre constraints exactly as they were."""
+    state = _run(history)
+    after = reduce(state, unrelated)  # type: ignore[arg-type]
+    assert (after.genres, after.genre_options, after.exclude_genres, after.moods) == (
+        state.genres, state.genre_options, state.exclude_genres, state.moods
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(turns, genres)
+def test_a_new_genre_narrows_and_keeps_every_earlier_one(history: list[list[object]], added: tuple[str, ...]) -> None:
+    state = _run(history)
+    after = reduce(state, [AddGenres(added)])
+    assert set(state.genres) <= set(after.genres) and set(added) <= set(after.genres)
+    assert not set(added) & set(after.exclude_genres)
+    assert set(state.exclude_genres) - set(added) <= set(after.exclude_genres)
+
+
+@settings(max_examples=200, deadline=None)
+@given(turns)
+def test_the_state_survives_its_slot(history: list[list[object]]) -> None:
+    """What the tracker stores and gives back is the same state (an action-server restart loses nothing)."""
+    import json
+
+    state = record_shown(_run(history), ["7", "8"])
+    assert DialogueState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
+
+
+@settings(max_examples=200, deadline=None)
+@given(turns)
+def test_a_year_window_is_never_inverted(history: list[list[object]]) -> None:
+    state = _run(history)
+    if state.year_from is not None and state.year_to is not None:
+        assert state.year_from <= state.year_to

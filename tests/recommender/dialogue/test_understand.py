@@ -1,0 +1,183 @@
+"""Words -> acts, table-driven: negation scope, vocabulary, eras, references, control phrases.
+
+Each row is one sentence a person might type; the expected acts are what the search must do.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from recommender.dialogue.acts import (
+    AddGenres,
+    AddMood,
+    AddPerson,
+    ClearEra,
+    DropGenres,
+    ExcludeGenres,
+    LikeItems,
+    OtherOptions,
+    RejectItems,
+    ReplaceGenres,
+    Reset,
+    SeenItems,
+    SetEra,
+    ShiftEra,
+    Surprise,
+    Unknown,
+    Wish,
+)
+from recommender.dialogue.state import DialogueState
+from recommender.dialogue.understand import CatalogView, EntityHint, Turn, understand
+
+GENRES = (
+    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+    "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western", "unknown",
+)
+TITLES = {"heat": "6", "toy story": "1", "the godfather": "127", "fargo": "100", "alien": "183"}
+CATALOG = CatalogView(GENRES, find_title=lambda t: TITLES.get(t.lower().strip()), year_of=lambda _i: 1995)
+SHOWN = DialogueState(last_items=("11", "12", "13", "14", "15"))
+
+
+def acts(text: str, intent: str | None = "request_recommendation", entities: tuple[EntityHint, ...] = (),
+         state: DialogueState = SHOWN) -> tuple[object, ...]:
+    return understand(Turn(text, intent, entities), state, CATALOG)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # genres as nouns, plurals, adjectives and slang
+        ("an adventure", (AddGenres(("Adventure",)),)),
+        ("it should also be a drama", (AddGenres(("Drama",)),)),
+        ("something dramatic and action-packed", (AddGenres(("Drama", "Action")),)),
+        ("a gangster film", (AddGenres(("Crime",)),)),
+        ("got any war movies?", (AddGenres(("War",)),)),
+        ("i want scifi", (AddGenres(("Sci-Fi",)),)),
+        ("science fiction please", (AddGenres(("Sci-Fi",)),)),
+        ("a whodunit", (AddGenres(("Mystery",)),)),
+        ("some cartoons for the kids", (AddGenres(("Animation", "Children's")),)),
+        ("westerns", (AddGenres(("Western",)),)),
+        ("a tearjerker", (AddGenres(("Drama",)),)),
+        ("something funny", (AddGenres(("Comedy",)),)),
+        ("a spooky one", (AddGenres(("Horror",)),)),
+        ("a comdey", (AddGenres(("Comedy",)),)),
+        ("film noir", (AddGenres(("Film-Noir",)),)),
+        # soft moods
+        ("something feel-good", (AddMood("feel-good", ("Comedy", "Children's", "Musical", "Romance")),)),
+        ("something exciting", (AddMood("exciting", ("Action", "Adventure", "Thriller")),)),
+        # "or" is a choice, not a narrowing
+        ("a comedy or a drama", (AddGenres(("Comedy", "Drama"), any_of=True),)),
+        # negation and its scope
+        ("no horror", (ExcludeGenres(("Horror",)),)),
+        ("nothing with thrillers", (ExcludeGenres(("Thriller",)),)),
+        ("not suspenseful", (ExcludeGenres(("Thriller",)),)),
+        ("anything but westerns", (ExcludeGenres(("Western",)),)),
+        ("not too scary", (ExcludeGenres(("Horror",)),)),
+        ("I don't really want horror", (ExcludeGenres(("Horror",)),)),
+        ("I'm not in the mood for horror", (ExcludeGenres(("Horror",)),)),
+        ("i can't stand musicals", (ExcludeGenres(("Musical",)),)),
+        ("no horror, thriller or crime", (ExcludeGenres(("Horror", "Thriller", "Crime")),)),
+        ("I hate musicals and westerns", (ExcludeGenres(("Musical", "Western")),)),
+        ("horror is out", (ExcludeGenres(("Horror",)),)),
+        ("westerns? no thanks", (ExcludeGenres(("Western",)),)),
+        ("musicals are not for me", (ExcludeGenres(("Musical",)),)),
+        ("comedy is fine but not romance", (ExcludeGenres(("Romance",)), AddGenres(("Comedy",)))),
+        ("not a drama but a comedy", (ExcludeGenres(("Drama",)), AddGenres(("Comedy",)))),
+        ("no horror, comedy please", (ExcludeGenres(("Horror",)), AddGenres(("Comedy",)))),
+        ("I'm not in the mood for horror, give me a comedy", (ExcludeGenres(("Horror",)), AddGenres(("Comedy",)))),
+        ("something for the kids but not animated", (ExcludeGenres(("Animation",)), AddGenres(("Children's",)))),
+        ("no, I want a comedy", (AddGenres(("Comedy",)),)),
+        ("not sure, maybe a comedy", (AddGenres(("Comedy",)),)),
+        ("nothing but comedies", (AddGenres(("Comedy",)),)),
+        ("I don't mind a bit of romance", (AddGenres(("Romance",)),)),
+        # replacing and un-wanting
+        ("actually, a comedy instead", (ReplaceGenres(("Comedy",)),)),
+        ("on second thought make it a western", (ReplaceGenres(("Western",)),)),
+        ("actually it should also be a drama", (AddGenres(("Drama",)),)),
+        ("doesn't have to be a drama", (DropGenres(("Drama",)),)),
+        ("a comedy instead of a drama", (DropGenres(("Drama",)), ReplaceGenres(("Comedy",)))),
+        # eras
+        ("make it the 1980s", (SetEra(1980, 1989),)),
+        ("anything made before 1970?", (SetEra(None, 1969, replace=False),)),
+        ("the thirties", (SetEra(1930, 1939),)),
+        ("late 80s", (SetEra(1986, 1989),)),
+        ("after 2000", (SetEra(2001, None, replace=False),)),
+        ("between 1985 and 1995", (SetEra(1985, 1995),)),
+        ("around 1990", (SetEra(1988, 1992),)),
+        ("something older", (ShiftEra(-1, 1995),)),
+        ("a bit newer", (ShiftEra(1, 1995),)),
+        ("any decade is fine", (ClearEra(),)),
+        ("a 90s comedy", (SetEra(1990, 1999), AddGenres(("Comedy",)))),
+        # references to items shown or named
+        ("more like the second one", (LikeItems(("12",)),)),
+        ("nothing like the first one", (RejectItems(("11",)),)),
+        ("like Heat but funnier", (LikeItems(("6",)), AddGenres(("Comedy",)))),
+        ("something in the vein of Fargo", (LikeItems(("100",)),)),
+        ("I'd like a comedy", (AddGenres(("Comedy",)),)),
+        # people, control phrases, free text
+        ("with Robin Williams", (AddPerson("Robin Williams"),)),
+        ("start over", (Reset(),)),
+        ("let's start from scratch with a western", (Reset(), AddGenres(("Western",)))),
+        ("surprise me", (Surprise(),)),
+        ("I don't mind, you pick", (Surprise(),)),
+        ("other options please", (OtherOptions(),)),
+        ("what should I watch tonight?", ()),
+        ("something uplifting about friendship", (
+            AddMood("uplifting", ("Comedy", "Children's", "Musical", "Romance")),
+            Wish("something uplifting about friendship"),
+        )),
+    ],
+)
+def test_sentence_to_acts(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("we already saw the first two", "feedback", (SeenItems(("11", "12")),)),
+        ("seen it already", "already_seen", (SeenItems(("11", "12", "13", "14", "15")),)),
+        ("watched the last one", "already_seen", (SeenItems(("15",)),)),
+        ("I've already seen The Godfather", "already_seen", (SeenItems(("127",)),)),
+        ("I haven't seen those, more like the third one", "refine", (LikeItems(("13",)),)),
+        ("hmm", "refine", (OtherOptions(),)),
+        ("clear everything", "start_over", (Reset(),)),
+        ("yes please", "affirm", (Surprise(),)),
+    ],
+)
+def test_the_intent_decides_what_a_bare_reference_means(text: str, intent: str, expected: tuple[object, ...]) -> None:
+    assert acts(text, intent) == expected
+
+
+def test_already_seen_is_never_a_rating_or_a_genre() -> None:
+    """"we already saw the first two" was stored as a 2/5 rating and "already" tagged as a genre."""
+    found = acts("we already saw the first two", "feedback", (EntityHint("genre", "already"),))
+    assert found == (SeenItems(("11", "12")),)
+
+
+def test_entity_hints_fill_what_the_words_do_not_say() -> None:
+    assert acts('/inform_preference{"genre":"Comedy"}', entities=(EntityHint("genre", "Comedy"),)) == (
+        AddGenres(("Comedy",)),
+    )
+    assert acts("", entities=(EntityHint("decade", "1990s"),)) == (SetEra(1990, 1999),)
+    assert acts("", entities=(EntityHint("genre", "horror", "exclude"),)) == (ExcludeGenres(("Horror",)),)
+
+
+def test_an_exclusion_role_from_the_nlu_never_becomes_a_wish() -> None:
+    found = acts("comedy but no horror", entities=(EntityHint("genre", "comedy"), EntityHint("genre", "horror", "exclude")))
+    assert found == (ExcludeGenres(("Horror",)), AddGenres(("Comedy",)))
+
+
+def test_unknown_words_and_titles_are_reported() -> None:
+    assert Unknown("k-drama") in acts("a k-drama", entities=(EntityHint("genre", "k-drama"),))
+    assert Unknown("Zzqx", "title") in acts("like zzqx", entities=(EntityHint("title", "Zzqx"),))
+
+
+def test_words_inside_a_title_are_not_genres() -> None:
+    assert acts("something like Alien") == (LikeItems(("183",)),)
+
+
+def test_a_catalog_without_movie_genres_understands_its_own_genre_names() -> None:
+    books = CatalogView(("fantasy", "young-adult", "classics"))
+    found = understand(Turn("some young adult books, no classics"), DialogueState(), books)
+    assert found == (ExcludeGenres(("classics",)), AddGenres(("young-adult",)))
