@@ -29,6 +29,9 @@ W_PREFERENCE = 1.0
 W_SEED_COLLABORATIVE = 0.3
 W_SEED_CONTENT = 0.15
 W_PREFERENCE_POPULARITY = 0.05
+# A free-text wish ("a heist with a twist") matched against item descriptions: strong enough to
+# reorder the candidates that pass the filters, never a filter itself.
+W_TEXT = 0.6
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class RankRequest:
     seeds: Mapping[int, float] = field(default_factory=dict)
     negative_seeds: Mapping[int, float] = field(default_factory=dict)
     preference: np.ndarray | None = None  # published model's score per row, -inf where unknown
+    text: np.ndarray | None = None  # similarity of each row's description to a free-text wish
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:
@@ -88,6 +92,9 @@ def rank(bundle: ModelBundle, request: RankRequest) -> list[RankedRow]:
         content = bundle.content.score(request.seeds)
         weight = w_content if not bundle.knn.is_empty else w_collaborative
         total = total + weight * _scaled(content)
+    if request.text is not None and request.mask.any():
+        within = np.where(request.mask, request.text, 0.0)
+        total = total + W_TEXT * _scaled(np.clip(within, 0.0, None))
     if request.negative_seeds and not bundle.knn.is_empty:
         negative, _ = bundle.knn.score(request.negative_seeds)
         total = total - W_NEGATIVE * _scaled(negative)
@@ -105,6 +112,8 @@ def rank(bundle: ModelBundle, request: RankRequest) -> list[RankedRow]:
             sources.append("item_knn")
         if content[row] > 0:
             sources.append("content")
+        if request.text is not None and request.text[row] > 0:
+            sources.append("text")
         sources.append("popularity")
         seed = int(seed_of[row]) if seed_of[row] >= 0 else None
         if seed is None and content[row] > 0 and request.seeds:

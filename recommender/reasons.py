@@ -13,11 +13,16 @@ from recommender.retrieval.bundle import ModelBundle
 from recommender.types import Item
 
 
-def describe_item(item: Item) -> str:
-    """'Comedy/Romance from 1995' or 'by Suzanne Collins, 2008' from whatever the item has."""
+def describe_item(item: Item, first: tuple[str, ...] = ()) -> str:
+    """'Comedy/Romance from 1995' or 'by Suzanne Collins, 2008' from whatever the item has.
+
+    Genres in `first` (what the person asked for) come first, so the genre they asked for is
+    never hidden behind the three shown.
+    """
     parts = []
     if item.genres:
-        parts.append("/".join(item.genres[:3]))
+        ordered = [g for g in first if g in item.genres] + [g for g in item.genres if g not in first]
+        parts.append("/".join(ordered[:3]))
     if item.people:
         parts.append(f"by {', '.join(item.people[:2])}")
     if item.year is not None:
@@ -25,10 +30,12 @@ def describe_item(item: Item) -> str:
     return " ".join(parts) if parts else "from the catalog"
 
 
-def template_reason(bundle: ModelBundle, ranked: RankedRow, matched: tuple[str, ...] = ()) -> str:
+def template_reason(
+    bundle: ModelBundle, ranked: RankedRow, matched: tuple[str, ...] = (), wanted: tuple[str, ...] = ()
+) -> str:
     """One sentence: what the item is, and why it was picked (seed, match, or popularity)."""
     item = bundle.index.items[ranked.row]
-    reason = describe_item(item)
+    reason = describe_item(item, wanted)
     reason = reason[0].upper() + reason[1:]
     if ranked.seed_row is not None and ranked.seed_row != ranked.row:
         seed_title = display_title(bundle.index.items[ranked.seed_row].title)
@@ -37,6 +44,8 @@ def template_reason(bundle: ModelBundle, ranked: RankedRow, matched: tuple[str, 
         return f"{reason}, similar to {seed_title}"
     if matched:
         reason = f"{reason}, matches {' and '.join(matched)}"
+    if "text" in ranked.sources:
+        reason = f"{reason}, its story fits what you described"
     count = float(bundle.popularity.counts[ranked.row])
     mean = float(bundle.popularity.mean_ratings[ranked.row])
     if count > 0 and not math.isnan(mean):

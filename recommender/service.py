@@ -33,7 +33,7 @@ from recommender.dialogue.acts import (
 from recommender.dialogue.acts import describe as describe_act
 from recommender.dialogue.eras import find_eras
 from recommender.dialogue.lexicon import genre_for_word
-from recommender.dialogue.plan import plan_query
+from recommender.dialogue.plan import plan_query, unknown_notices
 from recommender.dialogue.policy import choose_question, should_ask
 from recommender.dialogue.reducer import record_shown, reduce
 from recommender.dialogue.state import DialogueState
@@ -275,11 +275,17 @@ class RecommenderService:
         conversational = ctx.state is not None  # older API callers pass no state: they get a list
         if conversational and should_ask(before, state, acts, knows_taste=bool(profile.liked or profile.ratings)):
             question = choose_question(bundle.index, bundle.popularity.scores, state)
-            asked = replace(state, asked=question.attribute)
+            asked, notices = unknown_notices(
+                replace(state, asked=question.attribute),
+                tuple((a.word, a.attribute) for a in acts if isinstance(a, Unknown)),
+            )
+            if notices:
+                question = replace(question, text=" ".join([*notices, question.text]))
             logger.info("asked user=%s attribute=%s", user_id[:10], question.attribute)
             return RecommendationResult(
                 request_id="", items=(), text=question.text, context=_context_after(ctx, asked, ()),
-                model_version=bundle.version, state=asked, summary=asked.summary(), question=question,
+                model_version=bundle.version, notices=tuple(notices), state=asked, summary=asked.summary(),
+                question=question,
             )
         return self._recommend(ctx, replace(state, asked=None), acts, user_id, profile, on_followup=on_followup)
 
@@ -366,11 +372,12 @@ class RecommenderService:
             None,
         )
         preference = self._preference_scores(bundle, profile, plan.seeds, more_like, user_id)
+        text_scores = bundle.text.score(" ".join(state.wish)) if state.wish and bundle.text is not None else None
         ranked = rank(
             bundle,
             RankRequest(
                 mask=plan.mask, k=n_ranked, seeds=plan.seeds, negative_seeds=plan.negative_seeds,
-                preference=preference,
+                preference=preference, text=text_scores,
             ),
         )
         matched = tuple(m for m, _ in plan.mood_groups)
@@ -386,7 +393,7 @@ class RecommenderService:
             RecommendedItem(
                 item=bundle.index.items[r.row],
                 score=score,
-                reason=template_reason(bundle, r, matched),
+                reason=template_reason(bundle, r, matched, state.genres + state.genre_options),
                 sources=r.sources,
             )
             for r, score in scored[:k]
@@ -732,8 +739,9 @@ def _pivot_year(bundle: ModelBundle, item_ids: tuple[str, ...]) -> int | None:
 
 
 def _header(items: tuple[RecommendedItem, ...], described: str) -> str:
-    """'Here are 3 picks (comedy from 1990–1999):'."""
-    return f"Here are {len(items)} picks" + (f" ({described})" if described else "") + ":"
+    """'Here are 3 picks (Comedy · 1990s · not Horror):'."""
+    count = "Here is 1 pick" if len(items) == 1 else f"Here are {len(items)} picks"
+    return count + (f" ({described})" if described else "") + ":"
 
 
 def _recommendation_text(

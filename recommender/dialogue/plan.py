@@ -50,12 +50,8 @@ def plan_query(
         state, said = _once(state, NOTICE_NO_GENRES)
         if said:
             notices.append("This catalog has no genre information, so I couldn't filter by genre.")
-    for word, attribute in unknown:
-        state, said = _once(state, f"unknown:{attribute}:{word.lower()}")
-        if said and attribute == "title":
-            notices.append(f"I couldn't find “{word}” in the catalog.")
-        elif said:
-            notices.append(f"I don't know “{word}” as a {attribute} here, so I left it out.")
+    state, said = unknown_notices(state, unknown)
+    notices += said
     people = state.people
     if people and not any(item.people for item in index.items):
         state, said = _once(state, NOTICE_NO_PEOPLE)
@@ -104,6 +100,20 @@ def plan_query(
         state=state,
         mask=mask,
     )
+
+
+def unknown_notices(
+    state: DialogueState, unknown: tuple[tuple[str, str], ...]
+) -> tuple[DialogueState, list[str]]:
+    """One notice per (word, attribute) the catalog does not know, the first time it comes up."""
+    notices = []
+    for word, attribute in unknown:
+        state, said = _once(state, f"unknown:{attribute}:{word.lower()}")
+        if said and attribute == "title":
+            notices.append(f"I couldn't find “{word}” in the catalog.")
+        elif said:
+            notices.append(f"I have no “{word}” {attribute} in this catalog, so I left it out.")
+    return state, notices
 
 
 def _once(state: DialogueState, key: str) -> tuple[DialogueState, bool]:

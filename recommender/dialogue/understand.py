@@ -105,7 +105,7 @@ _NEGATIONS = {
         "don't want", "do not want", "dont want", "don't like", "do not like", "dont like", "not into",
         "not a fan of", "not in the mood for", "don't feel like", "not feeling", "don't show me", "don't give me",
         "not looking for", "don't recommend", "don't need", "no longer", "no longer want", "not really into",
-        "i'm over", "im over", "over", "can't stand", "cannot stand", "can't stomach", "not big on",
+        "i'm over", "im over", "can't stand", "cannot stand", "can't stomach", "not big on",
         "not so much", "allergic to",
     )
 }
@@ -317,7 +317,13 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
 
     # genres and moods, with the scope of negation
     mentions = _polarised(_mentions(tokens, reading.consumed, catalog), tokens)
+    missing = [m for m in mentions if not catalog_genres(m.term.keys, catalog.genre_names)]
+    mentions = [m for m in mentions if m not in missing]
     acts += _genre_acts(mentions, tokens, state, catalog)
+    for m in missing:  # a genre this catalog does not have ("a western" among books): said once
+        if not m.term.is_mood and m.polarity == "+":
+            acts.append(Unknown(m.term.form))
+    mentions += missing  # their words are explained: no free-text wish from them
     for hint in turn.entities:  # a genre the NLU labelled that the lexicon did not see in the text
         if hint.entity not in ("genre", "mood") or not hint.value.strip():
             continue
@@ -454,7 +460,7 @@ def _mentions(tokens: list[_Tok], consumed: set[int], catalog: CatalogView) -> l
             words = [t.text for t in tokens[i : i + n]]
             phrase = " ".join(words).replace(" - ", "-")
             term = terms.get(phrase) or terms.get(phrase.rstrip("'"))
-            if term is not None and catalog_genres(term.keys, catalog.genre_names):
+            if term is not None:
                 found.append(_Mention(term, i, i + n - 1))
                 i += n
                 break

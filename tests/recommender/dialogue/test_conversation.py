@@ -1,0 +1,127 @@
+"""Multi-turn conversations through the real service (small catalog, real SQLite): the state
+accumulates what the person said, and what is shown honours it or says what was loosened."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from recommender.dialogue.state import DialogueState
+from recommender.service import RecommenderService
+from recommender.types import ConversationContext, RecommendationResult
+
+
+def talk(service: RecommenderService, *messages: str, user: str = "ann") -> list[RecommendationResult]:
+    ctx = ConversationContext(user=user, state=DialogueState())
+    results = []
+    for message in messages:
+        intent, _, text = message.rpartition("|")
+        result = service.recommend(replace(ctx, text=text, intent=intent or "request_recommendation"))
+        results.append(result)
+        ctx = replace(result.context, state=result.state)
+    return results
+
+
+def violations(result: RecommendationResult) -> list[str]:
+    """Shown items that break the state the reply says it used."""
+    state = result.state
+    assert state is not None
+    bad = []
+    relaxed = set(result.relaxed)
+    for rec in result.items:
+        item = rec.item
+        for genre in state.genres:
+            if genre not in item.genres and f"genre:{genre}" not in relaxed:
+                bad.append(f"{item.title} lacks {genre}")
+        if state.genre_options and not set(state.genre_options) & set(item.genres) and "genres_any" not in relaxed:
+            bad.append(f"{item.title} has none of {state.genre_options}")
+        if set(state.exclude_genres) & set(item.genres):
+            bad.append(f"{item.title} is {set(state.exclude_genres) & set(item.genres)}")
+        if "years" not in relaxed and item.year is not None:
+            if state.year_from is not None and item.year < state.year_from:
+                bad.append(f"{item.title} before {state.year_from}")
+            if state.year_to is not None and item.year > state.year_to:
+                bad.append(f"{item.title} after {state.year_to}")
+    return bad
+
+
+def test_a_second_genre_narrows_instead_of_replacing(service: RecommenderService) -> None:
+    first, second = talk(service, "something with action", "it should also be a comedy")
+    assert second.state is not None and second.state.genres == ("Action", "Comedy")
+    assert second.items and all({"Action", "Comedy"} <= set(r.item.genres) for r in second.items)
+    assert "Action + Comedy" in second.text
+
+
+def test_exclusions_accumulate_over_turns(service: RecommenderService) -> None:
+    *_, last = talk(service, "a comedy", "no horror", "nothing romantic either")
+    assert last.state is not None and last.state.exclude_genres == ("Horror", "Romance")
+    assert all(not {"Horror", "Romance"} & set(r.item.genres) for r in last.items)
+
+
+def test_an_era_turn_keeps_the_genre(service: RecommenderService) -> None:
+    """"got any war movies?" then "anything made before 1970?" returned 1969 films that were not war films."""
+    war, older = talk(service, "got any war movies?", "anything made before 1970?")
+    assert older.state is not None and older.state.genres == ("War",) and older.state.year_to == 1969
+    assert violations(war) == [] and violations(older) == []
+
+
+def test_a_missing_attribute_is_mentioned_once(service: RecommenderService) -> None:
+    results = talk(service, "a comedy with Robin Williams", "something older", "other options")
+    said = [any("Robin Williams" in n for n in r.notices) for r in results]
+    assert said == [True, False, False]
+
+
+def test_start_over_clears_the_search_but_never_repeats_items(service: RecommenderService) -> None:
+    first, reset = talk(service, "a comedy from the 90s", "start_over|start over with a drama")
+    assert reset.state is not None and reset.state.genres == ("Drama",) and reset.state.year_from is None
+    assert not {r.item.item_id for r in first.items} & {r.item.item_id for r in reset.items}
+
+
+def test_already_seen_excludes_without_a_rating(service: RecommenderService, store) -> None:  # type: ignore[no-untyped-def]
+    first, after = talk(service, "a comedy", "feedback|we already saw the first two")
+    seen = [r.item.item_id for r in first.items[:2]]
+    assert after.state is not None and set(seen) <= set(after.state.seen_items)
+    assert not set(seen) & {r.item.item_id for r in after.items}
+    profile = store.profile(service.user_id(ConversationContext(user="ann")), service.settings.like_threshold)
+    assert profile.ratings == {} and not profile.liked
+
+
+def test_a_vague_opener_gets_one_question_then_a_list(service: RecommenderService) -> None:
+    asked, answered = talk(service, "what should I watch tonight?", "hmm, not sure")
+    assert asked.question is not None and asked.question.options and not asked.items
+    assert answered.question is None and answered.items  # never two questions in a row
+
+
+def test_surprise_me_recommends_at_once(service: RecommenderService) -> None:
+    (result,) = talk(service, "surprise me")
+    assert result.question is None and result.items
+
+
+def test_loosening_is_said_and_named(service: RecommenderService) -> None:
+    (western,) = talk(service, "a western")  # the small catalog has none: said, not silently ignored
+    assert any("western" in n for n in western.notices) and western.state is not None
+    assert not western.state.constrained
+    _, loosened = talk(service, "a comedy from the 1940s", "it should also be a horror", user="bo")
+    assert loosened.relaxed and any("loosen" in n or "other years" in n or "dropped" in n for n in loosened.notices)
+    assert violations(loosened) == []
+
+
+MESSAGES = st.sampled_from([
+    "a comedy", "something with action", "it should also be a drama", "no horror", "nothing romantic",
+    "from the 90s", "before 1990", "after 1980", "something older", "a bit newer", "other options",
+    "more like the first one", "actually a thriller instead", "start_over|start over", "surprise me",
+    "not too scary", "comedy or romance", "any decade is fine", "feedback|seen the second one already",
+    "a sci-fi film", "like Toy Story but older", "doesn't have to be a drama",
+])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(MESSAGES, min_size=1, max_size=6))
+def test_shown_items_never_break_an_active_constraint_unless_the_reply_says_so(
+    service: RecommenderService, messages: list[str]
+) -> None:
+    for result in talk(service, *messages, user="prop"):
+        assert violations(result) == []
+        assert all(r.item.item_id not in (result.state.seen_items if result.state else ()) for r in result.items)
