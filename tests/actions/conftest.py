@@ -15,8 +15,8 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from recommender.llm.followup import FollowUp, channel_supports_push
 from recommender.dialogue.state import DialogueState
+from recommender.llm.followup import FollowUp, channel_supports_push
 from recommender.types import (
     ConversationContext,
     Critique,

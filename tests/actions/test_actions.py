@@ -13,6 +13,8 @@ from actions.recommend import ActionRecommend
 from actions.refine import ActionRefine
 from actions.saved import ActionShowSaved
 from recommender.config import get_settings
+from recommender.dialogue.state import DialogueState
+from recommender.dialogue.understand import EntityHint
 from recommender.errors import (
     AmbiguousItemError,
     CatalogEmptyError,
@@ -21,8 +23,6 @@ from recommender.errors import (
     UnknownItemError,
 )
 from recommender.identity import log_id
-from recommender.dialogue.state import DialogueState
-from recommender.dialogue.understand import EntityHint
 
 ALL_ACTIONS = (
     ActionRecommend, ActionRefine, ActionExplain, ActionRecordFeedback, ActionShowSaved, ActionForgetMe, ActionFallback,

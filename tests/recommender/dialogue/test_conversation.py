@@ -48,7 +48,7 @@ def violations(result: RecommendationResult) -> list[str]:
 
 
 def test_a_second_genre_narrows_instead_of_replacing(service: RecommenderService) -> None:
-    first, second = talk(service, "something with action", "it should also be a comedy")
+    _first, second = talk(service, "something with action", "it should also be a comedy")
     assert second.state is not None and second.state.genres == ("Action", "Comedy")
     assert second.items and all({"Action", "Comedy"} <= set(r.item.genres) for r in second.items)
     assert "Action + Comedy" in second.text
