@@ -88,6 +88,16 @@ def title_key(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
+def title_keys(title: str) -> list[str]:
+    """The title's key, then the keys of aliases in its brackets ('Seven (Se7en) (1995)' -> 'se7en')."""
+    keys = [title_key(title)]
+    for alias in re.findall(r"\(([^()]*[^\d()][^()]*)\)", title):
+        key = title_key(re.sub(r"^(a\.k\.a\.|aka)\s+", "", alias.strip(), flags=re.IGNORECASE))
+        if key and key not in keys:
+            keys.append(key)
+    return keys
+
+
 def _names(value: Any) -> tuple[str, ...]:
     """TMDB's JSON list of {id, name} as names; empty for missing or malformed cells."""
     if not isinstance(value, str) or not value.strip():
@@ -158,7 +168,7 @@ def match_tmdb(
         if linked is not None:
             matched[item.item_id] = linked
             continue
-        candidates = by_title.get(title_key(item.title), [])
+        candidates = next((by_title[k] for k in title_keys(item.title) if k in by_title), [])
         if item.year is None:
             if len(candidates) == 1:
                 matched[item.item_id] = candidates[0]
@@ -191,27 +201,31 @@ def write_enrichment(path: Path, rows: Iterable[Enrichment]) -> int:
     return count
 
 
+class _BadRowError(Exception):
+    """One enrichment row is unusable; the message says why (collected with its line number)."""
+
+
 def _parse_line(line: str) -> Enrichment:
-    """One row; ValueError with the reason when it is not a valid enrichment row."""
+    """One row; _BadRowError with the reason when it is not a valid enrichment row."""
     try:
         raw = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg})") from exc
+        raise _BadRowError(f"not valid JSON ({exc.msg})") from exc
     if not isinstance(raw, dict):
-        raise ValueError("expected an object with item_id, description, keywords")
+        raise _BadRowError("expected an object with item_id, description, keywords")
     item_id = raw.pop("item_id", None)
     if item_id is None or str(item_id).strip() == "":
-        raise ValueError("item_id is missing; every row names the catalog item it describes")
+        raise _BadRowError("item_id is missing; every row names the catalog item it describes")
     description = raw.pop("description", "") or ""
     keywords = raw.pop("keywords", []) or []
     if not isinstance(description, str):
-        raise ValueError(f"item {item_id}: description must be a string")
+        raise _BadRowError(f"item {item_id}: description must be a string")
     if isinstance(keywords, str):
         keywords = [k for k in (p.strip() for p in keywords.split(",")) if k]
     if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-        raise ValueError(f"item {item_id}: keywords must be a list of strings (or one comma-separated string)")
+        raise _BadRowError(f"item {item_id}: keywords must be a list of strings (or one comma-separated string)")
     if not description.strip() and not keywords:
-        raise ValueError(f"item {item_id}: give a description or keywords (or drop the row)")
+        raise _BadRowError(f"item {item_id}: give a description or keywords (or drop the row)")
     return Enrichment(str(item_id).strip(), description.strip(), tuple(k.strip() for k in keywords if k.strip()), raw)
 
 
@@ -225,7 +239,7 @@ def read_enrichment(path: Path) -> dict[str, Enrichment]:
                 continue
             try:
                 row = _parse_line(line)
-            except ValueError as exc:
+            except _BadRowError as exc:
                 problems.append((number, str(exc)))
             else:
                 rows[row.item_id] = row

@@ -66,7 +66,7 @@ class RedialContext:
     liked: tuple[str, ...] = ()  # ml-latest-small item ids the seeker liked, in mention order
     disliked: tuple[str, ...] = ()
     mentioned: tuple[str, ...] = ()  # every mapped item mentioned so far (liked, disliked or unknown)
-    seeker_text: str = ""  # the seeker's messages so far, movie mentions written as titles
+    seeker_text: str = ""  # the seeker's messages so far, one per line, movie mentions written as titles
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def dialogue_samples(dialogue: Mapping[str, Any], mapping: Mapping[str, str]) ->
                     disliked=tuple(dict.fromkeys(mapping[m] for m in mentioned_redial
                                                  if m in mapping and opinions.get(m) == DISLIKED)),
                     mentioned=tuple(dict.fromkeys(mapped)),
-                    seeker_text=" ".join(seeker_words),
+                    seeker_text="\n".join(seeker_words),  # one line per message
                 )
                 samples.extend(RedialSample(conversation, index, context, mapping[m]) for m in new
                                if mapping[m] not in context.mentioned)
@@ -207,9 +207,19 @@ class RedialModels:
 
     bundle: ModelBundle
     item_ids: list[str] = field(init=False)
+    _queries: dict[str, np.ndarray] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.item_ids = [it.item_id for it in self.bundle.index.items]
+
+    def text_scores(self, text: str) -> np.ndarray:
+        """The text scorer's cosines for `text`; query vectors are kept, as rankers and samples share contexts."""
+        scorer = self.bundle.text
+        if scorer is None or not text.strip():
+            return np.zeros(len(self.item_ids), dtype=np.float32)
+        if text not in self._queries:
+            self._queries[text] = scorer.embed_query(text)
+        return scorer.vectors @ self._queries[text]
 
     def rows(self, ids: Sequence[str]) -> list[int]:
         """Catalog rows of the ids the catalog knows."""
@@ -285,16 +295,17 @@ class Components:
     mask: np.ndarray
 
 
-def components(models: RedialModels, context: RedialContext) -> Components:
-    """Item-kNN from liked mentions (scaled to max 1), text-query cosine (min-max) and popularity."""
+def components(models: RedialModels, context: RedialContext, *, knn: bool = True, text: bool = True) -> Components:
+    """Item-kNN from liked mentions (scaled to max 1), text-query cosine (min-max) and popularity;
+    a signal not asked for is zeros."""
     bundle = models.bundle
     n = len(models.item_ids)
     seeds = {row: 1.0 for row in models.rows(context.liked)}
-    knn = _scaled(bundle.knn.score(seeds)[0]) if seeds else np.zeros(n, dtype=np.float32)
-    text = np.zeros(n, dtype=np.float32)
-    if bundle.text is not None and context.seeker_text.strip():
-        text = _minmax(bundle.text.score(context.seeker_text))
-    return Components(knn, text, bundle.popularity.scores, models.mask(context))
+    knn_scores = _scaled(bundle.knn.score(seeds)[0]) if knn and seeds else np.zeros(n, dtype=np.float32)
+    text_scores = np.zeros(n, dtype=np.float32)
+    if text and bundle.text is not None and context.seeker_text.strip():
+        text_scores = _minmax(models.text_scores(context.seeker_text))
+    return Components(knn_scores, text_scores, bundle.popularity.scores, models.mask(context))
 
 
 @dataclass(frozen=True)
@@ -325,7 +336,7 @@ def item_knn_ranker(models: RedialModels) -> Ranker:
     """Item-kNN from the liked mentions; popularity orders the rest (and everything without likes)."""
 
     def ranker(context: RedialContext) -> list[str]:
-        c = components(models, context)
+        c = components(models, context, text=False)
         return models.top(c.knn + 1e-3 * c.popularity, c.mask, max(KS))
 
     return ranker
@@ -351,7 +362,7 @@ def text_ranker(models: RedialModels) -> Ranker:
     """Cosine of the seeker's words with each item's text (Task 1); popularity breaks ties."""
 
     def ranker(context: RedialContext) -> list[str]:
-        c = components(models, context)
+        c = components(models, context, knn=False)
         return models.top(c.text + 1e-3 * c.popularity, c.mask, max(KS))
 
     return ranker
@@ -368,23 +379,51 @@ def combined_ranker(models: RedialModels, weights: Weights) -> Ranker:
 
 
 def dialogue_ranker(models: RedialModels) -> Ranker | None:
-    """The dialogue service's own ranking of a `DialogueState`, when `recommender.dialogue` offers one.
+    """The dialogue service's own path: words -> acts -> `DialogueState` -> `plan_query` -> `rank`.
 
-    The hook for the dialogue package: build its state from the context (liked reference items,
-    rejected = disliked, free-text wish = the seeker's words) and return its ranked item ids.
-    None while that package has no ranking entry point.
+    Each seeker message is read by `recommender.dialogue.understand` and reduced into one state,
+    as the service does turn by turn (genres, eras, moods, free-text wishes); the liked and
+    disliked mentions come from the questionnaire (liked_items / rejected_items), other mentions
+    are seen_items. Titles are not looked up from the words (the mentions are already resolved).
+    The wish is scored with the bundle's text scorer and passed to `rank` like
+    `RecommenderService._recommend` does; no stored profile, no LLM. None when the package is absent.
     """
     try:
-        from recommender.dialogue import state as dialogue_state  # noqa: F401
+        from recommender.dialogue.plan import plan_query
+        from recommender.dialogue.reducer import reduce
+        from recommender.dialogue.state import DialogueState
+        from recommender.dialogue.understand import CatalogView, Turn, understand
     except ImportError:
         return None
-    return None  # no service method that ranks a DialogueState yet; see docs/evaluation/redial.md
+    from dataclasses import replace
+
+    from recommender.ranking import RankRequest, rank
+    from recommender.store.repository import Profile
+
+    bundle = models.bundle
+    view = CatalogView(tuple(bundle.index.genre_names))
+    k = max(KS)
+
+    def ranker(context: RedialContext) -> list[str]:
+        state = DialogueState()
+        for line in context.seeker_text.split("\n"):
+            if line.strip():
+                state = reduce(state, understand(Turn(text=line), state, view))
+        opinions = set(context.liked) | set(context.disliked)
+        state = replace(state, liked_items=context.liked, rejected_items=context.disliked,
+                        seen_items=tuple(m for m in context.mentioned if m not in opinions))
+        plan = plan_query(state, bundle.index, Profile(), k)
+        text = models.text_scores(" ".join(state.wish)) if state.wish and bundle.text is not None else None
+        request = RankRequest(mask=plan.mask, k=k, seeds=plan.seeds, negative_seeds=plan.negative_seeds, text=text)
+        return [models.item_ids[r.row] for r in rank(bundle, request)]
+
+    return ranker
 
 
 WEIGHT_GRID: dict[str, tuple[float, ...]] = {
     "knn": (1.0,),
-    "text": (0.0, 0.1, 0.25, 0.5, 1.0, 2.0),
-    "popularity": (0.0, 0.1, 0.25, 0.5, 1.0),
+    "text": (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0),
+    "popularity": (0.0, 0.1, 0.25, 0.5, 1.0, 2.0),
 }
 
 
@@ -456,8 +495,8 @@ def run_benchmark(
         "weight_grid_validation": grid,
         "rankers": results,
         "published": PUBLISHED,
-        "dialogue_ranker": "not wired: recommender.dialogue has no service method that ranks a DialogueState yet"
-        if "dialogue service" not in results else "wired",
+        "dialogue_ranker": "not wired: recommender.dialogue is absent" if "dialogue service" not in results
+        else "wired: seeker words -> recommender.dialogue understand/reduce -> plan_query -> ranking.rank",
         "seconds": round(time.perf_counter() - started, 1),
     }
 

@@ -16,6 +16,7 @@ from recommender.catalog.enrichment import (
     match_tmdb,
     read_enrichment,
     title_key,
+    title_keys,
     write_enrichment,
 )
 from recommender.errors import ImportValidationError
@@ -33,6 +34,7 @@ def test_title_key_reads_catalog_sort_order_and_drops_punctuation() -> None:
     assert title_key("Godfather, The (1972)") == title_key("The Godfather") == "the godfather"
     assert title_key("Amélie (2001)") == title_key("Amelie")
     assert title_key("Fast & Furious (2009)") == title_key("Fast and Furious")
+    assert title_keys("Seven (Se7en) (1995)") == ["seven", "se7en"]  # an alias in brackets is a second key
 
 
 def test_match_tolerates_one_year_and_prefers_the_closest_then_most_voted() -> None:

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from recommender.eval.redial import (
+    WEIGHT_GRID,
     RedialContext,
     RedialModels,
     RedialSample,
     Weights,
+    dialogue_ranker,
     dialogue_samples,
     evaluate_ranker,
     is_validation,
@@ -60,7 +62,7 @@ def test_samples_are_new_mapped_suggestions_with_the_context_before_them() -> No
     assert later.liked == ("m1",)  # the seeker's own answer (liked) wins over the recommender's (disliked)
     assert later.disliked == ("m2",)
     assert later.mentioned == ("m1", "m2")  # the unmapped @999 is not a catalog item
-    assert later.seeker_text.endswith("not a fan of Toy Story (1995)")
+    assert later.seeker_text.endswith("\nnot a fan of Toy Story (1995)")
 
 
 def test_recall_and_the_validation_slice() -> None:
@@ -136,6 +138,11 @@ def test_rankers_follow_their_signals_and_skip_mentions(models: RedialModels) ->
     assert service_rank_ranker(models)(liked_heat)[0] == "m3"
     assert text_ranker(models)(RedialContext(seeker_text="a movie about a pig on a farm"))[0] == "m4"
     assert text_ranker(models)(RedialContext())[0] == "m5"  # no words: popularity
+    through_dialogue = dialogue_ranker(models)
+    assert through_dialogue is not None
+    assert through_dialogue(liked_heat)[0] == "m3"
+    assert through_dialogue(RedialContext(seeker_text="hi\nsomething for children please"))[:2] in (
+        ["m2", "m4"], ["m4", "m2"])  # "for children" is a genre filter in the dialogue's understanding
 
 
 def test_tuning_and_the_report(models: RedialModels, tmp_path: Path) -> None:
@@ -144,7 +151,7 @@ def test_tuning_and_the_report(models: RedialModels, tmp_path: Path) -> None:
                for cid in ("0", "1", "2", "3", "4", "5", "6", "7")]
     weights, grid = tune_weights(models, samples, progress=False)
     assert weights.text > 0  # only the text finds the pig film ahead of Alien
-    assert len(grid) == 30 and all(0.0 <= g["recall@1"] <= 1.0 for g in grid)
+    assert len(grid) == len(WEIGHT_GRID["text"]) * len(WEIGHT_GRID["popularity"]) and all(0.0 <= g["recall@1"] <= 1.0 for g in grid)
     assert Weights(1.0, 0.0, 0.0).total  # a plain callable blend
     assert any(s.validation for s in samples) and not all(s.validation for s in samples)
     report = run_benchmark(models, samples, progress=False)
