@@ -18,7 +18,7 @@ WEB_VENDOR := web/vendor/socket.io.min.js
 RASA_SOURCES := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
 PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
-.PHONY: help setup run test test-unit test-rasa test-e2e validate rasa-model data train evaluate bench bench-sim lint clean
+.PHONY: help setup run test test-unit test-rasa test-e2e validate rasa-model data train evaluate bench bench-sim bench-redial lint clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench: $(VENV)/.installed ## Benchmarks: model fit/latency, retrain, LLM turn (b
 
 bench-sim: $(VENV)/.installed $(MODEL) ## Simulated users vs the live bot and a perfect-understanding yardstick, 200 popular + 200 whole-catalog targets (docs/evaluation/simulator.*)
 	$(PY) -m recommender simulate --start-stack --users 200 --pool popular,all --seed 42 --max-turns 15 --concurrency 2 --out docs/evaluation
+
+bench-redial: $(VENV)/.installed ## ReDial conversational benchmark on ml-latest-small (docs/evaluation/redial.*)
+	$(PY) -m recommender evaluate --dataset redial
 
 validate: $(RASA_VENV)/.installed ## Validate the Rasa training data (fails on warnings)
 	$(RASA) data validate --fail-on-warnings
