@@ -26,8 +26,11 @@ class ActionRecordFeedback(ServiceAction):
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Record feedback; a dislike also keeps the item out of this conversation's next lists."""
         ctx = build_context(tracker)
-        if not latest_entity(tracker, "item_id") and self.service.turn_kind(ctx) == "seen":
-            # "we already saw the first two": leave them out and show others, never a rating
+        kind = "button" if latest_entity(tracker, "item_id") else self.service.turn_kind(ctx)
+        names_an_item = bool(latest_entity(tracker, "ordinal") or latest_entity(tracker, "title"))
+        if kind == "seen" or (kind == "search" and not names_an_item):
+            # "we already saw the first two": leave them out and show others, never a rating;
+            # "I like westerns" is a wish for westerns, not feedback on an item
             channel = tracker.get_latest_input_channel()
             recommended = self.service.recommend(ctx, on_followup=self.service.followup_sink(tracker.sender_id, channel))
             dispatcher.utter_message(**recommendation_message(recommended, channel))

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         description="Key for the HMAC that turns channel user ids into pseudonymous ids. Set it in production.",
     )
     default_k: int = Field(default=5, ge=1, le=20, description="Items per recommendation turn.")
+    ask_vague_openers: bool = Field(
+        default=True,
+        description="Answer a vague opener with nothing to go on with one question (quick replies) instead of "
+        "a popular list; never two questions in a row.",
+    )
     knn_neighbours: int = Field(default=50, ge=1, description="Neighbours kept per item in item-kNN.")
     knn_shrinkage: float = Field(default=25.0, ge=0, description="Shrinkage of item-item cosine toward 0.")
     popularity_prior: float = Field(default=20.0, ge=0, description="Bayesian prior count for mean ratings.")

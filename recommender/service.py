@@ -272,7 +272,8 @@ class RecommenderService:
         user_id = self.user_id(ctx)
         self.store.ensure_user_session(user_id, user_id)
         profile = self.store.profile(user_id, self.settings.like_threshold)
-        conversational = ctx.state is not None  # older API callers pass no state: they get a list
+        # older API callers pass no state: they get a list
+        conversational = ctx.state is not None and self.settings.ask_vague_openers
         if conversational and should_ask(before, state, acts, knows_taste=bool(profile.liked or profile.ratings)):
             question = choose_question(bundle.index, bundle.popularity.scores, state)
             asked, notices = unknown_notices(

@@ -95,12 +95,14 @@ _CLEAR = re.compile(
     r"|\bdon'?t care (?:about )?(?:when|the year|the decade)\b"
 )
 _OLDER = re.compile(
-    r"\b(?:older|earlier ones?|an earlier|something earlier|classics?|vintage|old-school|old school|oldies|"
+    r"\b(?:older|earlier ones?|an earlier|something earlier|(?:a )?(?:bit|little|touch|tad|lot) earlier|vintage|"
+    r"old-school|old school|oldies|"
     r"golden age|something old|an old (?:movie|film|one)|old (?:movies|films|ones|stuff)|"
     r"not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b"
 )
 _NEWER = re.compile(
-    r"\b(?:newer|more recent|recent|modern|later ones?|something later|contemporary|latest|up to date|"
+    r"\b(?:newer|more recent|recent|modern|later ones?|something later|(?:a )?(?:bit|little|touch|tad|lot) later|"
+    r"contemporary|latest|up to date|"
     r"not (?:so |that |too |very )?old|nothing (?:too |so |that )?old)\b"
 )
 

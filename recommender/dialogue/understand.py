@@ -38,7 +38,7 @@ from recommender.dialogue.acts import (
     is_search,
 )
 from recommender.dialogue.eras import find_eras
-from recommender.dialogue.lexicon import Term, catalog_genres, genre_for_word, terms_for
+from recommender.dialogue.lexicon import Term, catalog_genres, genre_for_word, squash, terms_for
 from recommender.dialogue.state import DialogueState
 
 MAX_TEXT_CHARS = 2000
@@ -221,7 +221,9 @@ _SURPRISE = re.compile(
 _OTHER = re.compile(
     r"\b(?:other (?:options|ones|picks|suggestions|titles|movies|films)|others|something else|anything else|"
     r"different ones?|more options|more suggestions|next|another (?:set|batch|round|list|few)|show me more|more please|"
-    r"new ones|not these|none of (?:these|those|them)|more of (?:these|those|that)|some more|give me more)\b"
+    r"new ones|not these|none of (?:these|those|them)|more of (?:these|those|that)|some more|give me more|"
+    r"a few more|some others|keep (?:going|them coming)|what else|anything more|more choices|other choices|"
+    r"different (?:picks|suggestions|options|titles)|try again)\b"
 )
 _PERSON = re.compile(
     r"\b(?:with|starring|featuring|stars|by|directed by|from director|actor|actress)\s+"
@@ -229,6 +231,10 @@ _PERSON = re.compile(
 )
 _STOPWORDS = {"a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "anything", "are", "around", "as", "at", "be", "been", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "don't", "for", "from", "get", "give", "go", "going", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "it", "it's", "its", "just", "kind", "let", "let's", "like", "maybe", "me", "might", "more", "most", "much", "my", "myself", "need", "no", "nor", "not", "now", "of", "off", "on", "one", "only", "or", "other", "our", "out", "over", "please", "pretty", "quite", "rather", "really", "recommend", "recommendation", "recommendations", "right", "see", "seen", "she", "should", "show", "so", "some", "something", "somewhat", "sort", "such", "suggest", "suggestion", "suggestions", "than", "that", "that's", "the", "their", "them", "then", "there", "these", "they", "thing", "things", "think", "this", "those", "through", "to", "tonight", "today", "too", "try", "up", "us", "very", "want", "wanna", "watch", "watching", "was", "way", "we", "we'd", "well", "were", "what", "whatever", "when", "where", "which", "while", "who", "why", "will", "with", "would", "yeah", "yes", "you", "your", "movie", "movies", "film", "films", "flick", "flicks", "pick", "picks", "option", "options", "cool", "nice", "good", "great", "best", "fun", "okay", "ok", "sure", "thanks", "thank", "hey", "hi", "hello", "lol", "bit", "little", "lot", "lots", "kinda", "sorta", "stuff", "prefer", "preferably", "perhaps", "feel", "feeling", "mood", "night", "evening", "weekend", "time", "tell", "find", "look", "looking", "search", "searching", "able", "make", "made", "ones", "one's", "list", "new", "next", "another", "else", "id", "im", "ive", "dont", "cant", "wont", "isnt", "arent", "thats", "whats", "lets", "u", "ur", "pls", "plz", "thx", "yea", "yep", "nope", "either", "something's", "anybody", "somebody", "anyone", "someone", "everyone", "nothing", "everything", "instead", "actually", "both", "same", "type", "genre", "genres", "era", "decade", "year", "years", "gets", "getting", "must", "needs", "needed", "set", "saw", "watched", "enjoy", "enjoyed", "love", "loved", "liked", "likes", "vibe", "vibes", "come", "came", "released", "release", "mean", "means", "meant", "guess", "suppose", "wondering", "wonder", "ideas", "idea", "can't", "cannot", "gonna", "gotta", "hmm", "umm", "uh", "alright", "onto", "there's", "here's", "it'd", "it'll", "you'd", "you're", "we're", "they're", "that'd", "whose"}
 _STOPWORDS |= {"haven't", "hasn't", "wasn't", "weren't", "couldn't", "wouldn't", "shouldn't", "didn't", "doesn't", "isn't", "aren't", "won't", "havent", "hasnt", "wasnt", "didnt", "doesnt", "couldnt", "wouldnt", "second", "thought", "thoughts", "scratch", "mind", "switch", "change", "swap", "additionally", "plus", "book", "books", "novel", "novels", "read", "reads", "series", "shows", "item", "items", "product", "products", "title", "titles", "already"}
+_STOPWORDS |= {
+    "ideally", "story", "stories", "tale", "tales", "plot", "thinking", "whole", "older", "newer", "old", "recent",
+    "earlier", "later", "old-fashioned", "classic", "classics", "modern", "kinda", "sounds", "sound", "would",
+}
 
 
 @dataclass(frozen=True)
@@ -579,8 +585,16 @@ def _genre_acts(
             moods.append(AddMood(m.term.form, genres))
         else:
             wanted.extend(g for g in genres if g not in wanted)
-    # one sentence that both names and rules out a genre ("sci-fi, no aliens") keeps the wish
-    excluded = [g for g in excluded if g not in wanted]
+    # one sentence that both names and rules out a genre: the genre's own name beats a word that
+    # only implies it ("sci-fi, no aliens" keeps sci-fi), and between equals the later one wins
+    # ("these are all comedies, I don't want comedy")
+    last_say: dict[str, tuple[bool, int, str]] = {}
+    for m in mentions:
+        for g in catalog_genres(m.term.keys, vocabulary)[:1 if m.term.is_mood else None]:
+            say = (squash(m.term.form.rstrip("s")) == squash(g).rstrip("s"), m.first, m.polarity)
+            last_say[g] = max(last_say.get(g, say), say)
+    excluded = [g for g in excluded if g not in wanted or last_say.get(g, (False, 0, "-"))[2] == "-"]
+    wanted = [g for g in wanted if g not in excluded]
     if dropped:
         acts.append(DropGenres(tuple(dict.fromkeys(dropped))))
     if excluded:

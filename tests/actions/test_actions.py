@@ -228,6 +228,20 @@ def test_already_seen_said_as_feedback_is_an_exclusion_not_a_rating(fake, tracke
     assert "dialogue_state" in slot_events(events)
 
 
+def test_a_taste_said_as_feedback_without_an_item_is_a_search(fake, tracker, ent, run, domain):
+    fake.kind_of_turn = "search"
+    messages, _ = run(ActionRecordFeedback(fake), tracker("I like westerns", "feedback", [ent("kind", "like")]), domain)
+    assert [c[0] for c in fake.calls] == ["turn_kind", "recommend"]
+    assert messages[0]["custom"]["type"] == "recommendations"
+
+
+def test_feedback_on_a_named_item_stays_feedback_even_with_genre_words(fake, tracker, ent, run, domain):
+    fake.kind_of_turn = "search"
+    t = tracker("loved the second one, great comedy", "feedback", [ent("kind", "loved"), ent("ordinal", "second")])
+    run(ActionRecordFeedback(fake), t, domain)
+    assert [c[0] for c in fake.calls] == ["turn_kind", "record_feedback"]
+
+
 @pytest.mark.parametrize(("intent", "response"), [("out_of_scope", "utter_out_of_scope"), ("nlu_fallback", "utter_default")])
 def test_fallback_redirects_what_is_not_a_search(fake, tracker, run, domain, intent, response):
     messages, events = run(ActionFallback(fake), tracker("what's the weather tomorrow", intent), domain)
