@@ -39,6 +39,9 @@ from recommender.dialogue.acts import (
 from recommender.dialogue.state import MAX_REMEMBERED_ITEMS, DialogueState, Mood
 
 MAX_WISHES = 3
+MIN_NARROWED_WIDTH = 3
+"""A window at least twice this wide is narrowed by "older"/"newer" (older than the list just
+shown, still in the 1990s); a narrower one ("late 80s") moves back or forward by its width."""
 
 
 def reduce(state: DialogueState, acts: Sequence[Act]) -> DialogueState:
@@ -173,6 +176,11 @@ def _shift_era(state: DialogueState, act: ShiftEra) -> DialogueState:
     year_from, year_to = state.year_from, state.year_to
     if year_from is not None and year_to is not None:
         width = year_to - year_from + 1
+        pivot = act.pivot
+        if pivot is not None and width >= MIN_NARROWED_WIDTH * 2 and year_from < pivot <= year_to and older:
+            return replace(state, year_to=max(year_from, pivot - 1))  # older than these, same decade
+        if pivot is not None and width >= MIN_NARROWED_WIDTH * 2 and year_from <= pivot < year_to and not older:
+            return replace(state, year_from=min(year_to, pivot + 1))
         return replace(
             state,
             year_from=year_from - width if older else year_to + 1,
