@@ -42,6 +42,7 @@ from recommender.dialogue.lexicon import Term, catalog_genres, genre_for_word, s
 from recommender.dialogue.state import DialogueState
 
 MAX_TEXT_CHARS = 2000
+MAX_TITLE_LOOKUPS = 3  # "like X" phrases looked up per message: each is a fuzzy search of the catalog
 UNKNOWN_TITLE = "\0unknown:"  # marks a named title the catalog does not have
 _MAX_PHRASE_TOKENS = 4
 
@@ -413,7 +414,7 @@ def _title_refs(text: str, turn: Turn, catalog: CatalogView) -> tuple[list[str],
                 ids.append(item_id)
                 if (idx := text.find(hint.value.lower())) >= 0:
                     spans.append((idx, idx + len(hint.value)))
-    for m in _TITLE_TRIGGER.finditer(text):
+    for m in list(_TITLE_TRIGGER.finditer(text))[:MAX_TITLE_LOOKUPS]:
         group = "rest" if m.group("rest") is not None else "rest2"
         rest, offset = m.group(group), m.start(group)
         if _NOT_TITLE_START.match(rest) or _starts_with_genre(rest, catalog):
@@ -472,12 +473,29 @@ def _mentions(tokens: list[_Tok], consumed: set[int], catalog: CatalogView) -> l
 
 def _match_at(tokens: list[_Tok], i: int, phrases: set[tuple[str, ...]] | list[tuple[str, ...]]) -> int:
     """Length of the longest phrase of `phrases` starting at token i (0 if none)."""
+    if i >= len(tokens):
+        return 0
     best = 0
-    for phrase in phrases:
+    for phrase in _by_first_word(id(phrases), phrases).get(tokens[i].text, ()):
         n = len(phrase)
         if n > best and tuple(t.text for t in tokens[i : i + n]) == phrase:
             best = n
     return best
+
+
+_FIRST_WORD_INDEX: dict[int, dict[str, list[tuple[str, ...]]]] = {}
+
+
+def _by_first_word(key: int, phrases: set[tuple[str, ...]] | list[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    """The cue tables indexed by their first word (built once per table: a turn is read in ~1 ms)."""
+    index = _FIRST_WORD_INDEX.get(key)
+    if index is None:
+        index = {}
+        for phrase in phrases:
+            if phrase:
+                index.setdefault(phrase[0], []).append(phrase)
+        _FIRST_WORD_INDEX[key] = index
+    return index
 
 
 def _polarised(mentions: list[_Mention], tokens: list[_Tok]) -> list[_Mention]:
