@@ -233,7 +233,7 @@ class RecommenderService:
         acts: list[Act] = []
         if critique.older or critique.newer:
             direction = -1 if critique.older else 1
-            acts.append(ShiftEra(direction, _pivot_year(bundle, state.last_items or ctx.last_item_ids)))
+            acts.append(ShiftEra(direction, _pivot_year(bundle, state.last_items or ctx.last_item_ids, direction)))
         if critique.exclude_genres:
             excluded = tuple(g for w in critique.exclude_genres for g in genre_for_word(w, view.genre_names)[:1])
             if excluded:
@@ -732,11 +732,13 @@ def _context_after(
     )
 
 
-def _pivot_year(bundle: ModelBundle, item_ids: tuple[str, ...]) -> int | None:
-    """The median year of these items ("older" than the last list)."""
+def _pivot_year(bundle: ModelBundle, item_ids: tuple[str, ...], direction: int) -> int | None:
+    """The year "older" (-1) or "newer" (+1) is relative to: the oldest or newest of these items."""
     index = bundle.index
     years = [y for i in item_ids if i in index.position and (y := index.items[index.position[i]].year) is not None]
-    return int(np.median(np.asarray(years, dtype=float))) if years else None
+    if not years:
+        return None
+    return min(years) if direction < 0 else max(years)
 
 
 def _header(items: tuple[RecommendedItem, ...], described: str) -> str:

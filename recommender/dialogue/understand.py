@@ -14,7 +14,6 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from statistics import median
 
 from recommender.dialogue.acts import (
     Act,
@@ -441,9 +440,11 @@ def _starts_with_genre(rest: str, catalog: CatalogView) -> bool:
 
 
 def _pivot(state: DialogueState, catalog: CatalogView, direction: int) -> int | None:
-    """The median year of the last list: "older" means before it when no window is set."""
+    """"Older" is older than everything in the last list, "newer" newer than all of it."""
     years = [y for i in state.last_items if (y := catalog.year_of(i)) is not None]
-    return int(median(years)) if years else None
+    if not years:
+        return None
+    return min(years) if direction < 0 else max(years)
 
 
 # ---------------------------------------------------------------------------- genres

@@ -50,9 +50,14 @@ def test_no_horror_removes_horror(service: RecommenderService) -> None:
 
 def test_something_older_moves_the_window_back(service: RecommenderService) -> None:
     first = service.recommend(FUNNY_90S)
+    oldest_shown = min(ri.item.year for ri in first.items if ri.item.year is not None)
     older = service.refine(first.context, Critique(older=True))
-    assert older.context.year_to == 1989
-    assert all(ri.item.year is not None and ri.item.year <= 1989 for ri in older.items)
+    # older than everything just shown, still in the 1990s the person asked for
+    assert (older.context.year_from, older.context.year_to) == (1990, oldest_shown - 1)
+    assert older.items and all(ri.item.year is not None and ri.item.year < oldest_shown for ri in older.items)
+    again = service.refine(older.context, Critique(older=True))
+    assert again.context.year_to is not None and again.context.year_to < older.context.year_to
+    assert again.relaxed == ("years",) or all(ri.item.year <= again.context.year_to for ri in again.items)
 
 
 def test_more_like_the_second_one_uses_it_as_seed(service: RecommenderService) -> None:
