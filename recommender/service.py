@@ -108,7 +108,9 @@ class RecommenderService:
         (the LLM stages fall back to templates until the weights are in memory).
         """
         self.llm.warmup()
-        _ = self.bundle
+        bundle = self.bundle
+        if bundle.text is not None:  # embed the descriptions now, not inside the first free-text wish
+            threading.Thread(target=lambda: bundle.text.vectors, name="text-warmup", daemon=True).start()  # type: ignore[union-attr]
 
     # -- models ----------------------------------------------------------------------------
     @property
@@ -165,6 +167,8 @@ class RecommenderService:
         """Build the new bundle off the request path and swap it in with one assignment."""
         try:
             bundle = build_bundle(self.store, self.settings, published)
+            if bundle.text is not None:
+                _ = bundle.text.vectors  # read (or embed) the descriptions before the swap, off the request path
         except CorruptModelError:
             logger.exception("refusing model version %s; still serving %s", wanted[1], self._bundle_version())
             self._refused = wanted

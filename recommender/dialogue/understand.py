@@ -317,7 +317,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
                          if p.year_from is not None or p.year_to is not None]
 
     # genres and moods, with the scope of negation
-    mentions = _polarised(_mentions(tokens, reading.consumed, catalog), tokens)
+    mentions = _polarised(_mentions(tokens, reading.consumed, catalog), tokens, reading.consumed)
     missing = [m for m in mentions if not catalog_genres(m.term.keys, catalog.genre_names)]
     mentions = [m for m in mentions if m not in missing]
     acts += _genre_acts(mentions, tokens, state, catalog)
@@ -499,8 +499,9 @@ def _by_first_word(key: int, phrases: set[tuple[str, ...]] | list[tuple[str, ...
     return index
 
 
-def _polarised(mentions: list[_Mention], tokens: list[_Tok]) -> list[_Mention]:
-    """Give each mention its polarity from the negation and drop cues around it."""
+def _polarised(mentions: list[_Mention], tokens: list[_Tok], consumed: set[int]) -> list[_Mention]:
+    """Give each mention its polarity from the negation and drop cues around it (words already
+    explained, such as a title or "haven't seen", are no cues)."""
     if not mentions:
         return []
     polarity = ["+"] * len(mentions)
@@ -510,6 +511,9 @@ def _polarised(mentions: list[_Mention], tokens: list[_Tok]) -> list[_Mention]:
     while i < len(tokens):
         if i in starts:
             i = mentions[starts[i]].last + 1
+            continue
+        if i in consumed:
+            i += 1
             continue
         if _match_at(tokens, i, _CANCELS):
             i += _match_at(tokens, i, _CANCELS)
