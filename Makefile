@@ -18,7 +18,7 @@ WEB_VENDOR := web/vendor/socket.io.min.js
 RASA_SOURCES := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
 PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
-.PHONY: help setup run test test-unit test-rasa test-e2e validate rasa-model data train evaluate bench bench-sim bench-redial lint clean
+.PHONY: help setup run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-sim bench-redial lint clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -91,6 +91,10 @@ test-unit: $(VENV)/.installed ## pytest without the live end-to-end suite
 
 test-rasa: $(MODEL) ## Rasa test stories (fail on any prediction error)
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --model $(MODEL) --out results/stories
+
+test-nlu: $(MODEL) ## NLU on the held-out set tests/nlu (docs/evaluation/nlu.md): fails below intent macro-F1 0.95 or entity F1 0.90
+	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml --model $(MODEL) --out results/nlu
+	$(RASA_VENV)/bin/python scripts/nlu_report.py results/nlu --min-intent-f1 0.95 --min-entity-f1 0.90
 
 test-e2e: setup $(MODEL) ## Live end-to-end conversations over REST with both servers on loopback
 	$(PY) -m pytest -m e2e
