@@ -21,10 +21,11 @@ pytestmark = pytest.mark.e2e
 
 USERS = int(os.environ.get("E2E_SIM_USERS", "20"))
 SEED = 42
-# SR@15 the live bot must reach on 20 popular-pool users (seed 42). Measured at this commit: see
-# docs/evaluation/simulator.md; set below what was measured so noise does not fail it, raise it as
-# the bot's understanding improves.
-MIN_SR_AT_15 = 0.3
+# SR@15 the live bot must reach on these 20 popular-pool users (seed 42). Measured on 2026-12-06 with
+# the working tree of 2ef47e4 (LLM off, as in every e2e test): bot 0.95 (19/20, Wilson 95% 0.76-0.99,
+# 5.3 turns on average), yardstick 1.0. Set below the interval's lower end so that noise does not fail
+# it while a real regression in understanding does; raise it as the bot improves.
+MIN_SR_AT_15 = 0.75
 
 
 def test_simulated_users_find_their_targets(stack) -> None:  # type: ignore[no-untyped-def]

@@ -50,11 +50,12 @@ class Turn:
     leaked: bool
     error: str | None = None
     bot_text: str = ""
+    violated: tuple[str, ...] = ()  # the kind of each violating item's break
 
     def as_dict(self) -> dict[str, Any]:
         return {"turn": self.number, "user": self.text, "act": self.act.as_dict(), "bot": self.bot_text[:500],
                 "items": list(self.item_ids), "relaxed": list(self.relaxed), "question": self.question,
-                "latency_ms": round(self.latency_ms, 1), "violations": self.violations,
+                "latency_ms": round(self.latency_ms, 1), "violations": self.violations, "violated": list(self.violated),
                 "out_of_catalog": list(self.out_of_catalog), "error": self.error}
 
 
@@ -79,15 +80,23 @@ class Dialogue:
                 "turns": [turn.as_dict() for turn in self.turns]}
 
 
+def violation_kinds(constraints: Constraints, item_ids: Sequence[str], relaxed: tuple[str, ...],
+                    catalog: SimCatalog) -> list[str]:
+    """Per shown catalog item breaking a constraint in force (unless `relaxed` explains the break):
+    the kind of its first unexplained break ("genre", "exclude", "years")."""
+    kinds = []
+    for item_id in item_ids:
+        item = catalog.items.get(item_id)
+        unexplained = [v for v in constraints.violations(item) if not explained(v, relaxed)] if item else []
+        if unexplained:
+            kinds.append(unexplained[0].split(":", 1)[0])
+    return kinds
+
+
 def count_violations(constraints: Constraints, item_ids: Sequence[str], relaxed: tuple[str, ...],
                      catalog: SimCatalog) -> int:
     """Shown catalog items breaking a constraint in force, unless `relaxed` explains each break."""
-    count = 0
-    for item_id in item_ids:
-        item = catalog.items.get(item_id)
-        if item is not None and any(not explained(v, relaxed) for v in constraints.violations(item)):
-            count += 1
-    return count
+    return len(violation_kinds(constraints, item_ids, relaxed, catalog))
 
 
 def run_dialogue(conversation: Conversation, target: Target, catalog: SimCatalog, seed: int,
@@ -103,10 +112,11 @@ def run_dialogue(conversation: Conversation, target: Target, catalog: SimCatalog
         reply = conversation.send(text, act)
         constraints = constraints.apply(act)
         user.observe(act, reply)
+        broken = violation_kinds(constraints, reply.item_ids, reply.relaxed, catalog)
         dialogue.turns.append(Turn(
             number=number, text=text, act=act, item_ids=reply.item_ids, relaxed=reply.relaxed,
             question=reply.question, latency_ms=reply.latency_ms,
-            violations=count_violations(constraints, reply.item_ids, reply.relaxed, catalog),
+            violations=len(broken), violated=tuple(broken),
             out_of_catalog=tuple(i for i in reply.item_ids if i not in catalog.items),
             leaked=leaks(text, target.title), error=reply.error, bot_text=reply.text,
         ))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,7 @@ def summarize(dialogues: Sequence[Dialogue], max_turns: int) -> dict[str, Any]:
         "turns": len(turns), "shown_items": shown,
         "out_of_catalog": sum(len(t.out_of_catalog) for t in turns),
         "violations": violations, "violation_rate": _round(violations / shown if shown else 0.0),
+        "violations_by_kind": dict(sorted(Counter(k for t in turns for k in t.violated).items())),
         "relaxed_turns": sum(1 for t in turns if t.relaxed),
         "questions": sum(1 for t in turns if t.question is not None and not t.item_ids),
         "empty_turns": sum(1 for t in turns if not t.item_ids and t.question is None),
@@ -104,6 +106,7 @@ _ROWS: tuple[tuple[str, str], ...] = (
     ("sr@5", "SR@5"), ("sr@10", "SR@10"), ("sr@15", "SR@15"), ("avg_turns_success", "avg turns (successes)"),
     ("avg_turns_all", "avg turns (failures = limit)"), ("out_of_catalog", "out-of-catalog items"),
     ("violations", "constraint violations (items)"), ("violation_rate", "violations / shown items"),
+    ("violations_by_kind", "violations by kind"),
     ("questions", "bot questions"), ("empty_turns", "turns with no items, no question"), ("errors", "HTTP errors"),
     ("title_leaks", "title leaks in user turns"), ("latency_ms_p50", "turn latency p50 (ms)"),
     ("latency_ms_p95", "turn latency p95 (ms)"),
@@ -113,6 +116,8 @@ _ROWS: tuple[tuple[str, str], ...] = (
 def _cell(value: Any) -> str:
     if value is None:
         return "–"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items()) or "0"
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
@@ -138,7 +143,32 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", (f"Bot SR@{cfg['max_turns']} 95% interval (Wilson): {ci}. Run: `{cfg['command']}` at commit "
                   f"{cfg.get('commit', '?')}, {cfg.get('date', '?')}; {cfg.get('vague_share')} of dialogues open "
                   f"vaguely; failure transcripts: `{cfg.get('transcripts', '')}`."), ""]
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(lines + list(_METHOD)).rstrip() + "\n"
+
+
+_METHOD: tuple[str, ...] = (
+    "## How it works", "",
+    ("- **Targets**: MovieLens 100K movies (the catalog the bot serves), sampled with the seed; pool `popular` "
+    "= at least 50 ratings, `all` = the whole catalog. Movies whose only genre is `unknown` are never targets."),
+    ("- **User** (`users.py`): knows the target's genres and year, never its title. Turn 1 states one genre "
+    "(a seeded 20% open vaguely: \"what should I watch tonight?\"); then the other genres and one era, one per "
+    "turn, in a random order; then critiques of the last list: exclude a genre the shown items have and the "
+    "target lacks, \"something older\"/\"a bit newer\" only when true of every shown item, or \"other "
+    "options\". Every era (decade, early/mid/late, before, after, between, around) is true of the target. A bot "
+    "question (payload `{\"type\": \"question\", \"attribute\": ...}` or text ending in \"?\" with no items) is "
+    "answered truthfully for that attribute."),
+    ("- **Wording** (`phrasings.py`): 8-12 templates per act, 3-6 words per genre as nouns, predicates and plurals "
+    "(\"comedies\", \"a laugh\", \"a heist\", \"something set in space\", \"a doc\"), written without "
+    "looking at the bot's training data. No utterance contains the target's normalised title (`title leaks`)."),
+    ("- **Success**: the target's id among the items of a recommendations payload within t turns (SR@t). "
+    "Average turns: of the successes, and of all with a failure counted as the turn limit."),
+    ("- **Violations**: shown items that break a constraint the user stated (every stated genre, no excluded "
+    "genre, the stated year window and older/newer bounds), unless the payload's `relaxed` names it."),
+    ("- **Yardstick** (`yardstick.py`): the same users, talking to a bot that understands every act perfectly "
+    "and shows the k most-rated unseen movies meeting every constraint. bot / yardstick near 1 means the bot "
+    "loses little to misunderstanding; the yardstick ranks by popularity only, so a bot can beat it."),
+    "",
+)
 
 
 def chart(report: dict[str, Any], path: Path) -> None:

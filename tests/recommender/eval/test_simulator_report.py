@@ -9,7 +9,7 @@ import pytest
 
 from recommender.eval.simulator.acts import Act, Constraints, explained
 from recommender.eval.simulator.catalog import SimCatalog, Target
-from recommender.eval.simulator.dialogue import Dialogue, Turn, count_violations
+from recommender.eval.simulator.dialogue import Dialogue, Turn, count_violations, violation_kinds
 from recommender.eval.simulator.report import (
     average_turns,
     compare,
@@ -74,6 +74,7 @@ def test_violations_count_items_unless_the_bot_said_it_relaxed_that_kind() -> No
     assert count_violations(stated, ["2"], ("exclude:Horror", "years"), cat) == 0
     assert count_violations(stated, ["3"], ("genre:Comedy",), cat) == 0
     assert count_violations(stated, ["3"], ("genre:Drama",), cat) == 1
+    assert violation_kinds(stated, ["1", "2", "3"], (), cat) == ["exclude", "genre"]
     assert explained("genre:Comedy", ("genre",)) and explained("years", ("decade",))
     assert not explained("years", ())
 
@@ -89,7 +90,8 @@ def _dialogue(success_turn: int | None, latencies: list[float], shown: list[tupl
               oov: int = 0, violations: int = 0) -> Dialogue:
     target = Target("1", "A (1990)", 1990, ("Comedy",))
     turns = [Turn(number=n + 1, text="x", act=Act("other"), item_ids=ids, relaxed=(), question=None,
-                  latency_ms=ms, violations=violations, out_of_catalog=tuple(["x"] * oov), leaked=False)
+                  latency_ms=ms, violations=violations, out_of_catalog=tuple(["x"] * oov), leaked=False,
+                  violated=("years",) * violations)
              for n, (ms, ids) in enumerate(zip(latencies, shown, strict=True))]
     return Dialogue(target, 0, False, turns, success_turn)
 
@@ -106,6 +108,7 @@ def test_summary_of_hand_made_dialogues() -> None:
     assert summary["latency_ms_p50"] == 300.0 and summary["latency_ms_p95"] == pytest.approx(480.0)
     assert summary["success_curve"] == [0.0, 0.5, 0.5]
     assert summary["empty_turns"] == 1 and summary["title_leaks"] == 0
+    assert summary["violations_by_kind"] == {"years": 3}
 
 
 def test_report_files_merge_pools_across_runs(tmp_path: Path) -> None:
