@@ -31,7 +31,7 @@ W_SEED_CONTENT = 0.15
 W_PREFERENCE_POPULARITY = 0.05
 # A free-text wish ("a heist with a twist") matched against item descriptions: strong enough to
 # reorder the candidates that pass the filters, never a filter itself.
-W_TEXT = 0.6
+W_TEXT = 0.4
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
         "little ones", "toddlers", "my kids", "the kids", "the children",
     ),
     "comedy": (
-        "comedy", "comedic", "funny", "funnier", "funniest", "hilarious", "humor", "humour", "humorous", "laugh",
+        "comedy", "comedic", "jokes", "joke", "jokey", "gags", "funny", "funnier", "funniest", "hilarious", "humor", "humour", "humorous", "laugh",
         "laughs", "laughing", "make me laugh", "silly", "goofy", "spoof", "parody", "slapstick", "satire",
         "satirical", "witty", "amusing", "comical", "comedie", "comdey", "commedy",
     ),
@@ -86,7 +86,7 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
     ),
     "war": (
         "war", "wartime", "war-time", "world war", "ww2", "wwii", "ww1", "wwi", "vietnam", "military", "soldiers",
-        "soldier", "battlefield", "combat", "army",
+        "soldier", "battlefield", "battle", "battles", "combat", "army", "trenches",
     ),
     "western": (
         "western", "westerns", "cowboy", "cowboys", "wild west", "gunslinger", "gunslingers", "outlaw", "outlaws",
@@ -155,6 +155,10 @@ def terms_for(vocabulary: tuple[str, ...]) -> dict[str, Term]:
         lowered = name.lower()
         for variant in {*plurals(lowered), lowered.replace("-", " "), lowered.replace("-", "")}:
             table[variant] = Term(variant, (lowered,))
+    # "edge-of-my-seat" and "edge of my seat", "song-and-dance" and "song and dance" are one form
+    for form, term in list(table.items()):
+        for variant in (form.replace(" ", "-"), form.replace("-", " ")):
+            table.setdefault(variant, Term(variant, term.keys))
     return table
 
 

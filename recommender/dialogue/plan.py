@@ -111,6 +111,8 @@ def unknown_notices(
         state, said = _once(state, f"unknown:{attribute}:{word.lower()}")
         if said and attribute == "title":
             notices.append(f"I couldn't find “{word}” in the catalog.")
+        elif said and attribute == "word":
+            notices.append(f"I didn't understand “{word}” as a genre, so I left it out.")
         elif said:
             notices.append(f"I have no “{word}” {attribute} in this catalog, so I left it out.")
     return state, notices

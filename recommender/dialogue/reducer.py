@@ -172,27 +172,38 @@ def _set_era(state: DialogueState, act: SetEra) -> DialogueState:
 
 
 def _shift_era(state: DialogueState, act: ShiftEra) -> DialogueState:
+    """"Older": before everything just shown (`pivot`), keeping the window's start where it still
+    fits; "newer": after it, keeping the window's end. A narrow window ("late 80s"), or one the
+    pivot leaves no room in, moves back or forward by its width; an open side is opened further."""
     older = act.direction < 0
     year_from, year_to = state.year_from, state.year_to
-    if year_from is not None and year_to is not None:
-        width = year_to - year_from + 1
-        pivot = act.pivot
-        if pivot is not None and width >= MIN_NARROWED_WIDTH * 2 and year_from < pivot <= year_to and older:
-            return replace(state, year_to=max(year_from, pivot - 1))  # older than these, same decade
-        if pivot is not None and width >= MIN_NARROWED_WIDTH * 2 and year_from <= pivot < year_to and not older:
-            return replace(state, year_from=min(year_to, pivot + 1))
+    closed = year_from is not None and year_to is not None
+    width = (year_to - year_from + 1) if closed else 0  # type: ignore[operator]
+    if act.pivot is not None and not (closed and width < MIN_NARROWED_WIDTH * 2):
+        if older:
+            new_to = act.pivot - 1
+            if year_to is not None:
+                new_to = min(new_to, year_to)
+            if year_from is None or new_to >= year_from:
+                return replace(state, year_to=new_to)
+        else:
+            new_from = act.pivot + 1
+            if year_from is not None:
+                new_from = max(new_from, year_from)
+            if year_to is None or new_from <= year_to:
+                return replace(state, year_from=new_from)
+    if closed:
+        assert year_from is not None and year_to is not None
         return replace(
             state,
             year_from=year_from - width if older else year_to + 1,
             year_to=year_from - 1 if older else year_to + width,
         )
     if older:
-        bound = min(b for b in (year_from, year_to, act.pivot) if b is not None) if (
-            year_to is not None or act.pivot is not None or year_from is not None
-        ) else None
+        bound = year_from if year_from is not None else act.pivot if act.pivot is not None else year_to
         return state if bound is None else replace(state, year_from=None, year_to=bound - 1)
-    bounds = [b for b in (year_to, year_from, act.pivot) if b is not None]
-    return state if not bounds else replace(state, year_from=max(bounds) + 1, year_to=None)
+    bound = year_to if year_to is not None else act.pivot if act.pivot is not None else year_from
+    return state if bound is None else replace(state, year_from=bound + 1, year_to=None)
 
 
 def _union(old: Sequence[str], new: Iterable[str]) -> tuple[str, ...]:

@@ -333,7 +333,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
             if hint.entity == "genre" and not seen and hint.value.lower().strip() not in _STOPWORDS and not any(
                 isinstance(a, (AddGenres, ExcludeGenres, AddMood, ReplaceGenres)) for a in acts
             ):
-                acts.append(Unknown(hint.value.strip()[:40]))
+                acts.append(Unknown(hint.value.strip()[:40], "word"))
             continue
         known = {g for a in acts if isinstance(a, (AddGenres, ExcludeGenres, ReplaceGenres, DropGenres)) for g in a.genres}
         known |= {g for a in acts if isinstance(a, AddMood) for g in a.genres}
@@ -363,7 +363,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         acts.append(OtherOptions())
         if m is not None:
             consume(m.start(), m.end())
-    wish = _wish(raw, tokens, reading.consumed, mentions)
+    wish = _wish(raw, tokens, reading.consumed, mentions, understood=is_search(acts))
     if wish and not seen:
         acts.append(Wish(wish))
     return tuple(acts)
@@ -404,8 +404,9 @@ def _title_refs(text: str, turn: Turn, catalog: CatalogView) -> tuple[list[str],
     """Catalog ids of titles named as references ("like Heat", "in the vein of Fargo")."""
     ids: list[str] = []
     spans: list[tuple[int, int]] = []
+    terms = terms_for(catalog.genre_names)
     for hint in turn.entities:
-        if hint.entity == "title" and hint.value.strip():
+        if hint.entity == "title" and hint.value.strip() and hint.value.lower().strip() not in terms:
             item_id = catalog.find_title(hint.value)
             if item_id is None:
                 ids.append(UNKNOWN_TITLE + hint.value.strip()[:80])
@@ -639,8 +640,17 @@ def _genre_acts(
     return acts
 
 
-def _wish(raw: str, tokens: list[_Tok], consumed: set[int], mentions: list[_Mention]) -> str:
-    """Free text the structured acts leave unexplained ("about friendship"), or ''."""
+_WISH_MARKERS = {"about", "where", "involving", "featuring", "based", "whose", "which", "set", "starring",
+                 "plot", "story", "theme", "themes", "with", "like"}
+
+
+def _wish(raw: str, tokens: list[_Tok], consumed: set[int], mentions: list[_Mention], *, understood: bool) -> str:
+    """Free text the structured acts leave unexplained ("about friendship"), or ''.
+
+    Next to understood acts only what follows a marker of content ("about", "where", "set in",
+    "with a") counts, so conversational filler ("let's stick to", "throw in") never becomes a
+    description query; a message with nothing else understood needs two content words.
+    """
     covered = set(consumed)
     for m in mentions:
         covered.update(range(m.first, m.last + 1))
@@ -651,5 +661,11 @@ def _wish(raw: str, tokens: list[_Tok], consumed: set[int], mentions: list[_Ment
         and not any(t.text == w for cue in _NEGATIONS for w in cue)
     ]
     if not content or (len(content) < 2 and len(content[0].text) < 5):
+        return ""
+    first_content = tokens.index(content[0])
+    marked = any(t.text in _WISH_MARKERS for t in tokens[:first_content])
+    if understood and not marked:
+        return ""
+    if not understood and not marked and len(content) < 2:
         return ""
     return re.sub(r"\s+", " ", raw.strip())[:160]

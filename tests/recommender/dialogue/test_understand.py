@@ -62,6 +62,14 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("a spooky one", (AddGenres(("Horror",)),)),
         ("a comdey", (AddGenres(("Comedy",)),)),
         ("film noir", (AddGenres(("Film-Noir",)),)),
+        ("an edge-of-my-seat film", (AddGenres(("Thriller",)),)),
+        ("a song-and-dance movie", (AddGenres(("Musical",)),)),
+        ("I'm not into battles", (ExcludeGenres(("War",)),)),
+        ("nothing with jokes", (ExcludeGenres(("Comedy",)),)),
+        # conversational filler next to understood acts is no free-text wish
+        ("let's stick to the 1990s; throw in some action", (SetEra(1990, 1999), AddGenres(("Action",)))),
+        ("a thriller about a stolen painting", (AddGenres(("Thriller",)), Wish("a thriller about a stolen painting"))),
+        ("a quiet slow burner", (Wish("a quiet slow burner"),)),
         # soft moods
         ("something feel-good", (AddMood("feel-good", ("Comedy", "Children's", "Musical", "Romance")),)),
         ("something exciting", (AddMood("exciting", ("Action", "Adventure", "Thriller")),)),
@@ -169,8 +177,13 @@ def test_an_exclusion_role_from_the_nlu_never_becomes_a_wish() -> None:
 
 
 def test_unknown_words_and_titles_are_reported() -> None:
-    assert Unknown("k-drama") in acts("a k-drama", entities=(EntityHint("genre", "k-drama"),))
+    assert Unknown("k-drama", "word") in acts("a k-drama", entities=(EntityHint("genre", "k-drama"),))
     assert Unknown("Zzqx", "title") in acts("like zzqx", entities=(EntityHint("title", "Zzqx"),))
+
+
+def test_a_genre_word_the_nlu_took_for_a_title_stays_a_genre() -> None:
+    found = acts("also, some aliens would be nice", entities=(EntityHint("title", "aliens"),))
+    assert found == (AddGenres(("Sci-Fi",)),)
 
 
 def test_words_inside_a_title_are_not_genres() -> None:
