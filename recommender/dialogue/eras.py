@@ -96,13 +96,13 @@ _CLEAR = re.compile(
 )
 _OLDER = re.compile(
     r"\b(?:older|earlier ones?|an earlier|something earlier|(?:a )?(?:bit|little|touch|tad|lot) earlier|vintage|"
-    r"old-school|old school|oldies|"
+    r"old-school|old school|oldies|too (?:new|recent|modern)|"
     r"golden age|something old|an old (?:movie|film|one)|old (?:movies|films|ones|stuff)|"
     r"not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b"
 )
 _NEWER = re.compile(
     r"\b(?:newer|more recent|recent|modern|later ones?|something later|(?:a )?(?:bit|little|touch|tad|lot) later|"
-    r"contemporary|latest|up to date|"
+    r"contemporary|latest|up to date|too (?:old|dated)|"
     r"not (?:so |that |too |very )?old|nothing (?:too |so |that )?old)\b"
 )
 

@@ -114,6 +114,8 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("around 1990", (SetEra(1988, 1992),)),
         ("something older", (ShiftEra(-1, 1995),)),
         ("a bit newer", (ShiftEra(1, 1995),)),
+        ("these are too old", (ShiftEra(1, 1995),)),
+        ("hmm, too recent for me", (ShiftEra(-1, 1995),)),
         ("any decade is fine", (ClearEra(),)),
         ("a 90s comedy", (SetEra(1990, 1999), AddGenres(("Comedy",)))),
         # references to items shown or named
