@@ -21,7 +21,7 @@ _DECADE = (
     r"|(?:nineteen[\s-]*)?(?P<dw>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|aughts)"
     r"|(?P<two>two[\s-]*thousands))"
 )
-_YEAR = r"(?P<year>1[89]\d{2}|20[0-4]\d)"
+_YEAR = r"(?:the year\s+)?(?P<year>1[89]\d{2}|20[0-4]\d)"
 _POINT = rf"(?:{_DECADE}|{_YEAR})(?![\d])"
 
 
@@ -75,12 +75,14 @@ _BETWEEN = re.compile(
     rf"\b(?:between|from|in)?\s*{_P}\s*(?:and|to|through|thru|till|until|-|–|—)\s*{_Q}"
 )
 _BEFORE = re.compile(
-    rf"(?<!not )(?<!no )\b(?P<cue>before|pre-?|prior to|earlier than|older than|until|till|up to|up until|no later than|"
-    rf"not after|not later than|not newer than|no newer than|by)\s*{_P}"
+    rf"(?<!not )(?<!no )(?<!nothing )(?<!none )\b(?P<cue>before|pre-?|prior to|earlier than|older than|until|till|"
+    rf"up to|up until|no later than|not after|not later than|not newer than|no newer than|nothing after|"
+    rf"nothing newer than|nothing later than|none after|by)\s*{_P}"
 )
 _AFTER = re.compile(
-    rf"(?<!not )(?<!no )\b(?P<cue>after|post-?|since|later than|newer than|more recent than|not before|no earlier than|"
-    rf"not older than|no older than|not earlier than|starting(?: in| from| with)?|beginning(?: in| with)?)\s*{_P}"
+    rf"(?<!not )(?<!no )(?<!nothing )(?<!none )\b(?P<cue>after|post-?|since|later than|newer than|more recent than|"
+    rf"not before|no earlier than|not older than|no older than|not earlier than|nothing before|nothing older than|"
+    rf"nothing earlier than|none before|starting(?: in| from| with)?|beginning(?: in| with)?)\s*{_P}"
     rf"(?:\s*(?:on|onwards?|or later|and later|or newer|and newer|and up))?"
 )
 _ONWARDS = re.compile(rf"{_P}\s*(?:on|onwards?|or (?:later|newer|after)|and (?:later|newer|after|up|beyond)|\+)(?!\w)")
@@ -96,13 +98,14 @@ _CLEAR = re.compile(
 )
 _OLDER = re.compile(
     r"\b(?:older|earlier ones?|an earlier|something earlier|(?:a )?(?:bit|little|touch|tad|lot) earlier|vintage|"
-    r"old-school|old school|oldies|too (?:new|recent|modern)|"
+    r"old-school|old school|oldies|too (?:new|recent|modern)|further back|(?:go|going) back(?: further| more)?|"
+    r"back in time|"
     r"golden age|something old|an old (?:movie|film|one)|old (?:movies|films|ones|stuff)|"
     r"not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b"
 )
 _NEWER = re.compile(
     r"\b(?:newer|more recent|recent|modern|later ones?|something later|(?:a )?(?:bit|little|touch|tad|lot) later|"
-    r"contemporary|latest|up to date|too (?:old|dated)|"
+    r"contemporary|latest|up to date|too (?:old|dated)|closer to (?:today|now)|more current|"
     r"not (?:so |that |too |very )?old|nothing (?:too |so |that )?old)\b"
 )
 
@@ -135,7 +138,8 @@ def find_eras(text: str) -> list[EraPhrase]:
         if free(m.start(), m.end()):
             a, b = _window(m, "a")
             inclusive = m.group("cue") in ("until", "till", "up to", "up until", "no later than", "not after",
-                                           "not later than", "not newer than", "no newer than", "by")
+                                           "not later than", "not newer than", "no newer than", "by", "nothing after",
+                                           "nothing newer than", "nothing later than", "none after")
             add(EraPhrase(m.start(), m.end(), None, b if inclusive else a - 1, replace=False))
     for m in _AFTER.finditer(text):
         if free(m.start(), m.end()):

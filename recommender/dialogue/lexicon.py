@@ -105,6 +105,7 @@ _MOOD_FORMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("crime", "film-noir", "thriller", "horror"): ("dark", "darker", "grim", "bleak", "disturbing", "sinister"),
     ("crime", "war", "drama"): ("gritty", "brutal", "violent", "violence"),
     ("adventure", "war", "fantasy"): ("epic", "sweeping"),
+    ("romance", "comedy"): ("date night", "date-night", "date movie"),
     ("drama", "romance"): ("sad", "emotional", "moving", "touching", "heartbreaking", "bittersweet", "tragic"),
     ("thriller", "action", "war"): ("intense", "nerve-wracking", "high-stakes"),
     ("sci-fi", "mystery", "thriller"): ("mind-bending", "mind bending", "trippy", "cerebral", "twisty", "twist"),

@@ -106,7 +106,8 @@ _NEGATIONS = {
         "not a fan of", "not in the mood for", "don't feel like", "not feeling", "don't show me", "don't give me",
         "not looking for", "don't recommend", "don't need", "no longer", "no longer want", "not really into",
         "i'm over", "im over", "can't stand", "cannot stand", "can't stomach", "not big on",
-        "not so much", "allergic to",
+        "not so much", "allergic to", "don't care for", "do not care for", "dont care for", "not keen on",
+        "not big into", "pass on",
     )
 }
 # Un-wanting without excluding: "doesn't have to be a drama", "a comedy instead of a drama".
@@ -468,6 +469,10 @@ def _mentions(tokens: list[_Tok], consumed: set[int], catalog: CatalogView) -> l
                 found.append(_Mention(term, i, i + n - 1))
                 i += n
                 break
+            if n == 1 and phrase.startswith("non-") and (term := terms.get(phrase[4:])) is not None:
+                found.append(_Mention(term, i, i, "-"))  # "non-violent"
+                i += 1
+                break
         else:
             i += 1
     return found
@@ -505,7 +510,7 @@ def _polarised(mentions: list[_Mention], tokens: list[_Tok], consumed: set[int])
     explained, such as a title or "haven't seen", are no cues)."""
     if not mentions:
         return []
-    polarity = ["+"] * len(mentions)
+    polarity = [m.polarity for m in mentions]
     starts = {m.first: k for k, m in enumerate(mentions)}
     # cues before mentions
     i = 0
@@ -516,8 +521,9 @@ def _polarised(mentions: list[_Mention], tokens: list[_Tok], consumed: set[int])
         if i in consumed:
             i += 1
             continue
-        if _match_at(tokens, i, _CANCELS):
-            i += _match_at(tokens, i, _CANCELS)
+        n_cancel = _match_at(tokens, i, _CANCELS)
+        if n_cancel and n_cancel >= _match_at(tokens, i, _NEGATIONS):
+            i += n_cancel
             continue
         n_soft = _match_at(tokens, i, _SOFT_DROPS)
         n_drop = _match_at(tokens, i, _DROPS)

@@ -97,6 +97,8 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("no, I want a comedy", (AddGenres(("Comedy",)),)),
         ("not sure, maybe a comedy", (AddGenres(("Comedy",)),)),
         ("nothing but comedies", (AddGenres(("Comedy",)),)),
+        ("I don't care for fantasy", (ExcludeGenres(("Fantasy",)),)),
+        ("keep it non-violent", (ExcludeGenres(("Crime",)),)),
         ("I don't mind a bit of romance", (AddGenres(("Romance",)),)),
         # replacing and un-wanting
         ("actually, a comedy instead", (ReplaceGenres(("Comedy",)),)),
@@ -117,6 +119,10 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("these are too old", (ShiftEra(1, 1995),)),
         ("hmm, too recent for me", (ShiftEra(-1, 1995),)),
         ("any decade is fine", (ClearEra(),)),
+        ("nothing before 1990", (SetEra(1990, None, replace=False),)),
+        ("no older than 1995", (SetEra(1995, None, replace=False),)),
+        ("it came out before the year 2000", (SetEra(None, 1999, replace=False),)),
+        ("can we go further back in time?", (ShiftEra(-1, 1995),)),
         ("a 90s comedy", (SetEra(1990, 1999), AddGenres(("Comedy",)))),
         # references to items shown or named
         ("more like the second one", (LikeItems(("12",)),)),
