@@ -153,7 +153,8 @@ _Step = tuple[str, HardFilters, tuple[str, ...], DialogueState, str]
 
 
 def _loosening_steps(state: DialogueState) -> list:  # type: ignore[type-arg]
-    """The loosening ladder for this state, mildest first; each step returns what it changed."""
+    """The loosening ladder: soft moods first, then the hard constraints from the oldest statement
+    to the newest (what the person said last is kept longest); exclusions never."""
     steps = []
     for mood in state.moods:
         def drop_mood(f: HardFilters, p: tuple[str, ...], s: DialogueState, mood=mood) -> _Step:
@@ -163,31 +164,36 @@ def _loosening_steps(state: DialogueState) -> list:  # type: ignore[type-arg]
                 f"Nothing new was also “{mood.word}”, so I loosened that."
             )
         steps.append(drop_mood)
-    if state.genre_options:
-        def drop_options(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
-            groups = tuple(g for g in f.genre_groups if g != state.genre_options)
-            return "genres_any", replace(f, genre_groups=groups), p, replace(s, genre_options=()), (
-                f"Nothing new matched “{' or '.join(state.genre_options)}” as well, so I loosened that."
-            )
-        steps.append(drop_options)
-    if state.people:
-        def drop_people(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
-            return "people", f, (), replace(s, people=()), (
-                f"Nothing new has {', '.join(state.people)}, so I looked beyond that."
-            )
-        steps.append(drop_people)
-    if state.year_from is not None or state.year_to is not None:
-        def drop_years(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
-            era = describe_era(state.year_from, state.year_to)
-            return "years", replace(f, year_from=None, year_to=None), p, replace(s, year_from=None, year_to=None), (
-                f"I've run out of new titles from {era} for this, so I looked at other years."
-            )
-        steps.append(drop_years)
-    for genre in state.genres[:-1] if len(state.genres) > 1 else ():
-        def drop_genre(f: HardFilters, p: tuple[str, ...], s: DialogueState, genre=genre) -> _Step:
-            groups = tuple(g for g in f.genre_groups if g != (genre,))
-            return f"genre:{genre}", replace(f, genre_groups=groups), p, replace(
-                s, genres=tuple(g for g in s.genres if g != genre)
-            ), f"Nothing new is also {genre}, so I dropped that one."
-        steps.append(drop_genre)
+    order = [k for k in state.stated if not k.startswith("mood:")]
+    order += [k for k in state.constraint_keys() if k not in order and not k.startswith("mood:")]
+    for key in order:
+        if key == "genres_any":
+            def drop_options(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
+                groups = tuple(g for g in f.genre_groups if g != state.genre_options)
+                return "genres_any", replace(f, genre_groups=groups), p, replace(s, genre_options=()), (
+                    f"Nothing new matched “{' or '.join(state.genre_options)}” as well, so I loosened that."
+                )
+            steps.append(drop_options)
+        elif key == "people":
+            def drop_people(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
+                return "people", f, (), replace(s, people=()), (
+                    f"Nothing new has {', '.join(state.people)}, so I looked beyond that."
+                )
+            steps.append(drop_people)
+        elif key == "years":
+            def drop_years(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
+                era = describe_era(state.year_from, state.year_to)
+                return "years", replace(f, year_from=None, year_to=None), p, replace(
+                    s, year_from=None, year_to=None
+                ), f"I've run out of new titles from {era} for this, so I looked at other years."
+            steps.append(drop_years)
+        elif key.startswith("genre:"):
+            genre = key.removeprefix("genre:")
+
+            def drop_genre(f: HardFilters, p: tuple[str, ...], s: DialogueState, genre=genre) -> _Step:
+                groups = tuple(g for g in f.genre_groups if g != (genre,))
+                return f"genre:{genre}", replace(f, genre_groups=groups), p, replace(
+                    s, genres=tuple(g for g in s.genres if g != genre)
+                ), f"Nothing new is also {genre}, so I dropped that one."
+            steps.append(drop_genre)
     return steps

@@ -8,7 +8,8 @@ Rules, in one sentence each:
   a closed window ("the 1980s") replaces the old one;
 - references liked, rejected or seen are remembered by catalog id, rejected and seen ones are
   never shown again;
-- `Reset` clears the search but keeps what was shown, so nothing is repeated.
+- `Reset` clears the search but keeps what was shown, so nothing is repeated;
+- `stated` remembers the order of statements, so loosening starts with the oldest one.
 """
 
 from __future__ import annotations
@@ -47,8 +48,17 @@ shown, still in the 1990s); a narrower one ("late 80s") moves back or forward by
 def reduce(state: DialogueState, acts: Sequence[Act]) -> DialogueState:
     """The state after one user turn's acts, applied in order."""
     for act in acts:
-        state = _apply(state, act)
+        state = _restated(state, _apply(state, act))
     return replace(state, turns=state.turns + 1)
+
+
+def _restated(before: DialogueState, after: DialogueState) -> DialogueState:
+    """Keep `stated` in order of statement: what this act set or changed moves to the end."""
+    old, new = before.constraint_keys(), after.constraint_keys()
+    touched = [k for k in new if old.get(k) != new[k]]
+    kept = [k for k in after.stated if k in new and k not in touched]
+    unknown = [k for k in new if k not in kept and k not in touched]
+    return replace(after, stated=(*unknown, *kept, *touched))
 
 
 def _apply(state: DialogueState, act: Act) -> DialogueState:

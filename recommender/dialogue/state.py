@@ -41,7 +41,23 @@ class DialogueState:
     wish: tuple[str, ...] = ()  # free-text wishes ("a heist with a twist")
     asked: str | None = None  # the attribute the bot asked about last turn, if it asked
     notified: tuple[str, ...] = field(default=())  # notices already given once ("no cast data")
+    # active constraints, oldest statement first ("genre:Drama", "years", "mood:funny", "genres_any",
+    # "people"): when nothing new passes them all, the oldest is loosened first
+    stated: tuple[str, ...] = ()
     turns: int = 0
+
+    def constraint_keys(self) -> dict[str, object]:
+        """Each active constraint by key, with its value (to tell which ones a turn changed)."""
+        keys: dict[str, object] = {f"genre:{g}": True for g in self.genres}
+        if self.genre_options:
+            keys["genres_any"] = self.genre_options
+        for mood in self.moods:
+            keys[f"mood:{mood.word}"] = mood.genres
+        if self.year_from is not None or self.year_to is not None:
+            keys["years"] = (self.year_from, self.year_to)
+        if self.people:
+            keys["people"] = self.people
+        return keys
 
     # -- reading ------------------------------------------------------------------------------
     @property

@@ -125,3 +125,11 @@ def test_shown_items_never_break_an_active_constraint_unless_the_reply_says_so(
     for result in talk(service, *messages, user="prop"):
         assert violations(result) == []
         assert all(r.item.item_id not in (result.state.seen_items if result.state else ()) for r in result.items)
+
+
+def test_the_oldest_statement_is_loosened_first(service: RecommenderService) -> None:
+    """"make it the 1990s" after the search ran dry must keep the 1990s and loosen what came before."""
+    *_, last = talk(service, "a horror film", "something from the 1940s")  # no 1940s horror here
+    assert last.relaxed == ("genre:Horror",)
+    assert [r.item.title for r in last.items] == ["Casablanca (1942)"]
+    assert violations(last) == []

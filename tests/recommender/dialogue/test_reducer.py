@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,7 +71,20 @@ S = DialogueState
     ],
 )
 def test_reduce(before: DialogueState, acts: list[object], after: DialogueState) -> None:
-    assert reduce(before, acts) == S(**{**after.to_dict(), "moods": after.moods, "turns": before.turns + 1})  # type: ignore[arg-type]
+    got = replace(reduce(before, acts), stated=())  # the order of statements is tested below
+    assert got == S(**{**after.to_dict(), "moods": after.moods, "turns": before.turns + 1})  # type: ignore[arg-type]
+
+
+def test_stated_keeps_the_order_of_statements() -> None:
+    state = reduce(S(), [AddGenres(("Adventure",))])
+    state = reduce(state, [SetEra(1990, 1999)])
+    state = reduce(state, [AddGenres(("Drama",))])
+    assert state.stated == ("genre:Adventure", "years", "genre:Drama")
+    state = reduce(state, [ShiftEra(-1)])  # restating the years makes them the newest
+    assert state.stated == ("genre:Adventure", "genre:Drama", "years")
+    state = reduce(state, [ExcludeGenres(("Adventure",))])
+    assert state.stated == ("genre:Drama", "years")
+    assert reduce(state, [Reset()]).stated == ()
 
 
 def test_record_shown_keeps_the_list_and_never_forgets_earlier_ones() -> None:
