@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 HELP = "simulated users talk to the running bot over REST; SR@k vs a perfect-understanding yardstick"
 
@@ -81,14 +82,14 @@ def run(args: argparse.Namespace) -> int:
     from recommender.eval.simulator.client import RestBot, check_loopback
     from recommender.eval.simulator.report import write_report, write_transcripts
     from recommender.eval.simulator.run import SimConfig, simulate_pool
-    from recommender.eval.simulator.stack import commit, started_stack
+    from recommender.eval.simulator.stack import commit, rasa_model, relative, started_stack
 
     pools = _pools(args.pool)
     _validate(args)
     rasa_url = None if args.start_stack else check_loopback(args.rasa_url)
     catalog = load_movielens100k_catalog(settings_from(args))
     transcripts = Path(args.transcripts)
-    runs: dict[str, dict[str, object]] = {}
+    runs: dict[str, dict[str, Any]] = {}
     with contextlib.ExitStack() as cleanup:
         if args.start_stack:
             rasa_url = cleanup.enter_context(started_stack(transcripts / "stack"))
@@ -103,17 +104,19 @@ def run(args: argparse.Namespace) -> int:
             failures = transcripts / f"failures-{pool}.jsonl"
             write_transcripts(result.bot, failures)
             result.section["config"] |= {
-                "command": _command(args, pool), "commit": commit(), "transcripts": str(failures),
+                "command": _command(args, pool), "commit": commit(), "transcripts": relative(failures),
                 "date": datetime.date.today().isoformat(), "stack": "started" if args.start_stack else rasa_url,
             }
+            if args.start_stack:
+                result.section["config"]["rasa_model"] = rasa_model()
             runs[pool] = result.section
     written = write_report(runs, Path(args.out))
     print(json.dumps({"runs": runs, "written": {k: str(v) for k, v in written.items()}}))
-    leaks = sum(int(run[who]["title_leaks"]) for run in runs.values() for who in ("bot", "yardstick"))  # type: ignore[index]
+    leaks = sum(int(run[who]["title_leaks"]) for run in runs.values() for who in ("bot", "yardstick"))
     return 1 if leaks else 0
 
 
 def _command(args: argparse.Namespace, pool: str) -> str:
     where = "--start-stack" if args.start_stack else f"--rasa-url {args.rasa_url}"
     return (f"python -m recommender simulate {where} --users {args.users} --pool {pool} --seed {args.seed} "
-            f"--max-turns {args.max_turns} --k {args.k}")
+            f"--max-turns {args.max_turns} --k {args.k} --concurrency {args.concurrency}")

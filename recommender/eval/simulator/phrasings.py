@@ -253,7 +253,7 @@ class LeakageError(SimulatorError):
 
 def render(act: Act, rng: random.Random, title: str = "", attempts: int = 50) -> str:
     """One wording of `act`, chosen at random, that does not leak `title`."""
-    key = act.kind
+    key: str = act.kind
     if act.answer and act.kind in ("genre", "add_genre"):
         key = "answer_genre"
     elif act.answer and act.kind == "era":

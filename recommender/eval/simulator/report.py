@@ -142,7 +142,8 @@ def markdown(report: dict[str, Any]) -> str:
         ci = run["bot"].get(f"sr@{cfg['max_turns']}_ci95")
         lines += ["", (f"Bot SR@{cfg['max_turns']} 95% interval (Wilson): {ci}. Run: `{cfg['command']}` at commit "
                   f"{cfg.get('commit', '?')}, {cfg.get('date', '?')}; {cfg.get('vague_share')} of dialogues open "
-                  f"vaguely; failure transcripts: `{cfg.get('transcripts', '')}`."), ""]
+                  f"vaguely; failure transcripts: `{cfg.get('transcripts', '')}`"
+                  + (f"; Rasa model `{cfg['rasa_model']}`." if cfg.get("rasa_model") else ".")), ""]
     return "\n".join(lines + list(_METHOD)).rstrip() + "\n"
 
 

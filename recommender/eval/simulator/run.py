@@ -39,10 +39,12 @@ class PoolResult:
 def simulate_pool(bot: Bot, catalog: SimCatalog, cfg: SimConfig) -> PoolResult:
     """The same users (same targets, same seeds) talk to `bot` and to the yardstick."""
     targets = sample_targets(catalog, cfg.pool, cfg.users, cfg.seed, cfg.min_ratings)
-    common = {"catalog": catalog, "seed": cfg.seed, "max_turns": cfg.max_turns, "progress": cfg.progress,
-              "vague_share": cfg.vague_share}
-    bot_dialogues = run_dialogues(bot, targets, concurrency=cfg.concurrency, desc=f"{cfg.pool}: bot", **common)
-    yard_dialogues = run_dialogues(YardstickBot(catalog, cfg.k), targets, desc=f"{cfg.pool}: yardstick", **common)
+    def talk(to: Bot, concurrency: int) -> list[Dialogue]:
+        return run_dialogues(to, targets, catalog, cfg.seed, cfg.max_turns, concurrency, cfg.progress,
+                             cfg.vague_share, desc=f"{cfg.pool}: {to.name}")
+
+    bot_dialogues = talk(bot, cfg.concurrency)
+    yard_dialogues = talk(YardstickBot(catalog, cfg.k), 1)
     bot_summary = summarize(bot_dialogues, cfg.max_turns)
     yard_summary = summarize(yard_dialogues, cfg.max_turns)
     config = {key: value for key, value in asdict(cfg).items() if key != "progress"}

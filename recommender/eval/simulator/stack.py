@@ -8,6 +8,7 @@ Rasa on free ports, LLM off unless RECSYS_LLM_BACKEND names one), loaded by path
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,10 +39,26 @@ def started_stack(workdir: Path) -> Iterator[str]:
 
 
 def commit() -> str:
-    """The checkout's short commit, for the report."""
+    """The checkout's short commit, "+dirty" when the working tree differs from it (the stack runs
+    the working tree), for the report."""
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
                              text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                               capture_output=True, text=True, check=True, timeout=30).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return sha
+    return f"{sha}+dirty" if dirty else sha
+
+
+def relative(path: Path) -> str:
+    """`path` relative to the repository when it is inside it (reports name no home folders)."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def rasa_model() -> str:
+    """The Rasa model the stack serves (RASA_MODEL, else the one `make rasa-model` trains)."""
+    return os.environ.get("RASA_MODEL", "models/recommender.tar.gz")

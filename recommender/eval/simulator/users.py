@@ -109,8 +109,8 @@ class SimulatedUser:
 
     # -- acts --------------------------------------------------------------------------------
     def _genre_act(self, genre: str, answer: bool = False) -> Act:
-        kind = "add_genre" if self.stated_genres and genre not in self.stated_genres else "genre"
-        return Act(kind, genre=genre, answer=answer)
+        adds = bool(self.stated_genres) and genre not in self.stated_genres
+        return Act("add_genre" if adds else "genre", genre=genre, answer=answer)
 
     def _era_act(self, answer: bool = False) -> Act:
         assert self.target.year is not None
