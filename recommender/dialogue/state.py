@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+MAX_MOODS = 20
 MAX_REMEMBERED_ITEMS = 500
 """Shown/seen ids kept per conversation; the oldest go first (a slot is not a database)."""
 
@@ -115,7 +116,7 @@ class DialogueState:
             if f.name == "moods":
                 values[f.name] = tuple(
                     Mood(str(m["word"]), _strings(m.get("genres")))
-                    for m in (raw if isinstance(raw, list) else [])
+                    for m in (raw[:MAX_MOODS] if isinstance(raw, list) else [])
                     if isinstance(m, dict) and m.get("word")
                 )
             elif f.name in ("year_from", "year_to"):
@@ -144,10 +145,15 @@ def describe_era(year_from: int | None, year_to: int | None) -> str:
     return ""
 
 
+MAX_STORED_CHARS = 200
+
+
 def _strings(raw: Any) -> tuple[str, ...]:
+    """A list of short strings, bounded: a forged or corrupted slot cannot make the state huge."""
     if not isinstance(raw, (list, tuple)):
         return ()
-    return tuple(str(v) for v in raw if isinstance(v, (str, int)) and str(v).strip())
+    values = (str(v)[:MAX_STORED_CHARS] for v in raw[-MAX_REMEMBERED_ITEMS:] if isinstance(v, (str, int)))
+    return tuple(v for v in values if v.strip())
 
 
 def _year(raw: Any) -> int | None:

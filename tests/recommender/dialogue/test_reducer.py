@@ -186,3 +186,9 @@ def test_a_year_window_is_never_inverted(history: list[list[object]]) -> None:
     state = _run(history)
     if state.year_from is not None and state.year_to is not None:
         assert state.year_from <= state.year_to
+
+
+def test_a_forged_state_slot_stays_small() -> None:
+    forged = {"shown_items": [str(i) for i in range(100_000)], "genres": ["x" * 10_000], "moods": [{"word": "w"}] * 999}
+    state = DialogueState.from_dict(forged)
+    assert len(state.shown_items) == 500 and len(state.genres[0]) == 200 and len(state.moods) == 20
