@@ -19,7 +19,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions._payload import recommendation_message
 from actions._service import default_service
+from actions._slots import context_slot_events
 from recommender.config import get_settings
 from recommender.errors import (
     AmbiguousItemError,
@@ -33,6 +35,7 @@ from recommender.observability.metrics import observe_action
 
 if TYPE_CHECKING:
     from recommender.service import RecommenderService
+    from recommender.types import ConversationContext
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +102,21 @@ class ServiceAction(Action, ABC):
             return log_id(tracker.sender_id or "", settings.user_id_secret)
         except Exception:  # noqa: BLE001 - the caller is logging a failure (with its traceback) already
             return "u_unknown"
+
+    def recommendation_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, ctx: ConversationContext
+    ) -> list[dict[str, Any]]:
+        """The one recommendation turn every search-like action ends in: the service reads the words
+        into the dialogue state and answers (a list, or one question); the new state goes back into
+        the tracker. Push channels also get a follow-up sink for a late LLM message."""
+        channel = tracker.get_latest_input_channel()
+        result = self.service.recommend(ctx, on_followup=self.service.followup_sink(tracker.sender_id, channel))
+        logger.info(
+            "%s conversation=%s request_id=%s items=%d question=%s", self.name(), self.conversation(tracker),
+            result.request_id, len(result.items), result.question.attribute if result.question else None,
+        )
+        dispatcher.utter_message(**recommendation_message(result, channel))
+        return context_slot_events(result)
 
     @abstractmethod
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:

@@ -15,8 +15,6 @@ from rasa_sdk.types import DomainDict
 
 from actions._base import ServiceAction, utter_response
 from actions._context import build_context
-from actions._payload import recommendation_message
-from actions._slots import context_slot_events
 
 
 class ActionFallback(ServiceAction):
@@ -30,7 +28,4 @@ class ActionFallback(ServiceAction):
         if self.service.turn_kind(ctx) == "none":
             utter_response(dispatcher, domain, "utter_out_of_scope" if ctx.intent == "out_of_scope" else "utter_default")
             return []
-        channel = tracker.get_latest_input_channel()
-        result = self.service.recommend(ctx, on_followup=self.service.followup_sink(tracker.sender_id, channel))
-        dispatcher.utter_message(**recommendation_message(result, channel))
-        return context_slot_events(result)
+        return self.recommendation_turn(dispatcher, tracker, ctx)

@@ -12,8 +12,6 @@ from rasa_sdk.types import DomainDict
 
 from actions._base import ServiceAction
 from actions._context import build_context, build_feedback, latest_entity
-from actions._payload import recommendation_message
-from actions._slots import context_slot_events
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +29,7 @@ class ActionRecordFeedback(ServiceAction):
         if kind == "seen" or (kind == "search" and not names_an_item):
             # "we already saw the first two": leave them out and show others, never a rating;
             # "I like westerns" is a wish for westerns, not feedback on an item
-            channel = tracker.get_latest_input_channel()
-            recommended = self.service.recommend(ctx, on_followup=self.service.followup_sink(tracker.sender_id, channel))
-            dispatcher.utter_message(**recommendation_message(recommended, channel))
-            return context_slot_events(recommended)
+            return self.recommendation_turn(dispatcher, tracker, ctx)
         result = self.service.record_feedback(ctx, build_feedback(tracker, ctx))
         logger.info(
             "feedback conversation=%s item=%s kind=%s", self.conversation(tracker), result.item.item_id, result.kind

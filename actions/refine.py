@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -11,10 +10,6 @@ from rasa_sdk.types import DomainDict
 
 from actions._base import ServiceAction
 from actions._context import build_context
-from actions._payload import recommendation_message
-from actions._slots import context_slot_events
-
-logger = logging.getLogger(__name__)
 
 
 class ActionRefine(ServiceAction):
@@ -28,13 +23,4 @@ class ActionRefine(ServiceAction):
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Refine the last recommendation and persist the new state."""
-        channel = tracker.get_latest_input_channel()
-        result = self.service.recommend(
-            build_context(tracker), on_followup=self.service.followup_sink(tracker.sender_id, channel)
-        )
-        logger.info(
-            "refined conversation=%s request_id=%s items=%d",
-            self.conversation(tracker), result.request_id, len(result.items),
-        )
-        dispatcher.utter_message(**recommendation_message(result, channel))
-        return context_slot_events(result)
+        return self.recommendation_turn(dispatcher, tracker, build_context(tracker))
