@@ -20,7 +20,7 @@ HELP = "simulated users talk to the running bot over REST; SR@k vs a perfect-und
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """--rasa-url, --start-stack, --users, --pool, --seed, --max-turns, --k, --concurrency, --out, ..."""
+    """--rasa-url, --start-stack, --users, --pool, --seed, --max-turns, --k, --concurrency, --phrasings, --out, ..."""
     from recommender.config import PROJECT_ROOT
     from recommender.eval.simulator.dialogue import DEFAULT_MAX_TURNS, MAX_CONCURRENCY
     from recommender.eval.simulator.users import DEFAULT_VAGUE_SHARE
@@ -41,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"simultaneous dialogues with the bot (default 1, at most {MAX_CONCURRENCY})")
     parser.add_argument("--vague-share", type=float, default=DEFAULT_VAGUE_SHARE,
                         help="share of users who open vaguely instead of with a genre (default 0.2)")
+    parser.add_argument("--phrasings", choices=("default", "heldout"), default="default",
+                        help="the simulated users' wording: default (phrasings.py) or heldout (phrasings_heldout.py, "
+                             "never read by the bot's developers; measures generalisation) (default: default)")
     parser.add_argument("--out", default=str(PROJECT_ROOT / "docs" / "evaluation"),
                         help="folder for simulator.md/.json/.png (default docs/evaluation)")
     parser.add_argument("--transcripts", default=str(PROJECT_ROOT / "var" / "simulator"),
@@ -99,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
         bot.probe()
         for pool in pools:
             cfg = SimConfig(pool=pool, users=args.users, seed=args.seed, max_turns=args.max_turns, k=args.k,
-                            concurrency=args.concurrency, vague_share=args.vague_share, progress=not args.no_progress)
+                            concurrency=args.concurrency, vague_share=args.vague_share, phrasings=args.phrasings,
+                            progress=not args.no_progress)
             result = simulate_pool(bot, catalog, cfg)
             failures = transcripts / f"failures-{pool}.jsonl"
             write_transcripts(result.bot, failures)
@@ -119,4 +123,4 @@ def run(args: argparse.Namespace) -> int:
 def _command(args: argparse.Namespace, pool: str) -> str:
     where = "--start-stack" if args.start_stack else f"--rasa-url {args.rasa_url}"
     return (f"python -m recommender simulate {where} --users {args.users} --pool {pool} --seed {args.seed} "
-            f"--max-turns {args.max_turns} --k {args.k} --concurrency {args.concurrency}")
+            f"--max-turns {args.max_turns} --k {args.k} --concurrency {args.concurrency} --phrasings {args.phrasings}")

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from recommender.eval.simulator.acts import Act, BotReply, Constraints, explained
 from recommender.eval.simulator.catalog import SimCatalog, Target
-from recommender.eval.simulator.phrasings import leaks, render
+from recommender.eval.simulator.phrasings import leaks, renderer
 from recommender.eval.simulator.users import DEFAULT_VAGUE_SHARE, SimulatedUser
 
 DEFAULT_MAX_TURNS = 15
@@ -100,8 +100,11 @@ def count_violations(constraints: Constraints, item_ids: Sequence[str], relaxed:
 
 
 def run_dialogue(conversation: Conversation, target: Target, catalog: SimCatalog, seed: int,
-                 max_turns: int = DEFAULT_MAX_TURNS, vague_share: float = DEFAULT_VAGUE_SHARE) -> Dialogue:
-    """Up to `max_turns` turns; stops at the first turn whose items include the target."""
+                 max_turns: int = DEFAULT_MAX_TURNS, vague_share: float = DEFAULT_VAGUE_SHARE,
+                 phrasings: str = "default") -> Dialogue:
+    """Up to `max_turns` turns; stops at the first turn whose items include the target. `phrasings`
+    names the wording set ("default" or "heldout")."""
+    render = renderer(phrasings)
     user = SimulatedUser.create(target, catalog, seed, vague_share)
     dialogue = Dialogue(target, seed, user.vague_opener)
     constraints = Constraints()
@@ -128,13 +131,15 @@ def run_dialogue(conversation: Conversation, target: Target, catalog: SimCatalog
 
 def run_dialogues(bot: Bot, targets: Sequence[Target], catalog: SimCatalog, seed: int,
                   max_turns: int = DEFAULT_MAX_TURNS, concurrency: int = 1, progress: bool = True,
-                  vague_share: float = DEFAULT_VAGUE_SHARE, desc: str = "") -> list[Dialogue]:
+                  vague_share: float = DEFAULT_VAGUE_SHARE, desc: str = "",
+                  phrasings: str = "default") -> list[Dialogue]:
     """One dialogue per target, user n seeded with `seed + n` (the same user for every bot), in
     target order, at most `concurrency` at a time."""
     workers = max(1, min(concurrency, MAX_CONCURRENCY))
 
     def one(n: int) -> Dialogue:
-        return run_dialogue(bot.conversation(), targets[n], catalog, seed + n, max_turns, vague_share)
+        return run_dialogue(bot.conversation(), targets[n], catalog, seed + n, max_turns, vague_share,
+                            phrasings)
 
     bar = tqdm(total=len(targets), desc=desc or bot.name, disable=not progress, file=sys.stderr, unit="user")
     results: list[Dialogue] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from recommender.eval.simulator.acts import Act, Era
@@ -272,3 +273,19 @@ def render(act: Act, rng: random.Random, title: str = "", attempts: int = 50) ->
         if not title or not leaks(text, title):
             return text
     raise LeakageError(f"every wording of {act.kind} tried would name the target {title!r}")
+
+
+# -- phrasing sets ------------------------------------------------------------------------------
+PHRASING_SETS: tuple[str, ...] = ("default", "heldout")
+
+
+def renderer(name: str = "default") -> Callable[..., str]:
+    """The `render` of a phrasing set: "default" (this module) or "heldout" (`phrasings_heldout.py`,
+    wording the bot's developers never read, to measure how the bot generalises)."""
+    if name == "default":
+        return render
+    if name == "heldout":
+        from recommender.eval.simulator import phrasings_heldout
+
+        return phrasings_heldout.render
+    raise SimulatorError(f"unknown phrasing set {name!r}; choose one of: {', '.join(PHRASING_SETS)}")

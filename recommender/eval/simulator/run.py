@@ -24,6 +24,7 @@ class SimConfig:
     concurrency: int = 1
     vague_share: float = DEFAULT_VAGUE_SHARE
     min_ratings: int = POPULAR_MIN_RATINGS
+    phrasings: str = "default"  # wording set: "default" (phrasings.py) or "heldout" (phrasings_heldout.py)
     progress: bool = True
 
 
@@ -41,7 +42,8 @@ def simulate_pool(bot: Bot, catalog: SimCatalog, cfg: SimConfig) -> PoolResult:
     targets = sample_targets(catalog, cfg.pool, cfg.users, cfg.seed, cfg.min_ratings)
     def talk(to: Bot, concurrency: int) -> list[Dialogue]:
         return run_dialogues(to, targets, catalog, cfg.seed, cfg.max_turns, concurrency, cfg.progress,
-                             cfg.vague_share, desc=f"{cfg.pool}: {to.name}")
+                             cfg.vague_share, desc=f"{cfg.pool}: {to.name}",
+                             phrasings=cfg.phrasings)
 
     bot_dialogues = talk(bot, cfg.concurrency)
     yard_dialogues = talk(YardstickBot(catalog, cfg.k), 1)

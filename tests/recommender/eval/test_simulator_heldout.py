@@ -1,0 +1,156 @@
+"""The held-out wording set: every act worded at least ten new ways, none shared with the default
+set, every genre and era renders, no title leaks, and `--phrasings` picks the set."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import string
+
+import pytest
+
+from recommender.catalog.movielens import GENRES
+from recommender.eval.simulator import phrasings, phrasings_heldout
+from recommender.eval.simulator.acts import Act, Era
+from recommender.eval.simulator.catalog import SimulatorError
+from recommender.eval.simulator.phrasings import LeakageError, leaks, normalise, renderer
+from recommender.eval.simulator.phrasings_heldout import GENRE_WORDS, TEMPLATES, render
+from recommender.eval.simulator.users import true_era
+
+MIN_TEMPLATES = 10
+_FIELDS = {"noun", "adj", "mass", "bare", "from"}
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_act_type_of_the_default_set_is_worded() -> None:
+    assert set(TEMPLATES) == set(phrasings.TEMPLATES)
+
+
+@pytest.mark.parametrize("kind", sorted(phrasings.TEMPLATES))
+def test_every_act_type_has_at_least_ten_distinct_templates(kind: str) -> None:
+    assert len(set(TEMPLATES[kind])) == len(TEMPLATES[kind]) >= MIN_TEMPLATES
+
+
+def test_no_template_is_shared_with_the_default_set() -> None:
+    default = {normalise(t) for ts in phrasings.TEMPLATES.values() for t in ts}
+    shared = sorted(t for ts in TEMPLATES.values() for t in ts if normalise(t) in default)
+    assert not shared
+
+
+def test_templates_use_only_known_placeholders() -> None:
+    for kind, templates in TEMPLATES.items():
+        for template in templates:
+            used = _placeholders(template)
+            assert used <= _FIELDS, (kind, template)
+            if kind in ("opener", "older", "newer", "other", "no_preference"):
+                assert not used, (kind, template)
+
+
+def test_every_movielens_genre_has_held_out_words() -> None:
+    assert set(GENRE_WORDS) == set(GENRES)
+    for genre, words in GENRE_WORDS.items():
+        assert len(words.nouns) >= 4 and len(words.adjs) >= 4 and len(words.masses) >= 3, genre
+
+
+@pytest.mark.parametrize("genre", GENRES)
+def test_every_template_renders_for_every_genre(genre: str) -> None:
+    rng = random.Random(3)
+    for kind in ("genre", "add_genre", "exclude"):
+        for answer in (False, True):
+            key = ("answer_genre" if answer and kind != "exclude" else kind)
+            seen = set()
+            for _ in range(300):
+                text = render(Act(kind, genre=genre, answer=answer), rng)  # type: ignore[arg-type]
+                assert text and "{" not in text and "}" not in text
+                seen.add(text)
+            assert len(seen) >= len(TEMPLATES[key]), (kind, answer)
+
+
+@pytest.mark.parametrize("year", [1926, 1939, 1955, 1968, 1973, 1977, 1984, 1990, 1995, 1998])
+def test_era_acts_render_their_numbers(year: int) -> None:
+    rng = random.Random(year)
+    for _ in range(60):
+        era = true_era(year, rng)
+        assert era.contains(year)
+        text = render(Act("era", era=era, answer=rng.random() < 0.5), rng)
+        assert "{" not in text and "}" not in text
+        if era.form in ("before", "after", "between", "around"):
+            assert str(era.a) in text
+        if era.form == "between":
+            assert str(era.b) in text
+
+
+def test_parts_of_a_decade_say_which_part() -> None:
+    rng = random.Random(0)
+    late = {render(Act("era", era=Era("part", 1970, year_from=1976, year_to=1979)), rng) for _ in range(200)}
+    assert all("late" in t or "tail end" in t for t in late)
+    early = {render(Act("era", era=Era("part", 1980, year_from=1980, year_to=1984)), rng) for _ in range(200)}
+    assert all("early" in t or "start" in t for t in early)
+
+
+@pytest.mark.parametrize("kind", ["opener", "older", "newer", "other", "no_preference"])
+def test_critiques_render(kind: str) -> None:
+    rng = random.Random(5)
+    assert {render(Act(kind), rng) for _ in range(300)} == set(TEMPLATES[kind])  # type: ignore[arg-type]
+
+
+def test_the_title_never_leaks() -> None:
+    rng = random.Random(7)
+    for genre, words in GENRE_WORDS.items():
+        for title in (f"{words.nouns[1].title()} (1995)", f"{words.masses[0].title()} (1987)"):
+            for kind in ("genre", "add_genre", "exclude"):
+                for _ in range(40):
+                    text = render(Act(kind, genre=genre), rng, title)  # type: ignore[arg-type]
+                    assert not leaks(text, title), (title, text)
+
+
+def test_a_title_every_wording_would_name_is_refused() -> None:
+    with pytest.raises(LeakageError):
+        render(Act("era", era=Era("before", 1990, year_to=1990)), random.Random(0), title="1990")
+
+
+def test_renderer_picks_the_set() -> None:
+    assert renderer() is phrasings.render
+    assert renderer("default") is phrasings.render
+    assert renderer("heldout") is phrasings_heldout.render
+    with pytest.raises(SimulatorError):
+        renderer("nope")
+
+
+def test_the_run_config_records_the_set() -> None:
+    from dataclasses import asdict
+
+    from recommender.eval.simulator.run import SimConfig
+
+    assert asdict(SimConfig())["phrasings"] == "default"
+    assert asdict(SimConfig(phrasings="heldout"))["phrasings"] == "heldout"
+
+
+def test_simulate_command_has_the_option() -> None:
+    from recommender.commands import simulate
+
+    parser = argparse.ArgumentParser()
+    simulate.add_arguments(parser)
+    assert parser.parse_args([]).phrasings == "default"
+    assert parser.parse_args(["--phrasings", "heldout"]).phrasings == "heldout"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--phrasings", "other"])
+
+
+def test_a_dialogue_with_the_held_out_set_uses_its_words() -> None:
+    from recommender.eval.simulator.catalog import SimCatalog, Target
+    from recommender.eval.simulator.dialogue import run_dialogue
+    from recommender.eval.simulator.yardstick import YardstickBot
+    from recommender.types import Item
+
+    items = [Item(str(n), f"T{n} ({1960 + n})", 1960 + n, (GENRES[n % len(GENRES)], "Comedy")) for n in range(1, 30)]
+    cat = SimCatalog.build(items, {str(n): 100 - n for n in range(1, 30)})
+    target = Target.of(cat.items["25"])
+    same_seed = [run_dialogue(YardstickBot(cat, k=2).conversation(), target, cat, seed=11, max_turns=8,
+                              phrasings=name) for name in ("default", "heldout")]
+    assert same_seed[0].turns[0].act == same_seed[1].turns[0].act  # same user, same first act
+    assert all(not t.leaked for d in same_seed for t in d.turns)
+    assert [t.text for t in same_seed[0].turns] != [t.text for t in same_seed[1].turns]
