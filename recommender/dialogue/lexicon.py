@@ -72,7 +72,8 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
     ),
     "romance": (
         "romance", "romantic", "romances", "love story", "love stories", "falling in love", "chick flick",
-        "lovey-dovey", "love affair", "romace", "romanse",
+        "lovey-dovey", "love affair", "romace", "romanse", "kissing", "kisses", "smooching", "lovers",
+        "love triangle", "courtship", "wedding", "weddings",
     ),
     "sci-fi": (
         "sci-fi", "scifi", "sci fi", "science fiction", "science-fiction", "space", "outer space", "aliens",
