@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 SUMMARY_KEYS = {"accuracy", "micro avg", "macro avg", "weighted avg"}
@@ -41,14 +42,22 @@ def labels(report: dict) -> dict[str, dict]:
     return {name: row for name, row in report.items() if name not in SUMMARY_KEYS and isinstance(row, dict)}
 
 
-def confusions(report: dict) -> list[tuple[int, str, str]]:
-    """(count, gold intent, predicted intent), most frequent first."""
-    found = [(n, gold, predicted) for gold, row in labels(report).items()
-             for predicted, n in (row.get("confused_with") or {}).items()]
+def confusions(report: dict, errors: list[dict] | None = None) -> list[tuple[int, str, str]]:
+    """(count, gold intent, predicted intent), most frequent first.
+
+    Counted from `intent_errors.json` when there is one: the report's "confused_with" keeps
+    only the two most frequent wrong intents of each gold intent.
+    """
+    if errors is not None:
+        counts = Counter((e["intent"], e["intent_prediction"]["name"]) for e in errors)
+        found = [(n, gold, predicted) for (gold, predicted), n in counts.items()]
+    else:
+        found = [(n, gold, predicted) for gold, row in labels(report).items()
+                 for predicted, n in (row.get("confused_with") or {}).items()]
     return sorted(found, key=lambda c: (-c[0], c[1], c[2]))
 
 
-def markdown(intents: dict, entities: dict) -> str:
+def markdown(intents: dict, entities: dict, errors: list[dict] | None = None) -> str:
     """Per-intent and per-entity tables plus the confusions, for docs/evaluation/nlu.md."""
     lines = ["| intent | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
     for name, row in sorted(labels(intents).items()):
@@ -57,7 +66,7 @@ def markdown(intents: dict, entities: dict) -> str:
     for name, row in sorted(labels(entities).items()):
         lines.append(f"| {name} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1-score']:.3f} | {row['support']} |")
     lines += ["", "| count | gold intent | predicted as |", "|---:|---|---|"]
-    lines += [f"| {n} | {gold} | {predicted} |" for n, gold, predicted in confusions(intents)]
+    lines += [f"| {n} | {gold} | {predicted} |" for n, gold, predicted in confusions(intents, errors)]
     return "\n".join(lines)
 
 
@@ -71,16 +80,18 @@ def main(argv: list[str] | None = None) -> int:
 
     intents = load(args.results / "intent_report.json")
     entities = load(args.results / "DIETClassifier_report.json")
+    errors_path = args.results / "intent_errors.json"
+    errors = json.loads(errors_path.read_text(encoding="utf-8")) if errors_path.is_file() else None
     intent_f1, entity_f1 = intent_macro_f1(intents), entity_micro_f1(entities)
     sentences = sum(int(row["support"]) for row in labels(intents).values())
 
     print(f"test sentences: {sentences}")
     print(f"intent macro-F1: {intent_f1:.4f} (threshold {args.min_intent_f1})")
     print(f"entity micro-F1: {entity_f1:.4f} (threshold {args.min_entity_f1})")
-    for n, gold, predicted in confusions(intents)[:10]:
+    for n, gold, predicted in confusions(intents, errors)[:10]:
         print(f"  {n} x {gold} -> {predicted}")
     if args.markdown:
-        print(markdown(intents, entities))
+        print(markdown(intents, entities, errors))
 
     failed = []
     if intent_f1 < args.min_intent_f1:
