@@ -72,7 +72,11 @@ class EraPhrase:
 _P = rf"(?P<a>{_POINT.replace('?P<', '?P<a_')})"
 _Q = rf"(?P<b>{_POINT.replace('?P<', '?P<b_')})"
 _BETWEEN = re.compile(
-    rf"\b(?:between|from|in)?\s*{_P}\s*(?:and|to|through|thru|till|until|-|–|—)\s*{_Q}"
+    rf"\b(?:between|from|in)?\s*{_P}\s*(?:and|to|through|thru|till|until|-|–|—|→|~|/)\s*{_Q}"
+)
+_SHORT_RANGE = re.compile(
+    r"(?:\bbetween|\bfrom)\s+'?(?P<a>\d{2})\b\s*(?:and|to|through|thru|till|until|-|–|—)\s*'?(?P<b>\d{2})\b"
+    r"|'(?P<c>\d{2})\s*(?:-|–|—|to|through|thru|and)\s*'(?P<d>\d{2})\b"
 )
 _BEFORE = re.compile(
     rf"(?<!not )(?<!no )(?<!nothing )(?<!none )\b(?P<cue>before|pre-?|prior to|earlier than|older than|until|till|"
@@ -99,13 +103,18 @@ _CLEAR = re.compile(
 _OLDER = re.compile(
     r"\b(?:older|earlier ones?|an earlier|something earlier|(?:a )?(?:bit|little|touch|tad|lot) earlier|vintage|"
     r"old-school|old school|oldies|too (?:new|recent|modern)|further back|(?:go|going) back(?: further| more)?|"
-    r"back in time|"
+    r"back in time|(?:go|going|move|something|anything|a little|slightly|bit|even) earlier|earlier than (?:these|those|that|this)|"
+    r"(?:earlier|older) (?:movies|films|ones|stuff|titles|years|decades|era|pictures|releases|picks)|^earlier\b|"
+    r"predates? (?:these|those)|before (?:these|those|that|them)|"
     r"golden age|something old|an old (?:movie|film|one)|old (?:movies|films|ones|stuff)|"
     r"not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b"
 )
 _NEWER = re.compile(
     r"\b(?:newer|more recent|recent|modern|later ones?|something later|(?:a )?(?:bit|little|touch|tad|lot) later|"
-    r"contemporary|latest|up to date|too (?:old|dated)|closer to (?:today|now)|more current|"
+    r"contemporary|latest|up to date|too (?:old|dated)|closer to (?:today|now|the present)|more current|"
+    r"forward in time|further forward|(?:go|going|move|something|anything|a little|slightly|bit|even) later|"
+    r"later than (?:these|those|that|this)|(?:later|newer) (?:movies|films|ones|stuff|titles|years|decades|era|pictures|releases|picks)|"
+    r"^later\b|after (?:these|those|that|them)|"
     r"not (?:so |that |too |very )?old|nothing (?:too |so |that )?old)\b"
 )
 
@@ -134,6 +143,12 @@ def find_eras(text: str) -> list[EraPhrase]:
             if b - a > 200 or b < a - 200:
                 continue
             add(EraPhrase(m.start(), m.end(), min(a, b), max(a, b)))
+    for m in _SHORT_RANGE.finditer(text):  # "from '85 to '95", "between 85 and 95"
+        if free(m.start(), m.end()):
+            a, b = (int(m.group("a") or m.group("c")), int(m.group("b") or m.group("d")))
+            a, b = (1900 + a if a >= 20 else 2000 + a), (1900 + b if b >= 20 else 2000 + b)
+            if a <= b:
+                add(EraPhrase(m.start(), m.end(), a, b))
     for m in _BEFORE.finditer(text):
         if free(m.start(), m.end()):
             a, b = _window(m, "a")

@@ -7,6 +7,7 @@ it (`summary`), and it travels with the conversation (Rasa's `dialogue_state` sl
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -90,7 +91,7 @@ class DialogueState:
             names = [(titles or {}).get(i, f"#{i}") for i in self.liked_items[-3:]]
             parts.append("like " + ", ".join(names))
         if self.wish:
-            parts.append("“" + "; ".join(self.wish) + "”")
+            parts.append("“" + "; ".join(quotable(w) for w in self.wish) + "”")
         if self.exclude_genres:
             parts.append("not " + " or ".join(self.exclude_genres))
         return " · ".join(parts)
@@ -128,6 +129,17 @@ class DialogueState:
             else:
                 values[f.name] = _strings(raw)
         return cls(**values)
+
+
+_UNQUOTABLE = re.compile(r"<\|[^|]*\|>|[^\w\s.,'!?&-]", re.UNICODE)
+MAX_QUOTE_CHARS = 60
+
+
+def quotable(text: str) -> str:
+    """A person's free text as the reply may quote it: no markup, special tokens or mentions
+    (Slack's <!channel>, chat-template tokens), one line, at most 60 characters."""
+    cleaned = re.sub(r"\s+", " ", _UNQUOTABLE.sub(" ", text)).strip()
+    return cleaned if len(cleaned) <= MAX_QUOTE_CHARS else cleaned[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
 
 
 def describe_era(year_from: int | None, year_to: int | None) -> str:

@@ -120,8 +120,14 @@ _SOFT_DROPS = {
 }
 # Taking back: un-wants a wanted genre, excludes one that was not wanted ("drop the horror").
 _DROPS = {
-    _phrase(p) for p in ("forget about", "forget the", "drop the", "drop", "remove the", "remove", "lose the",
-                         "never mind the", "get rid of", "get rid of the")
+    _phrase(p) for p in (
+        "forget about", "forget the", "drop the", "drop", "remove the", "remove", "remove any", "lose the",
+        "never mind the", "get rid of", "get rid of the", "filter out", "filter out the", "filter out any",
+        "take out", "take out the", "take away", "cut", "cut the", "strip out", "eliminate", "ditch", "ditch the",
+        "scrap", "scrap the", "omit", "axe", "axe the", "weed out", "rule out", "cross off", "cross out",
+        "leave off", "hold the", "ban", "block", "hide", "kill the", "exclude the", "excluding the", "bin the",
+        "lose", "purge", "toss", "toss the", "remove all", "strike", "knock out", "minus the",
+    )
 }
 # Negation words that do not negate what follows.
 _CANCELS = {
@@ -473,9 +479,28 @@ def _mentions(tokens: list[_Tok], consumed: set[int], catalog: CatalogView) -> l
                 found.append(_Mention(term, i, i, "-"))  # "non-violent"
                 i += 1
                 break
+            if n == 1 and (term := _derived(phrase, terms)) is not None:
+                found.append(_Mention(term, i, i))  # "noirish", "western-y", "sci-fi-esque"
+                i += 1
+                break
         else:
             i += 1
     return found
+
+
+_SUFFIXES = ("-esque", "esque", "-ish", "ish", "-like", "-y", "-ey", "y", "ey", "ie", "-ie")
+
+
+def _derived(word: str, terms: dict[str, Term]) -> Term | None:
+    """A genre word with an informal suffix ("noirish", "western-y", "horrory") -> its term."""
+    for suffix in _SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 4:
+            for candidate in (stem, stem + "e", stem.rstrip("-")):
+                term = terms.get(candidate)
+                if term is not None:
+                    return term
+    return None
 
 
 def _match_at(tokens: list[_Tok], i: int, phrases: set[tuple[str, ...]] | list[tuple[str, ...]]) -> int:

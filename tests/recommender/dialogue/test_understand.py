@@ -98,6 +98,9 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("not sure, maybe a comedy", (AddGenres(("Comedy",)),)),
         ("nothing but comedies", (AddGenres(("Comedy",)),)),
         ("I don't care for fantasy", (ExcludeGenres(("Fantasy",)),)),
+        ("filter out the horror", (ExcludeGenres(("Horror",)),)),
+        ("could you get rid of the musicals", (ExcludeGenres(("Musical",)),)),
+        ("a noirish thriller", (AddGenres(("Film-Noir", "Thriller")),)),
         ("keep it non-violent", (ExcludeGenres(("Crime",)),)),
         ("I don't mind a bit of romance", (AddGenres(("Romance",)),)),
         # replacing and un-wanting
@@ -123,6 +126,9 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("no older than 1995", (SetEra(1995, None, replace=False),)),
         ("it came out before the year 2000", (SetEra(None, 1999, replace=False),)),
         ("can we go further back in time?", (ShiftEra(-1, 1995),)),
+        ("earlier films would be better", (ShiftEra(-1, 1995),)),
+        ("move forward in time", (ShiftEra(1, 1995),)),
+        ("from '85 to '95", (SetEra(1985, 1995),)),
         ("a 90s comedy", (SetEra(1990, 1999), AddGenres(("Comedy",)))),
         # references to items shown or named
         ("more like the second one", (LikeItems(("12",)),)),
