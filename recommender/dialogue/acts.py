@@ -6,6 +6,7 @@ already resolved to catalog ids here, so the reducer never needs the catalog.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -138,7 +139,7 @@ SEARCH_ACTS = (AddGenres, ReplaceGenres, ExcludeGenres, DropGenres, AddMood, Set
                LikeItems, Reset)
 
 
-def is_search(acts: tuple[Act, ...] | list[Act]) -> bool:
+def is_search(acts: Sequence[Act]) -> bool:
     """Whether the acts say something about what to look for (not just "more" or free text)."""
     return any(isinstance(a, SEARCH_ACTS) for a in acts)
 

@@ -50,8 +50,8 @@ def plan_query(
         state, said = _once(state, NOTICE_NO_GENRES)
         if said:
             notices.append("This catalog has no genre information, so I couldn't filter by genre.")
-    state, said = unknown_notices(state, unknown)
-    notices += said
+    state, unknown_said = unknown_notices(state, unknown)
+    notices += unknown_said
     people = state.people
     if people and not any(item.people for item in index.items):
         state, said = _once(state, NOTICE_NO_PEOPLE)
@@ -77,11 +77,11 @@ def plan_query(
     mask = _mask(index, filters, people)
     relaxed: list[str] = []
     loosened_state = state
-    for step in _loosening_steps(state):
+    for key in _loosening_order(state):
         if mask.any():
             break
-        name, filters, people, loosened_state, why = step(filters, people, loosened_state)
-        relaxed.append(name)
+        filters, people, loosened_state, why = _loosen(key, filters, people, loosened_state, state)
+        relaxed.append(key)
         notices.append(why)
         mask = _mask(index, filters, people)
     if not relaxed and 0 < int(mask.sum()) < k and state.constrained:
@@ -149,51 +149,41 @@ def _mask(index: CatalogIndex, filters: HardFilters, people: tuple[str, ...]) ->
     return mask
 
 
-_Step = tuple[str, HardFilters, tuple[str, ...], DialogueState, str]
+def _loosening_order(state: DialogueState) -> list[str]:
+    """What may be loosened, in order: soft moods first, then the hard constraints from the oldest
+    statement to the newest (what the person said last is kept longest); exclusions never."""
+    moods = [f"mood:{m.word}" for m in state.moods]
+    hard = [k for k in state.stated if not k.startswith("mood:")]
+    hard += [k for k in state.constraint_keys() if k not in hard and not k.startswith("mood:")]
+    return moods + hard
 
 
-def _loosening_steps(state: DialogueState) -> list:  # type: ignore[type-arg]
-    """The loosening ladder: soft moods first, then the hard constraints from the oldest statement
-    to the newest (what the person said last is kept longest); exclusions never."""
-    steps = []
-    for mood in state.moods:
-        def drop_mood(f: HardFilters, p: tuple[str, ...], s: DialogueState, mood=mood) -> _Step:
-            groups = tuple(g for g in f.genre_groups if g != mood.genres)
-            s = replace(s, moods=tuple(m for m in s.moods if m != mood))
-            return f"mood:{mood.word}", replace(f, genre_groups=groups), p, s, (
-                f"Nothing new was also “{mood.word}”, so I loosened that."
-            )
-        steps.append(drop_mood)
-    order = [k for k in state.stated if not k.startswith("mood:")]
-    order += [k for k in state.constraint_keys() if k not in order and not k.startswith("mood:")]
-    for key in order:
-        if key == "genres_any":
-            def drop_options(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
-                groups = tuple(g for g in f.genre_groups if g != state.genre_options)
-                return "genres_any", replace(f, genre_groups=groups), p, replace(s, genre_options=()), (
-                    f"Nothing new matched “{' or '.join(state.genre_options)}” as well, so I loosened that."
-                )
-            steps.append(drop_options)
-        elif key == "people":
-            def drop_people(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
-                return "people", f, (), replace(s, people=()), (
-                    f"Nothing new has {', '.join(state.people)}, so I looked beyond that."
-                )
-            steps.append(drop_people)
-        elif key == "years":
-            def drop_years(f: HardFilters, p: tuple[str, ...], s: DialogueState) -> _Step:
-                era = describe_era(state.year_from, state.year_to)
-                return "years", replace(f, year_from=None, year_to=None), p, replace(
-                    s, year_from=None, year_to=None
-                ), f"I've run out of new titles from {era} for this, so I looked at other years."
-            steps.append(drop_years)
-        elif key.startswith("genre:"):
-            genre = key.removeprefix("genre:")
-
-            def drop_genre(f: HardFilters, p: tuple[str, ...], s: DialogueState, genre=genre) -> _Step:
-                groups = tuple(g for g in f.genre_groups if g != (genre,))
-                return f"genre:{genre}", replace(f, genre_groups=groups), p, replace(
-                    s, genres=tuple(g for g in s.genres if g != genre)
-                ), f"Nothing new is also {genre}, so I dropped that one."
-            steps.append(drop_genre)
-    return steps
+def _loosen(
+    key: str, filters: HardFilters, people: tuple[str, ...], state: DialogueState, asked: DialogueState
+) -> tuple[HardFilters, tuple[str, ...], DialogueState, str]:
+    """Drop one constraint (`key`) from the filters and the shown state; returns the notice too."""
+    if key.startswith("mood:"):
+        mood = next(m for m in asked.moods if m.word == key.removeprefix("mood:"))
+        groups = tuple(g for g in filters.genre_groups if g != mood.genres)
+        return replace(filters, genre_groups=groups), people, replace(
+            state, moods=tuple(m for m in state.moods if m != mood)
+        ), f"Nothing new was also “{mood.word}”, so I loosened that."
+    if key == "genres_any":
+        groups = tuple(g for g in filters.genre_groups if g != asked.genre_options)
+        return replace(filters, genre_groups=groups), people, replace(state, genre_options=()), (
+            f"Nothing new matched “{' or '.join(asked.genre_options)}” as well, so I loosened that."
+        )
+    if key == "people":
+        return filters, (), replace(state, people=()), (
+            f"Nothing new has {', '.join(asked.people)}, so I looked beyond that."
+        )
+    if key == "years":
+        era = describe_era(asked.year_from, asked.year_to)
+        return replace(filters, year_from=None, year_to=None), people, replace(state, year_from=None, year_to=None), (
+            f"I've run out of new titles from {era} for this, so I looked at other years."
+        )
+    genre = key.removeprefix("genre:")
+    groups = tuple(g for g in filters.genre_groups if g != (genre,))
+    return replace(filters, genre_groups=groups), people, replace(
+        state, genres=tuple(g for g in state.genres if g != genre)
+    ), f"Nothing new is also {genre}, so I dropped that one."

@@ -43,14 +43,15 @@ def should_ask(before: DialogueState, after: DialogueState, acts: Sequence[Act],
 def choose_question(index: CatalogIndex, popularity: np.ndarray, state: DialogueState) -> Question:
     """Ask about the attribute with the most even split (entropy) among the likely candidates."""
     rows = _pool(index, popularity, state)
-    genre_counts = Counter(g for r in rows for g in index.items[r].genres if g.lower() != "unknown")
-    decade_counts = Counter(
-        int(index.items[r].year) // 10 * 10 for r in rows if index.items[r].year is not None
+    genre_counts: Counter[object] = Counter(g for r in rows for g in index.items[r].genres if g.lower() != "unknown")
+    decade_counts: Counter[object] = Counter(
+        year // 10 * 10 for r in rows if (year := index.items[r].year) is not None
     )
     if _entropy(decade_counts) > _entropy(genre_counts) and len(decade_counts) >= 3:
-        options = tuple(f"{d}s" for d, _ in sorted(decade_counts.most_common(MAX_OPTIONS - 1), reverse=True))
+        decades = sorted((int(str(d)) for d, _ in decade_counts.most_common(MAX_OPTIONS - 1)), reverse=True)
+        options = tuple(f"{d}s" for d in decades)
         return Question("era", "Happy to help! Any particular era you're in the mood for?", options)
-    options = tuple(g for g, _ in genre_counts.most_common(MAX_OPTIONS - 1))
+    options = tuple(str(g) for g, _ in genre_counts.most_common(MAX_OPTIONS - 1))
     if not options:
         return Question("reference", "Happy to help! Tell me a title you loved and I'll find more like it.", ())
     return Question(

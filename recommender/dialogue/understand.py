@@ -328,9 +328,9 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     missing = [m for m in mentions if not catalog_genres(m.term.keys, catalog.genre_names)]
     mentions = [m for m in mentions if m not in missing]
     acts += _genre_acts(mentions, tokens, state, catalog)
-    for m in missing:  # a genre this catalog does not have ("a western" among books): said once
-        if not m.term.is_mood and m.polarity == "+":
-            acts.append(Unknown(m.term.form))
+    for lacking in missing:  # a genre this catalog does not have ("a western" among books): said once
+        if not lacking.term.is_mood and lacking.polarity == "+":
+            acts.append(Unknown(lacking.term.form))
     mentions += missing  # their words are explained: no free-text wish from them
     for hint in turn.entities:  # a genre the NLU labelled that the lexicon did not see in the text
         if hint.entity not in ("genre", "mood") or not hint.value.strip():
@@ -362,7 +362,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
             consume(idx, idx + len(name))
 
     structured = [a for a in acts if not isinstance(a, Reset)]
-    if ((m := _SURPRISE.search(text)) and not is_search(structured)) or (turn.intent == "affirm" and not structured):
+    if ((m := _SURPRISE.search(text)) and not is_search(tuple(structured))) or (turn.intent == "affirm" and not structured):
         acts.append(Surprise())
         if m is not None:
             consume(m.start(), m.end())
