@@ -104,8 +104,9 @@ test-nlu: $(MODEL) ## NLU on the held-out set tests/nlu (docs/evaluation/nlu.md)
 test-e2e: setup $(MODEL) ## Live end-to-end conversations over REST with both servers on loopback
 	$(PY) -m pytest -m e2e
 
-test: setup $(MODEL) ## Every test: Rasa validation and test stories, then pytest (unit, PostgreSQL, real data, live end-to-end)
+test: setup $(MODEL) ## Every test: Rasa validation, test stories and unseen NLU sentences, then pytest (unit, PostgreSQL, real data, live end-to-end)
 	$(MAKE) test-rasa
+	$(MAKE) test-nlu
 	$(PY) -m pytest
 
 clean: ## Remove runtime state (database, fetched data, models); keeps the venvs
