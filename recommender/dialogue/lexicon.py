@@ -19,79 +19,97 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
     "action": (
         "action", "action-packed", "action packed", "actioner", "shoot-em-up", "shoot em up", "shootout",
         "explosions", "explosive", "martial arts", "kung fu", "car chase", "car chases", "fight scenes", "blockbuster",
-        "adrenaline", "stunts",
+        "adrenaline", "stunts", "fight scenes", "fistfights", "gunfights", "gunfight", "high-octane", "chases",
+        "punch-up", "brawls", "hard-hitting",
     ),
     "adventure": (
         "adventure", "adventurous", "quest", "treasure hunt", "swashbuckler", "swashbuckling", "expedition",
-        "jungle", "pirate", "pirates",
+        "jungle", "pirate", "pirates", "treasure", "explorers", "exploration", "voyage", "odyssey",
+        "globe-trotting", "escapade", "escapades",
     ),
     "animation": (
         "animation", "animated", "cartoon", "anime", "pixar", "stop-motion", "stop motion", "claymation",
-        "computer-animated", "hand-drawn",
+        "computer-animated", "hand-drawn", "toon", "toons", "cgi", "animated feature",
     ),
     "children's": (
         "children's", "childrens", "children", "childrens'", "kids", "kid", "kids'", "kiddie", "kiddy",
         "family", "family-friendly", "family friendly", "kid-friendly", "kid friendly", "for the whole family",
-        "little ones", "toddlers", "my kids", "the kids", "the children",
+        "little ones", "toddlers", "my kids", "the kids", "the children", "kiddos", "youngsters",
+        "all ages", "g-rated", "family-oriented",
     ),
     "comedy": (
         "comedy", "comedic", "jokes", "joke", "jokey", "gags", "funny", "funnier", "funniest", "hilarious", "humor", "humour", "humorous", "laugh",
         "laughs", "laughing", "make me laugh", "silly", "goofy", "spoof", "parody", "slapstick", "satire",
-        "satirical", "witty", "amusing", "comical", "comedie", "comdey", "commedy",
+        "satirical", "witty", "amusing", "comical", "comic", "laugh-out-loud", "giggles", "screwball",
+        "hilarity", "humourous", "rib-tickling", "farce", "madcap", "wacky", "zany", "crack me up", "comedie", "comdey", "commedy",
     ),
     "crime": (
         "crime", "criminal", "criminals", "gangster", "gangsters", "mob", "mobster", "mafia", "heist", "heists",
         "cop", "cops", "police", "organized crime", "organised crime", "drug lord", "hitman", "robbery",
-        "bank robbery", "con artist", "crooks",
+        "bank robbery", "con artist", "crooks", "gangland", "underworld", "thieves", "thief", "robbers",
+        "caper", "capers", "cops and robbers", "mobsters", "the mob", "hitmen", "cartel", "drug dealers",
     ),
     "documentary": (
         "documentary", "documentaries", "doc", "docs", "docu", "docuseries", "non-fiction", "nonfiction",
-        "real events",
+        "real events", "true-life", "factual", "nature film",
     ),
     "drama": (
         "drama", "dramatic", "dramas", "tearjerker", "tear-jerker", "tear jerker", "weepie", "weepy",
-        "melodrama", "melodramatic", "character study", "serious", "draama",
+        "melodrama", "melodramatic", "character study", "serious", "draama", "biopic", "biopics",
+        "biographical", "coming-of-age", "coming of age", "slice of life", "character-driven", "period piece",
     ),
     "fantasy": (
         "fantasy", "fantastical", "magic", "magical", "wizard", "wizards", "dragon", "dragons", "fairy tale",
-        "fairytale", "fairy-tale", "sword and sorcery", "mythical", "elves", "sorcery",
+        "fairytale", "fairy-tale", "sword and sorcery", "mythical", "elves", "sorcery", "sorcerers", "witches",
+        "witch", "fairies", "mythology", "myths", "enchanted", "knights", "otherworldly",
     ),
-    "film-noir": ("film-noir", "film noir", "noir", "noirs", "neo-noir", "neo noir", "hardboiled", "hard-boiled"),
+    "film-noir": ("film-noir", "film noir", "noir", "noirs", "neo-noir", "neo noir", "hardboiled", "hard-boiled",
+                  "femme fatale", "private eye", "gumshoe"),
     "horror": (
         "horror", "horrors", "scary", "scarier", "scariest", "spooky", "creepy", "frightening", "terrifying",
         "slasher", "zombie", "zombies", "vampire", "vampires", "haunted", "ghost story", "gory", "gore",
         "scare", "scares", "chilling", "horrer", "horor", "spine-chilling", "blood-curdling", "nightmare",
+        "fright", "frights", "frightful", "shocker", "creature feature", "monster movie", "monsters", "haunting",
+        "haunted house", "ghosts", "demons", "demonic", "possession", "exorcism", "gruesome", "terror",
+        "nightmares", "spine-tingling", "chiller", "chillers", "jump scares", "jump scare", "bloody",
     ),
     "musical": (
         "musical", "singing", "songs", "song and dance", "sing-along", "singalong", "broadway", "show tunes",
-        "dancing",
+        "dancing", "sing-alongs", "dance numbers", "show tune", "sing",
     ),
     "mystery": (
         "mystery", "mysteries", "mysterious", "whodunit", "whodunnit", "who-done-it", "detective", "detectives",
-        "sleuth", "puzzle", "puzzling", "murder mystery", "mistery",
+        "sleuth", "sleuths", "puzzle", "puzzling", "murder mystery", "mistery", "detective story",
+        "private investigator", "crime-solving", "enigma", "clues", "investigation",
     ),
     "romance": (
         "romance", "romantic", "romances", "love story", "love stories", "falling in love", "chick flick",
         "lovey-dovey", "love affair", "romace", "romanse", "kissing", "kisses", "smooching", "lovers",
-        "love triangle", "courtship", "wedding", "weddings",
+        "love triangle", "courtship", "wedding", "weddings", "love stories",
     ),
     "sci-fi": (
         "sci-fi", "scifi", "sci fi", "science fiction", "science-fiction", "space", "outer space", "aliens",
         "robots", "robot", "futuristic", "time travel", "time-travel", "dystopian", "dystopia",
         "cyberpunk", "spaceship", "spaceships", "space opera", "extraterrestrial", "syfy", "sifi", "scyfy",
+        "space travel", "intergalactic", "galactic", "alien invasion", "androids", "cyborgs", "post-apocalyptic",
+        "apocalypse", "time machine", "interstellar",
     ),
     "thriller": (
         "thriller", "thrillers", "suspense", "suspenseful", "tense", "gripping", "nail-biter", "nail biter",
         "edge of my seat", "edge of your seat", "edge-of-your-seat", "psychological", "thrilling", "triller",
-        "thriler", "cat and mouse",
+        "thriler", "cat and mouse", "nail-biting", "nailbiter", "tension", "heart-pounding", "spy", "spies",
+        "espionage", "conspiracy", "serial killer",
     ),
     "war": (
         "war", "wartime", "war-time", "world war", "ww2", "wwii", "ww1", "wwi", "vietnam", "military", "soldiers",
-        "soldier", "battlefield", "battle", "battles", "combat", "army", "trenches",
+        "soldier", "battlefield", "battle", "battles", "combat", "army", "trenches", "troops", "navy",
+        "air force", "submarine", "d-day", "world war ii", "world war two", "second world war", "first world war",
+        "great war", "civil war",
     ),
     "western": (
         "western", "westerns", "cowboy", "cowboys", "wild west", "gunslinger", "gunslingers", "outlaw", "outlaws",
-        "frontier", "spaghetti western",
+        "frontier", "spaghetti western", "old west", "the old west", "ranch", "sheriff", "sheriffs", "saloon",
+        "horseback",
     ),
 }
 
@@ -114,16 +132,28 @@ _MOOD_FORMS: dict[tuple[str, ...], tuple[str, ...]] = {
 }
 
 
+# One word for several genres that must all hold ("romcom" is a romance and a comedy).
+_COMPOUND_FORMS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("romance", "comedy"): ("romcom", "rom-com", "romcoms", "rom-coms", "rom com"),
+    ("comedy", "drama"): ("dramedy", "dramedies"),
+    ("action", "comedy"): ("action comedy", "action-comedy"),
+    ("comedy", "horror"): ("horror comedy", "horror-comedy"),
+    ("animation", "children's"): ("kids cartoon", "kids' cartoon", "children's cartoon"),
+}
+
+
 @dataclass(frozen=True)
 class Term:
-    """What a surface form means: one genre key (a hard wish) or several (a soft mood)."""
+    """What a surface form means: one genre key (a hard wish), several that must all hold (a
+    compound such as "romcom"), or several of which any will do (a soft mood)."""
 
     form: str
     keys: tuple[str, ...]
+    compound: bool = False
 
     @property
     def is_mood(self) -> bool:
-        return len(self.keys) > 1
+        return len(self.keys) > 1 and not self.compound
 
 
 def squash(text: str) -> str:
@@ -150,6 +180,9 @@ def terms_for(vocabulary: tuple[str, ...]) -> dict[str, Term]:
         for form in forms:
             for variant in plurals(form):
                 table.setdefault(variant, Term(variant, (key,)))
+    for keys, forms in _COMPOUND_FORMS.items():
+        for form in forms:
+            table.setdefault(form, Term(form, keys, compound=True))
     for keys, forms in _MOOD_FORMS.items():
         for form in forms:
             table.setdefault(form, Term(form, keys))
@@ -160,7 +193,7 @@ def terms_for(vocabulary: tuple[str, ...]) -> dict[str, Term]:
     # "edge-of-my-seat" and "edge of my seat", "song-and-dance" and "song and dance" are one form
     for form, term in list(table.items()):
         for variant in (form.replace(" ", "-"), form.replace("-", " ")):
-            table.setdefault(variant, Term(variant, term.keys))
+            table.setdefault(variant, Term(variant, term.keys, term.compound))
     return table
 
 
