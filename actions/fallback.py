@@ -1,8 +1,10 @@
-"""`action_fallback`: out-of-scope and unsure turns, with one more chance to be a movie request.
+"""`action_fallback`: turns whose intent has no search in it, with one more chance to be one.
 
-The NLU's intent is a guess; "got any war movies?" sometimes lands on out_of_scope. When the
-recommender still reads a search in the words (a genre, an era, a title to go by), the turn is
-answered as one; anything else gets the polite redirect (out_of_scope) or a request to rephrase.
+The NLU's intent is a guess: "got any war movies?" sometimes lands on out_of_scope, "nah, something
+with romance" on deny, "help me find a western" on help. When the recommender still reads a search
+in the words (a genre, an era, a title to go by), the turn is answered as one; anything else gets
+the intent's own reply: the polite redirect (out_of_scope), the help text (help, a yes or no out of
+context) or a request to rephrase (nlu_fallback).
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ from actions._base import ServiceAction, utter_response
 from actions._context import build_context
 
 
+# what each routed intent gets when the words hold no search
+OTHERWISE = {
+    "out_of_scope": "utter_out_of_scope",
+    "help": "utter_help",
+    "affirm": "utter_help",
+    "deny": "utter_help",
+}
+
+
 class ActionFallback(ServiceAction):
     """Words the recommender understands -> a recommendation turn; otherwise the redirect."""
 
@@ -26,6 +37,6 @@ class ActionFallback(ServiceAction):
         """Recommend when the words ask for something; else say what the bot can do."""
         ctx = build_context(tracker)
         if self.service.turn_kind(ctx) == "none":
-            utter_response(dispatcher, domain, "utter_out_of_scope" if ctx.intent == "out_of_scope" else "utter_default")
+            utter_response(dispatcher, domain, OTHERWISE.get(ctx.intent or "", "utter_default"))
             return []
         return self.recommendation_turn(dispatcher, tracker, ctx)

@@ -242,7 +242,10 @@ def test_feedback_on_a_named_item_stays_feedback_even_with_genre_words(fake, tra
     assert [c[0] for c in fake.calls] == ["turn_kind", "record_feedback"]
 
 
-@pytest.mark.parametrize(("intent", "response"), [("out_of_scope", "utter_out_of_scope"), ("nlu_fallback", "utter_default")])
+@pytest.mark.parametrize(("intent", "response"), [
+    ("out_of_scope", "utter_out_of_scope"), ("nlu_fallback", "utter_default"), ("help", "utter_help"),
+    ("deny", "utter_help"), ("affirm", "utter_help"),
+])
 def test_fallback_redirects_what_is_not_a_search(fake, tracker, run, domain, intent, response):
     messages, events = run(ActionFallback(fake), tracker("what's the weather tomorrow", intent), domain)
     assert [m["response"] for m in messages] == [response] and events == []
