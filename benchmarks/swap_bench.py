@@ -129,7 +129,7 @@ class Load:
                 sender = f"swap-{n}-{uuid.uuid4().hex[:8]}"
                 turns = 0
                 while turns < self.turns_per_sender and not self.stop.is_set():
-                    reply = self._say(client, sender, "recommend me a movie" if turns == 0 else
+                    reply = self._say(client, sender, "recommend me a movie, surprise me" if turns == 0 else
                                       '/refine{"refinement":"other options"}', "recommend" if turns == 0 else "refine")
                     ids = [i["item_id"] for m in reply if (m.get("custom") or {}).get("type") == "recommendations"
                            for i in m["custom"]["items"]]

@@ -7,7 +7,7 @@ time: the older part is **replayed** as a user would give it in a chat, the newe
 
 One replayed user is one conversation (sender `replay-<run>-<user>`) over
 `POST /webhooks/rest/webhook`:
-  "recommend me a movie"  -> the bot's list (asked again every `ask_every` events)
+  "recommend me a movie, surprise me"  -> the bot's list (asked again every `ask_every` events)
   an item of that list the data says they rated -> a click first (they opened it)
   each replayed rating, oldest first -> the bot's own button payloads:
      >= like_threshold: `/feedback{"item_id":"50","kind":"like"}`
@@ -49,7 +49,7 @@ from recommender.types import Item
 
 logger = logging.getLogger(__name__)
 
-ASK_TEXT = "recommend me a movie"
+ASK_TEXT = "recommend me a movie, surprise me"  # a list at once: a vague opener alone gets a question
 WEBHOOK = "/webhooks/rest/webhook"
 _TITLE_YEAR = re.compile(r"\s*\((\d{4})\)\s*$")
 _ARTICLE = re.compile(r"^(.*), (the|a|an|les|la|le|il|das|der|die|el)$", re.IGNORECASE)

@@ -35,6 +35,38 @@ def recommend(chat, text: str):
     return reply
 
 
+def test_a_vague_opener_gets_one_question_then_a_list(stack, store):
+    chat = stack.chat("vague")
+    asked = chat.say("what should I watch tonight?")
+    assert_polite(asked, chat)
+    question = asked.payload("question")
+    assert question["attribute"] in ("genre", "era") and question["options"], chat.describe()
+    assert not asked.items and any(b["title"] == "Surprise me" for b in asked.buttons), chat.describe()
+    option = question["options"][0]
+    reply = chat.say(next(b["payload"] for b in asked.buttons if b["title"] == option))
+    assert reply.items, chat.describe()  # never two questions in a row
+    state = reply.payload("recommendations")["state"]
+    assert option in state["genres"] or state["year_from"] is not None, chat.describe()
+    assert_in_catalog(reply.items, store)
+
+
+def test_the_state_accumulates_over_turns(stack, store):
+    """A second genre narrows, exclusions add up, an era keeps the genres (issue transcripts)."""
+    chat = stack.chat("state")
+    recommend(chat, "got any adventure movies?")
+    chat.say("it should also be a drama")
+    chat.say("nothing with thrillers")
+    reply = recommend(chat, "anything made before 1970?")
+    state = reply.payload("recommendations")["state"]
+    assert state["genres"] == ["Adventure", "Drama"] and state["exclude_genres"] == ["Thriller"], chat.describe()
+    assert state["year_to"] == 1969 and "Adventure + Drama" in state["summary"], chat.describe()
+    relaxed = reply.payload("recommendations")["relaxed"]
+    for item_id, movie in assert_in_catalog(reply.items, store).items():
+        if not relaxed:
+            assert {"Adventure", "Drama"} <= set(movie.genres) and movie.year <= 1969, chat.describe()
+        assert "Thriller" not in movie.genres, chat.describe()
+
+
 def assert_in_catalog(items, store) -> dict[str, object]:
     """Every item id exists in the catalog, with the title, year and genres the payload claims."""
     found = {}
@@ -110,7 +142,7 @@ def test_something_older_gives_older_items(stack, store):
 
 def test_feedback_by_button_payloads_is_stored(stack, store, feedback_rows, user_id):
     chat = stack.chat("buttons")
-    items = recommend(chat, "what should I watch").items
+    items = recommend(chat, "what should I watch? something funny").items
     sent = []
     for item, kind in zip(items, ("like", "dislike", "bookmark"), strict=False):
         reply = chat.say(item["feedback"][kind])
@@ -176,7 +208,7 @@ def test_forget_me_deletes_the_users_rows(stack, store, user_id, feedback_rows, 
     assert after == dict.fromkeys(after, 0), f"rows left after forget: {after}\n{chat.describe()}"
     assert_stored_feedback(store, [], users=[user_id(chat.sender)])
     # and the conversation goes on
-    assert recommend(chat, "recommend me a movie").items
+    assert recommend(chat, "recommend me a movie, surprise me").items
 
 
 def test_deny_keeps_the_data(stack, store, user_id, feedback_rows):
@@ -209,7 +241,7 @@ def test_a_blank_message_never_confirms_forget_me(stack, store, user_id, feedbac
 
 def test_feedback_for_an_unknown_item_is_refused_politely(stack, store, user_id, feedback_rows):
     chat = stack.chat("unknown")
-    recommend(chat, "recommend me a movie")
+    recommend(chat, "recommend me a movie, anything is fine")
     reply = chat.say('/feedback{"item_id":"99999999","kind":"like"}')
     assert_polite(reply, chat)
     assert feedback_rows(chat.sender) == [], chat.describe()
