@@ -182,9 +182,9 @@ def _set_era(state: DialogueState, act: SetEra) -> DialogueState:
 
 
 def _shift_era(state: DialogueState, act: ShiftEra) -> DialogueState:
-    """"Older": no newer than the oldest item just shown (`pivot`; shown items never come back, so
-    what comes is older or from that same year), keeping the window's start where it still fits;
-    "newer": no older than the newest shown, keeping the window's end. A narrow window ("late 80s"), or one the
+    """"Older": older than everything just shown (before `pivot`, the oldest year in the last list),
+    keeping the window's start where it still fits; "newer": newer than all of it, keeping the
+    window's end. A narrow window ("late 80s"), or one the
     pivot leaves no room in, moves back or forward by its width; an open side is opened further."""
     older = act.direction < 0
     year_from, year_to = state.year_from, state.year_to
@@ -192,16 +192,16 @@ def _shift_era(state: DialogueState, act: ShiftEra) -> DialogueState:
     width = (year_to - year_from + 1) if closed else 0  # type: ignore[operator]
     if act.pivot is not None and not (closed and width < MIN_NARROWED_WIDTH * 2):
         if older:
-            new_to = act.pivot  # shown items are never repeated; the same year is "not newer"
+            new_to = act.pivot - 1
             if year_to is not None:
                 new_to = min(new_to, year_to)
-            if year_from is None or new_to > year_from:
+            if year_from is None or new_to >= year_from:
                 return replace(state, year_to=new_to)
         else:
-            new_from = act.pivot
+            new_from = act.pivot + 1
             if year_from is not None:
                 new_from = max(new_from, year_from)
-            if year_to is None or new_from < year_to:
+            if year_to is None or new_from <= year_to:
                 return replace(state, year_from=new_from)
     if closed:
         assert year_from is not None and year_to is not None

@@ -52,9 +52,9 @@ def test_something_older_moves_the_window_back(service: RecommenderService) -> N
     first = service.recommend(FUNNY_90S)
     oldest_shown = min(ri.item.year for ri in first.items if ri.item.year is not None)
     older = service.refine(first.context, Critique(older=True))
-    # no newer than anything just shown, still in the 1990s the person asked for
-    assert (older.context.year_from, older.context.year_to) == (1990, oldest_shown)
-    assert older.items and all(ri.item.year is not None and ri.item.year <= oldest_shown for ri in older.items)
+    # older than everything just shown, still in the 1990s the person asked for
+    assert (older.context.year_from, older.context.year_to) == (1990, oldest_shown - 1)
+    assert older.items and all(ri.item.year is not None and ri.item.year < oldest_shown for ri in older.items)
     again = service.refine(older.context, Critique(older=True))
     assert again.context.year_to is not None and again.context.year_to < older.context.year_to
     assert again.relaxed or all(ri.item.year <= again.context.year_to for ri in again.items)
