@@ -146,7 +146,7 @@ def test_show_saved(fake, tracker, run, domain):
 
 
 def test_forget_me_resets_slots_and_restarts_the_conversation(fake, tracker, run, domain):
-    messages, events = run(ActionForgetMe(fake), tracker("yes", "affirm", slots={"genre": ["comedy"]}), domain)
+    messages, events = run(ActionForgetMe(fake), tracker("yes", "affirm", slots={"dialogue_state": {"genres": ["Comedy"]}}), domain)
     assert fake.calls[0][0] == "forget_user"
     assert "7" in messages[0]["text"]  # the confirmation is still sent (Rasa sends it before applying events)
     # Restarted: from here on Rasa's policies and slots start from a fresh tracker (action_session_start)
