@@ -552,6 +552,8 @@ def plot(report: Mapping[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from recommender.eval.report import save_figure
+
     rows = {**report["rankers"], **{f"published: {n}": r for n, r in report["published"].items()}}
     names = list(rows)
     x = np.arange(len(names))
@@ -563,8 +565,7 @@ def plot(report: Mapping[str, Any], path: Path) -> None:
     ax.set_title("ReDial test suggestions ranked over ml-latest-small")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def write_report(report: dict[str, Any], out: Path, command: str, stem: str = "redial") -> dict[str, Path]:

@@ -112,6 +112,17 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     _publish(tmp.name, path)
 
 
+def save_figure(fig: Any, path: Path, dpi: int = 110) -> None:
+    """Write a matplotlib figure to `path` atomically (a reader never sees half a PNG) and close it."""
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi)
+    plt.close(fig)
+    _publish(tmp.name, path)
+
+
 def chart(report: dict[str, Any], path: Path) -> None:
     """Grouped bars of NDCG@k and HR@k per model (Agg backend: no display needed)."""
     import matplotlib
@@ -136,11 +147,7 @@ def chart(report: dict[str, Any], path: Path) -> None:
     ax.set_title(f"{report['dataset']}: leave-last-out test, {report['split']['test_users']} users")
     ax.legend()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
-    _publish(tmp.name, path)
+    save_figure(fig, path, dpi=120)
 
 
 def write_report(report: dict[str, Any], out_dir: Path) -> dict[str, Path]:

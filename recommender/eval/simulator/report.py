@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from recommender.eval.report import _atomic_write_bytes, _publish
+from recommender.eval.report import _atomic_write_bytes, save_figure
 from recommender.eval.simulator.dialogue import Dialogue
 
 CUTOFFS: tuple[int, ...] = (5, 10, 15)
@@ -174,7 +174,6 @@ _METHOD: tuple[str, ...] = (
 
 def chart(report: dict[str, Any], path: Path) -> None:
     """Success rate by turn, bot and yardstick, one panel per pool (Agg backend)."""
-    import tempfile
 
     import matplotlib
 
@@ -194,11 +193,7 @@ def chart(report: dict[str, Any], path: Path) -> None:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
-    _publish(tmp.name, path)
+    save_figure(fig, path, dpi=110)
 
 
 def merged(runs: dict[str, Any], out_dir: Path) -> dict[str, Any]:
