@@ -163,11 +163,12 @@ _BOUNDARIES = {
     "maybe", "perhaps", "how", "what", "fine", "ok", "okay", "good", "great", "please",
 }
 _REPLACE_CUES = [_phrase(p) for p in (
-    "instead", "actually", "on second thought", "change to", "change it to", "switch to", "switch it to",
+    "instead", "on second thought", "change to", "change it to", "switch to", "switch it to",
     "scratch that", "never mind", "nevermind", "rather have", "i'd rather", "id rather", "rather see",
     "swap to", "change that to", "make that",
 )]
-_ADD_CUES = {"also", "too", "plus", "additionally", "both", "as well", "and also", "on top"}
+_ADD_CUES = {"also", "too", "plus", "additionally", "both", "add", "adding", "include", "including", "throw",
+             "mix", "combine", "combined", "together", "along"}
 _POSITIVE_AFTER = [_phrase(p) for p in ("is fine", "are fine", "is ok", "are ok", "is okay", "are okay", "is good",
                                         "are good", "would be good", "would be nice", "works", "is great")]
 

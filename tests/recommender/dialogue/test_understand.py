@@ -107,6 +107,8 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("actually, a comedy instead", (ReplaceGenres(("Comedy",)),)),
         ("on second thought make it a western", (ReplaceGenres(("Western",)),)),
         ("actually it should also be a drama", (AddGenres(("Drama",)),)),
+        ("actually, add some romance", (AddGenres(("Romance",)),)),
+        ("switch to a western", (ReplaceGenres(("Western",)),)),
         ("doesn't have to be a drama", (DropGenres(("Drama",)),)),
         ("a comedy instead of a drama", (DropGenres(("Drama",)), ReplaceGenres(("Comedy",)))),
         # eras
