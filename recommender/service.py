@@ -96,6 +96,7 @@ class RecommenderService:
         self._forgotten_seen: int | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._view: tuple[ModelBundle, CatalogView] | None = None  # understanding's view of the served bundle
         # Cheap: no model is loaded and no connection opened until the first LLM call (or
         # `warm_up`); with RECSYS_LLM_BACKEND=none the pipeline is disabled and never called.
         self.llm = LLMPipeline.from_settings(self.settings, PromptStatsStore(self.store))
@@ -295,7 +296,10 @@ class RecommenderService:
         return self._recommend(ctx, replace(state, asked=None), acts, user_id, profile, on_followup=on_followup)
 
     def _catalog_view(self, bundle: ModelBundle) -> CatalogView:
-        """The catalog as understanding sees it: genre names, strict title lookup, years."""
+        """The catalog as understanding sees it: genre names, strict title lookup, years (one per bundle)."""
+        cached = self._view
+        if cached is not None and cached[0] is bundle:
+            return cached[1]
         index = bundle.index
 
         def find_title(text: str) -> str | None:
@@ -306,7 +310,9 @@ class RecommenderService:
             row = index.position.get(item_id)
             return index.items[row].year if row is not None else None
 
-        return CatalogView(tuple(index.genre_names), find_title, year_of, any(it.people for it in index.items))
+        view = CatalogView(tuple(index.genre_names), find_title, year_of)
+        self._view = (bundle, view)
+        return view
 
     def _turn_input(self, ctx: ConversationContext) -> Turn:
         """This turn's words; a button payload ("/inform_preference{...}") is read through its entities.

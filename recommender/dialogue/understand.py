@@ -71,7 +71,6 @@ class CatalogView:
     genre_names: tuple[str, ...]
     find_title: Callable[[str], str | None] = lambda _text: None  # strict title -> item id
     year_of: Callable[[str], int | None] = lambda _item_id: None
-    has_people: bool = False
 
 
 # --------------------------------------------------------------------------------- tokens
