@@ -8,6 +8,7 @@ the turn budget, when `RECSYS_LLM_BACKEND` is set] -> impressions logged -> repl
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import uuid
@@ -73,6 +74,12 @@ from recommender.types import (
 )
 
 logger = logging.getLogger(__name__)
+
+_ASKS_FOR_SOMETHING = re.compile(
+    r"\b(?:movies?|films?|flicks?|something|anything|watch|see|recommend|suggest|show|give|find|looking|want|"
+    r"need|fancy|got|have you|any|some|one|ones|stuff|titles?|picks?|options?|prefer|how about|what about|"
+    r"instead|rather|more|else|no|not|without|from|before|after|older|newer|\d{2,4}s?)\b"
+)
 
 # (catalog fingerprint, published model version or None): a bundle is rebuilt when this changes.
 _BundleKey = tuple[tuple[int, str], str | None]
@@ -261,10 +268,20 @@ class RecommenderService:
     def turn_kind(self, ctx: ConversationContext) -> str:
         """What this message does to the search, whatever intent the NLU gave it: "seen" (items
         already seen), "search" (a genre, era, reference, ...), or "none"."""
-        _, acts, _ = self.understand(ctx)
+        before, acts, _ = self.understand(ctx)
         if any(isinstance(a, SeenItems) for a in acts):
             return "seen"
-        return "search" if is_search(acts) else "none"
+        if not is_search(acts):
+            return "none"
+        # the NLU did not call this a search: words that merely imply a genre ("are you serious?",
+        # "at war with my boss") are not enough; an answer to the bot's question, a sentence that asks
+        # for something to watch, or a short one naming a genre ("sci fi pls") is
+        text = ctx.text.lower()
+        names_genre = len(text.split()) <= 4 and any(
+            re.search(rf"\b{re.escape(form)}s?\b", text) for form in _genre_name_forms(self.bundle.index.genre_names)
+        )
+        asks = before.asked is not None or names_genre or _ASKS_FOR_SOMETHING.search(text)
+        return "search" if asks else "none"
 
     def _turn(
         self, ctx: ConversationContext, extra_acts: tuple[Act, ...], *, on_followup: FollowUpCallback | None
@@ -740,6 +757,17 @@ def _context_after(
         year_from=state.year_from,
         year_to=state.year_to,
     )
+
+
+@lru_cache(maxsize=8)
+def _genre_name_forms_cached(names: tuple[str, ...]) -> tuple[str, ...]:
+    forms = {n.lower() for n in names} | {n.lower().replace("-", " ") for n in names}
+    return tuple(sorted(f for f in forms if f and f != "unknown"))
+
+
+def _genre_name_forms(names: list[str]) -> tuple[str, ...]:
+    """A catalog's genre names as people type them ("sci-fi", "sci fi")."""
+    return _genre_name_forms_cached(tuple(names))
 
 
 def _pivot_year(bundle: ModelBundle, item_ids: tuple[str, ...], direction: int) -> int | None:

@@ -133,3 +133,17 @@ def test_the_oldest_statement_is_loosened_first(service: RecommenderService) -> 
     assert last.relaxed == ("genre:Horror",)
     assert [r.item.title for r in last.items] == ["Casablanca (1942)"]
     assert violations(last) == []
+
+
+def test_a_turn_the_nlu_did_not_route_is_a_search_only_when_it_asks_for_one(service: RecommenderService) -> None:
+    def kind(text: str, intent: str = "out_of_scope", state: DialogueState | None = None) -> str:
+        return service.turn_kind(ConversationContext(user="k", text=text, intent=intent, state=state or DialogueState()))
+
+    assert kind("got any war movies?") == "search"
+    assert kind("nah, something with romance", "deny") == "search"
+    assert kind("comedy pls", "nlu_fallback") == "search"
+    assert kind("are you serious?") == "none"  # a word that implies a genre is not a request
+    assert kind("I'm going to war with my boss") == "none"
+    assert kind("what's the weather like") == "none"
+    assert kind("a serious one", "nlu_fallback", DialogueState(asked="genre")) == "search"  # an answer
+    assert kind("we already saw those", "feedback", DialogueState(last_items=("1", "2"))) == "seen"
