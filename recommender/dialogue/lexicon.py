@@ -35,7 +35,8 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
         "children's", "childrens", "children", "childrens'", "kids", "kid", "kids'", "kiddie", "kiddy",
         "family", "family-friendly", "family friendly", "kid-friendly", "kid friendly", "for the whole family",
         "little ones", "toddlers", "my kids", "the kids", "the children", "kiddos", "youngsters",
-        "all ages", "g-rated", "family-oriented",
+        "all ages", "g-rated", "family-oriented", "year old", "year-old", "years old", "year olds", "year-olds",
+        "my son", "my daughter", "my little one", "a child", "young children", "grandkids", "nephew", "niece",
     ),
     "comedy": (
         "comedy", "comedic", "jokes", "joke", "jokey", "gags", "funny", "funnier", "funniest", "hilarious", "humor", "humour", "humorous", "laugh",

@@ -56,6 +56,7 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("science fiction please", (AddGenres(("Sci-Fi",)),)),
         ("a whodunit", (AddGenres(("Mystery",)),)),
         ("some cartoons for the kids", (AddGenres(("Animation", "Children's")),)),
+        ("something my 8 year old would enjoy", (AddGenres(("Children's",)),)),
         ("westerns", (AddGenres(("Western",)),)),
         ("a tearjerker", (AddGenres(("Drama",)),)),
         ("something funny", (AddGenres(("Comedy",)),)),
