@@ -1,15 +1,13 @@
-"""Tracker -> typed values: `ConversationContext`, `Critique`, `FeedbackRequest`.
+"""Tracker -> typed values: `ConversationContext` (with the dialogue state) and `FeedbackRequest`.
 
-Slots carry what the conversation said so far; per-turn values (ordinal, kind, rating,
-item_id, refinement, title) come from the latest message's entities (see
-docs/conversation-contract.md). Words stay raw: normalising "90s" or "loved" is the
-recommender's job, including the keyword rules for words the NLU left unlabelled
-(`recommender.context`).
+The `dialogue_state` slot carries the search so far; this turn's text, intent and entities go to
+the recommender as they are (see docs/conversation-contract.md): reading "90s", "no horror" or
+"the second one" is the recommender's job (`recommender.dialogue`), and so are the feedback words
+("loved", "4 stars": `recommender.context`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -132,14 +130,5 @@ def _slot(tracker: Tracker, name: str) -> list[str]:
 
 def _first(values: list[str]) -> str | None:
     return values[0] if values else None
-
-
-def _merge(*lists: Iterable[str]) -> list[str]:
-    merged: list[str] = []
-    for values in lists:
-        for value in values:
-            if value not in merged:
-                merged.append(value)
-    return merged
 
 
