@@ -42,7 +42,6 @@ from recommender.dialogue.state import DialogueState
 
 MAX_TEXT_CHARS = 2000
 MAX_TITLE_LOOKUPS = 3  # "like X" phrases looked up per message: each is a fuzzy search of the catalog
-UNKNOWN_TITLE = "\0unknown:"  # marks a named title the catalog does not have
 _MAX_PHRASE_TOKENS = 4
 
 
@@ -283,9 +282,8 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     refs, ref_spans = _ordinal_refs(text, state.last_items)
     for span in ref_spans:
         consume(*span)
-    title_ids, title_spans = _title_refs(text, turn, catalog)
-    acts += [Unknown(t.removeprefix(UNKNOWN_TITLE), "title") for t in title_ids if t.startswith(UNKNOWN_TITLE)]
-    title_ids = [t for t in title_ids if not t.startswith(UNKNOWN_TITLE)]
+    title_ids, title_spans, unknown_titles = _title_refs(text, turn, catalog)
+    acts += [Unknown(title, "title") for title in unknown_titles]
     for span in title_spans:
         consume(*span)
     if seen:
@@ -407,16 +405,20 @@ def _ordinal_refs(text: str, last_items: Sequence[str]) -> tuple[list[str], list
     return list(dict.fromkeys(ids)), spans
 
 
-def _title_refs(text: str, turn: Turn, catalog: CatalogView) -> tuple[list[str], list[tuple[int, int]]]:
-    """Catalog ids of titles named as references ("like Heat", "in the vein of Fargo")."""
+def _title_refs(
+    text: str, turn: Turn, catalog: CatalogView
+) -> tuple[list[str], list[tuple[int, int]], list[str]]:
+    """Catalog ids of titles named as references ("like Heat", "in the vein of Fargo"), their spans,
+    and the titles the NLU found that the catalog does not have (to say so once)."""
     ids: list[str] = []
     spans: list[tuple[int, int]] = []
+    unknown: list[str] = []
     terms = terms_for(catalog.genre_names)
     for hint in turn.entities:
         if hint.entity == "title" and hint.value.strip() and hint.value.lower().strip() not in terms:
             item_id = catalog.find_title(hint.value)
             if item_id is None:
-                ids.append(UNKNOWN_TITLE + hint.value.strip()[:80])
+                unknown.append(hint.value.strip()[:80])
             else:
                 ids.append(item_id)
                 if (idx := text.find(hint.value.lower())) >= 0:
@@ -438,7 +440,7 @@ def _title_refs(text: str, turn: Turn, catalog: CatalogView) -> tuple[list[str],
                 ids.append(item_id)
                 spans.append((offset, offset + len(phrase)))
                 break
-    return list(dict.fromkeys(ids)), spans
+    return list(dict.fromkeys(ids)), spans, unknown
 
 
 def _starts_with_genre(rest: str, catalog: CatalogView) -> bool:
