@@ -18,7 +18,6 @@ from rasa_sdk.types import DomainDict
 from actions._base import ServiceAction, utter_response
 from actions._context import build_context
 
-
 # what each routed intent gets when the words hold no search
 OTHERWISE = {
     "out_of_scope": "utter_out_of_scope",
