@@ -392,6 +392,9 @@ class RecommenderService:
         plan = plan_query(state, bundle.index, profile, k, unknown=unknown)
         state = plan.state
         notices = list(plan.notices)
+        if not acts and state.constrained and ctx.text.strip() and not ctx.text.startswith("/"):
+            # say so rather than pretend: the list is for what was asked before, not for these words
+            notices.insert(0, "I didn't catch anything new to go by in that, so here are more picks for what you asked before.")
         reranking = self.llm.enabled and self.settings.llm_rerank
         n_ranked = max(k, self.settings.llm_rerank_top_n) if reranking else k
         more_like = next(

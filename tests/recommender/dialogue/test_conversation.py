@@ -147,3 +147,11 @@ def test_a_turn_the_nlu_did_not_route_is_a_search_only_when_it_asks_for_one(serv
     assert kind("what's the weather like") == "none"
     assert kind("a serious one", "nlu_fallback", DialogueState(asked="genre")) == "search"  # an answer
     assert kind("we already saw those", "feedback", DialogueState(last_items=("1", "2"))) == "seen"
+
+
+def test_words_that_change_nothing_are_owned_up_to(service: RecommenderService) -> None:
+    _, unclear = talk(service, "a comedy", "hmm, let me think about the vibe here")
+    assert unclear.state is not None and unclear.state.genres == ("Comedy",)
+    assert unclear.notices and unclear.notices[0].startswith("I didn't catch anything new")
+    _, clear = talk(service, "a comedy", "other options", user="eve")
+    assert not any(n.startswith("I didn't catch") for n in clear.notices)
