@@ -76,9 +76,11 @@ from recommender.types import (
 logger = logging.getLogger(__name__)
 
 _ASKS_FOR_SOMETHING = re.compile(
-    r"\b(?:movies?|films?|flicks?|something|anything|watch|see|recommend|suggest|show|give|find|looking|want|"
-    r"need|fancy|got|have you|any|some|one|ones|stuff|titles?|picks?|options?|prefer|how about|what about|"
-    r"instead|rather|more|else|no|not|without|from|before|after|older|newer|\d{2,4}s?)\b"
+    r"\b(?:movies?|films?|flicks?|pictures?|cinema|something|anything|watch|watching|see|seeing|recommend|suggest|"
+    r"show|give|find|looking|look|want|wanna|need|fancy|crave|craving|mood|feel like|up for|go for|could do with|"
+    r"would love|love|like|enjoy|into|bring|queue|put on|play|tonight|evening|weekend|date|got|have you|any|some|"
+    r"one|ones|stuff|titles?|picks?|options?|prefer|preferably|ideally|how about|what about|maybe|perhaps|"
+    r"instead|rather|more|else|less|no|not|without|from|before|after|older|newer|earlier|later|\d{2,4}s?)\b"
 )
 
 # (catalog fingerprint, published model version or None): a bundle is rebuilt when this changes.
