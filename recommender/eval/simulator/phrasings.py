@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from recommender.eval.simulator.acts import Act, Era
@@ -252,27 +252,46 @@ class LeakageError(SimulatorError):
     """Every wording of an act would name the target; the simulation refuses to send any."""
 
 
-def render(act: Act, rng: random.Random, title: str = "", attempts: int = 50) -> str:
-    """One wording of `act`, chosen at random, that does not leak `title`."""
+def render_from(
+    act: Act,
+    rng: random.Random,
+    templates: Mapping[str, Sequence[str]],
+    genre_values: Callable[[str, random.Random], dict[str, str]],
+    era_values: Callable[[Era, random.Random], dict[str, str]],
+    *,
+    title: str = "",
+    attempts: int = 50,
+    wording: str = "wording",
+) -> str:
+    """One wording of `act` from a phrasing set (its templates, genre words and era phrases),
+    chosen at random, that does not leak `title`."""
     key: str = act.kind
     if act.answer and act.kind in ("genre", "add_genre"):
         key = "answer_genre"
     elif act.answer and act.kind == "era":
         key = "answer_era"
-    templates = TEMPLATES[key]
+    choices = templates[key]
     for _ in range(attempts):
-        template = rng.choice(templates)
+        template = rng.choice(choices)
         values: dict[str, str] = {}
         if act.genre:
-            words = GENRE_WORDS[act.genre]
-            values = {"noun": rng.choice(words.nouns), "pred": rng.choice(words.predicates),
-                      "mass": rng.choice(words.masses)}
+            values = genre_values(act.genre, rng)
         if act.era:
-            values.update(era_phrases(act.era, rng))
+            values.update(era_values(act.era, rng))
         text = template.format(**values) if values else template
         if not title or not leaks(text, title):
             return text
-    raise LeakageError(f"every wording of {act.kind} tried would name the target {title!r}")
+    raise LeakageError(f"every {wording} of {act.kind} tried would name the target {title!r}")
+
+
+def _genre_values(genre: str, rng: random.Random) -> dict[str, str]:
+    words = GENRE_WORDS[genre]
+    return {"noun": rng.choice(words.nouns), "pred": rng.choice(words.predicates), "mass": rng.choice(words.masses)}
+
+
+def render(act: Act, rng: random.Random, title: str = "", attempts: int = 50) -> str:
+    """One wording of `act`, chosen at random, that does not leak `title`."""
+    return render_from(act, rng, TEMPLATES, _genre_values, era_phrases, title=title, attempts=attempts)
 
 
 # -- phrasing sets ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 
 from recommender.eval.simulator.acts import Act, Era
-from recommender.eval.simulator.phrasings import LeakageError, leaks, part_name
+from recommender.eval.simulator.phrasings import part_name, render_from
 
 
 @dataclass(frozen=True)
@@ -256,23 +256,12 @@ def era_phrases(era: Era, rng: random.Random) -> dict[str, str]:
     return {"bare": bare, "from": from_}
 
 
+def _genre_values(genre: str, rng: random.Random) -> dict[str, str]:
+    words = GENRE_WORDS[genre]
+    return {"noun": rng.choice(words.nouns), "adj": rng.choice(words.adjs), "mass": rng.choice(words.masses)}
+
+
 def render(act: Act, rng: random.Random, title: str = "", attempts: int = 50) -> str:
     """One held-out wording of `act`, chosen at random, that does not leak `title`."""
-    key: str = act.kind
-    if act.answer and act.kind in ("genre", "add_genre"):
-        key = "answer_genre"
-    elif act.answer and act.kind == "era":
-        key = "answer_era"
-    templates = TEMPLATES[key]
-    for _ in range(attempts):
-        template = rng.choice(templates)
-        values: dict[str, str] = {}
-        if act.genre:
-            words = GENRE_WORDS[act.genre]
-            values = {"noun": rng.choice(words.nouns), "adj": rng.choice(words.adjs), "mass": rng.choice(words.masses)}
-        if act.era:
-            values.update(era_phrases(act.era, rng))
-        text = template.format(**values) if values else template
-        if not title or not leaks(text, title):
-            return text
-    raise LeakageError(f"every held-out wording of {act.kind} tried would name the target {title!r}")
+    return render_from(act, rng, TEMPLATES, _genre_values, era_phrases, title=title, attempts=attempts,
+                       wording="held-out wording")
