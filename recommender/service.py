@@ -33,7 +33,7 @@ from recommender.dialogue.acts import (
 )
 from recommender.dialogue.acts import describe as describe_act
 from recommender.dialogue.eras import find_eras
-from recommender.dialogue.lexicon import genre_for_word
+from recommender.dialogue.lexicon import genre_for_word, genre_name_forms
 from recommender.dialogue.plan import plan_query, unknown_notices
 from recommender.dialogue.policy import choose_question, should_ask
 from recommender.dialogue.reducer import record_shown, reduce
@@ -280,7 +280,7 @@ class RecommenderService:
         # for something to watch, or a short one naming a genre ("sci fi pls") is
         text = ctx.text.lower()
         names_genre = len(text.split()) <= 4 and any(
-            re.search(rf"\b{re.escape(form)}s?\b", text) for form in _genre_name_forms(self.bundle.index.genre_names)
+            re.search(rf"\b{re.escape(form)}s?\b", text) for form in genre_name_forms(tuple(self.bundle.index.genre_names))
         )
         asks = before.asked is not None or names_genre or _ASKS_FOR_SOMETHING.search(text)
         return "search" if asks else "none"
@@ -762,17 +762,6 @@ def _context_after(
         year_from=state.year_from,
         year_to=state.year_to,
     )
-
-
-@lru_cache(maxsize=8)
-def _genre_name_forms_cached(names: tuple[str, ...]) -> tuple[str, ...]:
-    forms = {n.lower() for n in names} | {n.lower().replace("-", " ") for n in names}
-    return tuple(sorted(f for f in forms if f and f != "unknown"))
-
-
-def _genre_name_forms(names: list[str]) -> tuple[str, ...]:
-    """A catalog's genre names as people type them ("sci-fi", "sci fi")."""
-    return _genre_name_forms_cached(tuple(names))
 
 
 def _pivot_year(bundle: ModelBundle, item_ids: tuple[str, ...], direction: int) -> int | None:

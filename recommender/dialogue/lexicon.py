@@ -200,6 +200,13 @@ def terms_for(vocabulary: tuple[str, ...]) -> dict[str, Term]:
     return table
 
 
+@lru_cache(maxsize=16)
+def genre_name_forms(vocabulary: tuple[str, ...]) -> tuple[str, ...]:
+    """A catalog's own genre names as people type them ("sci-fi", "sci fi"), without "unknown"."""
+    forms = {n.lower() for n in vocabulary} | {n.lower().replace("-", " ") for n in vocabulary}
+    return tuple(sorted(f for f in forms if f and f != "unknown"))
+
+
 def catalog_genres(keys: Iterable[str], vocabulary: Sequence[str]) -> tuple[str, ...]:
     """Generic keys -> the catalog's genre names, in order; keys the catalog lacks are dropped."""
     by_squash = {squash(name): name for name in vocabulary}
