@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from recommender import feedback as fb
 from recommender.context import display_title as readable_title
 from recommender.types import ItemsReply, RecommendationResult, RecommendedItem
 
@@ -27,8 +28,9 @@ FEEDBACK_INTENT = "feedback"
 OTHER_OPTIONS_PAYLOAD = '/refine{"refinement":"other options"}'
 SURPRISE_PAYLOAD = '/request_recommendation{"refinement":"surprise me"}'
 ASK_WHY_PAYLOAD = "/ask_why"
-BUTTON_KINDS = (("like", "👍"), ("dislike", "👎"))
-PAYLOAD_KINDS = ("like", "dislike", "bookmark")
+# the widget's cards carry every one-tap kind; text-only channels get the two opinions as buttons
+PAYLOAD_KINDS = fb.BUTTON_KINDS
+BUTTON_KINDS = tuple((kind, fb.KINDS[kind].button or kind) for kind in (fb.LIKE, fb.DISLIKE))
 
 SOCKETIO_CHANNEL = "socketio"
 # Channels whose send_custom_json passes the dict to a platform API: text and buttons only.

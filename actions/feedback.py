@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions._base import ServiceAction
 from actions._context import build_context, build_feedback, latest_entity
+from recommender import feedback as fb
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,6 @@ class ActionRecordFeedback(ServiceAction):
             "feedback conversation=%s item=%s kind=%s", self.conversation(tracker), result.item.item_id, result.kind
         )
         dispatcher.utter_message(text=result.text)
-        if result.kind == "dislike" and result.item.item_id not in ctx.rejected_item_ids:
+        if result.kind == fb.DISLIKE and result.item.item_id not in ctx.rejected_item_ids:
             return [SlotSet("rejected_item_ids", [*ctx.rejected_item_ids, result.item.item_id])]
         return []

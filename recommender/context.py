@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from recommender import feedback as fb
+
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
 }
@@ -15,19 +17,8 @@ _ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10, "top": 1,
 }
-FEEDBACK_WORDS: dict[str, str] = {
-    "like": "like", "liked": "like", "likes": "like", "love": "like", "loved": "like", "loves": "like",
-    "great": "like", "good": "like", "enjoyed": "like", "enjoy": "like", "awesome": "like", "amazing": "like",
-    "fan": "like", "thumbs up": "like", "👍": "like", "up": "like",
-    "dislike": "dislike", "disliked": "dislike", "hate": "dislike", "hated": "dislike", "bad": "dislike",
-    "boring": "dislike", "terrible": "dislike", "awful": "dislike", "meh": "dislike", "not a fan": "dislike",
-    "thumbs down": "dislike", "👎": "dislike", "down": "dislike", "no": "dislike", "reject": "dislike",
-    "save": "bookmark", "saved": "bookmark", "bookmark": "bookmark", "bookmarked": "bookmark",
-    "watchlist": "bookmark", "remember": "bookmark", "keep": "bookmark", "unbookmark": "unbookmark",
-    "unsave": "unbookmark", "remove": "unbookmark",
-    "rate": "rating", "rated": "rating", "rating": "rating", "stars": "rating", "star": "rating",
-    "score": "rating", "click": "click", "clicked": "click", "open": "click", "opened": "click",
-}
+# word -> kind, from the one vocabulary
+FEEDBACK_WORDS: dict[str, str] = {word: kind for kind, spec in fb.KINDS.items() for word in spec.words}
 
 
 def _clean(word: str) -> str:
@@ -116,11 +107,11 @@ def guess_feedback_kind(text: str, rating: float | None) -> str:
     """Feedback without a kind word from the NLU ("not the last one", "the second one, 4 stars")."""
     lowered = text.lower()
     if rating is not None:
-        return "rating"
+        return fb.RATING
     if _UNBOOKMARK.search(lowered):
-        return "unbookmark"
+        return fb.UNBOOKMARK
     if _BOOKMARK.search(lowered):
-        return "bookmark"
+        return fb.BOOKMARK
     if _DISLIKE.search(lowered):
-        return "dislike"
-    return "like"
+        return fb.DISLIKE
+    return fb.LIKE

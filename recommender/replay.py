@@ -41,6 +41,7 @@ from typing import Any
 import httpx
 import numpy as np
 
+from recommender import feedback as fb
 from recommender.config import Settings
 from recommender.errors import DataSourceError, RecommenderError
 from recommender.identity import pseudonymous_id
@@ -195,20 +196,20 @@ def feedback_for(event: ReplayEvent, like_threshold: float = 4.0, dislike_below:
     extra: dict[str, str] = {}
     value: float | None = None
     if event.rating >= like_threshold:
-        kind = "like"
+        kind = fb.LIKE
     elif event.rating <= dislike_below:
-        kind = "dislike"
+        kind = fb.DISLIKE
     else:
         value = min(5.0, max(1.0, event.rating))
-        kind, extra = "rating", {"rating": f"{value:g}"}
+        kind, extra = fb.RATING, {"rating": f"{value:g}"}
     body = json.dumps({"item_id": event.item_id, "kind": kind, **extra}, separators=(",", ":"))
     return SentFeedback(event.item_id, kind, value, f"/feedback{body}")
 
 
 def click_for(item_id: str) -> SentFeedback:
     """An 'opened it' click on a shown item."""
-    body = json.dumps({"item_id": item_id, "kind": "click"}, separators=(",", ":"))
-    return SentFeedback(item_id, "click", None, f"/feedback{body}")
+    body = json.dumps({"item_id": item_id, "kind": fb.CLICK}, separators=(",", ":"))
+    return SentFeedback(item_id, fb.CLICK, None, f"/feedback{body}")
 
 
 def shown_items(messages: list[dict[str, Any]]) -> list[str]:

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from recommender import feedback as fb
 from recommender.config import Settings, get_settings
 from recommender.context import display_title, normalise_feedback_kind, parse_ordinal
 from recommender.dialogue.acts import (
@@ -56,13 +57,13 @@ from recommender.llm import (
 from recommender.llm.rerank import blend
 from recommender.models.markov import Decision, last_action
 from recommender.observability.metrics import timed_turn
+from recommender.profile import Profile, load_profile
 from recommender.ranking import RankedRow, RankRequest, rank
 from recommender.reasons import template_reason
 from recommender.retrieval.bundle import ModelBundle, build_bundle, drop_forgotten_users
 from recommender.store.prompt_stats import PromptStatsStore
-from recommender.store.repository import ModelVersion, Profile, ShownItem, Store, get_store
+from recommender.store.repository import ModelVersion, ShownItem, Store, get_store
 from recommender.types import (
-    FEEDBACK_KINDS,
     ConversationContext,
     Critique,
     FeedbackRequest,
@@ -295,7 +296,7 @@ class RecommenderService:
         state = reduce(before, acts)
         user_id = self.user_id(ctx)
         self.store.ensure_user_session(user_id, user_id)
-        profile = self.store.profile(user_id, self.settings.like_threshold)
+        profile = load_profile(self.store, user_id, self.settings.like_threshold)
         # older API callers pass no state: they get a list
         conversational = ctx.state is not None and self.settings.ask_vague_openers
         if conversational and should_ask(before, state, acts, knows_taste=bool(profile.liked or profile.ratings)):
@@ -668,15 +669,15 @@ class RecommenderService:
     def record_feedback(self, ctx: ConversationContext, feedback: FeedbackRequest) -> FeedbackResult:
         """Store feedback; raises UnknownItemError, AmbiguousItemError or InvalidFeedbackError."""
         bundle = self.bundle
-        kind = feedback.kind if feedback.kind in FEEDBACK_KINDS else normalise_feedback_kind(feedback.kind)
+        kind = feedback.kind if fb.is_kind(feedback.kind) else normalise_feedback_kind(feedback.kind)
         value = feedback.value
         if kind is None and value is not None:
-            kind = "rating"
+            kind = fb.RATING
         if kind is None:
             raise InvalidFeedbackError(
-                f"unknown feedback kind {feedback.kind!r}; expected one of {', '.join(FEEDBACK_KINDS)}"
+                f"unknown feedback kind {feedback.kind!r}; expected one of {', '.join(fb.KIND_NAMES)}"
             )
-        if kind == "rating":
+        if kind == fb.RATING:
             if value is None or not 1 <= value <= 5:
                 raise InvalidFeedbackError(f"a rating must be a number from 1 to 5, got {value!r}")
         else:
@@ -695,7 +696,7 @@ class RecommenderService:
         if self.llm.enabled:  # a positive reaction rewards the prompt variant that wrote that turn's text
             self.llm.record_feedback(feedback.request_id or ctx.last_request_id, kind, value)
         logger.info("feedback user=%s item=%s kind=%s", user_id[:10], item.item_id, kind)
-        return FeedbackResult(item=item, kind=kind, value=value, text=_feedback_text(item, kind, value))  # type: ignore[arg-type]
+        return FeedbackResult(item=item, kind=kind, value=value, text=fb.acknowledgement(kind, display_title(item.title), value))  # type: ignore[arg-type]
 
     def _feedback_item(
         self, bundle: ModelBundle, ctx: ConversationContext, item_id: str | None, ref: str | None
@@ -722,7 +723,7 @@ class RecommenderService:
     def saved_items(self, ctx: ConversationContext) -> ItemsReply:
         """The user's bookmarked items, newest last."""
         bundle = self.bundle
-        profile = self.store.profile(self.user_id(ctx), self.settings.like_threshold)
+        profile = load_profile(self.store, self.user_id(ctx), self.settings.like_threshold)
         rows = [bundle.index.position[i] for i in profile.bookmarked if i in bundle.index.position]
         if not rows:
             return ItemsReply("You haven't saved anything yet. Tap ☆ on a recommendation to save it.")
@@ -810,21 +811,6 @@ def _llm_log(reranked: RerankResult | None, explanation: Explanation | None) -> 
             "error": explanation.error,
         }
     return log
-
-
-def _feedback_text(item: Item, kind: str, value: float | None) -> str:
-    title = display_title(item.title)
-    if kind == "like":
-        return f"Noted: you like {title}. I'll find more like it."
-    if kind == "dislike":
-        return f"Got it, no more {title}. I'll steer away from similar picks."
-    if kind == "rating":
-        return f"Thanks! You rated {title} {value:g}/5."
-    if kind == "bookmark":
-        return f"Saved {title}. Say “show my saved items” any time."
-    if kind == "unbookmark":
-        return f"Removed {title} from your saved items."
-    return f"Noted that you opened {title}."
 
 
 @lru_cache(maxsize=1)

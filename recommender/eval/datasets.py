@@ -20,6 +20,7 @@ import numpy as np
 
 from recommender.config import Settings
 from recommender.errors import DataSourceError
+from recommender.feedback import RATING
 from recommender.models.base import InteractionData
 from recommender.types import Item
 
@@ -55,7 +56,7 @@ def _interactions(
         item_idx=item_idx[known],
         values=ratings[known].astype(np.float32),
         timestamps=times[known].astype(np.float64),
-        kinds=np.full(int(known.sum()), "rating", dtype=object),
+        kinds=np.full(int(known.sum()), RATING, dtype=object),
         user_ids=[f"{prefix}{u}" for u in unique_users],
         items=catalog,
     )

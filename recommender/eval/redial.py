@@ -397,8 +397,8 @@ def dialogue_ranker(models: RedialModels) -> Ranker | None:
         return None
     from dataclasses import replace
 
+    from recommender.profile import Profile
     from recommender.ranking import RankRequest, rank
-    from recommender.store.repository import Profile
 
     bundle = models.bundle
     view = CatalogView(tuple(bundle.index.genre_names))

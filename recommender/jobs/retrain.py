@@ -61,7 +61,8 @@ from recommender.config import Settings
 from recommender.errors import CorruptModelError, RecommenderError
 from recommender.eval.metrics import ndcg_gains
 from recommender.eval.split import leave_last_out, subset
-from recommender.llm.weight import fit_llm_weight
+from recommender.feedback import is_positive
+from recommender.llm.weight import fit_llm_weight, reranked_requests
 from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.common import user_histories
 from recommender.models.markov import MarkovActionModel
@@ -71,7 +72,6 @@ from recommender.training.data import interaction_data
 
 logger = logging.getLogger(__name__)
 
-POSITIVE_KINDS = ("like", "bookmark")
 SEED = 42
 
 
@@ -247,7 +247,7 @@ def retrain(
     publish, reason, decided_on = _decide(settings, published, published_models, metrics, forgotten)
     metrics["decided_on"] = decided_on
     llm_weight = fit_llm_weight(
-        store.reranked_requests(settings.like_threshold), prior=settings.llm_rerank_weight
+        reranked_requests(store.logged_llm_turns(), settings.like_threshold), prior=settings.llm_rerank_weight
     )
     metrics["llm_weight"] = llm_weight.as_dict()
     status = "published" if publish else "rejected"
@@ -283,10 +283,6 @@ def _skipped(reason: str, started: float, removed: tuple[str, ...], last_event_i
                           seconds={"total": round(time.perf_counter() - started, 3)}, removed_staging=removed)
 
 
-def _is_positive(kind: str, value: float, like_threshold: float) -> bool:
-    return kind in POSITIVE_KINDS or (kind == "rating" and bool(np.isfinite(value)) and value >= like_threshold)
-
-
 def _recent_slice(log: FeedbackLog, data: InteractionData, watermark: int, like_threshold: float) -> _EvalSet:
     """Per user, the last positive event newer than `watermark` on an item the user had no older event on."""
     if watermark <= 0:
@@ -301,7 +297,7 @@ def _recent_slice(log: FeedbackLog, data: InteractionData, watermark: int, like_
         user, item = events.user_ids[n], events.item_ids[n]
         if (user, item) in seen_before or user not in user_position or item not in item_position:
             continue
-        if _is_positive(events.kinds[n], float(events.values[n]), like_threshold):
+        if is_positive(events.kinds[n], float(events.values[n]), like_threshold):
             last[user_position[user]] = item_position[item]
     users = np.array(sorted(last), dtype=np.int64)
     return _EvalSet(users, np.array([last[u] for u in users.tolist()], dtype=np.int64))

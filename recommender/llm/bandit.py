@@ -16,35 +16,9 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-POSITIVE_KINDS = frozenset({"like", "bookmark"})
-
-
-@dataclass(frozen=True)
-class VariantStats:
-    """How often a variant was shown and rewarded."""
-
-    task: str
-    variant: str
-    pulls: int = 0
-    successes: int = 0
-
-    @property
-    def alpha(self) -> float:
-        """Beta posterior's alpha (uniform prior)."""
-        return 1.0 + self.successes
-
-    @property
-    def beta(self) -> float:
-        """Beta posterior's beta (uniform prior)."""
-        return 1.0 + max(0, self.pulls - self.successes)
-
-    @property
-    def mean(self) -> float:
-        """Posterior mean reward rate."""
-        return self.alpha / (self.alpha + self.beta)
+from recommender.store.prompt_stats import VariantStats
 
 
 class BanditStore(Protocol):
@@ -98,13 +72,6 @@ class InMemoryBanditStore:
                 self._stats[(task, variant)] = VariantStats(task, variant, old.pulls, old.successes + 1)
                 credited.append((task, variant))
         return credited
-
-
-def is_positive(kind: str, value: float | None, like_threshold: float, positive_kinds: frozenset[str] = POSITIVE_KINDS) -> bool:
-    """Whether a feedback event rewards the prompt: a like, a bookmark, or a rating at the like threshold."""
-    if kind == "rating":
-        return value is not None and value >= like_threshold
-    return kind in positive_kinds
 
 
 class PromptBandit:

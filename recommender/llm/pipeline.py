@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from recommender.config import Settings
+from recommender.feedback import is_positive
 from recommender.llm.backend import LLMBackend, get_backend
 from recommender.llm.bandit import (
     BanditStore,
     InMemoryBanditStore,
     PromptBandit,
-    is_positive,
 )
 from recommender.llm.budget import Deadline, run_with_deadline
 from recommender.llm.cache import CachingBackend

@@ -14,10 +14,41 @@ it can lower an unhelpful weight reliably; raising it is evidence only within th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from recommender.store.repository import RerankedRequest
+from recommender.feedback import is_positive
+from recommender.store.repository import LoggedTurn
+
+
+@dataclass(frozen=True)
+class RerankedRequest:
+    """One LLM re-ranked turn as logged: base and LLM scores of the head, shown items, positives."""
+
+    request_id: str
+    base_scores: Mapping[str, float]
+    llm_scores: Mapping[str, float]
+    shown: tuple[str, ...]
+    positives: frozenset[str]
+
+
+def reranked_requests(turns: Iterable[LoggedTurn], like_threshold: float) -> list[RerankedRequest]:
+    """The turns the LLM re-ranked (their log has base scores), with the shown items that got positive feedback."""
+    out = []
+    for turn in turns:
+        llm_log = turn.query.get("llm") or {}
+        if not llm_log.get("base_scores"):
+            continue
+        positives = {item for item, kind, value in turn.feedback if is_positive(kind, value, like_threshold)}
+        out.append(RerankedRequest(
+            request_id=turn.request_id,
+            base_scores={k: float(v) for k, v in llm_log["base_scores"].items()},
+            llm_scores={k: float(v) for k, v in (llm_log.get("scores") or {}).items()},
+            shown=turn.shown,
+            positives=frozenset(positives & set(turn.shown)),
+        ))
+    return out
+
 
 GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
 

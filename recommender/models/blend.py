@@ -60,6 +60,7 @@ import torch
 import torch.nn.functional as F
 from threadpoolctl import threadpool_limits
 
+from recommender import feedback as fb
 from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.common import (
     NEUTRAL_WEIGHT,
@@ -73,7 +74,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_MODELS: tuple[str, ...] = ("sasrec", "item_knn", "bpr", "user_knn", "popularity", "content")
 LOSSES = ("softmax", "logistic")
-_KINDS = ("click", "like", "bookmark")
+_KINDS = (fb.CLICK, fb.LIKE, fb.BOOKMARK)  # the paper's clicks, likes and bookmarks
 _DAY = 86400.0
 _MAX_BINS = 512
 _Z_CLIP = 8.0

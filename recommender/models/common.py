@@ -9,11 +9,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.errors import RecommenderError
+from recommender.feedback import NEUTRAL_VALUE
 from recommender.models.base import InteractionData, Query
 
 # A history weight stands for a rating on the 1-5 scale; an implicit event (NaN value) has no
 # opinion attached, so it gets the scale's midpoint rather than counting as a like or dislike.
-NEUTRAL_WEIGHT = 3.0
+NEUTRAL_WEIGHT = NEUTRAL_VALUE
 
 
 class ModelNotFittedError(RecommenderError):

@@ -2,8 +2,8 @@
 
 States are what a user does with an item the assistant put in front of them: ignore (shown,
 no reaction), click, like, dislike, bookmark, rate. Transitions are counted over each
-conversation session's action log (`Store.action_sequences`: impressions without feedback are
-"ignore", feedback events by kind) and smoothed with add-alpha:
+conversation session's action log (`action_log.action_sequences`: impressions without feedback
+are "ignore", feedback events by kind) and smoothed with add-alpha:
 
     P(b | a) = (count(a -> b) + alpha) / (count(a -> .) + alpha * |states|)
 
@@ -35,11 +35,13 @@ from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
+from recommender.feedback import ACTIONS, IGNORE_ACTION
+from recommender.models.action_log import action_sequences
+
 if TYPE_CHECKING:
     from recommender.store.repository import Store
 
-ACTIONS: tuple[str, ...] = ("ignore", "click", "like", "dislike", "bookmark", "rate")
-IGNORE = "ignore"
+IGNORE = IGNORE_ACTION
 _INDEX = {a: i for i, a in enumerate(ACTIONS)}
 
 
@@ -58,13 +60,13 @@ class ActionSequence:
 
 def last_action(store: Store, session_id: str) -> str | None:
     """The newest action of one session (None before the first), for `ActionPolicy.decide`."""
-    steps = store.action_sequences(session_id=session_id).get(session_id, [])
+    steps = action_sequences(store.conversation_events(session_id=session_id)).get(session_id, [])
     return steps[-1].action if steps else None
 
 
 def sequences_from_store(store: Store, since: Any = None) -> list[ActionSequence]:
     """Every session's action sequence from the store's impressions and feedback."""
-    logged = store.action_sequences(since=since)
+    logged = action_sequences(store.conversation_events(since=since))
     return [ActionSequence(session, tuple(a.action for a in actions)) for session, actions in sorted(logged.items())]
 
 

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from recommender import feedback as fb
 from recommender.retrieval.index import CatalogIndex
 from recommender.store.repository import Interactions
-
-# Explicit value each kind stands for on the 1-5 scale; None: no opinion, only engagement.
-KIND_RATING = {"like": 5.0, "dislike": 1.0, "bookmark": 4.0, "click": None, "unbookmark": None}
 
 
 @dataclass(frozen=True)
@@ -33,16 +31,18 @@ def build_signals(index: CatalogIndex, events: Interactions) -> UserItemSignals:
         col = index.position.get(item)
         if col is None:
             continue
+        if not fb.is_kind(kind) or not fb.spec(kind).interaction:
+            continue
         row = users.setdefault(user, len(users))
-        rating = float(value) if kind == "rating" and not np.isnan(value) else KIND_RATING.get(kind)
+        rating = fb.scale_value(kind, value)
         key = (row, col)
-        if rating is not None or key not in latest:
+        if key not in latest or (rating is not None and not fb.spec(kind).keeps_opinion):
             latest[key] = rating
     rows, cols, engaged_vals = [], [], []
     rating_sum = np.zeros(n_items)
     rating_count = np.zeros(n_items)
     for (row, col), rating in latest.items():
-        positive = rating is None or rating >= 3.0
+        positive = rating is None or rating >= fb.NEUTRAL_VALUE
         rows.append(row)
         cols.append(col)
         engaged_vals.append(1.0 if positive else 0.0)

@@ -8,11 +8,13 @@ increment to a read-modify-write race, and a request is rewarded at most once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from recommender.llm.bandit import VariantStats
+from recommender.feedback import ALWAYS_POSITIVE, RATING
 from recommender.store.db import session_scope
 from recommender.store.models import (
     FeedbackEventRow,
@@ -22,6 +24,31 @@ from recommender.store.models import (
     utcnow,
 )
 from recommender.store.repository import Store
+
+
+@dataclass(frozen=True)
+class VariantStats:
+    """How often a variant was shown and rewarded."""
+
+    task: str
+    variant: str
+    pulls: int = 0
+    successes: int = 0
+
+    @property
+    def alpha(self) -> float:
+        """Beta posterior's alpha (uniform prior)."""
+        return 1.0 + self.successes
+
+    @property
+    def beta(self) -> float:
+        """Beta posterior's beta (uniform prior)."""
+        return 1.0 + max(0, self.pulls - self.successes)
+
+    @property
+    def mean(self) -> float:
+        """Posterior mean reward rate."""
+        return self.alpha / (self.alpha + self.beta)
 
 
 class PromptStatsStore:
@@ -49,8 +76,8 @@ class PromptStatsStore:
         ones whose LLM text was rejected, so the two views differ by exactly the fallbacks.
         """
         positive = or_(
-            FeedbackEventRow.kind.in_(("like", "bookmark")),
-            and_(FeedbackEventRow.kind == "rating", FeedbackEventRow.value >= like_threshold),
+            FeedbackEventRow.kind.in_(ALWAYS_POSITIVE),
+            and_(FeedbackEventRow.kind == RATING, FeedbackEventRow.value >= like_threshold),
         )
         rewarded = (
             select(FeedbackEventRow.request_id).where(positive, FeedbackEventRow.request_id.is_not(None)).distinct()

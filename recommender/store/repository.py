@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -58,23 +58,6 @@ class FeedbackLog:
 
 
 @dataclass(frozen=True)
-class Profile:
-    """A user's stored preferences, derived from their feedback events (latest event wins)."""
-
-    liked: tuple[str, ...] = ()
-    disliked: tuple[str, ...] = ()
-    ratings: Mapping[str, float] = field(default_factory=dict)
-    bookmarked: tuple[str, ...] = ()
-    seen: tuple[str, ...] = ()
-    history: tuple[tuple[str, float], ...] = ()  # (item id, weight 1-5), ordered by each item's last event
-
-
-# Weight of an event on the 1-5 rating scale, as the preference models read a history
-# (recommender.training.data uses the same scale); a rating keeps its own value.
-_HISTORY_WEIGHT: Mapping[str, float] = {"like": 5.0, "dislike": 1.0, "click": 3.0, "bookmark": 3.0}
-
-
-@dataclass(frozen=True)
 class ShownItem:
     """One impression to log."""
 
@@ -84,30 +67,26 @@ class ShownItem:
     reason: str
 
 
-# Feedback kinds as states of the user-action Markov model; "unbookmark" is not a state.
-ACTION_OF_KIND: Mapping[str, str] = {
-    "click": "click", "like": "like", "dislike": "dislike", "bookmark": "bookmark", "rating": "rate",
-}
-
-
 @dataclass(frozen=True)
-class LoggedAction:
-    """One step of a conversation's action log: what the user did with a shown or named item."""
+class ConversationEvent:
+    """An impression (`kind` None) or a feedback event of a conversation, as logged."""
 
     timestamp: float  # seconds since epoch
-    action: str  # "ignore" | "click" | "like" | "dislike" | "bookmark" | "rate"
+    session: str
     item_id: str
+    kind: str | None
+    position: int  # list position of an impression, 0 for feedback
+    row_id: int
 
 
 @dataclass(frozen=True)
-class RerankedRequest:
-    """One LLM re-ranked turn as logged: base and LLM scores of the head, shown items, positives."""
+class LoggedTurn:
+    """One logged recommendation turn: its query log, the items shown (by position) and their feedback."""
 
     request_id: str
-    base_scores: Mapping[str, float]
-    llm_scores: Mapping[str, float]
+    query: Mapping[str, Any]
     shown: tuple[str, ...]
-    positives: frozenset[str]
+    feedback: tuple[tuple[str, str, float | None], ...]  # (item id, kind, value), oldest first
 
 
 @dataclass(frozen=True)
@@ -331,21 +310,15 @@ class Store:
             timestamps=np.asarray([_epoch_seconds(t) for t in times], dtype=float),
         )
 
-    def action_sequences(
+    def conversation_events(
         self, since: datetime | None = None, session_id: str | None = None
-    ) -> dict[str, list[LoggedAction]]:
-        """Per conversation session, the user's actions in time order, from impressions and feedback.
+    ) -> list[ConversationEvent]:
+        """Impressions and conversational feedback (with a session or request id), in time order.
 
-        Only conversational events count: feedback with a session or request id (imported
-        datasets have neither) and every impression. Each shown item is one step, in the order
-        it was shown (time, then list position): its action is the first feedback that answers
-        it (the next feedback on that item in that session), or "ignore" when none does. Later
-        feedback on the same item, and feedback on items never shown (a title the user named),
-        are further steps at their own time. Feedback kinds map to actions
-        (`ACTION_OF_KIND`: rating -> "rate"); "unbookmark" is not an action and is left out.
         Sessions are keyed by session id (the user id where a row has none); at equal times
-        impressions come before feedback. `session_id` reads that one session only (what serving
-        needs for the last action); `since` drops older events.
+        impressions come before feedback, impressions in list position order. `session_id` reads
+        that one session only; `since` drops older events. `recommender.models.action_log` turns
+        them into the behaviour model's action sequences.
         """
         impressions_stmt = select(
             ImpressionRow.id, ImpressionRow.session_id, ImpressionRow.user_id, ImpressionRow.item_id,
@@ -357,7 +330,6 @@ class Store:
                 FeedbackEventRow.kind, FeedbackEventRow.created_at,
             )
             .where((FeedbackEventRow.session_id.is_not(None)) | (FeedbackEventRow.request_id.is_not(None)))
-            .where(FeedbackEventRow.kind.in_(tuple(ACTION_OF_KIND)))
             .order_by(FeedbackEventRow.created_at, FeedbackEventRow.id)
         )
         if since is not None:
@@ -371,32 +343,15 @@ class Store:
         with session_scope(self._sessions) as session:
             impressions = session.execute(impressions_stmt).all()
             feedback = session.execute(feedback_stmt).all()
-        # (time, 0 = impression / 1 = feedback, position or 0, row id, session, item, action or None)
-        events: list[tuple[float, int, int, int, str, str, str | None]] = [
-            (_epoch_seconds(r.created_at), 0, r.position, r.id, r.session_id or r.user_id, r.item_id, None)
+        events = [
+            ConversationEvent(_epoch_seconds(r.created_at), r.session_id or r.user_id, r.item_id, None, r.position, r.id)
             for r in impressions
         ] + [
-            (_epoch_seconds(r.created_at), 1, 0, r.id, r.session_id or r.user_id, r.item_id, ACTION_OF_KIND[r.kind])
+            ConversationEvent(_epoch_seconds(r.created_at), r.session_id or r.user_id, r.item_id, r.kind, 0, r.id)
             for r in feedback
         ]
-        events.sort(key=lambda e: e[:4])
-        open_impressions: dict[tuple[str, str], int] = {}  # (session, item) -> its latest unanswered impression
-        first_reaction: dict[int, int] = {}  # impression index -> index of the feedback that answered it
-        for n, (_, is_feedback, _, _, session_key, item_id, _) in enumerate(events):
-            if not is_feedback:
-                open_impressions[(session_key, item_id)] = n
-            elif (shown := open_impressions.pop((session_key, item_id), None)) is not None:
-                first_reaction[shown] = n
-        placed = set(first_reaction.values())
-        sequences: dict[str, list[LoggedAction]] = {}
-        for n, (when, is_feedback, _, _, session_key, item_id, action) in enumerate(events):
-            if is_feedback and n in placed:
-                continue  # already stands at the place of the impression it answered
-            if not is_feedback:
-                answer = first_reaction.get(n)
-                action = events[answer][6] if answer is not None else "ignore"
-            sequences.setdefault(session_key, []).append(LoggedAction(when, action or "", item_id))
-        return sequences
+        events.sort(key=lambda e: (e.timestamp, e.kind is not None, e.position, e.row_id))
+        return events
 
     # -- users and sessions ------------------------------------------------------------------
     def ensure_user_session(self, user_id: str, session_id: str | None) -> None:
@@ -411,53 +366,6 @@ class Store:
                     session.add(SessionRow(session_id=session_id, user_id=user_id))
                 else:
                     row.last_seen_at = utcnow()
-
-    def profile(self, user_id: str, like_threshold: float) -> Profile:
-        """Likes, dislikes, ratings, bookmarks and seen items; the latest opinion on an item wins."""
-        stmt = (
-            select(FeedbackEventRow.item_id, FeedbackEventRow.kind, FeedbackEventRow.value)
-            .where(FeedbackEventRow.user_id == user_id)
-            .order_by(FeedbackEventRow.created_at, FeedbackEventRow.id)
-        )
-        with session_scope(self._sessions) as session:
-            events = session.execute(stmt).all()
-        opinion: dict[str, bool] = {}
-        ratings: dict[str, float] = {}
-        bookmarks: dict[str, None] = {}
-        seen: dict[str, None] = {}
-        weights: dict[str, float] = {}
-        for item_id, kind, value in events:
-            seen[item_id] = None
-            if kind != "unbookmark":
-                weight = _HISTORY_WEIGHT.get(kind, float(value) if value is not None else 3.0)
-                if kind in ("click", "bookmark") and item_id in weights:
-                    weight = weights[item_id]  # an implicit event keeps the opinion already given
-                weights.pop(item_id, None)
-                weights[item_id] = weight
-            if kind == "like":
-                opinion[item_id] = True
-            elif kind == "dislike":
-                opinion[item_id] = False
-                bookmarks.pop(item_id, None)
-            elif kind == "rating" and value is not None:
-                ratings[item_id] = float(value)
-                opinion[item_id] = float(value) >= like_threshold
-                if float(value) <= 2:
-                    opinion[item_id] = False
-                elif float(value) < like_threshold:
-                    opinion.pop(item_id, None)
-            elif kind == "bookmark":
-                bookmarks[item_id] = None
-            elif kind == "unbookmark":
-                bookmarks.pop(item_id, None)
-        return Profile(
-            liked=tuple(i for i, good in opinion.items() if good),
-            disliked=tuple(i for i, good in opinion.items() if not good),
-            ratings=ratings,
-            bookmarked=tuple(bookmarks),
-            seen=tuple(seen),
-            history=tuple(weights.items()),
-        )
 
     # -- logging turns -----------------------------------------------------------------------
     def log_recommendation(
@@ -501,12 +409,8 @@ class Store:
                     )
                 )
 
-    def reranked_requests(self, like_threshold: float, limit: int = 20000) -> list[RerankedRequest]:
-        """The newest `limit` turns the LLM re-ranked, with what was shown and what got positive feedback.
-
-        Positive: click, like, bookmark, or a rating at or above `like_threshold`, on a shown item
-        of that request. The scores come from the logged query (`query["llm"]`).
-        """
+    def logged_llm_turns(self, limit: int = 20000) -> list[LoggedTurn]:
+        """The newest `limit` turns an LLM prompt worked on: the logged query, shown items and their feedback."""
         requests_stmt = (
             select(RecommendationRequestRow.request_id, RecommendationRequestRow.query)
             .where(RecommendationRequestRow.prompt_version.is_not(None))
@@ -514,10 +418,10 @@ class Store:
             .limit(limit)
         )
         with session_scope(self._sessions) as session:
-            rows = [(rid, q) for rid, q in session.execute(requests_stmt) if (q or {}).get("llm", {}).get("base_scores")]
+            rows = [(rid, dict(q or {})) for rid, q in session.execute(requests_stmt)]
             ids = [rid for rid, _ in rows]
             shown: dict[str, list[str]] = {rid: [] for rid in ids}
-            positives: dict[str, set[str]] = {rid: set() for rid in ids}
+            feedback: dict[str, list[tuple[str, str, float | None]]] = {rid: [] for rid in ids}
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 for rid, item_id in session.execute(
@@ -528,22 +432,13 @@ class Store:
                     shown[rid].append(item_id)
                 for fed_rid, item_id, kind, value in session.execute(
                     select(FeedbackEventRow.request_id, FeedbackEventRow.item_id, FeedbackEventRow.kind,
-                           FeedbackEventRow.value).where(FeedbackEventRow.request_id.in_(chunk))
+                           FeedbackEventRow.value)
+                    .where(FeedbackEventRow.request_id.in_(chunk))
+                    .order_by(FeedbackEventRow.created_at, FeedbackEventRow.id)
                 ):
-                    if fed_rid is not None and (kind in ("click", "like", "bookmark") or (
-                        kind == "rating" and value is not None and value >= like_threshold
-                    )):
-                        positives[fed_rid].add(item_id)
-        return [
-            RerankedRequest(
-                request_id=rid,
-                base_scores={k: float(v) for k, v in query["llm"]["base_scores"].items()},
-                llm_scores={k: float(v) for k, v in (query["llm"].get("scores") or {}).items()},
-                shown=tuple(shown[rid]),
-                positives=frozenset(positives[rid] & set(shown[rid])),
-            )
-            for rid, query in rows
-        ]
+                    if fed_rid is not None:
+                        feedback[fed_rid].append((item_id, kind, value))
+        return [LoggedTurn(rid, query, tuple(shown[rid]), tuple(feedback[rid])) for rid, query in rows]
 
     def impressions(self, request_id: str) -> list[ShownItem]:
         """The items shown for one request, by position."""
@@ -603,11 +498,11 @@ class Store:
             return int(session.scalar(stmt) or 0)
 
     def user_feedback(self, user_id: str) -> list[tuple[str, str, float | None]]:
-        """A user's feedback events as (item id, kind, value), in the order they were stored."""
+        """A user's feedback events as (item id, kind, value), oldest first (`recommender.profile` folds them)."""
         stmt = (
             select(FeedbackEventRow.item_id, FeedbackEventRow.kind, FeedbackEventRow.value)
             .where(FeedbackEventRow.user_id == user_id)
-            .order_by(FeedbackEventRow.id)
+            .order_by(FeedbackEventRow.created_at, FeedbackEventRow.id)
         )
         with session_scope(self._sessions) as session:
             return [(item, kind, value) for item, kind, value in session.execute(stmt).all()]

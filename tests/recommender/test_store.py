@@ -6,6 +6,7 @@ from datetime import UTC
 
 import pytest
 
+from recommender.profile import load_profile
 from recommender.store import Store
 from recommender.store.repository import ShownItem
 
@@ -63,7 +64,7 @@ def _exercise(store: Store) -> None:
     store.add_feedback(user_id="u1", item_id="2", kind="rating", value=2.0)
     store.add_feedback(user_id="u1", item_id="3", kind="bookmark")
     store.add_feedback(user_id="u1", item_id="1", kind="dislike")  # latest opinion wins
-    profile = store.profile("u1", like_threshold=4.0)
+    profile = load_profile(store, "u1", like_threshold=4.0)
     assert profile.liked == ()
     assert set(profile.disliked) == {"1", "2"}
     assert profile.ratings == {"2": 2.0}

@@ -26,6 +26,7 @@ from recommender.catalog.movielens import (
 )
 from recommender.config import Settings
 from recommender.errors import DataSourceError
+from recommender.profile import load_profile
 from recommender.store import Store
 
 QUIET = ImportOptions(progress=False)
@@ -120,7 +121,7 @@ def test_mapping_of_items_users_and_ratings(tmp_path: Path, sqlite_store: Store,
     assert unknown is not None and unknown.genres == () and unknown.year is None and unknown.url == ""
     assert sqlite_store.get_item("1000").year == 1996  # type: ignore[union-attr]  # from the release date
     assert sqlite_store.count_users(source="movielens") == 2
-    assert sqlite_store.profile("ml100k:2", like_threshold=4.0).ratings == {"50": 1.0}
+    assert load_profile(sqlite_store, "ml100k:2", like_threshold=4.0).ratings == {"50": 1.0}
     ratings = load_ratings(tmp_path / "movielens100k")
     assert ratings[0]["created_at"] == datetime(1997, 9, 22, 22, 2, 38, tzinfo=UTC)
     assert {r["source"] for r in ratings} == {"movielens"} and {r["kind"] for r in ratings} == {"rating"}

@@ -10,6 +10,7 @@ import pytest
 from recommender.cli import main
 from recommender.config import get_settings
 from recommender.identity import pseudonymous_id
+from recommender.profile import load_profile
 from recommender.store import Store
 from recommender.store.repository import ShownItem
 
@@ -46,7 +47,7 @@ def test_forget_deletes_every_row_of_one_user(
                                  "sessions": 1, "users": 1}
     assert report["total"] == 7
     assert store.count_feedback(user_id=alice) == 0 and store.impressions(f"req-{alice}") == []
-    assert store.profile(alice, 4.0).seen == ()
+    assert load_profile(store, alice, 4.0).seen == ()
     assert store.count_feedback(user_id=bob) == 2 and len(store.impressions(f"req-{bob}")) == 2
     assert "alice" not in json.dumps(report)  # the raw channel id is never echoed
     # forgetting again is harmless

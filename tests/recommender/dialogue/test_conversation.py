@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recommender.dialogue.state import DialogueState
+from recommender.profile import load_profile
 from recommender.service import RecommenderService
 from recommender.types import ConversationContext, RecommendationResult
 
@@ -84,7 +85,7 @@ def test_already_seen_excludes_without_a_rating(service: RecommenderService, sto
     seen = [r.item.item_id for r in first.items[:2]]
     assert after.state is not None and set(seen) <= set(after.state.seen_items)
     assert not set(seen) & {r.item.item_id for r in after.items}
-    profile = store.profile(service.user_id(ConversationContext(user="ann")), service.settings.like_threshold)
+    profile = load_profile(store, service.user_id(ConversationContext(user="ann")), service.settings.like_threshold)
     assert profile.ratings == {} and not profile.liked
 
 

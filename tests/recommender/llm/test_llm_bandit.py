@@ -11,7 +11,6 @@ from recommender.llm.bandit import (
     InMemoryBanditStore,
     PromptBandit,
     VariantStats,
-    is_positive,
 )
 from recommender.store import Store
 from recommender.store.prompt_stats import PromptStatsStore
@@ -58,15 +57,6 @@ def test_a_request_is_pulled_and_rewarded_at_most_once() -> None:
     assert bandit.record_feedback("r1", positive=False) == []
     assert bandit.record_feedback("unknown", positive=True) == []
     assert store.variant_stats("explain")["explain_v1"] == VariantStats("explain", "explain_v1", 1, 1)
-
-
-@pytest.mark.parametrize(
-    ("kind", "value", "positive"),
-    [("like", None, True), ("bookmark", None, True), ("rating", 4.0, True), ("rating", 3.5, False),
-     ("dislike", None, False), ("click", None, False), ("unbookmark", None, False)],
-)
-def test_what_counts_as_positive_feedback(kind: str, value: float | None, positive: bool) -> None:
-    assert is_positive(kind, value, like_threshold=4.0) is positive
 
 
 def _check_sql_store(store: Store) -> None:

@@ -9,11 +9,10 @@ from feedback_checks import assert_stored_feedback
 from test_service_llm import FUNNY_90S, grounded_model
 
 from recommender.config import Settings
-from recommender.llm.weight import GRID, blended_order, fit_llm_weight
+from recommender.llm.weight import GRID, RerankedRequest, blended_order, fit_llm_weight, reranked_requests
 from recommender.models.item_knn import ItemKNN
 from recommender.service import RecommenderService
 from recommender.store import Store
-from recommender.store.repository import RerankedRequest
 from recommender.training.artifacts import new_version_name, write_version
 from recommender.training.data import store_interaction_data
 from recommender.types import FeedbackRequest
@@ -66,7 +65,7 @@ def test_logged_turns_feed_the_fit_and_a_published_weight_is_served(
     service.record_feedback(result.context, FeedbackRequest(item_id=liked, kind="like"))
     assert_stored_feedback(store, [(service.user_id(FUNNY_90S), liked, "like", None)])
 
-    [logged] = store.reranked_requests(like_threshold=4.0)
+    [logged] = reranked_requests(store.logged_llm_turns(), like_threshold=4.0)
     assert logged.request_id == result.request_id
     assert logged.positives == {liked}
     assert set(logged.shown) == {ri.item.item_id for ri in result.items}

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from recommender.models.action_log import action_sequences
 from recommender.models.markov import (
     ACTIONS,
     ActionPolicy,
@@ -166,7 +167,7 @@ def check_action_sequences(store: Store) -> None:
     time.sleep(0.01)
     store.add_feedback(user_id="u1", item_id="6", kind="like", session_id="s1")  # named, never shown
 
-    sequences = store.action_sequences()
+    sequences = action_sequences(store.conversation_events())
     assert list(sequences) == ["s1"]
     steps = [(a.action, a.item_id) for a in sequences["s1"]]
     assert steps == [
@@ -184,8 +185,8 @@ def check_action_sequences(store: Store) -> None:
     store.ensure_user_session("u2", "s2")
     store.log_recommendation(request_id="r3", user_id="u2", session_id="s2", query={}, model_version="v",
                              shown=[ShownItem("1", 1, 1.0, "")])
-    assert list(store.action_sequences()) == ["s1", "s2"]
-    assert list(store.action_sequences(session_id="s2")) == ["s2"]
+    assert list(action_sequences(store.conversation_events())) == ["s1", "s2"]
+    assert list(action_sequences(store.conversation_events(session_id="s2"))) == ["s2"]
     assert last_action(store, "s2") == "ignore"
     assert last_action(store, "s1") == "like"
     assert last_action(store, "nobody") is None
