@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ import httpx
 import pytest
 from llm_helpers import (
     CATALOG,
+    HANG_CEILING_S,
     LLM_CACHE,
     TEST_MODEL,
     Handler,
@@ -58,6 +60,19 @@ def loopback_server() -> Iterator[Callable[[Handler], LoopbackServer]]:
     yield start
     for server in servers:
         server.close()
+
+
+@pytest.fixture
+def gate() -> Iterator[threading.Event]:
+    """A gate a scripted backend or server waits at before it answers; opened at teardown at the latest.
+
+    While it is closed nothing can come back from the model, so a call that returns meanwhile did not
+    wait for it: the tests of budgets and deadlines check that, instead of a wall-clock bound that a
+    busy machine would break.
+    """
+    event = threading.Event()
+    yield event
+    event.set()
 
 
 # -- the real packaged model -------------------------------------------------------------------------
@@ -108,8 +123,11 @@ def llama_server(smollm2_gguf: Path) -> Iterator[str]:
 
 
 def _wait_until_serving(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    """Wait for /models, then for one real completion (the first one runs the model's kernels)."""
-    deadline = time.monotonic() + 120
+    """Wait for /models, then for one real completion (the first one runs the model's kernels).
+
+    Both waits end as soon as the server answers; their ceiling only catches a hang.
+    """
+    deadline = time.monotonic() + HANG_CEILING_S
     while True:
         if proc.poll() is not None:
             pytest.fail(_died(proc, "while starting", log))
@@ -119,10 +137,10 @@ def _wait_until_serving(proc: subprocess.Popen[bytes], url: str, log: Path) -> N
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
-            pytest.fail(f"llama_cpp.server did not come up in 120 s; see {log}")
+            pytest.fail(f"llama_cpp.server did not come up in {HANG_CEILING_S:.0f} s; see {log}")
         time.sleep(0.3)
     try:
-        answer = httpx.post(f"{url}/chat/completions", timeout=60.0, json={
+        answer = httpx.post(f"{url}/chat/completions", timeout=HANG_CEILING_S, json={
             "model": TEST_MODEL, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1})
     except httpx.HTTPError as exc:
         try:

@@ -11,6 +11,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,10 @@ from recommender.llm.metrics import LLMCounters
 from recommender.types import Item
 
 TEST_MODEL = "smollm2-135m"
+# How long a test waits for a real model, a held backend or a follow-up: long enough that only a
+# hang reaches it. A busy machine makes answers later, never wrong, so tests assert on what the
+# model did; how fast it does it is measured in benchmarks/ (benchmarks/llm_bench.py).
+HANG_CEILING_S = 300.0
 # Converted weights are cached where the app keeps them, so only the first run pays the conversion.
 LLM_CACHE = Path(os.environ.get("RECSYS_TEST_LLM_CACHE", PROJECT_ROOT / "var" / "llm"))
 
@@ -46,7 +52,9 @@ class ScriptedBackend:
     """An `LLMBackend` that answers from a script: fixed text, a function of the messages, or delays.
 
     It stands in for a model whose behaviour a test must control exactly (a hostile one included);
-    the real-model tests use the packaged model and a real server instead.
+    the real-model tests use the packaged model and a real server instead. With a `gate` it answers
+    only once the test opens the gate: a call that returns while `answered` is still 0 provably did
+    not wait for the model, however slow the machine is (no wall-clock slack involved).
     """
 
     name = "scripted"
@@ -57,27 +65,40 @@ class ScriptedBackend:
         *,
         delay: float = 0.0,
         scores: Callable[[Sequence[str]], list[float]] | None = None,
+        gate: threading.Event | None = None,
     ) -> None:
         self.reply = reply
         self.delay = delay
         self.scores = scores
+        self.gate = gate
         self.supports_scoring = scores is not None
         self.calls: list[list[ChatMessage]] = []
+        self.answered = 0  # calls that returned (or raised) after their wait
+
+    def _wait(self) -> None:
+        if self.gate is not None and not self.gate.wait(HANG_CEILING_S):
+            raise AssertionError("the test never opened the gate")
+        if self.delay:
+            time.sleep(self.delay)
 
     def chat(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0,
              stop: Sequence[str] = (), timeout: float) -> str:
         self.calls.append(list(messages))
-        if self.delay:
-            time.sleep(self.delay)
-        return self.reply(messages) if callable(self.reply) else self.reply
+        try:
+            self._wait()
+            return self.reply(messages) if callable(self.reply) else self.reply
+        finally:
+            self.answered += 1
 
     def score_options(self, messages: Sequence[ChatMessage], options: Sequence[str], *, timeout: float) -> list[float]:
         self.calls.append(list(messages))
         if self.scores is None:
             raise LLMNotSupportedError("scripted backend without scores")
-        if self.delay:
-            time.sleep(self.delay)
-        return self.scores(options)
+        try:
+            self._wait()
+            return self.scores(options)
+        finally:
+            self.answered += 1
 
     def close(self) -> None:
         pass
@@ -93,6 +114,33 @@ def assert_the_model_answered(counters: LLMCounters) -> None:
     assert outcomes, "no rerank/explain call was made"
     failed = {key: n for key, n in outcomes.items() if key[1] != "ok" and not key[1].startswith("rejected:")}
     assert not failed, f"the model did not answer: {failed}"
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """The LLM worker pool of one pipeline, keeping its futures so a test can wait for late work to end
+    (instead of sleeping "long enough") and see whether a turn started any work at all."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2, thread_name_prefix="test-llm")
+        self.futures: list[Future[Any]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        self.futures.append(future)
+        return future
+
+    def drain(self) -> None:
+        """Wait until every submitted call has ended (a hang fails at `HANG_CEILING_S`)."""
+        _, pending = wait_for_futures(list(self.futures), timeout=HANG_CEILING_S)
+        assert not pending, f"{len(pending)} LLM call(s) still running after {HANG_CEILING_S:.0f}s"
+
+
+def wait_until(condition: Callable[[], bool], what: str, ceiling: float = HANG_CEILING_S) -> None:
+    """Poll `condition` until it holds; fail only if it still does not after `ceiling` seconds."""
+    deadline = time.monotonic() + ceiling
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not after {ceiling:.0f}s"
+        time.sleep(0.02)
 
 
 def free_port() -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from llm_helpers import BY_ID, CATALOG, TEST_MODEL, ScriptedBackend, assert_the_model_answered
+from llm_helpers import BY_ID, CATALOG, HANG_CEILING_S, TEST_MODEL, ScriptedBackend, assert_the_model_answered
 
 from recommender.config import Settings
 from recommender.llm import Deadline, ExplainItem, LLMPipeline, QuerySummary
@@ -92,18 +92,19 @@ def test_the_real_model_behind_a_real_server_cannot_be_steered_off_the_list(
     tmp_path: Path, llama_server: str, request_text: str
 ) -> None:
     settings = Settings(var_dir=tmp_path, llm_backend="openai", llm_base_url=llama_server, llm_model=TEST_MODEL,
-                        llm_max_tokens=120)
+                        llm_max_tokens=120, llm_timeout_s=HANG_CEILING_S)
     counters = LLMCounters()
     llm = LLMPipeline(settings, OpenAIBackend.from_settings(settings), counters=counters)
-    assert_safe(llm, request_text, deadline_s=60)
+    assert_safe(llm, request_text, deadline_s=HANG_CEILING_S)
     assert_the_model_answered(counters)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("request_text", HOSTILE[:2])
 def test_the_real_local_model_cannot_be_steered_off_the_list(tmp_path: Path, local_backend: Any, request_text: str) -> None:
-    settings = Settings(var_dir=tmp_path, llm_backend="local", llm_model=TEST_MODEL, llm_max_tokens=120)
+    settings = Settings(var_dir=tmp_path, llm_backend="local", llm_model=TEST_MODEL, llm_max_tokens=120,
+                        llm_timeout_s=HANG_CEILING_S)
     counters = LLMCounters()
     llm = LLMPipeline(settings, local_backend, counters=counters)
-    assert_safe(llm, request_text, deadline_s=60)
+    assert_safe(llm, request_text, deadline_s=HANG_CEILING_S)
     assert_the_model_answered(counters)

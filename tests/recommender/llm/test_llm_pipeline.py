@@ -1,5 +1,10 @@
 """The pipeline with scripted backends: re-rank scores, grounded generation, budgets, follow-ups,
-counters and the bandit's bookkeeping. Real models and servers are in the backend tests."""
+counters and the bandit's bookkeeping. Real models and servers are in the backend tests.
+
+Budgets are checked as behaviour, not as wall-clock bounds: a backend held at a closed gate cannot
+answer, so a turn that returns meanwhile did not wait for it, however busy the machine is. Turn
+latency itself is measured in benchmarks/llm_bench.py.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from llm_helpers import BY_ID, CATALOG, ScriptedBackend
+from llm_helpers import BY_ID, CATALOG, HANG_CEILING_S, ScriptedBackend, TrackingExecutor
 
 from recommender.config import Settings
 from recommender.llm import (
@@ -80,12 +85,12 @@ def test_pointwise_rerank_turns_title_likelihoods_into_probabilities() -> None:
     assert "id=" not in backend.calls[0][1]["content"]  # titles, not ids, are what the model scores
 
 
-def test_rerank_errors_and_slow_backends_fall_back_to_the_base_order(tmp_path: Path) -> None:
+def test_rerank_errors_and_slow_backends_fall_back_to_the_base_order(tmp_path: Path, gate: threading.Event) -> None:
     counters = LLMCounters()
-    slow = pipeline(tmp_path, ScriptedBackend("{}", delay=0.3), counters)
-    started = time.monotonic()
+    backend = ScriptedBackend("{}", gate=gate)
+    slow = pipeline(tmp_path, backend, counters)
     result = slow.rerank(QUERY, CANDIDATES, deadline=Deadline.after_ms(0))
-    assert time.monotonic() - started < 0.1
+    assert not backend.calls  # no time left: the model is not even asked, so nothing is waited for
     assert not result.applied and counters.get("rerank", "timeout") == 1
     off = pipeline(tmp_path, None)
     assert off.rerank(QUERY, CANDIDATES).order == tuple(it.item_id for it, _ in CANDIDATES)
@@ -124,10 +129,11 @@ def test_unparseable_output_means_template_reasons(tmp_path: Path) -> None:
     assert sum(s.pulls for s in llm.bandit.report()) == 0
 
 
-def test_a_slow_llm_returns_templates_within_the_budget_and_follows_up_later(tmp_path: Path) -> None:
+def test_a_slow_llm_returns_templates_within_the_budget_and_follows_up_later(tmp_path: Path, gate: threading.Event) -> None:
     counters = LLMCounters()
     good = explanation_json({i.item.item_id: "A comedy, as you asked" for i in ITEMS})
-    llm = pipeline(tmp_path, ScriptedBackend(good, delay=0.6), counters, llm_timeout_s=5)
+    backend = ScriptedBackend(good, gate=gate)
+    llm = pipeline(tmp_path, backend, counters, llm_timeout_s=HANG_CEILING_S)
     delivered: list[FollowUp] = []
     arrived = threading.Event()
 
@@ -135,14 +141,13 @@ def test_a_slow_llm_returns_templates_within_the_budget_and_follows_up_later(tmp
         delivered.append(followup)
         arrived.set()
 
-    started = time.monotonic()
     result = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v1", request_id="req-3",
                          deadline=Deadline.after_ms(150), on_followup=sink, fallback_reply="Here are 3 picks:")
-    elapsed = time.monotonic() - started
-    assert elapsed < 0.3, f"the turn waited {elapsed:.2f}s on a 0.15s budget"
+    assert backend.answered == 0 and not delivered  # the turn returned at its deadline, not with the model
     assert result.pending and result.source == "template" and result.error == "timeout"
     assert turn_prompt_version(None, result) == result.prompt_version
-    assert arrived.wait(5), "the follow-up never arrived"
+    gate.set()  # now the model answers, long after the turn
+    assert arrived.wait(HANG_CEILING_S), "the follow-up never arrived"
     followup = delivered[0]
     assert followup.request_id == "req-3" and followup.prompt_version == result.prompt_version
     assert followup.text.startswith("Three funny picks for you.\n1. Toy Story (1995) — A comedy, as you asked")
@@ -150,13 +155,14 @@ def test_a_slow_llm_returns_templates_within_the_budget_and_follows_up_later(tmp
     assert sum(s.pulls for s in llm.bandit.report()) == 1
 
 
-def test_without_a_push_channel_a_slow_llm_is_simply_skipped(tmp_path: Path) -> None:
+def test_without_a_push_channel_a_slow_llm_is_simply_skipped(tmp_path: Path, gate: threading.Event) -> None:
     counters = LLMCounters()
-    llm = pipeline(tmp_path, ScriptedBackend("{}", delay=0.5), counters)
-    started = time.monotonic()
+    backend = ScriptedBackend("{}", gate=gate)
+    llm = pipeline(tmp_path, backend, counters)
     result = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v1", deadline=Deadline.after_ms(100))
-    assert time.monotonic() - started < 0.25
-    assert not result.pending and result.source == "template"
+    assert backend.answered == 0  # returned at the deadline while the model was still writing
+    assert not result.pending and result.source == "template" and result.error == "timeout"
+    assert counters.get("explain", "timeout") == 1 and counters.get("followup", "scheduled") == 0
 
 
 def test_backend_errors_are_counted_and_fall_back(tmp_path: Path) -> None:
@@ -185,12 +191,20 @@ def test_positive_feedback_rewards_the_variant_that_served_the_request(tmp_path:
 
 
 # -- budget, cache, metrics ------------------------------------------------------------------------
-def test_run_with_deadline_returns_the_fallback_at_the_deadline() -> None:
-    started = time.monotonic()
-    outcome = run_with_deadline(lambda: time.sleep(0.5) or "late", Deadline.after_ms(50), lambda: "fallback")
-    assert outcome.value == "fallback" and outcome.reason == "timeout"
-    assert time.monotonic() - started < 0.2
-    assert run_with_deadline(lambda: "fast", Deadline.after_ms(500), lambda: "fallback").value == "fast"
+def test_run_with_deadline_returns_the_fallback_at_the_deadline(gate: threading.Event) -> None:
+    finished: list[str] = []
+
+    def slow() -> str:
+        gate.wait(HANG_CEILING_S)
+        finished.append("late")
+        return "late"
+
+    outcome = run_with_deadline(slow, Deadline.after_ms(50), lambda: "fallback")
+    assert outcome.value == "fallback" and outcome.reason == "timeout" and outcome.from_fallback
+    assert not finished  # the caller had its fallback while the call was still running
+    gate.set()
+    assert outcome.future is not None and outcome.future.result(timeout=HANG_CEILING_S) == "late"
+    assert run_with_deadline(lambda: "fast", Deadline.after_s(HANG_CEILING_S), lambda: "fallback").value == "fast"
 
 
 def test_the_cache_answers_a_repeated_greedy_prompt_once() -> None:
@@ -234,15 +248,16 @@ def test_critiques_are_described_in_words() -> None:
     assert describe_critique(None) == ()
 
 
-def test_a_rerank_that_cannot_be_interrupted_still_returns_at_the_deadline(tmp_path: Path) -> None:
-    counters = LLMCounters()
-    slow = ScriptedBackend(scores=lambda options: [0.0] * len(options), delay=0.5)
-    llm = pipeline(tmp_path, slow, counters)
-    started = time.monotonic()
+def test_a_rerank_that_cannot_be_interrupted_still_returns_at_the_deadline(tmp_path: Path, gate: threading.Event) -> None:
+    counters, executor = LLMCounters(), TrackingExecutor()
+    slow = ScriptedBackend(scores=lambda options: [0.0] * len(options), gate=gate)
+    llm = LLMPipeline(settings(tmp_path), slow, counters=counters, executor=executor)  # type: ignore[arg-type]
     result = llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_ms(100))
-    assert time.monotonic() - started < 0.3
+    assert slow.answered == 0  # back at the deadline, while the forward pass still ran
     assert not result.applied and result.error == "LLMTimeoutError"
-    time.sleep(0.6)  # the late result arrives and is dropped without being counted as a success
+    gate.set()
+    executor.drain()  # the late result arrives and is dropped without being counted as a success
+    assert slow.answered == 1
     assert counters.get("rerank", "timeout") == 1 and counters.get("rerank", "ok") == 0
 
 
@@ -257,29 +272,33 @@ def test_once_explanations_are_known_to_miss_the_budget_the_turn_stops_waiting(t
 
     first = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(100),
                         on_followup=sink)
-    assert first.pending and arrived.wait(5)  # learned: an explanation takes ~0.3 s
+    # learned: an explanation takes at least 0.3 s (more on a busy machine), longer than the 0.1 s budget
+    assert first.pending and arrived.wait(HANG_CEILING_S)
+    assert counters.get("explain", "timeout") == 1
     arrived.clear()
-    started = time.monotonic()
     second = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(100),
                          on_followup=sink)
-    assert time.monotonic() - started < 0.05  # no waiting for text that cannot arrive in time
-    assert second.pending and arrived.wait(5)
+    # no waiting for text that cannot arrive in time: templates at once, the text as a follow-up
+    assert counters.get("explain", "over_budget_followup") == 1 and counters.get("explain", "timeout") == 2
+    assert second.pending and arrived.wait(HANG_CEILING_S)
     rest = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(100))
     assert rest.error == "over_budget" and counters.get("explain", "skipped_over_budget") == 1
 
 
 def test_a_rerank_known_to_miss_its_share_is_not_even_started(tmp_path: Path) -> None:
-    counters = LLMCounters()
-    slow = ScriptedBackend(scores=lambda options: [0.0] * len(options), delay=0.3)
-    llm = pipeline(tmp_path, slow, counters)
-    llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_ms(50))  # learns it takes ~0.3 s
-    time.sleep(0.4)
-    calls = len(slow.calls)
-    started = time.monotonic()
-    result = llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_ms(50))
-    assert time.monotonic() - started < 0.02 and result.error == "over_budget"
-    assert len(slow.calls) == calls and counters.get("rerank", "skipped_over_budget") == 1
-    assert llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_s(5)).applied  # enough time: it runs again
+    counters, executor = LLMCounters(), TrackingExecutor()
+    slow = ScriptedBackend(scores=lambda options: [0.0] * len(options), delay=0.5)
+    llm = LLMPipeline(settings(tmp_path), slow, counters=counters, executor=executor)  # type: ignore[arg-type]
+    llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_ms(200))  # learns it takes >= 0.5 s
+    executor.drain()
+    calls, started_work = len(slow.calls), len(executor.futures)
+    result = llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_ms(200))
+    assert result.error == "over_budget" and not result.applied
+    # nothing was started, so there was nothing to wait for
+    assert len(executor.futures) == started_work and len(slow.calls) == calls
+    assert counters.get("rerank", "skipped_over_budget") == 1
+    # enough time: it runs again
+    assert llm.rerank(QUERY, CANDIDATES, deadline=Deadline.after_s(HANG_CEILING_S)).applied
 
 
 class TimeLimitedBackend(ScriptedBackend):
@@ -297,21 +316,19 @@ class TimeLimitedBackend(ScriptedBackend):
 def test_a_model_that_always_runs_out_of_time_is_not_waited_for_again(tmp_path: Path) -> None:
     """A REST turn whose generation is cut off at the deadline learns that it needs more than the
     budget: the next turns with the same budget return at once (one probe in 20 still tries)."""
-    counters = LLMCounters()
+    counters, executor = LLMCounters(), TrackingExecutor()
     backend = TimeLimitedBackend(explanation_json({i.item.item_id: "A comedy, as you asked" for i in ITEMS}), delay=5.0)
-    llm = pipeline(tmp_path, backend, counters)
+    llm = LLMPipeline(settings(tmp_path), backend, counters=counters, executor=executor)  # type: ignore[arg-type]
     first = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(200))
     # the turn's deadline and the backend's own limit are the same instant: either may end it
     assert first.source == "template" and first.error in ("timeout", "error:LLMTimeoutError")
-    time.sleep(0.1)  # the worker stops at its limit and records that it was cut off
-    waits = []
+    executor.drain()  # the worker stops at its limit and records that it was cut off
     for _ in range(3):
-        started = time.monotonic()
         later = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(200))
-        waits.append(time.monotonic() - started)
         assert later.error == "over_budget"
-    assert max(waits) < 0.05, waits
-    assert len(backend.calls) == 1 and counters.get("explain", "skipped_over_budget") == 3
-    # a larger budget than the one that was cut off is tried again
-    llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_ms(400))
+    # not waited for: none of the three started any work, so none could wait
+    assert len(executor.futures) == 1 and len(backend.calls) == 1
+    assert counters.get("explain", "skipped_over_budget") == 3
+    # a budget well above the one that was cut off is tried again
+    llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v", deadline=Deadline.after_s(1.0))
     assert len(backend.calls) == 2
