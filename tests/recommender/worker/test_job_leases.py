@@ -5,10 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
+from datetime import timedelta
+
+import pytest
 
 from recommender.store import Store
+from recommender.store import leases as leases_module
 from recommender.store.leases import LeaseStore, new_owner, process_alive
+from recommender.store.models import utcnow
 
 
 def test_one_holder_at_a_time(worker_store: Store) -> None:
@@ -24,12 +28,16 @@ def test_one_holder_at_a_time(worker_store: Store) -> None:
     assert leases.get("job").owner == b  # type: ignore[union-attr]
 
 
-def test_an_expired_lease_is_taken_over(worker_store: Store) -> None:
+def test_an_expired_lease_is_taken_over(worker_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the leases' clock, moved by the test: "not yet expired" must not depend on how fast the machine is
+    now = [utcnow()]
+    monkeypatch.setattr(leases_module, "utcnow", lambda: now[0])
     leases = LeaseStore(worker_store)
     owner = "elsewhere:1:abcd"  # another host: only the expiry can free it
     assert leases.acquire("job", owner, ttl_seconds=0.3)
+    now[0] += timedelta(seconds=0.2)
     assert not leases.acquire("job", new_owner(), ttl_seconds=60)
-    time.sleep(0.5)
+    now[0] += timedelta(seconds=0.3)
     mine = new_owner()
     assert leases.acquire("job", mine, ttl_seconds=60)
     assert not leases.renew("job", owner, ttl_seconds=60)  # the old holder learns it lost the lease

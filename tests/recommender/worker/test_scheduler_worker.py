@@ -14,6 +14,7 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +28,15 @@ from recommender.worker import scheduler as worker
 from recommender.worker.scheduler import JobSpec, build_scheduler, run_job
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+HANG_CEILING_S = 300.0  # waits end as soon as what they wait for happened; only a hang reaches this
+
+
+def _wait_until(condition: Any, what: str) -> None:
+    """Poll until `condition()` holds (a busy machine runs jobs later, not differently)."""
+    deadline = time.monotonic() + HANG_CEILING_S
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not after {HANG_CEILING_S:.0f}s"
+        time.sleep(0.1)
 
 
 def _probe(runs: list[float], seconds: float = 0.3) -> JobSpec:
@@ -127,7 +137,8 @@ def test_two_schedulers_sharing_the_job_store_never_run_a_slot_twice(
     for s in schedulers:
         s.start()
     try:
-        time.sleep(4.5)
+        time.sleep(4.5)  # several 1 s slots for the two schedulers to compete for ...
+        _wait_until(lambda: len(runs) >= 2, "two runs")  # ... of which a busy machine may need more
     finally:
         for s in schedulers:
             s.shutdown(wait=True)
@@ -151,7 +162,10 @@ def test_a_failing_job_is_logged_and_the_scheduler_lives_on(
     with caplog.at_level(logging.ERROR, logger="recommender.worker.scheduler"):
         scheduler.start()
         try:
-            time.sleep(2.5)
+            time.sleep(2.5)  # a few slots of both jobs ...
+            _wait_until(  # ... and, on a busy machine, as long as it takes for two of each
+                lambda: len(runs) >= 2 and sum("job boom failed" in r.getMessage() for r in caplog.records) >= 2,
+                "two failures and two runs")
             assert scheduler.running
         finally:
             scheduler.shutdown(wait=True)
@@ -165,11 +179,14 @@ def test_the_first_retrain_comes_soon_when_nothing_is_published(
     worker_store: Store, worker_settings: Settings
 ) -> None:
     settings = worker_settings.model_copy(update={"retrain_first_delay_seconds": 5, "retrain_interval_minutes": 60})
+    before = utcnow()
     scheduler = build_scheduler(settings, worker_store, background=True)
+    after = utcnow()
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"retrain", "retention"}
-    soon = jobs["retrain"].next_run_time - utcnow()
-    assert timedelta(seconds=3) < soon < timedelta(seconds=6)
+    # 5 s after the scheduler was built, however long building took (1 s either side for rounding)
+    first = jobs["retrain"].next_run_time
+    assert before + timedelta(seconds=4) <= first <= after + timedelta(seconds=6), (before, first, after)
     worker_store.add_model_version(version="v1", status="published", path="/nowhere", trained_on_events=1,
                                    last_event_id=1, train_seconds=0.1, metrics={}, reason="test")
     scheduler = build_scheduler(settings, worker_store, background=True)
