@@ -18,22 +18,37 @@ WEB_VENDOR := web/vendor/socket.io.min.js
 RASA_SOURCES := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
 PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
-.PHONY: help setup run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-sim bench-redial lint clean
+.PHONY: help setup test-setup run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-sim bench-redial lint clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-# llama.cpp for the test LLM server: x86-64-v3 (AVX2/FMA) instead of -march=native, whose AMX
-# kernels segfault on some machines here; ignored on other architectures. See requirements/llama-server.txt.
-LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
-
-$(VENV)/.installed: requirements/app.txt requirements/app-nodeps.txt requirements/llama-server.txt
+$(VENV)/.installed: requirements/app.txt requirements/app-nodeps.txt
 	@test -x $(PY) || $$(scripts/find_python.sh 3.11) -m venv $(VENV)
 	$(PY) -m pip install -q $(PIP_FLAGS) -r requirements/app.txt
 	$(PY) -m pip install -q $(PIP_FLAGS) --no-deps -r requirements/app-nodeps.txt
-	@echo "Building llama-cpp-python (llama.cpp, about 4 min on 2 cores)..."
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q $(PIP_FLAGS) --no-cache-dir --no-binary llama_cpp_python --force-reinstall --no-deps \
-		-r requirements/llama-server.txt
+	@touch $@
+
+# llama-cpp-python: only the tests' real OpenAI-compatible LLM server uses it (tests/recommender/llm),
+# so `make run` never builds it; the test targets do. It compiles llama.cpp (about 4 min on 2 cores):
+# the wheel is built once per machine into LLAMA_WHEELS (outside the clone, keyed by the build flags;
+# the version is in the wheel's name) and every later venv installs that wheel. Flags: x86-64-v3
+# (AVX2/FMA) instead of -march=native, whose AMX kernels segfault on some machines here; ignored on
+# other architectures. Never pip's own wheel cache, which may hold a -march=native build. See
+# requirements/llama-server.txt.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLAMA_WHEELS := $(or $(RECSYS_WHEEL_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/recsys-wheels)/llama-$(firstword $(shell echo '$(LLAMA_CMAKE_ARGS)' | cksum))
+LLAMA_INSTALL := $(PY) -m pip install -q --disable-pip-version-check --no-deps --force-reinstall --no-index \
+	--find-links $(LLAMA_WHEELS) -r requirements/llama-server.txt
+
+$(VENV)/.llama-server: $(VENV)/.installed requirements/llama-server.txt
+	@if ! $(LLAMA_INSTALL) 2>/dev/null; then \
+	  echo "Building llama-cpp-python (llama.cpp, about 4 min on 2 cores; once per machine, kept in $(LLAMA_WHEELS))..."; \
+	  mkdir -p $(LLAMA_WHEELS) && tmp=$$(mktemp -d $(LLAMA_WHEELS).tmp.XXXXXX) && \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip wheel -q $(PIP_FLAGS) --no-cache-dir --no-binary llama_cpp_python \
+	    --no-deps -w $$tmp -r requirements/llama-server.txt && \
+	  mv $$tmp/llama_cpp_python-*.whl $(LLAMA_WHEELS)/ && rm -rf $$tmp && $(LLAMA_INSTALL); \
+	fi
 	@touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.txt
@@ -41,7 +56,9 @@ $(RASA_VENV)/.installed: requirements/rasa.txt
 	$(RASA_VENV)/bin/python -m pip install -q $(PIP_FLAGS) -r requirements/rasa.txt
 	@touch $@
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed $(WEB_VENDOR) ## Create both virtual environments and the web widget's vendor files
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(WEB_VENDOR) ## Create both virtual environments and the web widget's vendor files (what `make run` needs)
+
+test-setup: setup $(VENV)/.llama-server ## setup, plus llama-cpp-python for the tests' real LLM server
 
 TMDB_CSV := $(or $(RECSYS_SHARED_DATA_DIR),../shared/data)/tmdb-5000/tmdb_5000_movies.csv
 
@@ -91,7 +108,7 @@ lint: $(VENV)/.installed ## ruff and mypy on recommender/ and actions/
 	$(VENV)/bin/ruff check recommender actions tests benchmarks
 	$(VENV)/bin/mypy recommender actions
 
-test-unit: $(VENV)/.installed ## pytest without the live end-to-end suite
+test-unit: $(VENV)/.llama-server ## pytest without the live end-to-end suite
 	$(PY) -m pytest -m "not e2e"
 
 test-rasa: $(MODEL) ## Rasa test stories (fail on any prediction error)
@@ -104,7 +121,7 @@ test-nlu: $(MODEL) ## NLU on the held-out set tests/nlu (docs/evaluation/nlu.md)
 test-e2e: setup $(MODEL) ## Live end-to-end conversations over REST with both servers on loopback
 	$(PY) -m pytest -m e2e
 
-test: setup $(MODEL) ## Every test: Rasa validation, test stories and unseen NLU sentences, then pytest (unit, PostgreSQL, real data, live end-to-end)
+test: test-setup $(MODEL) ## Every test: Rasa validation, test stories and unseen NLU sentences, then pytest (unit, PostgreSQL, real data, live end-to-end)
 	$(MAKE) test-rasa
 	$(MAKE) test-nlu
 	$(PY) -m pytest
