@@ -6,6 +6,14 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 RASA_PORT="${RASA_PORT:-5005}" ACTION_PORT="${ACTION_PORT:-5055}" WEB_PORT="${WEB_PORT:-8080}"
 mkdir -p var/log
+# other ports: Rasa must call the action server where it listens, and the action server must send
+# its follow-up messages to this Rasa (endpoints.yml and RECSYS_RASA_URL name the default ports)
+endpoints=endpoints.yml
+if [ "$ACTION_PORT" != 5055 ]; then
+  endpoints=var/endpoints-$ACTION_PORT.yml
+  sed "s#127.0.0.1:5055/#127.0.0.1:$ACTION_PORT/#" endpoints.yml >"$endpoints"
+fi
+export RECSYS_RASA_URL="${RECSYS_RASA_URL:-http://127.0.0.1:$RASA_PORT}"
 
 pids=()
 stop() { trap - INT TERM EXIT; echo; echo "stopping..."; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -15,7 +23,7 @@ trap stop INT TERM EXIT
 .venv/bin/python -m recommender.actionserver --actions actions --port "$ACTION_PORT" > >(tee var/log/actions.log) 2>&1 &
 pids+=($!)
 .venv-rasa/bin/rasa run --enable-api --cors "*" -i 127.0.0.1 --port "$RASA_PORT" \
-  --model models/recommender.tar.gz --endpoints endpoints.yml --credentials credentials.yml > >(tee var/log/rasa.log) 2>&1 &
+  --model models/recommender.tar.gz --endpoints "$endpoints" --credentials credentials.yml > >(tee var/log/rasa.log) 2>&1 &
 pids+=($!)
 .venv/bin/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >var/log/web.log 2>&1 &
 pids+=($!)
