@@ -1,0 +1,39 @@
+"""Whole-message cues that are not about genres: "already seen", "start over", "surprise me",
+"other options", and people named after "with" / "directed by".
+
+Each is one pattern over the lower-cased message (`PERSON` over the raw one, as names are
+capitalised); `understand` decides what each means in context.
+"""
+
+from __future__ import annotations
+
+import re
+
+SEEN = re.compile(
+    r"\b(?:already|before)\b.*\b(?:seen|watched|saw|see)\b|\b(?:seen|watched|saw)\b.*\b(?:already|before)\b"
+    r"|\b(?:i've|i have|we've|we have|ive|weve|i|we)\s+(?:already\s+|both\s+|all\s+)?(?:seen|watched)\b"
+    r"|\bseen\s+(?:it|that|them|those|these|this|all|both|every)\b|\b(?:old news|watched it)\b"
+)
+NOT_SEEN = re.compile(r"\b(?:never|haven't|havent|have not|not|didn't|didnt|did not)\s+(?:yet\s+)?(?:seen|watched|saw|see)\b")
+RESET = re.compile(
+    r"\b(?:start(?:ing)? (?:over|again|afresh|fresh|from scratch|anew)|from scratch|reset|begin again|"
+    r"new search|clean slate|clear (?:all |the |my |every )*(?:filters?|search|preferences|criteria|everything|that)|"
+    r"forget (?:all |everything |about )?(?:that|what i said|the filters|my filters|those filters|all that|everything i said))\b"
+)
+SURPRISE = re.compile(
+    r"\b(?:surprise me|anything(?: is fine| goes| works| at all)?$|whatever|(?:don'?t|do not) (?:really )?(?:mind|care)|"
+    r"up to you|you (?:choose|pick|decide)|your (?:choice|call|pick)|dealer'?s choice|no preference|i'?m open|"
+    r"doesn'?t matter|not picky|random|just recommend|just pick|just give me something|anything you like|"
+    r"whatever you (?:like|want|think)|i'?m easy|no idea)\b"
+)
+OTHER = re.compile(
+    r"\b(?:other (?:options|ones|picks|suggestions|titles|movies|films)|others|something else|anything else|"
+    r"different ones?|more options|more suggestions|next|another (?:set|batch|round|list|few)|show me more|more please|"
+    r"new ones|not these|none of (?:these|those|them)|more of (?:these|those|that)|some more|give me more|"
+    r"a few more|some others|keep (?:going|them coming)|what else|anything more|more choices|other choices|"
+    r"different (?:picks|suggestions|options|titles)|try again)\b"
+)
+PERSON = re.compile(
+    r"\b(?:with|starring|featuring|stars|by|directed by|from director|actor|actress)\s+"
+    r"(?P<name>[A-Z][a-zA-Z'.-]+(?:\s+(?:[A-Z][a-zA-Z'.-]+|de|van|von|del|da)){1,3})"
+)

@@ -1,0 +1,126 @@
+"""Genre and mood words of a message -> genre acts: find them (`find_mentions`, longest phrase
+first, "noirish" and "non-violent" included), then, once `negation.polarised` has given each
+its polarity, decide exclude / drop / add / replace / mood (`genre_acts`).
+
+Whether a second genre narrows or replaces ("also", "instead") is decided here too.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from recommender.dialogue.acts import Act, AddGenres, AddMood, DropGenres, ExcludeGenres, ReplaceGenres
+from recommender.dialogue.lexicon import Term, catalog_genres, squash, terms_for
+from recommender.dialogue.negation import Mention
+from recommender.dialogue.state import DialogueState
+from recommender.dialogue.tokens import Tok, token_phrase
+from recommender.dialogue.turn import CatalogView
+
+_MAX_PHRASE_TOKENS = 4
+_REPLACE_CUES = [token_phrase(p) for p in (
+    "instead", "on second thought", "change to", "change it to", "switch to", "switch it to",
+    "scratch that", "never mind", "nevermind", "rather have", "i'd rather", "id rather", "rather see",
+    "swap to", "change that to", "make that",
+)]
+_ADD_CUES = {"also", "too", "plus", "additionally", "both", "add", "adding", "include", "including", "throw",
+             "mix", "combine", "combined", "together", "along"}
+
+
+def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -> list[Mention]:
+    """Genre and mood words, longest phrase first, skipping tokens already explained."""
+    terms = terms_for(catalog.genre_names)
+    found: list[Mention] = []
+    i = 0
+    while i < len(tokens):
+        if i in consumed:
+            i += 1
+            continue
+        for n in range(min(_MAX_PHRASE_TOKENS, len(tokens) - i), 0, -1):
+            if any(j in consumed for j in range(i, i + n)):
+                continue
+            words = [t.text for t in tokens[i : i + n]]
+            phrase = " ".join(words).replace(" - ", "-")
+            term = terms.get(phrase) or terms.get(phrase.rstrip("'"))
+            if term is not None:
+                found.append(Mention(term, i, i + n - 1))
+                i += n
+                break
+            if n == 1 and phrase.startswith("non-") and (term := terms.get(phrase[4:])) is not None:
+                found.append(Mention(term, i, i, "-"))  # "non-violent"
+                i += 1
+                break
+            if n == 1 and (term := _derived(phrase, terms)) is not None:
+                found.append(Mention(term, i, i))  # "noirish", "western-y", "sci-fi-esque"
+                i += 1
+                break
+        else:
+            i += 1
+    return found
+
+
+_SUFFIXES = ("-esque", "esque", "-ish", "ish", "-like", "-y", "-ey", "y", "ey", "ie", "-ie")
+
+
+def _derived(word: str, terms: dict[str, Term]) -> Term | None:
+    """A genre word with an informal suffix ("noirish", "western-y", "horrory") -> its term."""
+    for suffix in _SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 4:
+            for candidate in (stem, stem + "e", stem.rstrip("-")):
+                term = terms.get(candidate)
+                if term is not None:
+                    return term
+    return None
+
+
+def genre_acts(
+    mentions: list[Mention], tokens: list[Tok], state: DialogueState, catalog: CatalogView
+) -> list[Act]:
+    vocabulary = catalog.genre_names
+    acts: list[Act] = []
+    excluded: list[str] = []
+    dropped: list[str] = []
+    wanted: list[str] = []
+    moods: list[AddMood] = []
+    for m in mentions:
+        genres = catalog_genres(m.term.keys, vocabulary)
+        if m.polarity == "-":
+            excluded.extend(g for g in genres[:1] if g not in excluded)
+        elif m.polarity == "soft":
+            dropped.extend(genres if not m.term.is_mood else genres[:1])
+        elif m.polarity == "drop":
+            for g in genres if not m.term.is_mood else genres[:1]:
+                (dropped if g in state.genres or g in state.genre_options or g in wanted else excluded).append(g)
+        elif m.term.is_mood:
+            moods.append(AddMood(m.term.form, genres))
+        else:
+            wanted.extend(g for g in genres if g not in wanted)
+    # one sentence that both names and rules out a genre: the genre's own name beats a word that
+    # only implies it ("sci-fi, no aliens" keeps sci-fi), and between equals the later one wins
+    # ("these are all comedies, I don't want comedy")
+    last_say: dict[str, tuple[bool, int, str]] = {}
+    for m in mentions:
+        for g in catalog_genres(m.term.keys, vocabulary)[:1 if m.term.is_mood else None]:
+            say = (squash(m.term.form.rstrip("s")) == squash(g).rstrip("s"), m.first, m.polarity)
+            last_say[g] = max(last_say.get(g, say), say)
+    excluded = [g for g in excluded if g not in wanted or last_say.get(g, (False, 0, "-"))[2] == "-"]
+    wanted = [g for g in wanted if g not in excluded]
+    if dropped:
+        acts.append(DropGenres(tuple(dict.fromkeys(dropped))))
+    if excluded:
+        acts.append(ExcludeGenres(tuple(dict.fromkeys(excluded))))
+    if wanted:
+        positives = [m for m in mentions if m.polarity == "+" and not m.term.is_mood]
+        any_of = any(
+            {"or", "either"} & {t.text for t in tokens[a.last + 1 : b.first]}
+            for a, b in itertools.pairwise(positives)
+        )
+        words = {t.text for t in tokens}
+        texts = [t.text for t in tokens]
+        additive = bool(_ADD_CUES & words) or "as well" in " ".join(texts)
+        replacing = not additive and any(
+            tuple(texts[i : i + len(cue)]) == cue for cue in _REPLACE_CUES for i in range(len(texts))
+        )
+        acts.append((ReplaceGenres if replacing else AddGenres)(tuple(wanted), any_of=any_of))
+    acts.extend(moods)
+    return acts

@@ -1,0 +1,183 @@
+"""The scope of negation: which genre and mood words a "not", "anything but", "drop the" or
+"X is out" reaches, and so whether each is wanted, excluded, taken back or merely un-wanted.
+
+The cue tables live here next to the one function that reads them (`polarised`), so a missed
+phrasing ("not big on westerns") is fixed by a row here and checked in test_understand.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from recommender.dialogue.lexicon import Term
+from recommender.dialogue.tokens import Tok, match_at, token_phrase
+
+# Negation cues (token sequences); the longest one at a position wins.
+NEGATIONS = {
+    token_phrase(p) for p in (
+        "no", "not", "nothing", "without", "except", "excluding", "exclude", "minus", "skip", "avoid", "less",
+        "fewer", "never", "nor", "neither", "hate", "hates", "dislike", "nope", "none", "isn't", "isnt",
+        "aren't", "arent", "don't", "dont", "doesn't", "doesnt", "shouldn't", "won't", "wouldn't", "can't",
+        "cant", "cannot", "didn't", "against", "sans", "zero", "anything but", "everything but", "other than",
+        "enough of", "enough with", "tired of", "sick of", "fed up with", "done with", "stay away from",
+        "steer clear of", "spare me", "leave out", "cut out", "keep out", "rather not", "no more", "not any",
+        "don't want", "do not want", "dont want", "don't like", "do not like", "dont like", "not into",
+        "not a fan of", "not in the mood for", "don't feel like", "not feeling", "don't show me", "don't give me",
+        "not looking for", "don't recommend", "don't need", "no longer", "no longer want", "not really into",
+        "i'm over", "im over", "can't stand", "cannot stand", "can't stomach", "not big on",
+        "not so much", "allergic to", "don't care for", "do not care for", "dont care for", "not keen on",
+        "not big into", "pass on",
+    )
+}
+# Un-wanting without excluding: "doesn't have to be a drama", "a comedy instead of a drama".
+_SOFT_DROPS = {
+    token_phrase(p) for p in (
+        "doesn't have to be", "does not have to be", "doesnt have to be", "don't have to be", "needn't be",
+        "not necessarily", "doesn't need to be", "does not need to be", "no need for", "instead of",
+        "rather than", "not required",
+    )
+}
+# Taking back: un-wants a wanted genre, excludes one that was not wanted ("drop the horror").
+_DROPS = {
+    token_phrase(p) for p in (
+        "forget about", "forget the", "drop the", "drop", "remove the", "remove", "remove any", "lose the",
+        "never mind the", "get rid of", "get rid of the", "filter out", "filter out the", "filter out any",
+        "take out", "take out the", "take away", "cut", "cut the", "strip out", "eliminate", "ditch", "ditch the",
+        "scrap", "scrap the", "omit", "axe", "axe the", "weed out", "rule out", "cross off", "cross out",
+        "leave off", "hold the", "ban", "block", "hide", "kill the", "exclude the", "excluding the", "bin the",
+        "lose", "purge", "toss", "toss the", "remove all", "strike", "knock out", "minus the",
+    )
+}
+# Negation words that do not negate what follows.
+_CANCELS = {
+    token_phrase(p) for p in (
+        "don't mind", "dont mind", "do not mind", "wouldn't mind", "not only", "nothing but", "not sure",
+        "no idea", "no preference", "not bad", "no problem", "doesn't matter", "does not matter", "no matter",
+        "not picky", "don't care", "dont care", "can't wait", "not fussy", "no clue", "no strong",
+        "none in particular", "nothing in particular", "nothing specific", "not a problem", "never seen",
+        "haven't seen", "not seen", "over the top", "not too bad", "why not",
+    )
+}
+# After a genre: "horror is out", "westerns? no thanks", "musicals are not for me".
+_POST_NEGATIONS = {
+    token_phrase(p) for p in (
+        "out", "a no", "a no-go", "no-go", "not for me", "not my thing", "not my cup of tea", "off the table",
+        "no thanks", "no thank you", "no way", "nope", "not", "no", "excluded", "banned", "off", "not welcome",
+        "not ok", "not okay", "not allowed", "boring", "bore me", "suck", "sucks", "are the worst", "is the worst",
+        "out of the question", "please no", "need not apply",
+    )
+}
+_POST_SKIP = {"?", "-", ",", "is", "are", "'s", "please", "definitely", "totally", "really", "just", "also", "all", "so"}
+# Words that may sit between two genres of one negated list: "no horror, thriller or crime".
+CONNECTORS = {
+    "or", "and", "nor", ",", "/", "&", "either", "neither", "any", "anything", "more", "also", "the", "a", "an",
+    "those", "these", "of", "too", "very", "so", "really", "overly", "particularly", "that's", "that", "is",
+    "are", "kind", "type", "sort", "movies", "movie", "films", "film", "flicks", "flick", "stuff", "things",
+    "ones", "genre", "genres", "even", "at", "all", "kinds", "types", "with", "anymore",
+}
+# Words that end the reach of a negation cue.
+BOUNDARIES = {
+    ".", "!", "?", ";", ":", "but", "though", "although", "however", "yet", "instead", "rather", "just", "only",
+    "so", "because", "i", "i'd", "id", "i'm", "im", "we", "we'd", "let's", "lets", "give", "show", "make",
+    "maybe", "perhaps", "how", "what", "fine", "ok", "okay", "good", "great", "please",
+}
+_POSITIVE_AFTER = [token_phrase(p) for p in ("is fine", "are fine", "is ok", "are ok", "is okay", "are okay",
+                                             "is good", "are good", "would be good", "would be nice", "works", "is great")]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A genre or mood word found in the text, with where it sits among the tokens."""
+
+    term: Term
+    first: int  # token index
+    last: int
+    polarity: str = "+"  # "+", "-" (exclude) or "drop"
+
+
+def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) -> list[Mention]:
+    """Give each mention its polarity from the negation and drop cues around it (words already
+    explained, such as a title or "haven't seen", are no cues)."""
+    if not mentions:
+        return []
+    polarity = [m.polarity for m in mentions]
+    starts = {m.first: k for k, m in enumerate(mentions)}
+    # cues before mentions
+    i = 0
+    while i < len(tokens):
+        if i in starts:
+            i = mentions[starts[i]].last + 1
+            continue
+        if i in consumed:
+            i += 1
+            continue
+        n_cancel = match_at(tokens, i, _CANCELS)
+        if n_cancel and n_cancel >= match_at(tokens, i, NEGATIONS):
+            i += n_cancel
+            continue
+        n_soft = match_at(tokens, i, _SOFT_DROPS)
+        n_drop = match_at(tokens, i, _DROPS)
+        n_neg = match_at(tokens, i, NEGATIONS)
+        n = max(n_soft, n_drop, n_neg)
+        if n == 0:
+            i += 1
+            continue
+        sign = "soft" if n_soft == n else "drop" if n_drop == n else "-"
+        end = i + n
+        if end < len(tokens) and tokens[end].text in (",", ".", "!") and n == 1:
+            i = end  # "no, a comedy": an interjection, not a cue
+            continue
+        first = next((k for k, m in enumerate(mentions) if m.first >= end), None)
+        if first is None:
+            break
+        gap = tokens[end : mentions[first].first]
+        if len(gap) > 7 or any(t.text in BOUNDARIES for t in gap):
+            i = end
+            continue
+        chain = [first]
+        for k in range(first + 1, len(mentions)):
+            between = [t.text for t in tokens[mentions[k - 1].last + 1 : mentions[k].first]]
+            if not all(w in CONNECTORS for w in between):
+                break
+            chain.append(k)
+        # a comma alone continues a negated list only if the list goes on with or/and/nor
+        kept = [chain[0]]
+        for pos in range(1, len(chain)):
+            between = [t.text for t in tokens[mentions[chain[pos - 1]].last + 1 : mentions[chain[pos]].first]]
+            if between and set(between) <= {",", "the", "a", "an", "any"}:
+                rest = chain[pos:]
+                joined = any(
+                    {"or", "and", "nor", "/", "&"} & {t.text for t in tokens[mentions[rest[q - 1]].last + 1 : mentions[rest[q]].first]}
+                    for q in range(1, len(rest))
+                )
+                if not joined:
+                    break
+            kept.append(chain[pos])
+        for k in kept:
+            polarity[k] = sign
+        i = mentions[kept[-1]].last + 1
+    # cues after mentions: "horror is out", "westerns? no thanks"
+    for k, mention in enumerate(mentions):
+        j = mention.last + 1
+        while j < len(tokens) and tokens[j].text in _POST_SKIP:
+            j += 1
+        if j >= len(tokens) or (k + 1 < len(mentions) and mentions[k + 1].first <= j):
+            continue
+        if match_at(tokens, j, _POSITIVE_AFTER) or match_at(tokens, j, _CANCELS):
+            polarity[k] = "+"
+            continue
+        n = match_at(tokens, j, _POST_NEGATIONS)
+        if not n:
+            continue
+        if tokens[j].text in ("no", "not") and n == 1:
+            ahead = [m for m in mentions[k + 1 :] if m.first <= j + 6]
+            if ahead:
+                continue  # "comedy, no horror": the "no" belongs to what follows
+        polarity[k] = "-"
+        back = k
+        while back > 0 and all(
+            t.text in CONNECTORS for t in tokens[mentions[back - 1].last + 1 : mentions[back].first]
+        ) and polarity[back - 1] == "+":
+            polarity[back - 1] = "-"
+            back -= 1
+    return [Mention(m.term, m.first, m.last, p) for m, p in zip(mentions, polarity, strict=True)]

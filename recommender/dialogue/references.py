@@ -1,0 +1,126 @@
+"""References to items: "the second one", "the first two", "all of them" in the list just
+shown (`ordinal_refs`), titles named as a reference ("like Heat", "in the vein of Fargo")
+looked up in the catalog (`title_refs`), and the words around them that say "more like"
+or "less like" ("like X but Y" keeps X as a reference and reads Y as a genre).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from recommender.dialogue.lexicon import terms_for
+from recommender.dialogue.turn import CatalogView, Turn
+
+MAX_TITLE_LOOKUPS = 3  # "like X" phrases looked up per message: each is a fuzzy search of the catalog
+
+_ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8,
+    "9th": 9, "10th": 10, "last": -1, "final": -1, "top": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+}
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
+_ORDINAL = re.compile(
+    r"\b(?:the\s+)?(?:(?P<word>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|"
+    r"1st|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)(?:\s+(?:one|movie|film|pick|option|title|item|suggestion))?"
+    r"|(?:#|number\s+|no\.\s*)(?P<num>\d{1,2}|one|two|three|four|five))\b"
+)
+_PLURAL_REF = re.compile(
+    r"\b(?:the\s+)?(?P<edge>first|last|top)\s+(?P<count>two|three|four|five|[2-5])\b"
+    r"|\b(?P<all>all\s+(?:of\s+)?(?:them|those|these|the above|five|three|four|of it)|every\s+(?:one|single one)|"
+    r"both(?:\s+of\s+them)?|the whole (?:list|lot)|all)\b"
+)
+MORE_LIKE = re.compile(
+    r"\b(?:more|something|anything|stuff|ones?|films?|movies?|similar)\s+(?:like|similar to|along the lines of)\s*$"
+    r"|\b(?:similar to|in the vein of|along the lines of|in the style of|the same as|same vibe as|like)\s*$"
+)
+LESS_LIKE = re.compile(r"\b(?:not|nothing|less|no more|fewer)\s+(?:like|similar to)\s*$")
+_TITLE_TRIGGER = re.compile(
+    r"(?:^|\b(?:something|anything|stuff|movies?|films?|ones?|more|similar|kinda|kind of|sort of|a bit|just|"
+    r"maybe|preferably|perhaps|or|and)\s+)(?:like|similar to)\s+(?P<rest>.+)"
+    r"|\b(?:similar to|in the vein of|along the lines of|in the style of|reminds me of|same vibe as|a la|à la|"
+    r"the likes of|inspired by|comparable to|if i liked|since i liked|i (?:loved|liked|enjoyed|adored)|"
+    r"(?:already\s+)?(?:seen|watched|saw))\s+(?P<rest2>.+)"
+)
+_TITLE_STOP = re.compile(
+    r"\s*(?:[.,;!?]|\bbut\b|\bplease\b|\bthough\b|\bexcept\b|\bonly\b|\bmade\b|\bfrom the\b|\bwithout\b|\bwith\b|"
+    r"\bthat (?:is|was|are)\b|\bfor\b|\bor something\b|\bmaybe\b)"
+)
+_NOT_TITLE_START = re.compile(
+    r"^(?:that|this|it|them|those|these|the (?:first|second|third|fourth|fifth|last|final|\d)|the one|one of|"
+    r"a (?:bit|little)|something|anything|what|you|me|us|him|her)\b"
+)
+
+
+def ordinal_refs(text: str, last_items: Sequence[str]) -> tuple[list[str], list[tuple[int, int]]]:
+    """Item ids of "the second one", "the first two", "all of them" in the last list."""
+    ids: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for m in _PLURAL_REF.finditer(text):
+        if m.group("all"):
+            if m.group("all") == "all" and not re.search(r"\b(?:seen|watched|saw)\s+(?:them\s+)?all\b", text):
+                continue
+            chosen = list(last_items)
+        else:
+            count = _COUNT_WORDS[m.group("count")]
+            chosen = list(last_items[-count:] if m.group("edge") == "last" else last_items[:count])
+        ids += chosen
+        spans.append((m.start(), m.end()))
+    for m in _ORDINAL.finditer(text):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        word = m.group("word") or m.group("num")
+        if m.group("word") and not (m.group(0).startswith("the") or re.search(r"\s(?:one|movie|film|pick|option|title|item|suggestion)$", m.group(0))):
+            continue  # "last night", "at first": not a reference
+        position = _ORDINAL_WORDS.get(word) if not word.isdigit() else int(word)
+        if position is None or not last_items:
+            continue
+        index = len(last_items) - 1 if position == -1 else position - 1
+        if 0 <= index < len(last_items):
+            ids.append(last_items[index])
+            spans.append((m.start(), m.end()))
+    return list(dict.fromkeys(ids)), spans
+
+
+def title_refs(
+    text: str, turn: Turn, catalog: CatalogView
+) -> tuple[list[str], list[tuple[int, int]], list[str]]:
+    """Catalog ids of titles named as references ("like Heat", "in the vein of Fargo"), their spans,
+    and the titles the NLU found that the catalog does not have (to say so once)."""
+    ids: list[str] = []
+    spans: list[tuple[int, int]] = []
+    unknown: list[str] = []
+    terms = terms_for(catalog.genre_names)
+    for hint in turn.entities:
+        if hint.entity == "title" and hint.value.strip() and hint.value.lower().strip() not in terms:
+            item_id = catalog.find_title(hint.value)
+            if item_id is None:
+                unknown.append(hint.value.strip()[:80])
+            else:
+                ids.append(item_id)
+                if (idx := text.find(hint.value.lower())) >= 0:
+                    spans.append((idx, idx + len(hint.value)))
+    for m in list(_TITLE_TRIGGER.finditer(text))[:MAX_TITLE_LOOKUPS]:
+        group = "rest" if m.group("rest") is not None else "rest2"
+        rest, offset = m.group(group), m.start(group)
+        if _NOT_TITLE_START.match(rest) or _starts_with_genre(rest, catalog):
+            continue
+        stop = _TITLE_STOP.search(rest)
+        candidate = rest[: stop.start()] if stop else rest
+        words = candidate.split()[:8]
+        for n in range(len(words), 0, -1):
+            phrase = " ".join(words[:n])
+            if len(phrase) < 3:
+                break
+            item_id = catalog.find_title(phrase)
+            if item_id is not None:
+                ids.append(item_id)
+                spans.append((offset, offset + len(phrase)))
+                break
+    return list(dict.fromkeys(ids)), spans, unknown
+
+
+def _starts_with_genre(rest: str, catalog: CatalogView) -> bool:
+    words = re.sub(r"^(?:a|an|the|some|more|good|great|really|proper|classic)\s+", "", rest).split()
+    terms = terms_for(catalog.genre_names)
+    return any(" ".join(words[:n]) in terms for n in (1, 2, 3))

@@ -1,0 +1,51 @@
+"""The free-text wish: what the structured acts leave unexplained ("about friendship",
+"set in space") becomes a description query, and conversational filler never does.
+
+`STOPWORDS` are the words that never count as content (also used to ignore NLU genre
+entities that are just filler).
+"""
+
+from __future__ import annotations
+
+import re
+
+from recommender.dialogue.negation import BOUNDARIES, CONNECTORS, NEGATIONS, Mention
+from recommender.dialogue.tokens import Tok
+
+STOPWORDS = {"a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "anything", "are", "around", "as", "at", "be", "been", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "don't", "for", "from", "get", "give", "go", "going", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "it", "it's", "its", "just", "kind", "let", "let's", "like", "maybe", "me", "might", "more", "most", "much", "my", "myself", "need", "no", "nor", "not", "now", "of", "off", "on", "one", "only", "or", "other", "our", "out", "over", "please", "pretty", "quite", "rather", "really", "recommend", "recommendation", "recommendations", "right", "see", "seen", "she", "should", "show", "so", "some", "something", "somewhat", "sort", "such", "suggest", "suggestion", "suggestions", "than", "that", "that's", "the", "their", "them", "then", "there", "these", "they", "thing", "things", "think", "this", "those", "through", "to", "tonight", "today", "too", "try", "up", "us", "very", "want", "wanna", "watch", "watching", "was", "way", "we", "we'd", "well", "were", "what", "whatever", "when", "where", "which", "while", "who", "why", "will", "with", "would", "yeah", "yes", "you", "your", "movie", "movies", "film", "films", "flick", "flicks", "pick", "picks", "option", "options", "cool", "nice", "good", "great", "best", "fun", "okay", "ok", "sure", "thanks", "thank", "hey", "hi", "hello", "lol", "bit", "little", "lot", "lots", "kinda", "sorta", "stuff", "prefer", "preferably", "perhaps", "feel", "feeling", "mood", "night", "evening", "weekend", "time", "tell", "find", "look", "looking", "search", "searching", "able", "make", "made", "ones", "one's", "list", "new", "next", "another", "else", "id", "im", "ive", "dont", "cant", "wont", "isnt", "arent", "thats", "whats", "lets", "u", "ur", "pls", "plz", "thx", "yea", "yep", "nope", "either", "something's", "anybody", "somebody", "anyone", "someone", "everyone", "nothing", "everything", "instead", "actually", "both", "same", "type", "genre", "genres", "era", "decade", "year", "years", "gets", "getting", "must", "needs", "needed", "set", "saw", "watched", "enjoy", "enjoyed", "love", "loved", "liked", "likes", "vibe", "vibes", "come", "came", "released", "release", "mean", "means", "meant", "guess", "suppose", "wondering", "wonder", "ideas", "idea", "can't", "cannot", "gonna", "gotta", "hmm", "umm", "uh", "alright", "onto", "there's", "here's", "it'd", "it'll", "you'd", "you're", "we're", "they're", "that'd", "whose"}
+STOPWORDS |= {"haven't", "hasn't", "wasn't", "weren't", "couldn't", "wouldn't", "shouldn't", "didn't", "doesn't", "isn't", "aren't", "won't", "havent", "hasnt", "wasnt", "didnt", "doesnt", "couldnt", "wouldnt", "second", "thought", "thoughts", "scratch", "mind", "switch", "change", "swap", "additionally", "plus", "book", "books", "novel", "novels", "read", "reads", "series", "shows", "item", "items", "product", "products", "title", "titles", "already"}
+STOPWORDS |= {
+    "ideally", "story", "stories", "tale", "tales", "plot", "thinking", "whole", "older", "newer", "old", "recent",
+    "earlier", "later", "old-fashioned", "classic", "classics", "modern", "kinda", "sounds", "sound", "would",
+}
+
+
+_WISH_MARKERS = {"about", "where", "involving", "featuring", "based", "whose", "which", "set", "starring",
+                 "plot", "story", "theme", "themes", "with", "like"}
+
+
+def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention], *, understood: bool) -> str:
+    """Free text the structured acts leave unexplained ("about friendship"), or ''.
+
+    Next to understood acts only what follows a marker of content ("about", "where", "set in",
+    "with a") counts, so conversational filler ("let's stick to", "throw in") never becomes a
+    description query; a message with nothing else understood needs two content words.
+    """
+    covered = set(consumed)
+    for m in mentions:
+        covered.update(range(m.first, m.last + 1))
+    content = [
+        t for i, t in enumerate(tokens)
+        if i not in covered and t.text not in STOPWORDS and re.fullmatch(r"[a-z][a-z'-]+", t.text)
+        and t.text not in CONNECTORS and t.text not in BOUNDARIES and len(t.text) > 2
+        and not any(t.text == w for cue in NEGATIONS for w in cue)
+    ]
+    if not content or (len(content) < 2 and len(content[0].text) < 5):
+        return ""
+    first_content = tokens.index(content[0])
+    marked = any(t.text in _WISH_MARKERS for t in tokens[:first_content])
+    if understood and not marked:
+        return ""
+    if not understood and not marked and len(content) < 2:
+        return ""
+    return re.sub(r"\s+", " ", raw.strip())[:160]
