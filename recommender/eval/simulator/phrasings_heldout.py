@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 
 from recommender.eval.simulator.acts import Act, Era
-from recommender.eval.simulator.phrasings import part_name, render_from
+from recommender.eval.simulator.render import part_name, render_from
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from recommender.catalog.movielens import GENRES
 from recommender.eval.simulator import phrasings, phrasings_heldout
 from recommender.eval.simulator.acts import Act, Era
 from recommender.eval.simulator.catalog import SimulatorError
-from recommender.eval.simulator.phrasings import LeakageError, leaks, normalise, renderer
+from recommender.eval.simulator.phrasings import renderer
 from recommender.eval.simulator.phrasings_heldout import GENRE_WORDS, TEMPLATES, render
+from recommender.eval.simulator.render import LeakageError, leaks, normalise
 from recommender.eval.simulator.users import true_era
 
 MIN_TEMPLATES = 10

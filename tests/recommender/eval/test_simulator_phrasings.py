@@ -10,15 +10,8 @@ import pytest
 from recommender.catalog.movielens import GENRES
 from recommender.eval.simulator import phrasings
 from recommender.eval.simulator.acts import Act, Era
-from recommender.eval.simulator.phrasings import (
-    GENRE_WORDS,
-    TEMPLATES,
-    LeakageError,
-    decade_names,
-    leaks,
-    normalised_titles,
-    render,
-)
+from recommender.eval.simulator.phrasings import GENRE_WORDS, TEMPLATES, decade_names, render
+from recommender.eval.simulator.render import LeakageError, leaks, normalised_titles
 from recommender.eval.simulator.users import true_era
 
 MIN_TEMPLATES = 8
