@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from recommender.eval.datasets import DATASETS
 
     parser.add_argument("--dataset", choices=(*DATASETS, "redial"), default="ml-100k",
-                        help="which data set (default ml-100k); redial: the conversational benchmark (eval/redial.py)")
+                        help="which data set (default ml-100k); redial: the conversational benchmark (eval/redial/)")
     parser.add_argument("--models", default=None, metavar="A,B,C",
                         help="comma-separated model names (default: every registered model)")
     parser.add_argument("--quick", action="store_true",
