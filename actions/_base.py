@@ -19,6 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions._followup import followup_sink
 from actions._payload import recommendation_message
 from actions._service import default_service
 from actions._slots import context_slot_events
@@ -110,7 +111,8 @@ class ServiceAction(Action, ABC):
         into the dialogue state and answers (a list, or one question); the new state goes back into
         the tracker. Push channels also get a follow-up sink for a late LLM message."""
         channel = tracker.get_latest_input_channel()
-        result = self.service.recommend(ctx, on_followup=self.service.followup_sink(tracker.sender_id, channel))
+        sink = followup_sink(self.service, tracker.sender_id, channel)
+        result = self.service.recommend(ctx, on_followup=sink)
         logger.info(
             "%s conversation=%s request_id=%s items=%d question=%s", self.name(), self.conversation(tracker),
             result.request_id, len(result.items), result.question.attribute if result.question else None,

@@ -125,3 +125,28 @@ class ItemsReply:
 
     text: str
     items: tuple[RecommendedItem, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class VariantStats:
+    """How often a variant was shown and rewarded."""
+
+    task: str
+    variant: str
+    pulls: int = 0
+    successes: int = 0
+
+    @property
+    def alpha(self) -> float:
+        """Beta posterior's alpha (uniform prior)."""
+        return 1.0 + self.successes
+
+    @property
+    def beta(self) -> float:
+        """Beta posterior's beta (uniform prior)."""
+        return 1.0 + max(0, self.pulls - self.successes)
+
+    @property
+    def mean(self) -> float:
+        """Posterior mean reward rate."""
+        return self.alpha / (self.alpha + self.beta)

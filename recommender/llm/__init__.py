@@ -6,11 +6,7 @@ The service uses four names from here: `LLMPipeline` (re-rank, explain, feedback
 """
 
 from recommender.llm.budget import Deadline
-from recommender.llm.followup import (
-    FollowUp,
-    RasaTriggerIntentSink,
-    channel_supports_push,
-)
+from recommender.llm.followup import FollowUp
 from recommender.llm.generate import ExplainItem, Explanation
 from recommender.llm.pipeline import LLMPipeline, turn_prompt_version
 from recommender.llm.query import QuerySummary
@@ -23,8 +19,6 @@ __all__ = [
     "FollowUp",
     "LLMPipeline",
     "QuerySummary",
-    "RasaTriggerIntentSink",
     "RerankResult",
-    "channel_supports_push",
     "turn_prompt_version",
 ]

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from recommender.store.prompt_stats import VariantStats
+from recommender.types import VariantStats
 
 
 class BanditStore(Protocol):

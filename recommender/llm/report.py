@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender.llm.bandit import VariantStats
+from recommender.types import VariantStats
 
 
 def variant_report(

@@ -8,8 +8,6 @@ increment to a read-modify-write race, and a request is rewarded at most once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,31 +22,7 @@ from recommender.store.models import (
     utcnow,
 )
 from recommender.store.repository import Store
-
-
-@dataclass(frozen=True)
-class VariantStats:
-    """How often a variant was shown and rewarded."""
-
-    task: str
-    variant: str
-    pulls: int = 0
-    successes: int = 0
-
-    @property
-    def alpha(self) -> float:
-        """Beta posterior's alpha (uniform prior)."""
-        return 1.0 + self.successes
-
-    @property
-    def beta(self) -> float:
-        """Beta posterior's beta (uniform prior)."""
-        return 1.0 + max(0, self.pulls - self.successes)
-
-    @property
-    def mean(self) -> float:
-        """Posterior mean reward rate."""
-        return self.alpha / (self.alpha + self.beta)
+from recommender.types import VariantStats
 
 
 class PromptStatsStore:

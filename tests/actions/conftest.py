@@ -15,8 +15,9 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from recommender.config import Settings
 from recommender.dialogue.state import DialogueState
-from recommender.llm.followup import FollowUp, channel_supports_push
+from recommender.llm.followup import FollowUp
 from recommender.types import (
     ConversationContext,
     Critique,
@@ -103,8 +104,8 @@ class FakeService:
         self.fail_with = fail_with
         self.items = items
         self.saved: tuple[Item, ...] = items[:1]
-        self.followups: list[FollowUp] = []
-        self.sink_requests: list[tuple[str, str | None]] = []
+        self.followups_enabled = True  # the actions give push channels a sink to Rasa
+        self.settings = Settings(_env_file=None, rasa_url="http://127.0.0.1:9")
         self.on_followup: Callable[[FollowUp], None] | None = None
         self.kind_of_turn = "none"  # what `turn_kind` answers ("search", "seen" or "none")
 
@@ -137,14 +138,6 @@ class FakeService:
     def turn_kind(self, ctx: ConversationContext) -> str:
         self._enter("turn_kind", ctx)
         return self.kind_of_turn
-
-    def followup_sink(self, sender_id: str, channel: str | None) -> Callable[[FollowUp], None] | None:
-        """A marker sink on push channels (the real one posts to Rasa), None elsewhere."""
-        self.sink_requests.append((sender_id, channel))
-        return self.sink if channel_supports_push(channel) else None
-
-    def sink(self, followup: FollowUp) -> None:
-        self.followups.append(followup)
 
     def recommend(self, ctx: ConversationContext, *, on_followup: Callable[[FollowUp], None] | None = None
                   ) -> RecommendationResult:

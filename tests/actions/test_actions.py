@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import AllSlotsReset, Restarted
 
+from actions._followup import RasaTriggerIntentSink
 from actions.explain import ActionExplain
 from actions.fallback import ActionFallback
 from actions.feedback import ActionRecordFeedback
@@ -78,14 +79,19 @@ def test_recommend_on_socketio_wraps_the_payload(fake, tracker, run, domain):
 @pytest.mark.parametrize("action", [ActionRecommend, ActionRefine])
 def test_push_channels_get_a_follow_up_sink_for_the_conversation(fake, tracker, run, domain, action):
     run(action(fake), tracker("other options", "refine", channel="socketio", sender_id="conv-7"), domain)
-    assert fake.sink_requests == [("conv-7", "socketio")]
-    assert fake.on_followup == fake.sink
+    assert isinstance(fake.on_followup, RasaTriggerIntentSink)
+    assert fake.on_followup.url == "http://127.0.0.1:9/conversations/conv-7/trigger_intent"
 
 
 @pytest.mark.parametrize("action", [ActionRecommend, ActionRefine])
 def test_rest_gets_no_follow_up_sink(fake, tracker, run, domain, action):
     run(action(fake), tracker("other options", "refine", channel="rest"), domain)
-    assert fake.sink_requests == [("test-user", "rest")]
+    assert fake.on_followup is None
+
+
+def test_no_follow_up_sink_when_the_service_sends_none(fake, tracker, run, domain):
+    fake.followups_enabled = False
+    run(ActionRecommend(fake), tracker("other options", "refine", channel="socketio"), domain)
     assert fake.on_followup is None
 
 

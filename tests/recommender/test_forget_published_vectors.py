@@ -33,15 +33,15 @@ def _published_with_bob(service: RecommenderService, store: Store, settings: Set
     """Bob likes an item, a version trained on that is published and served; returns bob's id."""
     service.record_feedback(ASK, FeedbackRequest(item_id="1", kind="like"))
     publish(store, settings)
-    service.wait_for_swap()
+    service.bundles.wait_for_swap()
     user_id = service.user_id(ASK)
-    scorer = service.bundle.preference
+    scorer = service.bundles.current().preference
     assert scorer is not None and scorer.knows_user(user_id)  # the version holds bob's vector
     return user_id
 
 
 def _uses_trained_vector(service: RecommenderService, user_id: str) -> bool:
-    scorer = service.bundle.preference
+    scorer = service.bundles.current().preference
     assert scorer is not None
     return scorer.knows_user(user_id)
 
@@ -70,7 +70,7 @@ def test_a_running_service_drops_the_vector_at_its_next_version_check(
     store.forget_user(user_id)  # done elsewhere: this service's cache is not told
     assert _uses_trained_vector(service, user_id)  # until the next check
 
-    service.wait_for_swap()  # the periodic check, forced now
+    service.bundles.wait_for_swap()  # the periodic check, forced now
     assert not _uses_trained_vector(service, user_id)
     assert _uses_trained_vector(service, "test:d1")
 
@@ -82,7 +82,7 @@ def test_a_forgotten_user_who_came_back_is_not_given_the_old_vector(
     store.forget_user(user_id)
     store.ensure_user_session(user_id, user_id)  # bob writes again (elsewhere): a new user row
 
-    service.wait_for_swap()
+    service.bundles.wait_for_swap()
     assert not _uses_trained_vector(service, user_id)
     fresh = RecommenderService(store=store, settings=settings)
     assert not _uses_trained_vector(fresh, user_id)
@@ -106,12 +106,12 @@ def test_the_periodic_check_asks_about_trained_users_only_after_someone_was_forg
 
     monkeypatch.setattr(store, "existing_users", counting_existing_users)
     for _ in range(3):
-        service.wait_for_swap()
+        service.bundles.wait_for_swap()
     assert queried == []  # nobody forgotten: the trained users were not asked about
 
     store.forget_user(user_id)
-    service.wait_for_swap()
+    service.bundles.wait_for_swap()
     assert len(queried) == 1 and queried[0] >= 2  # one batched query about the trained users
     assert not _uses_trained_vector(service, user_id)
-    service.wait_for_swap()
+    service.bundles.wait_for_swap()
     assert len(queried) == 1  # and none again until the next forget

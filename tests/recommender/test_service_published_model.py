@@ -51,12 +51,12 @@ def publish(
 def test_a_published_version_is_swapped_in_and_logged_with_impressions(
     service: RecommenderService, store: Store, settings: Settings
 ) -> None:
-    before = service.bundle.version
-    assert before.startswith("popknn-") and service.bundle.preference is None
+    before = service.bundles.current().version
+    assert before.startswith("popknn-") and service.bundles.current().preference is None
     service.record_feedback(ASK, FeedbackRequest(item_id="1", kind="like"))
     assert_stored_feedback(store, [(service.user_id(ASK), "1", "like", None)])
     version = publish(store, settings, blend=True)
-    assert service.wait_for_swap() == version
+    assert service.bundles.wait_for_swap() == version
     result = service.recommend(ASK)
     assert result.model_version == version
     assert all("blend" in ri.sources for ri in result.items)
@@ -68,11 +68,11 @@ def test_a_published_version_is_swapped_in_and_logged_with_impressions(
 def test_a_request_in_flight_keeps_the_bundle_it_started_with(
     service: RecommenderService, store: Store, settings: Settings
 ) -> None:
-    old = service.bundle
+    old = service.bundles.current()
     version = publish(store, settings)
-    assert service.wait_for_swap() == version
+    assert service.bundles.wait_for_swap() == version
     assert old.version.startswith("popknn-") and old.preference is None  # untouched by the swap
-    assert service.bundle is not old
+    assert service.bundles.current() is not old
 
 
 @pytest.mark.parametrize("damage", ["truncate", "manifest"])
@@ -80,7 +80,7 @@ def test_a_damaged_version_is_refused_and_the_old_one_keeps_serving(
     service: RecommenderService, store: Store, settings: Settings, damage: str
 ) -> None:
     good = publish(store, settings, seed=1)
-    assert service.wait_for_swap() == good
+    assert service.bundles.wait_for_swap() == good
     bad = publish(store, settings, seed=2)
     folder = settings.models_dir / bad
     if damage == "truncate":
@@ -88,17 +88,17 @@ def test_a_damaged_version_is_refused_and_the_old_one_keeps_serving(
         arrays.write_bytes(arrays.read_bytes()[: arrays.stat().st_size // 2])
     else:
         (folder / "manifest.json").unlink()
-    assert service.wait_for_swap() == good
+    assert service.bundles.wait_for_swap() == good
     assert service.recommend(ASK).model_version == good
     # not retried on every check: the refused version stays refused until a newer one is published
-    assert service.wait_for_swap() == good
+    assert service.bundles.wait_for_swap() == good
 
 
 def test_history_from_feedback_moves_the_learned_ranking(
     service: RecommenderService, store: Store, settings: Settings
 ) -> None:
     publish(store, settings)
-    service.wait_for_swap()
+    service.bundles.wait_for_swap()
     fan = ConversationContext(user="carol", text="recommend me something")
     for item in ("2", "8"):  # action / sci-fi, like users d4 and d5
         service.record_feedback(fan, FeedbackRequest(item_id=item, kind="like"))
@@ -113,9 +113,9 @@ def test_forgotten_user_is_no_longer_scored_with_their_trained_vector(
 ) -> None:
     service.record_feedback(ASK, FeedbackRequest(item_id="1", kind="like"))
     publish(store, settings)
-    service.wait_for_swap()
+    service.bundles.wait_for_swap()
     user_id = service.user_id(ASK)
-    scorer = service.bundle.preference
+    scorer = service.bundles.current().preference
     assert scorer is not None and scorer.knows_user(user_id)
     assert_stored_feedback(store, [(user_id, "1", "like", None)])
     service.forget_user(ASK)
@@ -130,8 +130,8 @@ def test_markov_policy_with_evidence_decides_how_many_items_to_show(
     sequences = [["ignore"] * 9 + ["click"] for _ in range(10)]
     markov = MarkovActionModel().fit(sequences)
     publish(store, settings, markov=markov)
-    service.wait_for_swap()
-    policy = service.bundle.preference.policy  # type: ignore[union-attr]
+    service.bundles.wait_for_swap()
+    policy = service.bundles.current().preference.policy  # type: ignore[union-attr]
     assert policy is not None and policy.has_evidence
     decision = policy.decide(None, settings.default_k)
     assert decision.k > settings.default_k
@@ -146,7 +146,7 @@ def test_without_evidence_the_policy_keeps_the_default(
     service: RecommenderService, store: Store, settings: Settings
 ) -> None:
     publish(store, settings, markov=MarkovActionModel().fit([["click", "like"]]))
-    service.wait_for_swap()
+    service.bundles.wait_for_swap()
     assert len(service.recommend(ASK).items) == settings.default_k
 
 
@@ -154,15 +154,15 @@ def test_catalog_items_the_model_never_saw_score_minus_inf(
     service: RecommenderService, store: Store, settings: Settings
 ) -> None:
     publish(store, settings)
-    service.wait_for_swap()
+    service.bundles.wait_for_swap()
     store.upsert_items([{"item_id": "99", "title": "Brand New (2024)", "year": 2024, "genres": ["Drama"],
                          "people": [], "description": "", "url": "", "attributes": {}}])
-    service.wait_for_swap()
-    scorer = service.bundle.preference
+    service.bundles.wait_for_swap()
+    scorer = service.bundles.current().preference
     assert scorer is not None and scorer.coverage < 1.0
     scores = scorer.score([("1", 5.0)], None)
-    assert np.isneginf(scores[service.bundle.index.position["99"]])
-    assert np.isfinite(scores[service.bundle.index.position["12"]])
+    assert np.isneginf(scores[service.bundles.current().index.position["99"]])
+    assert np.isfinite(scores[service.bundles.current().index.position["12"]])
 
 
 def test_models_dir_is_under_var(settings: Settings) -> None:

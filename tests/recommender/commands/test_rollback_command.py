@@ -27,13 +27,13 @@ def test_rollback_withdraws_the_newest_version_and_the_service_swaps_back(
     second = retrain(store, settings, force=True)
     assert (first.status, second.status) == ("published", "published")
     service = RecommenderService(store=store, settings=settings)
-    assert service.wait_for_swap() == second.version
+    assert service.bundles.wait_for_swap() == second.version
     url = settings.resolved_database_url
 
     assert main(["rollback", "--database-url", url, "--reason", "bad replies"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report == {"withdrawn": [second.version], "serving": first.version}
-    assert service.wait_for_swap() == first.version
+    assert service.bundles.wait_for_swap() == first.version
     withdrawn = next(v for v in store.model_versions() if v.version == second.version)
     assert withdrawn.status == "rejected" and "withdrawn: bad replies" in withdrawn.reason
 

@@ -22,7 +22,7 @@ def test_first_retrain_publishes_a_version_that_the_service_serves(
     job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]]
 ) -> None:
     service = RecommenderService(store=job_store, settings=job_settings)
-    assert service.bundle.version.startswith("popknn-")
+    assert service.bundles.current().version.startswith("popknn-")
     outcome = retrain(job_store, job_settings)
     assert outcome.status == "published", outcome.reason
     assert outcome.metrics["decided_on"] == "popularity"
@@ -35,7 +35,7 @@ def test_first_retrain_publishes_a_version_that_the_service_serves(
     folder = job_settings.models_dir / outcome.version
     assert json.loads((folder / "manifest.json").read_text())["version"] == outcome.version
     assert not list(job_settings.models_dir.glob(".*"))  # no staging left behind
-    assert service.wait_for_swap() == outcome.version
+    assert service.bundles.wait_for_swap() == outcome.version
     result = service.recommend(ASK)
     assert result.model_version == outcome.version and result.items
 
@@ -57,7 +57,7 @@ def test_a_worse_candidate_is_rejected_and_the_old_version_keeps_serving(
 ) -> None:
     service = RecommenderService(store=job_store, settings=job_settings)
     good = retrain(job_store, job_settings)
-    assert good.status == "published" and service.wait_for_swap() == good.version
+    assert good.status == "published" and service.bundles.wait_for_swap() == good.version
     chat_likes(job_store, synthetic, 60)  # new positive feedback the published model has not seen
     worse = retrain(job_store, job_settings, candidate_factory=lambda: get_spec("popularity").build())
     recent = worse.metrics["recent"]
@@ -68,7 +68,7 @@ def test_a_worse_candidate_is_rejected_and_the_old_version_keeps_serving(
     rows = {v.version: v.status for v in job_store.model_versions()}
     assert rows == {good.version: "published", worse.version: "rejected"}
     assert job_store.latest_published_version().version == good.version  # type: ignore[union-attr]
-    assert service.wait_for_swap() == good.version
+    assert service.bundles.wait_for_swap() == good.version
     assert service.recommend(ASK).model_version == good.version
 
 
@@ -145,13 +145,13 @@ def test_a_corrupt_new_version_is_refused_by_the_service(
 ) -> None:
     service = RecommenderService(store=job_store, settings=job_settings)
     good = retrain(job_store, job_settings)
-    assert service.wait_for_swap() == good.version
+    assert service.bundles.wait_for_swap() == good.version
     chat_likes(job_store, synthetic, 30)
     newer = retrain(job_store, job_settings.model_copy(update={"retrain_tolerance": 1.0}))
     assert newer.status == "published"
     arrays = job_settings.models_dir / newer.version / "model" / "arrays.npz"
     arrays.write_bytes(arrays.read_bytes()[:100])  # damaged on disk after publishing
-    assert service.wait_for_swap() == good.version
+    assert service.bundles.wait_for_swap() == good.version
     assert service.recommend(ASK).model_version == good.version
 
 

@@ -48,7 +48,7 @@ def test_a_retrain_killed_mid_training_leaves_the_old_version_serving(
     good = retrain(store, settings)
     assert good.status == "published"
     service = RecommenderService(store=store, settings=settings)
-    assert service.wait_for_swap() == good.version
+    assert service.bundles.wait_for_swap() == good.version
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "recommender", "-v", "retrain", "--force"], cwd=REPO_ROOT,
@@ -72,7 +72,7 @@ def test_a_retrain_killed_mid_training_leaves_the_old_version_serving(
     assert [v.version for v in store.model_versions()] == [good.version]
     visible = sorted(p.name for p in settings.models_dir.iterdir() if not p.name.startswith("."))
     assert visible == [good.version]
-    assert service.wait_for_swap() == good.version
+    assert service.bundles.wait_for_swap() == good.version
     assert service.recommend(ConversationContext(user="alice", text="hi")).model_version == good.version
     lease = LeaseStore(store).get("retrain")
     assert lease is not None and lease.owner is not None and lease.pid == proc.pid  # the dead run still "holds" it
@@ -89,5 +89,5 @@ def test_a_retrain_killed_mid_training_leaves_the_old_version_serving(
     lease = LeaseStore(store).get("retrain")
     assert lease is not None and lease.owner is None and lease.last_status == "done"
     expected = outcome["version"] if outcome["status"] == "published" else good.version
-    assert service.wait_for_swap() == expected
+    assert service.bundles.wait_for_swap() == expected
     store.engine.dispose()

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from recommender.llm import FollowUp, RasaTriggerIntentSink
+from actions._followup import RasaTriggerIntentSink
+from recommender.llm import FollowUp
 
 SENDER = "+44-7700-900123"
 

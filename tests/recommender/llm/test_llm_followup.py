@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from recommender.llm import FollowUp, RasaTriggerIntentSink, channel_supports_push
+from actions._followup import RasaTriggerIntentSink, channel_supports_push
+from recommender.llm import FollowUp
 
 
 def test_the_sink_posts_the_intent_with_the_text_to_the_conversation(loopback_server: Any) -> None:

@@ -78,5 +78,5 @@ def test_logged_turns_feed_the_fit_and_a_published_weight_is_served(
                          [i.item_id for i in data.items], list(data.user_ids), {"llm_weight": 0.0})
     store.add_model_version(version=version, status="published", path=str(path), trained_on_events=len(data),
                             last_event_id=store.last_feedback_id(), train_seconds=0.0, metrics={}, reason="test")
-    assert service.wait_for_swap() == version
-    assert service.llm_weight(service.bundle) == 0.0
+    assert service.bundles.wait_for_swap() == version
+    assert service.llm_turn.weight(service.bundles.current()) == 0.0

@@ -26,6 +26,7 @@ from llm_helpers import (
 )
 from sqlalchemy import select
 
+from actions._followup import followup_sink
 from recommender.llm.grounding import leaks
 from recommender.llm.prompts import load_prompts
 from recommender.service import RecommenderService
@@ -215,8 +216,8 @@ def test_on_a_push_channel_the_late_llm_message_follows_through_rasa(
     llm_server, rasa_server = loopback_server(slow_writer), loopback_server(rasa)
     service = llm_service(f"{llm_server.url}/v1", turn_budget_ms=700, rasa_url=rasa_server.url,
                           llm_timeout_s=HANG_CEILING_S)
-    assert service.followup_sink("conv 7", "rest") is None
-    sink = service.followup_sink("conv 7", "socketio")
+    assert followup_sink(service, "conv 7", "rest") is None
+    sink = followup_sink(service, "conv 7", "socketio")
     assert sink is not None
 
     result = service.recommend(FUNNY_90S, on_followup=sink)
@@ -247,7 +248,7 @@ def test_on_a_push_channel_the_late_llm_message_follows_through_rasa(
 
 def test_no_follow_up_sink_without_an_llm(service: RecommenderService) -> None:
     assert not service.llm.enabled
-    assert service.followup_sink("conv", "socketio") is None
+    assert followup_sink(service, "conv", "socketio") is None
 
 
 # -- feedback rewards the prompt variant -----------------------------------------------------------------

@@ -53,7 +53,7 @@ def test_a_worker_killed_mid_retrain_is_replaced_and_the_next_worker_retrains(
         conn.execute(update(ModelVersionRow).values(created_at=utcnow() - timedelta(minutes=20)))
     add_chat_likes(store, histories, 40)
     service = RecommenderService(store=store, settings=settings)
-    assert service.wait_for_swap() == good.version
+    assert service.bundles.wait_for_swap() == good.version
 
     first = _worker(tmp_path, SLOW_PARAMS, database_url)
     assert first.stderr is not None
@@ -69,7 +69,7 @@ def test_a_worker_killed_mid_retrain_is_replaced_and_the_next_worker_retrains(
 
     assert [v.version for v in store.model_versions()] == [good.version]
     assert sorted(p.name for p in settings.models_dir.iterdir() if not p.name.startswith(".")) == [good.version]
-    assert service.wait_for_swap() == good.version
+    assert service.bundles.wait_for_swap() == good.version
     assert LeaseStore(store).get("retrain").pid == first.pid  # type: ignore[union-attr]
 
     second = _worker(tmp_path, QUICK_PARAMS, database_url)
@@ -88,4 +88,4 @@ def test_a_worker_killed_mid_retrain_is_replaced_and_the_next_worker_retrains(
     lease = LeaseStore(store).get("retrain")
     assert lease is not None and lease.owner is None and lease.last_status == "done"
     expected = newest.version if newest.status == "published" else good.version
-    assert service.wait_for_swap() == expected
+    assert service.bundles.wait_for_swap() == expected

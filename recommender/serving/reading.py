@@ -1,0 +1,177 @@
+"""Reading a turn: the message (and its NLU hints) as dialogue acts, and the state they lead to.
+
+Understanding itself lives in `recommender.dialogue`; this module gives it the served catalog's
+view (cached per bundle), the stored state (or, for older callers, the raw-word fields of the
+context), and maps an explicit `Critique` from a button to acts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from recommender.context import parse_ordinal
+from recommender.dialogue.acts import (
+    Act,
+    ExcludeGenres,
+    LikeItems,
+    OtherOptions,
+    SeenItems,
+    SetEra,
+    ShiftEra,
+    is_search,
+)
+from recommender.dialogue.eras import find_eras
+from recommender.dialogue.lexicon import genre_for_word, genre_name_forms
+from recommender.dialogue.reducer import reduce
+from recommender.dialogue.state import DialogueState
+from recommender.dialogue.understand import CatalogView, EntityHint, Turn, understand
+from recommender.retrieval.bundle import ModelBundle
+from recommender.types import ConversationContext, Critique
+
+_ASKS_FOR_SOMETHING = re.compile(
+    r"\b(?:movies?|films?|flicks?|pictures?|cinema|something|anything|watch|watching|see|seeing|recommend|suggest|"
+    r"show|give|find|looking|look|want|wanna|need|fancy|crave|craving|mood|feel like|up for|go for|could do with|"
+    r"would love|love|like|enjoy|into|bring|queue|put on|play|tonight|evening|weekend|date|got|have you|any|some|"
+    r"one|ones|stuff|titles?|picks?|options?|prefer|preferably|ideally|how about|what about|maybe|perhaps|"
+    r"instead|rather|more|else|less|no|not|without|from|before|after|older|newer|earlier|later|\d{2,4}s?)\b"
+)
+
+
+class TurnReader:
+    """Turns a conversation context into (state before, acts, state after) against one bundle's catalog."""
+
+    def __init__(self) -> None:
+        self._view: tuple[ModelBundle, CatalogView] | None = None
+
+    def read(
+        self, bundle: ModelBundle, ctx: ConversationContext, extra_acts: tuple[Act, ...] = ()
+    ) -> tuple[DialogueState, tuple[Act, ...], DialogueState]:
+        """(state before, this turn's acts, state after)."""
+        view = self.view(bundle)
+        before = state_of(ctx)
+        acts = understand(turn_input(ctx), before, view) + extra_acts
+        return before, acts, reduce(before, acts)
+
+    def view(self, bundle: ModelBundle) -> CatalogView:
+        """The catalog as understanding sees it: genre names, strict title lookup, years (one per bundle)."""
+        cached = self._view
+        if cached is not None and cached[0] is bundle:
+            return cached[1]
+        index = bundle.index
+
+        def find_title(text: str) -> str | None:
+            row = index.find_title(text, bundle.popularity.scores)
+            return index.items[row].item_id if row is not None else None
+
+        def year_of(item_id: str) -> int | None:
+            row = index.position.get(item_id)
+            return index.items[row].year if row is not None else None
+
+        view = CatalogView(tuple(index.genre_names), find_title, year_of)
+        self._view = (bundle, view)
+        return view
+
+    def turn_kind(self, bundle: ModelBundle, ctx: ConversationContext) -> str:
+        """What this message does to the search, whatever intent the NLU gave it: "seen" (items
+        already seen), "search" (a genre, era, reference, ...), or "none"."""
+        before, acts, _ = self.read(bundle, ctx)
+        if any(isinstance(a, SeenItems) for a in acts):
+            return "seen"
+        if not is_search(acts):
+            return "none"
+        # the NLU did not call this a search: words that merely imply a genre ("are you serious?",
+        # "at war with my boss") are not enough; an answer to the bot's question, a sentence that asks
+        # for something to watch, or a short one naming a genre ("sci fi pls") is
+        text = ctx.text.lower()
+        names_genre = len(text.split()) <= 4 and any(
+            re.search(rf"\b{re.escape(form)}s?\b", text) for form in genre_name_forms(tuple(bundle.index.genre_names))
+        )
+        asks = before.asked is not None or names_genre or _ASKS_FOR_SOMETHING.search(text)
+        return "search" if asks else "none"
+
+    def critique_acts(self, bundle: ModelBundle, ctx: ConversationContext, critique: Critique) -> tuple[Act, ...]:
+        """A button's critique ("older", "no horror", "more like #2", "other options") as acts."""
+        view = self.view(bundle)
+        state = state_of(ctx)
+        acts: list[Act] = []
+        if critique.older or critique.newer:
+            direction = -1 if critique.older else 1
+            acts.append(ShiftEra(direction, pivot_year(bundle, state.last_items or ctx.last_item_ids, direction)))
+        if critique.exclude_genres:
+            excluded = tuple(g for w in critique.exclude_genres for g in genre_for_word(w, view.genre_names)[:1])
+            if excluded:
+                acts.append(ExcludeGenres(excluded))
+        if critique.more_like:
+            row = resolve_row(bundle, ctx.last_item_ids, critique.more_like)
+            if row is not None:
+                acts.append(LikeItems((bundle.index.items[row].item_id,)))
+        if critique.other_options or not acts:
+            acts.append(OtherOptions())
+        return tuple(acts)
+
+
+def turn_input(ctx: ConversationContext) -> Turn:
+    """This turn's words; a button payload ("/inform_preference{...}") is read through its entities.
+
+    Older callers without a state pass raw words in the context's fields: they become hints.
+    """
+    text = ctx.text
+    if text.startswith("/"):
+        text = " ".join(h.value for h in ctx.entities if h.entity in ("refinement", "llm_text"))
+    hints = ctx.entities
+    if ctx.state is None:
+        hints += tuple(
+            [EntityHint("genre", g) for g in ctx.genres]
+            + [EntityHint("genre", g, "exclude") for g in ctx.exclude_genres]
+            + [EntityHint("mood", m) for m in ctx.moods]
+            + [EntityHint("person", p) for p in ctx.people]
+            + [EntityHint("title", t) for t in ctx.liked_titles]
+        )
+    return Turn(text=text, intent=ctx.intent, entities=hints)
+
+
+def state_of(ctx: ConversationContext) -> DialogueState:
+    """The persisted state, or (older callers) the year window and lists kept in the context."""
+    if ctx.state is not None:
+        state = ctx.state
+    else:
+        acts: list[Act] = []
+        if ctx.year_from is not None or ctx.year_to is not None:
+            acts.append(SetEra(ctx.year_from, ctx.year_to))
+        for words in (ctx.decade, ctx.year):
+            if words:
+                acts += [SetEra(p.year_from, p.year_to, p.replace) for p in find_eras(words.lower()) if not p.shift]
+        state = replace(reduce(DialogueState(), acts), turns=0, shown_items=ctx.shown_item_ids,
+                        last_items=ctx.last_item_ids, rejected_items=ctx.rejected_item_ids)
+    if ctx.rejected_item_ids:  # dislikes recorded by the feedback action
+        state = replace(state, rejected_items=tuple(dict.fromkeys(state.rejected_items + ctx.rejected_item_ids)))
+    if not state.last_items and ctx.last_item_ids:
+        state = replace(state, last_items=ctx.last_item_ids)
+    if ctx.shown_item_ids:
+        state = replace(state, shown_items=tuple(dict.fromkeys(state.shown_items + ctx.shown_item_ids)))
+    return state
+
+
+def resolve_row(bundle: ModelBundle, last_item_ids: tuple[str, ...], ref: str) -> int | None:
+    """An ordinal into the last list ('second', 'last'), a catalog id, or a title -> catalog row."""
+    ordinal = parse_ordinal(ref)
+    if ordinal is not None and not (ref.strip().isdigit() and ref.strip() in bundle.index.position):
+        if not last_item_ids:
+            return None
+        position = len(last_item_ids) - 1 if ordinal == -1 else ordinal - 1
+        if 0 <= position < len(last_item_ids):
+            return bundle.index.position.get(last_item_ids[position])
+        return None
+    if ref in bundle.index.position:
+        return bundle.index.position[ref]
+    return bundle.index.find_title(ref, bundle.popularity.scores)
+
+
+def pivot_year(bundle: ModelBundle, item_ids: tuple[str, ...], direction: int) -> int | None:
+    """The year "older" (-1) or "newer" (+1) is relative to: the oldest or newest of these items."""
+    index = bundle.index
+    years = [y for i in item_ids if i in index.position and (y := index.items[index.position[i]].year) is not None]
+    if not years:
+        return None
+    return min(years) if direction < 0 else max(years)
