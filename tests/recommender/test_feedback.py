@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # "rating" (a number, not a kind), and English words in the dialogue lexicon's word lists.
 NOT_A_KIND = {
     ("actions/_context.py", "rating"),
-    ("recommender/replay.py", "rating"),
-    ("recommender/dialogue/understand.py", "like"),
-    ("recommender/dialogue/understand.py", "dislike"),
+    ("recommender/eval/replay.py", "rating"),
+    ("recommender/dialogue/wish.py", "like"),
+    ("recommender/dialogue/negation.py", "dislike"),
 }
 
 
