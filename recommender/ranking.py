@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from recommender.models.base import Query
 from recommender.retrieval.bundle import ModelBundle
 
 # Blend weights of the first, hand-set ranker; the learned blend replaces them in a later issue.
@@ -71,6 +72,12 @@ def _percentile(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def _seed_query(seeds: Mapping[int, float]) -> Query:
+    """This conversation's seed rows and weights as a model query."""
+    return Query(history=np.fromiter(seeds, dtype=np.int64, count=len(seeds)),
+                 weights=np.fromiter(seeds.values(), dtype=np.float32, count=len(seeds)))
+
+
 def rank(bundle: ModelBundle, request: RankRequest) -> list[RankedRow]:
     """Top-k rows of the mask by blended score; ties broken by popularity."""
     popularity = bundle.popularity.scores
@@ -87,16 +94,16 @@ def rank(bundle: ModelBundle, request: RankRequest) -> list[RankedRow]:
     content = np.zeros(len(bundle.index), dtype=np.float32)
     if request.seeds:
         if not bundle.knn.is_empty:
-            collaborative, seed_of = bundle.knn.score(request.seeds)
+            collaborative, seed_of = bundle.knn.contributions(request.seeds)
             total = total + w_collaborative * _scaled(collaborative)
-        content = bundle.content.score(request.seeds)
+        content = bundle.content.score(_seed_query(request.seeds))
         weight = w_content if not bundle.knn.is_empty else w_collaborative
         total = total + weight * _scaled(content)
     if request.text is not None and request.mask.any():
         within = np.where(request.mask, request.text, 0.0)
         total = total + W_TEXT * _scaled(np.clip(within, 0.0, None))
     if request.negative_seeds and not bundle.knn.is_empty:
-        negative, _ = bundle.knn.score(request.negative_seeds)
+        negative, _ = bundle.knn.contributions(request.negative_seeds)
         total = total - W_NEGATIVE * _scaled(negative)
     candidates = np.flatnonzero(request.mask)
     if len(candidates) == 0:

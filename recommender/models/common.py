@@ -39,18 +39,24 @@ def user_item_matrix(data: InteractionData, *, binary: bool = True) -> sp.csr_ma
         pairs = np.unique(keys)
         values = np.ones(len(pairs), dtype=np.float32)
     else:
-        values_in = np.asarray(data.values, dtype=np.float64)
-        known = ~np.isnan(values_in)
-        # latest known value per pair: sort by (key, time) and keep the last known entry
-        order = np.lexsort((np.asarray(data.timestamps)[known], keys[known]))
-        k_sorted, v_sorted = keys[known][order], values_in[known][order]
-        last = np.r_[k_sorted[1:] != k_sorted[:-1], True] if len(k_sorted) else np.array([], dtype=bool)
-        rated = dict(zip(k_sorted[last].tolist(), v_sorted[last].tolist(), strict=True))
+        rated = dict(zip(*latest_known_values(data), strict=True))
         pairs = np.unique(keys)
         values = np.array([rated.get(int(k), NEUTRAL_WEIGHT) for k in pairs], dtype=np.float32)
     matrix = sp.csr_matrix((values, (pairs // n_items, pairs % n_items)), shape=(n_users, n_items))
     matrix.sort_indices()
     return matrix
+
+
+def latest_known_values(data: InteractionData) -> tuple[list[int], list[float]]:
+    """(pair keys user * n_items + item, the pair's latest non-NaN value) for every pair with one."""
+    keys = data.user_idx.astype(np.int64) * data.n_items + data.item_idx.astype(np.int64)
+    values_in = np.asarray(data.values, dtype=np.float64)
+    known = ~np.isnan(values_in)
+    # latest known value per pair: sort by (key, time) and keep the last known entry
+    order = np.lexsort((np.asarray(data.timestamps)[known], keys[known]))
+    k_sorted, v_sorted = keys[known][order], values_in[known][order]
+    last = np.r_[k_sorted[1:] != k_sorted[:-1], True] if len(k_sorted) else np.array([], dtype=bool)
+    return k_sorted[last].tolist(), v_sorted[last].tolist()
 
 
 def tie_break(users: np.ndarray, items: np.ndarray) -> np.ndarray:

@@ -1,4 +1,10 @@
-"""`ModelBundle`: everything serving needs, built from the store once and swapped as a whole."""
+"""`ModelBundle`: everything serving needs, built from the store once and swapped as a whole.
+
+The cold-start signals are the same `recommender.models` classes the evaluation measures:
+`Popularity` (tempered by mean rating), `ItemKNN` on positive engagement and
+`AttributeSimilarity`, all fitted on the store's log through `training.data`; the published
+learned model comes from the newest model version.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from recommender.config import Settings
 from recommender.errors import CatalogEmptyError
-from recommender.retrieval.content import ContentSimilarity
+from recommender.models.attributes import AttributeSimilarity
+from recommender.models.base import InteractionData, Query
+from recommender.models.item_knn import ItemKNN
+from recommender.models.popularity import Popularity, minmax
 from recommender.retrieval.index import CatalogIndex
-from recommender.retrieval.item_knn import ItemKNN
-from recommender.retrieval.popularity import Popularity
 from recommender.retrieval.preference import PreferenceScorer
-from recommender.retrieval.signals import build_signals
 from recommender.store.repository import ModelVersion, Store
 from recommender.training.artifacts import load_version
+from recommender.training.data import interaction_data
 
 if TYPE_CHECKING:
     from recommender.retrieval.text_query import TextQueryScorer
@@ -28,14 +37,33 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class PopularityView:
+    """Per-item cold-start score in [0, 1], plus the counts and mean ratings reasons quote."""
+
+    scores: np.ndarray
+    counts: np.ndarray
+    mean_ratings: np.ndarray  # NaN where no ratings
+
+    @classmethod
+    def of(cls, model: Popularity, index: CatalogIndex, prior: float) -> PopularityView:
+        """The fitted model's rated popularity; a catalog without interactions falls back to its
+        own popularity column (e.g. goodbooks' ratings_count)."""
+        counts = model.score(Query())
+        if counts.sum() == 0:
+            catalog_pop = np.array([it.popularity or 0.0 for it in index.items], dtype=float)
+            return cls(minmax(np.log1p(np.maximum(catalog_pop, 0))), catalog_pop, np.full(len(index), np.nan))
+        return cls(model.rated_scores(prior), counts.astype(float), model.mean_ratings)
+
+
+@dataclass(frozen=True)
 class ModelBundle:
     """Catalog index and fitted models of one version; immutable so a swap is one assignment."""
 
     version: str
     index: CatalogIndex
-    popularity: Popularity
+    popularity: PopularityView
     knn: ItemKNN
-    content: ContentSimilarity
+    content: AttributeSimilarity
     preference: PreferenceScorer | None = None  # the published learned model, when there is one
     published: ModelVersion | None = None  # the version `preference` was loaded from
     # the store's users_forgotten count, read before this bundle dropped its forgotten users: a
@@ -78,6 +106,16 @@ def drop_forgotten_users(store: Store, scorer: PreferenceScorer, published: Mode
     return len(gone)
 
 
+def fit_cold_start(
+    data: InteractionData, index: CatalogIndex, settings: Settings
+) -> tuple[PopularityView, ItemKNN, AttributeSimilarity]:
+    """The signals that need no published model: rated popularity, item-kNN on positive
+    engagement (`knn_neighbours`, `knn_shrinkage`) and attribute similarity."""
+    popularity = PopularityView.of(Popularity().fit(data), index, prior=settings.popularity_prior)
+    knn = ItemKNN(settings.knn_neighbours, settings.knn_shrinkage, positive_only=True).fit(data)
+    return popularity, knn, AttributeSimilarity().fit(data)
+
+
 def build_bundle(store: Store, settings: Settings, published: ModelVersion | None = None) -> ModelBundle:
     """Load the catalog and interactions, fit popularity, item-kNN and content similarity, and
     load the published preference model (a damaged one raises CorruptModelError) without the
@@ -89,10 +127,7 @@ def build_bundle(store: Store, settings: Settings, published: ModelVersion | Non
     index = CatalogIndex(items)
     forgotten_count = store.users_forgotten_count()  # before the check below, so none slips between
     events = store.load_interactions()
-    signals = build_signals(index, events)
-    popularity = Popularity.fit(index, signals, prior=settings.popularity_prior)
-    knn = ItemKNN.fit(signals, k=settings.knn_neighbours, shrinkage=settings.knn_shrinkage)
-    content = ContentSimilarity.fit(index)
+    popularity, knn, content = fit_cold_start(interaction_data(events, items), index, settings)
     preference = load_preference(published, index) if published is not None else None
     if preference is not None and published is not None:
         drop_forgotten_users(store, preference, published)

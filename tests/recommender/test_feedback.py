@@ -77,7 +77,7 @@ def test_what_counts_as_positive(kind: str, value: float | None, positive: bool)
 
 
 def test_a_bookmark_weighs_the_same_everywhere() -> None:
-    """Profile, training data and retrieval signals once gave a bookmark 3.0, NaN and 4.0."""
+    """The profile, the training data and the serving signals once gave a bookmark 3.0, NaN and 4.0."""
     alone = build_profile([("i1", fb.BOOKMARK, None)], like_threshold=4.0)
     assert dict(alone.history) == {"i1": fb.KINDS[fb.BOOKMARK].value}
     events = Interactions(

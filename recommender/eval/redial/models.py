@@ -58,21 +58,12 @@ def build_models(settings: Any, *, with_text: bool = True, encoder: Any = None) 
     and the free-text scorer from <var>/enrichment/ml-latest-small.jsonl (built on first run)."""
     from recommender.catalog.enrichment import enrich_from_tmdb, enrichment_path, read_links, write_enrichment
     from recommender.eval.datasets import load_dataset
-    from recommender.retrieval.content import ContentSimilarity
+    from recommender.retrieval.bundle import fit_cold_start
     from recommender.retrieval.index import CatalogIndex
-    from recommender.retrieval.item_knn import ItemKNN
-    from recommender.retrieval.popularity import Popularity
-    from recommender.retrieval.signals import build_signals
-    from recommender.store.repository import Interactions
 
     data = load_dataset("ml-latest-small", settings)
     index = CatalogIndex(list(data.items))
-    users = np.asarray(data.user_ids, dtype=object)[data.user_idx]
-    items = np.asarray([it.item_id for it in data.items], dtype=object)[data.item_idx]
-    events = Interactions(users, items, data.kinds, data.values.astype(float), data.timestamps)
-    signals = build_signals(index, events)
-    popularity = Popularity.fit(index, signals, prior=settings.popularity_prior)
-    knn = ItemKNN.fit(signals, k=settings.knn_neighbours, shrinkage=settings.knn_shrinkage)
+    popularity, knn, content = fit_cold_start(data, index, settings)
     text = None
     if with_text:
         from recommender.retrieval.text_query import TextQueryScorer
@@ -83,5 +74,5 @@ def build_models(settings: Any, *, with_text: bool = True, encoder: Any = None) 
             tmdb = settings.shared_data_dir / "tmdb-5000" / "tmdb_5000_movies.csv"
             write_enrichment(path, enrich_from_tmdb(index.items, tmdb, links))
         text = TextQueryScorer.from_file(index.items, path, settings.var_dir / "cache" / "embeddings", encoder)
-    bundle = ModelBundle("redial-mlls", index, popularity, knn, ContentSimilarity.fit(index), text=text)
+    bundle = ModelBundle("redial-mlls", index, popularity, knn, content, text=text)
     return RedialModels(bundle)

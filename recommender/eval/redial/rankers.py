@@ -45,7 +45,7 @@ def components(models: RedialModels, context: RedialContext, *, knn: bool = True
     bundle = models.bundle
     n = len(models.item_ids)
     seeds = {row: 1.0 for row in models.rows(context.liked)}
-    knn_scores = _scaled(bundle.knn.score(seeds)[0]) if knn and seeds else np.zeros(n, dtype=np.float32)
+    knn_scores = _scaled(bundle.knn.contributions(seeds)[0]) if knn and seeds else np.zeros(n, dtype=np.float32)
     text_scores = np.zeros(n, dtype=np.float32)
     if text and bundle.text is not None and context.seeker_text.strip():
         text_scores = _minmax(models.text_scores(context.seeker_text))

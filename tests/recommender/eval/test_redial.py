@@ -102,14 +102,13 @@ class BagOfWords:
 def models(tmp_path: Path) -> RedialModels:
     """Five movies, users who watch m1 with m3 and m2 with m4; m5 is the most popular."""
     from recommender.catalog.enrichment import Enrichment
-    from recommender.retrieval.bundle import ModelBundle
-    from recommender.retrieval.content import ContentSimilarity
+    from recommender.config import Settings
+    from recommender.feedback import RATING
+    from recommender.retrieval.bundle import ModelBundle, fit_cold_start
     from recommender.retrieval.index import CatalogIndex
-    from recommender.retrieval.item_knn import ItemKNN
-    from recommender.retrieval.popularity import Popularity
-    from recommender.retrieval.signals import build_signals
     from recommender.retrieval.text_query import TextQueryScorer
     from recommender.store.repository import Interactions
+    from recommender.training.data import interaction_data
     from recommender.types import Item
 
     items = [Item("m1", "Heat (1995)", 1995, ("Crime",)), Item("m2", "Toy Story (1995)", 1995, ("Children",)),
@@ -119,14 +118,14 @@ def models(tmp_path: Path) -> RedialModels:
     pairs += [(f"v{u}", "m2") for u in range(4)] + [(f"v{u}", "m4") for u in range(4)]
     pairs += [(f"w{u}", "m5") for u in range(9)]
     events = Interactions(np.array([u for u, _ in pairs], dtype=object), np.array([i for _, i in pairs], dtype=object),
-                          np.array(["rating"] * len(pairs), dtype=object), np.full(len(pairs), 5.0),
+                          np.array([RATING] * len(pairs), dtype=object), np.full(len(pairs), 5.0),
                           np.zeros(len(pairs)))
     index = CatalogIndex(items)
-    signals = build_signals(index, events)
+    settings = Settings(_env_file=None, popularity_prior=1.0, knn_neighbours=10, knn_shrinkage=0.0)
+    popularity, knn, content = fit_cold_start(interaction_data(events, items), index, settings)
     text = TextQueryScorer(items, {"m4": Enrichment("m4", "A pig learns to herd sheep on a farm.", ("pig", "farm"))},
                            tmp_path, BagOfWords())
-    bundle = ModelBundle("t", index, Popularity.fit(index, signals, prior=1.0), ItemKNN.fit(signals, 10, 0.0),
-                         ContentSimilarity.fit(index), text=text)
+    bundle = ModelBundle("t", index, popularity, knn, content, text=text)
     return RedialModels(bundle)
 
 
