@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from recommender.feedback import is_positive
-from recommender.store.repository import LoggedTurn
+from recommender.store.records import LoggedTurn
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from recommender.feedback import ACTION_OF_KIND, IGNORE_ACTION
-from recommender.store.repository import ConversationEvent
+from recommender.store.records import ConversationEvent
 
 
 @dataclass(frozen=True)
