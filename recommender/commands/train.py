@@ -20,6 +20,8 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from recommender.atomic import atomic_write_text
+
 if TYPE_CHECKING:
     from recommender.models.base import PreferenceModel
 
@@ -132,9 +134,7 @@ def run(args: argparse.Namespace) -> int:
         "user_ids": data.user_ids,
         "models": trained,
     }
-    tmp = out / ".manifest.json.new"
-    tmp.write_text(json.dumps(manifest, indent=1))
-    os.replace(tmp, out / "manifest.json")
+    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1))
     summary = {"dataset": args.dataset, "out": str(out), "models": trained, "unavailable": unavailable,
                "failed": failed,
                "total_fit_seconds": round(total_seconds, 3)}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from recommender.atomic import atomic_file, atomic_write_text
 
 
 def _cell(value: Any) -> str:
@@ -97,30 +97,15 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _publish(temporary: str, path: Path) -> None:
-    """Rename into place with ordinary file permissions (temp files are created owner-only)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)
-    os.replace(temporary, path)
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".partial") as tmp:
-        tmp.write(data)
-    _publish(tmp.name, path)
-
-
 def save_figure(fig: Any, path: Path, dpi: int = 110) -> None:
     """Write a matplotlib figure to `path` atomically (a reader never sees half a PNG) and close it."""
     import matplotlib.pyplot as plt
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi)
-    plt.close(fig)
-    _publish(tmp.name, path)
+    try:
+        with atomic_file(path) as out:
+            fig.savefig(out, format="png", dpi=dpi)
+    finally:
+        plt.close(fig)
 
 
 def chart(report: dict[str, Any], path: Path) -> None:
@@ -154,8 +139,8 @@ def write_report(report: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     """docs/evaluation/<dataset>.{md,png,json}; returns the paths written."""
     stem = report["dataset"]
     paths = {"markdown": out_dir / f"{stem}.md", "chart": out_dir / f"{stem}.png", "json": out_dir / f"{stem}.json"}
-    _atomic_write_bytes(paths["markdown"], markdown(report).encode())
-    _atomic_write_bytes(paths["json"], (json.dumps(report, indent=2) + "\n").encode())
+    atomic_write_text(paths["markdown"], markdown(report))
+    atomic_write_text(paths["json"], json.dumps(report, indent=2) + "\n")
     if report["models"]:
         chart(report, paths["chart"])
     else:

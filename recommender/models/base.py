@@ -9,8 +9,6 @@ alone, so every model must score a history without a user index.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
+from recommender.atomic import atomic_file, atomic_write_text
 from recommender.types import Item
 
 
@@ -109,10 +108,9 @@ class PreferenceModel(ABC):
         """Write config.json + arrays.npz atomically (temp files renamed into place)."""
         directory.mkdir(parents=True, exist_ok=True)
         config, arrays = self.state()
-        _atomic_write(directory / "config.json", json.dumps({"model": self.name, **config}, indent=2).encode())
-        with tempfile.NamedTemporaryFile(dir=directory, suffix=".npz", delete=False) as tmp:
-            np.savez(tmp, allow_pickle=False, **arrays)  # type: ignore[arg-type]
-        os.replace(tmp.name, directory / "arrays.npz")
+        atomic_write_text(directory / "config.json", json.dumps({"model": self.name, **config}, indent=2))
+        with atomic_file(directory / "arrays.npz") as out:
+            np.savez(out, allow_pickle=False, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, directory: Path) -> Self:
@@ -123,9 +121,3 @@ class PreferenceModel(ABC):
         with np.load(directory / "arrays.npz", allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
         return cls.from_state(config, arrays)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
-        tmp.write(data)
-    os.replace(tmp.name, path)

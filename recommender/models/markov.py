@@ -26,8 +26,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
+from recommender.atomic import atomic_write_text
 from recommender.feedback import ACTIONS, IGNORE_ACTION
 from recommender.models.action_log import action_sequences
 
@@ -155,10 +154,7 @@ class MarkovActionModel:
 
     def save(self, path: Path) -> None:
         """Write JSON atomically (temp file renamed into place)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".partial") as tmp:
-            json.dump(self.to_dict(), tmp, indent=1)
-        os.replace(tmp.name, path)
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=1))
 
     @classmethod
     def load(cls, path: Path) -> Self:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from recommender.atomic import atomic_file
 from recommender.models.torch_utils import DEFAULT_THREADS, torch_threads
 from recommender.types import Item
 
@@ -171,8 +171,6 @@ def cached_embeddings(texts: Sequence[str], encoder: TextEncoder, cache_dir: Pat
                 return cached.astype(np.float32, copy=False)
     logger.info("embedding %d item texts (cache miss: %s)", len(texts), path.name)
     vectors = encoder.encode(texts).astype(np.float32)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".npy.partial", delete=False) as tmp:
-        np.save(tmp, vectors, allow_pickle=False)
-    os.replace(tmp.name, path)
+    with atomic_file(path) as out:
+        np.save(out, vectors, allow_pickle=False)
     return vectors

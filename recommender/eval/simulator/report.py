@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from recommender.eval.report import _atomic_write_bytes, save_figure
+from recommender.atomic import atomic_write_text
+from recommender.eval.report import save_figure
 from recommender.eval.simulator.dialogue import Dialogue
 
 CUTOFFS: tuple[int, ...] = (5, 10, 15)
@@ -212,8 +213,8 @@ def write_report(runs: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     """<out>/simulator.{json,md,png}; returns the paths written."""
     report = merged(runs, out_dir)
     paths = {kind: out_dir / f"{STEM}.{ext}" for kind, ext in (("json", "json"), ("markdown", "md"), ("chart", "png"))}
-    _atomic_write_bytes(paths["json"], (json.dumps(report, indent=2) + "\n").encode())
-    _atomic_write_bytes(paths["markdown"], markdown(report).encode())
+    atomic_write_text(paths["json"], json.dumps(report, indent=2) + "\n")
+    atomic_write_text(paths["markdown"], markdown(report))
     chart(report, paths["chart"])
     return paths
 
@@ -221,5 +222,5 @@ def write_report(runs: dict[str, Any], out_dir: Path) -> dict[str, Path]:
 def write_transcripts(dialogues: Iterable[Dialogue], path: Path, only_failures: bool = True) -> int:
     """JSON lines of the (failed) dialogues, for debugging; returns how many were written."""
     rows = [json.dumps(d.as_dict(), ensure_ascii=False) for d in dialogues if not (only_failures and d.success)]
-    _atomic_write_bytes(path, ("\n".join(rows) + ("\n" if rows else "")).encode())
+    atomic_write_text(path, "\n".join(rows) + ("\n" if rows else ""))
     return len(rows)
