@@ -44,17 +44,10 @@ logger = logging.getLogger(__name__)
 # thread-safe) while the event loop stays free for health checks. Scale with replicas.
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recommender")
 
-FALLBACK_TEXTS: dict[str, str] = {
-    "utter_unknown_item": "Sorry, I can't find that title in the catalog. Ask me for new recommendations "
-    "and use the buttons under them.",
-    "utter_catalog_empty": "My catalog is empty right now, so I have nothing to recommend yet. "
-    "Please try again once the catalog has been imported.",
-    "utter_ask_which_item": "Which one do you mean? You can say, for example, \"the second one\", "
-    "or use the buttons under the recommendations.",
-    "utter_invalid_feedback": "I didn't get that feedback. Try \"I loved the first one\", "
-    "\"rate the second one 4 stars\" or \"save the third\".",
-    "utter_something_went_wrong": "Sorry, something went wrong on my side. Please try again in a moment.",
-}
+# The one line in code: said only when the domain lacks even `utter_something_went_wrong`
+# (a bot that adopted the actions without the responses; see the plugin guide). Every other
+# word the user reads comes from domain.yml.
+LAST_RESORT_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
 
 # The most specific class first.
 ERROR_RESPONSES: tuple[tuple[type[RecommenderError], str], ...] = (
@@ -66,12 +59,14 @@ ERROR_RESPONSES: tuple[tuple[type[RecommenderError], str], ...] = (
 
 
 def utter_response(dispatcher: CollectingDispatcher, domain: DomainDict | dict[str, Any], key: str) -> None:
-    """Send the domain response `key`, or its built-in text when the domain does not define it."""
+    """Send the domain response `key`; `utter_something_went_wrong` when the domain lacks it."""
     responses = (domain or {}).get("responses") or {}
-    if key in responses:
-        dispatcher.utter_message(response=key)
-    else:
-        dispatcher.utter_message(text=FALLBACK_TEXTS.get(key, FALLBACK_TEXTS["utter_something_went_wrong"]))
+    for candidate in (key, "utter_something_went_wrong"):
+        if candidate in responses:
+            dispatcher.utter_message(response=candidate)
+            return
+    logger.warning("the domain has neither %s nor utter_something_went_wrong", key)
+    dispatcher.utter_message(text=LAST_RESORT_TEXT)
 
 
 class ServiceAction(Action, ABC):

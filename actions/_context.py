@@ -12,22 +12,20 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from recommender.config import get_settings
 from recommender.context import guess_feedback_kind, parse_rating
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.understand import EntityHint
 from recommender.types import ConversationContext, FeedbackRequest
-
-MAX_TEXT_CHARS = 2000
-"""Longer user messages are cut before they reach the recommender (the service cuts too)."""
 
 STATE_SLOT = "dialogue_state"
 MAX_ENTITIES = 40
 MAX_ENTITY_CHARS = 200
 
 def message_text(tracker: Tracker) -> str:
-    """The latest user text, stripped and cut to `MAX_TEXT_CHARS`."""
+    """The latest user text, stripped and cut to `RECSYS_MAX_MESSAGE_CHARS` (spaces or not)."""
     text = (tracker.latest_message or {}).get("text") or ""
-    return str(text).strip()[:MAX_TEXT_CHARS]
+    return str(text).strip()[: get_settings().max_message_chars]
 
 
 ANY_ROLE = "*"

@@ -16,7 +16,6 @@ from typing import Any, Literal
 from recommender.errors import DataSourceError, ImportValidationError
 
 FileFormat = Literal["csv", "jsonl"]
-FORMATS: tuple[str, ...] = ("csv", "jsonl")
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 

@@ -173,11 +173,6 @@ def get_spec(name: str) -> ModelSpec:
         raise UnknownModelError(f"unknown model {name!r}; registered models: {', '.join(_BY_NAME)}") from None
 
 
-def model_names() -> list[str]:
-    """Every registered name, in registry order (simple baselines first)."""
-    return [spec.name for spec in SPECS]
-
-
 def available_specs(names: Iterable[str] | None = None) -> tuple[list[ModelSpec], dict[str, str]]:
     """(specs whose class imports, {name: why not} for the rest)."""
     wanted = [get_spec(n) for n in names] if names is not None else list(SPECS)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from actions._context import (
-    MAX_TEXT_CHARS,
     build_context,
     build_feedback,
     item_reference,
 )
+from recommender.config import get_settings
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.understand import EntityHint
 
@@ -50,9 +50,14 @@ def test_a_malformed_stored_state_is_read_field_by_field(tracker):
     assert ctx.state == DialogueState(genres=("Comedy", "5"))
 
 
-def test_long_text_is_truncated(tracker):
-    ctx = build_context(tracker("x" * 100_000))
-    assert len(ctx.text) == MAX_TEXT_CHARS
+def test_long_text_is_truncated_to_the_setting(tracker, monkeypatch):
+    monkeypatch.setenv("RECSYS_MAX_MESSAGE_CHARS", "300")
+    get_settings.cache_clear()
+    try:
+        ctx = build_context(tracker("x" * 100_000))  # no spaces: bounded all the same
+    finally:
+        get_settings.cache_clear()
+    assert len(ctx.text) == 300
 
 
 def test_item_reference_prefers_id_then_ordinal_then_title(tracker, ent):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import AllSlotsReset, Restarted
 
+from actions._base import ERROR_RESPONSES
 from actions._followup import RasaTriggerIntentSink
 from actions.explain import ActionExplain
 from actions.fallback import ActionFallback
@@ -44,8 +45,15 @@ def test_names_pair_up_with_the_domain(domain):
 
 
 def test_responses_used_on_errors_exist_in_the_domain(domain):
-    for key in ("utter_unknown_item", "utter_catalog_empty", "utter_something_went_wrong", "utter_ask_which_item"):
+    for key in [k for _, k in ERROR_RESPONSES] + ["utter_something_went_wrong"]:
         assert key in domain["responses"], key
+
+
+def test_an_error_without_its_response_in_the_domain_gets_the_generic_one(fake, tracker, run, domain):
+    fake.fail_with = UnknownItemError("x")
+    trimmed = {**domain, "responses": {k: v for k, v in domain["responses"].items() if k != "utter_unknown_item"}}
+    messages, _ = run(ActionRecordFeedback(fake), tracker("I loved the first one", "feedback"), trimmed)
+    assert [m.get("response") for m in messages] == ["utter_something_went_wrong"]
 
 
 def test_recommend(fake, tracker, ent, run, domain):
