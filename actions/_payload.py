@@ -22,7 +22,7 @@ from recommender.context import display_title as readable_title
 from recommender.types import ItemsReply, RecommendationResult, RecommendedItem
 
 if TYPE_CHECKING:
-    from recommender.dialogue.policy import Question
+    from recommender.types import Question
 
 FEEDBACK_INTENT = "feedback"
 OTHER_OPTIONS_PAYLOAD = '/refine{"refinement":"other options"}'

@@ -6,11 +6,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from recommender.dialogue.policy import Question
     from recommender.dialogue.state import DialogueState
     from recommender.dialogue.understand import EntityHint
     from recommender.feedback import FeedbackKind
 
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question with quick replies (instead of a list): `attribute` is "genre" or "era"."""
+
+    attribute: str
+    text: str
+    options: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,3 @@ def settings_from(args: argparse.Namespace) -> Settings:
     url = getattr(args, "database_url", None)
     return settings.model_copy(update={"database_url": url}) if url else settings
 
-
-def safe_url(url: str) -> str:
-    """The database URL with any password hidden, for printing."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

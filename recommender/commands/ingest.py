@@ -18,12 +18,13 @@ import sys
 from pathlib import Path
 
 from recommender.catalog.mapping import MAPPED_FIELDS, ColumnMapping
-from recommender.commands.common import add_database_argument, safe_url, settings_from
+from recommender.commands.common import add_database_argument, settings_from
 from recommender.errors import (
     ConfigurationError,
     ImportValidationError,
     RecommenderError,
 )
+from recommender.store.db import safe_url
 
 HELP = "import a catalog: movielens100k, goodbooks, ml-latest-small, or any CSV / JSON Lines file"
 

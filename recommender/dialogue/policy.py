@@ -11,26 +11,17 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from recommender.dialogue.acts import Act, OtherOptions, SeenItems, Surprise
 from recommender.dialogue.state import DialogueState
 from recommender.retrieval.index import CatalogIndex
+from recommender.types import Question
 
 QUESTION_POOL = 300
 """How many of the most popular candidates the question is chosen for."""
 MAX_OPTIONS = 6
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question with quick replies: `attribute` is "genre" or "era"."""
-
-    attribute: str
-    text: str
-    options: tuple[str, ...]
 
 
 def should_ask(before: DialogueState, after: DialogueState, acts: Sequence[Act], knows_taste: bool) -> bool:

@@ -17,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from recommender.config import Settings
 from recommender.feedback import is_positive
-from recommender.llm.backend import LLMBackend, get_backend
+from recommender.llm.backend import LLMBackend
+from recommender.llm.backends import get_backend
 from recommender.llm.bandit import (
     BanditStore,
     InMemoryBanditStore,

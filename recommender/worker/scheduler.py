@@ -31,6 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from recommender.config import Settings, get_settings
 from recommender.jobs.retention import purge_old_events
 from recommender.jobs.retrain import retrain
+from recommender.store.db import safe_url
 from recommender.store.models import SchedulerJobRow, utcnow
 from recommender.store.repository import Store, get_store
 from recommender.worker.leases import LeaseBusy, holding
@@ -150,15 +151,9 @@ def run_worker(settings: Settings) -> None:
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
-    logger.info("worker: started (database %s)", _safe(settings.resolved_database_url))
+    logger.info("worker: started (database %s)", safe_url(settings.resolved_database_url))
     try:
         scheduler.start()
     except KeyboardInterrupt:
         scheduler.shutdown(wait=False)
     logger.info("worker: stopped")
-
-
-def _safe(url: str) -> str:
-    from recommender.commands.common import safe_url
-
-    return safe_url(url)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from recommender.config import Settings
-from recommender.llm.backend import close_backends, get_backend
+from recommender.llm.backends import close_backends, get_backend
 from recommender.llm.local import LocalBackend
 from recommender.llm.packaged import PACKAGED_MODELS, locate_parts
 

@@ -25,7 +25,7 @@ from llm_helpers import (
 
 from recommender.config import Settings
 from recommender.llm import Deadline, ExplainItem, LLMPipeline, QuerySummary
-from recommender.llm.backend import close_backends, get_backend
+from recommender.llm.backends import close_backends, get_backend
 from recommender.llm.errors import (
     LLMConfigurationError,
     LLMNotSupportedError,
