@@ -98,6 +98,7 @@ class LocalBackend:
             self._loader.start()
 
     def _load_in_background(self) -> None:
+        yield_the_cpu()
         try:
             self.load()
         except BaseException as exc:  # noqa: BLE001 - kept and re-raised to every caller; logged once here
@@ -248,6 +249,22 @@ class LocalBackend:
             raise LLMError(f"local scoring failed: {exc}") from exc
         finally:
             self._lock.release()
+
+
+# Nice value of the background load: the weights (converted once per clone: 30-60 s of both cores on
+# an idle machine) join when ready, and never slow down the servers starting or the turns served
+# meanwhile (Rasa loading its model beside the first conversion took 4 minutes instead of one).
+BACKGROUND_NICE = 10
+
+
+def yield_the_cpu(nice: int = BACKGROUND_NICE) -> None:
+    """Run the calling thread, and the threads it starts, at a lower CPU priority (Linux: the nice
+    value is per thread; elsewhere, or where it cannot be changed, nothing happens)."""
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(current, nice))
+    except (AttributeError, OSError):
+        pass
 
 
 def _cut_at_stop(text: str, stop: Sequence[str]) -> str:

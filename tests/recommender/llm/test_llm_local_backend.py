@@ -135,3 +135,23 @@ def test_missing_packages_and_unknown_models_say_how_to_fix_it() -> None:
         locate_parts(missing)
     with pytest.raises(LLMConfigurationError, match="neither a packaged model"):
         resolve_source("gpt-17")
+
+
+def test_the_background_load_yields_the_cpu_to_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The weights load (and convert, once per clone) at a lower CPU priority than the servers and
+    turns that run meanwhile, so a busy start never waits for the model; the process keeps its own."""
+    import os
+
+    from recommender.llm.local import BACKGROUND_NICE
+
+    if not hasattr(os, "getpriority"):
+        pytest.skip("no per-thread CPU priority on this platform")
+    backend = LocalBackend(TEST_MODEL, tmp_path)
+    seen: list[int] = []
+    monkeypatch.setattr(backend, "load", lambda: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    backend.start_loading()
+    assert backend._loader is not None
+    backend._loader.join(HANG_CEILING_S)
+    assert seen and seen[0] >= max(before, BACKGROUND_NICE)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # only the loader's thread
