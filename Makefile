@@ -101,7 +101,10 @@ rasa-model: $(MODEL) ## Train the Rasa model (only when domain, config or data c
 $(WEB_VENDOR): web/package.json
 	scripts/build_web.sh
 
-run: setup $(INGESTED) $(MODEL) ## Start Rasa (:5005), the action server (:5055) and the web chat (:8080); Ctrl-C stops all
+# What `make run` builds, in three independent chains run side by side (app venv -> data, Rasa venv
+# -> Rasa model, web vendor files); each step is skipped when its stamp is newer than its inputs.
+run: ## Start Rasa (:5005), the action server (:5055) and the web chat (:8080); Ctrl-C stops all
+	@$(MAKE) --no-print-directory -j3 setup $(INGESTED) $(MODEL)
 	scripts/run_stack.sh
 
 lint: $(VENV)/.installed ## ruff and mypy on recommender/ and actions/
