@@ -28,7 +28,7 @@ for line in sys.stdin:
     print(f"{time.time():.2f} {line}", end="", flush=True)' >"$scratch.log") &
 run_pid=$!
 set +m
-answer="" ready="" llm_loaded=""
+answer="" ready=""
 for _ in $(seq 1 1800); do
   reply=$(curl -s -m 20 "localhost:$RASA_PORT/webhooks/rest/webhook" -H 'content-type: application/json' \
     -d '{"sender":"bench","message":"recommend me a funny movie from the 90s"}' 2>/dev/null || true)
@@ -36,12 +36,23 @@ for _ in $(seq 1 1800); do
   sleep 1
 done
 echo "$reply" >"$scratch.answer.json"
-# the local LLM joins in the background: note when it is in memory (or give up after 10 minutes)
+# the local LLM joins in the background: wait until it is in memory (at most 10 minutes)
 for _ in $(seq 1 300); do
-  if grep -q "local LLM .* loaded" "$scratch/var/log/actions.log" 2>/dev/null; then llm_loaded=$(now); break; fi
-  if grep -q "loading the local LLM .* failed" "$scratch/var/log/actions.log" 2>/dev/null; then break; fi
+  grep -q "local LLM .* loaded\|loading the local LLM .* failed" "$scratch/var/log/actions.log" 2>/dev/null && break
   sleep 2
 done
+logged() {  # epoch seconds of the first line of log $1 matching $2 (the logs' own local timestamps)
+  python3 - "$1" "$2" <<'PY'
+import re, sys, time
+for line in open(sys.argv[1], errors="replace"):
+    if re.search(sys.argv[2], line) and (m := re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", line)):
+        print(time.mktime(time.strptime(m.group(1), "%Y-%m-%d %H:%M:%S"))); break
+else:
+    print("null")
+PY
+}
+llm_loaded=$(logged "$scratch/var/log/actions.log" "local LLM .* loaded")
+rasa_up=$(logged "$scratch/var/log/rasa.log" "Rasa server is up")
 ready=$(awk '$2 == "Ready." {print $1; exit}' "$scratch.log")
 kill -INT -- "-$run_pid" 2>/dev/null || true
 for _ in $(seq 1 30); do kill -0 -- "-$run_pid" 2>/dev/null || break; sleep 1; done
@@ -50,20 +61,17 @@ kill -- "-$run_pid" 2>/dev/null && sleep 2 || true
 app=$(mtime "$scratch/.venv/.installed") rasa_venv=$(mtime "$scratch/.venv-rasa/.installed")
 web=$(mtime "$scratch/web/vendor/socket.io.min.js") data=$(mtime "$scratch/var/.ingested-movielens100k")
 model=$(mtime "$scratch/models/recommender.tar.gz")
-json=$(python3 - "$start" "$cloned" "$app" "$rasa_venv" "$web" "$data" "$model" "${ready:-null}" "${answer:-null}" \
-  "${llm_loaded:-null}" "$(nproc)" "${PIP_CACHE_DIR:-}${PIP_NO_CACHE_DIR:+no-cache}" "$(git -C "$repo" rev-parse --short HEAD)" <<'PY'
+json=$(python3 - "$start" "$cloned" "$app" "$rasa_venv" "$web" "$data" "$model" "${rasa_up:-null}" "${ready:-null}" \
+  "${answer:-null}" "${llm_loaded:-null}" "$(nproc)" "${PIP_CACHE_DIR:-}${PIP_NO_CACHE_DIR:+no-cache}" \
+  "$(git -C "$repo" rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import json, sys
-names = ["start", "cloned", "app_venv", "rasa_venv", "web_vendor", "data", "rasa_model", "ready", "first_answer", "llm_loaded"]
-t = {n: (None if v == "null" else float(v)) for n, v in zip(names, sys.argv[1:11])}
-steps, last = {}, t["start"]
-for n in names[1:9]:  # make run's order: venvs, web vendor, data, Rasa model, servers up, answer
-    if t[n] is not None:
-        steps[n] = round(t[n] - last, 1)
-        last = t[n]
-out = {"cores": int(sys.argv[11]), "pip_cache": sys.argv[12] or "default", "commit": sys.argv[13],
-       "clone_to_first_answer_s": None if t["first_answer"] is None else round(t["first_answer"] - t["start"], 1),
-       "steps_s": steps,
-       "llm_loaded_after_first_answer_s": None if None in (t["llm_loaded"], t["first_answer"]) else round(t["llm_loaded"] - t["first_answer"], 1)}
+names = ["start", "cloned", "app_venv", "rasa_venv", "web_vendor", "data", "rasa_model", "rasa_up", "ready",
+         "first_answer", "llm_loaded"]
+t = {n: (None if v == "null" else float(v)) for n, v in zip(names, sys.argv[1:12])}
+# seconds from the start (the chains of `make run` overlap, so these are finishing times, not durations)
+at = {n: round(t[n] - t["start"], 1) for n in names[1:] if t[n] is not None}
+out = {"cores": int(sys.argv[12]), "pip_cache": sys.argv[13] or "default", "commit": sys.argv[14],
+       "loadavg_at_end": sys.argv[15], "clone_to_first_answer_s": at.get("first_answer"), "done_at_s": at}
 print(json.dumps(out))
 PY
 )
