@@ -1,13 +1,19 @@
-"""The feedback loop at full size: replay a few hundred unseen users through REST, retrain, measure.
+"""The feedback loop at full size: replay unseen users through REST, retrain per seed, measure what was learned.
 
-    .venv/bin/python benchmarks/replay_bench.py [--users 300] [--max-events 30]
+    .venv/bin/python benchmarks/replay_bench.py [--users 300] [--control-users 181] [--max-events 30]
+                                                [--seeds 42,43,44] [--no-ablation]
 
 Starts a fresh stack of its own (MovieLens 100K in a new SQLite file, its own var dir so the
 retrain's model folders stay apart, `python -m recommender.actionserver`, `rasa run`), then runs
-`python -m recommender replay --then-retrain` against it: ml-latest-small users mapped onto the
-catalog, their older ratings sent as chat feedback, sent == stored checked, the retrain job run,
-the new version required to answer the live bot, held-out NDCG@10 measured before the feedback,
-after it (old model) and after the retrain. Results: benchmarks/results/replay.{json,md}.
+`python -m recommender replay --retrain-first --then-retrain --ablation` against it: a first
+blend trained on MovieLens 100K alone is published (the model before the feedback);
+ml-latest-small users mapped onto the catalog send their older ratings as chat feedback (the web
+widget's button payloads, through `POST /webhooks/rest/webhook`), sent == stored is checked, the
+retrain job runs once per seed (and once per seed without the blend's recent-popularity
+feature), each version is measured against the first one on the replayed users and on a control
+cohort never sent, and the primary version must answer the live bot. This is the feedback loop's
+chat-path benchmark (benchmarks/retrain_bench.py times the job on bulk-inserted events).
+Results: benchmarks/results/replay.{json,md}.
 """
 
 from __future__ import annotations
@@ -34,12 +40,12 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--control-users", type=int, default=181, help="the eligible users not replayed (481 - 300)")
     parser.add_argument("--max-events", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--retrain-first", action="store_true",
-                        help="publish a blend trained on MovieLens 100K before the replay (as `make train` leaves a "
-                        "stack); results go to replay-published.{json,md}")
+    parser.add_argument("--seed", type=int, default=42, help="which users are sampled")
+    parser.add_argument("--seeds", default="42,43,44", help="model seeds, one retrain each")
+    parser.add_argument("--no-ablation", action="store_true", help="skip the runs without recent popularity")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for replay.json and replay.md")
     args = parser.parse_args(argv)
 
@@ -51,21 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     env = {"RECSYS_VAR_DIR": str(var), "RECSYS_MODEL_CHECK_SECONDS": "5"}
     log(f"work folder {workdir}; starting the stack")
     with LiveStack(workdir, env=env) as stack:
-        first: dict[str, Any] | None = None
-        if args.retrain_first:
-            log(f"stack up {stack.timings}; publishing a first blend (retrain --force)")
-            started = time.perf_counter()
-            first_run = subprocess.run([str(APP_PYTHON), "-m", "recommender", "retrain", "--force"], cwd=REPO_ROOT,
-                                       env=stack.env, check=False, capture_output=True, text=True)
-            first = json.loads(first_run.stdout)
-            first["wall_seconds"] = round(time.perf_counter() - started, 1)
-            log(f"first version: {first.get('status')} {first.get('version')}; waiting for it to serve")
-            time.sleep(15)  # > RECSYS_MODEL_CHECK_SECONDS + the background build
         log(f"stack up {stack.timings}; replaying")
         out = workdir / "replay.json"
-        command = [str(APP_PYTHON), "-m", "recommender", "replay", "--users", str(args.users), "--max-events",
-                   str(args.max_events), "--concurrency", str(args.concurrency), "--seed", str(args.seed),
-                   "--rasa-url", stack.rasa_url, "--then-retrain", "--out", str(out)]
+        command = [str(APP_PYTHON), "-m", "recommender", "replay", "--users", str(args.users), "--control-users",
+                   str(args.control_users), "--max-events", str(args.max_events), "--concurrency",
+                   str(args.concurrency), "--seed", str(args.seed), "--seeds", args.seeds, "--retrain-first",
+                   "--then-retrain", "--rasa-url", stack.rasa_url, "--out", str(out),
+                   *([] if args.no_ablation else ["--ablation"])]
         started = time.perf_counter()
         run = subprocess.run(command, cwd=REPO_ROOT, env=stack.env, check=False, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - started
@@ -76,74 +74,92 @@ def main(argv: list[str] | None = None) -> int:
     result.update({
         "benchmark": "replay",
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": f"python -m recommender replay --users {args.users} --max-events {args.max_events} --then-retrain",
+        "command": " ".join(["python -m recommender replay", *command[4:]]).replace(f" --rasa-url {stack.rasa_url}", "")
+        .replace(f" --out {out}", ""),
         "exit_code": run.returncode,
         "wall_seconds": round(wall, 1),
         "stack": stack.timings,
-        "first_version": first,
         "provenance": provenance(), "llm_backend": stack.env["RECSYS_LLM_BACKEND"],
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_avg_1m": os.getloadavg()[0], "note": "2 cores shared with other work"},
     })
     args.out.mkdir(parents=True, exist_ok=True)
-    name = "replay-published" if args.retrain_first else "replay"
-    (args.out / f"{name}.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
-    (args.out / f"{name}.md").write_text(markdown(result))
-    print(json.dumps(result, indent=1, default=str))
+    (args.out / "replay.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
+    (args.out / "replay.md").write_text(markdown(result))
+    print(markdown(result))
     return run.returncode
 
 
+def _gain(g: dict[str, Any] | None) -> str:
+    if not g:
+        return "-"
+    seeds = f"; per seed {', '.join(f'{x:+.4f}' for x in g['per_seed'])}" if g.get("per_seed") else ""
+    counts = f", {g['better']} users better, {g['worse']} worse" if "better" in g else ""
+    return f"{g['mean']:+.4f} ± {g['se']:.4f} (z {g['z']:.1f}{counts}{seeds})"
+
+
 def markdown(r: dict[str, Any]) -> str:
+    """The report: what was sent and stored, the versions, the gains per cohort and the ablation."""
     replay, check, retrain = r["replay"], r["sent_equals_stored"], r.get("retrain", {})
-    served = r.get("served_after_retrain", {})
+    served, first, proof = r.get("served_after_retrain", {}), r.get("first_version") or {}, r.get("proof", {})
     rows = []
-    for key, label in (("before_feedback", "before the feedback (cold users)"),
-                       ("after_feedback", "after the feedback, before the retrain"),
-                       ("after_retrain", "after the retrain")):
+    for key, label in (("before_feedback", "replayed users, before their feedback (no history)"),
+                       ("after_feedback", "replayed users, their feedback stored, version before the retrain"),
+                       ("after_retrain", "replayed users, primary retrained version"),
+                       ("control_before", "control users (never sent), version before the retrain")):
         m = r.get(key)
         if m:
-            se = f" ± {m['ndcg@10_se']:.4f}" if m.get("ndcg@10_se") is not None else ""
-            rows.append(f"| {label} | `{m['model_version']}` | {m['ndcg@10']:.4f}{se} | {m['hit_rate@10']:.4f} |")
-    pairs = [f"- {name.replace('_', ' ')}: {d['mean']:+.4f} ± {d['se']:.4f} (users better {d['better']}, "
-             f"worse {d['worse']}, of {d['users']})" for name, d in r.get("paired_ndcg_differences", {}).items()]
-    metrics = retrain.get("metrics", {})
+            rows.append(f"| {label} | `{m['model_version']}` | {m['ndcg@10']:.4f} ± {m['ndcg@10_se']:.4f} | "
+                        f"{m['hit_rate@10']:.4f} |")
+    runs = [f"| {x['label']} | {x['seed']} | {x['status']} | `{x['version']}` | "
+            f"{x['measured']['replayed']['ndcg@10']:.4f} | {x['measured']['control']['ndcg@10']:.4f} | "
+            f"{x.get('seconds', {}).get('total', '-')} |" for x in r.get("runs", []) if x.get("measured")]
+    gains = [f"| {label} | {_gain(g.get('replayed'))} | {_gain(g.get('control'))} | "
+             f"{_gain(g.get('replayed_beyond_control'))} |" for label, g in proof.items() if "control" in g]
+    ablations = [f"- {label} (replayed users, paired, seed-averaged): {_gain(g['replayed'])}"
+                 for label, g in proof.items() if "control" not in g]
     return "\n".join([
-        "# Replay: unseen users' ratings as chat feedback, then a retrain",
+        "# Replay: unseen users' ratings as chat feedback, then retrains per seed",
         "",
         (f"{r['date_utc']}; `{r['command']}` against a fresh stack (`rasa run` + "
-        f"`python -m recommender.actionserver`, MovieLens 100K on SQLite); {r['machine']['cpus']} CPUs shared "
-        f"with other work (1-min load {r['machine']['load_avg_1m']:.1f}); commit {commit_label(r['provenance'])}, "
-        f"LLM backend `{r['llm_backend']}`."),
+         f"`python -m recommender.actionserver`, MovieLens 100K on SQLite); {r['machine']['cpus']} CPUs shared "
+         f"with other work (1-min load {r['machine']['load_avg_1m']:.1f}); commit {commit_label(r['provenance'])}, "
+         f"LLM backend `{r['llm_backend']}`; {r['wall_seconds']} s."),
         "",
-        *([(f"- Started from a published blend trained on MovieLens 100K only (`retrain --force` before the "
-           f"replay: `{r['first_version'].get('version')}`, {r['first_version'].get('wall_seconds')} s), as "
-           "`make train` leaves a stack.")] if r.get("first_version") else
-          [("- Started from a fresh install: no published version, so the service ranks with item-kNN, content "
-           "and popularity until the first retrain.")]),
-        (f"- Users: {r['users']} ml-latest-small users (never in the MovieLens 100K data) mapped onto the catalog "
-        f"by title and year; {r['events_to_replay']} older ratings replayed, {r['held_out_liked_items']} newer "
-        "liked items (rating >= 4) held out."),
+        (f"- Before the replay: `{r.get('version_before')}` published, a blend trained on MovieLens 100K alone "
+         f"({first.get('status', 'already published')}, {first.get('seconds', {}).get('total', '-')} s)."),
+        (f"- Users: {r['users']} ml-latest-small users replayed (never in the MovieLens 100K data, mapped onto "
+         f"the catalog by title and year; {r['events_to_replay']} older ratings, {r['held_out_liked_items']} newer "
+         f"liked items held out) and {r['control_users']} control users from the same source, never sent."),
         (f"- Sent through `POST /webhooks/rest/webhook`: {replay['messages']} messages "
-        f"({replay['recommendation_turns']} recommendation turns, {replay['feedback_sent']} feedback events, "
-        f"{replay['shown_and_rated']} rated items that the bot had just shown, clicked first) in "
-        f"{replay['seconds']} s ({replay['messages_per_second']} messages/s); HTTP errors: {replay['http_errors']}."),
+         f"({replay['recommendation_turns']} recommendation turns, {replay['feedback_sent']} feedback button "
+         f"payloads, {replay['shown_and_rated']} rated items that the bot had just shown, clicked first) in "
+         f"{replay['seconds']} s ({replay['messages_per_second']} messages/s); HTTP errors: {replay['http_errors']}."),
         (f"- **Sent == stored: {check['sent']} sent, {check['stored']} stored, "
-        f"{check['mismatched_users']} users whose rows differ** (item, kind and value, in order)."),
-        (f"- Retrain job: **{retrain.get('status')}** `{retrain.get('version')}` ({retrain.get('reason')}); "
-        f"trained on {retrain.get('events')} events; timings {retrain.get('seconds')}."),
-        (f"- The live bot answered with the new version {served.get('seconds_until_served')} s after the publish "
-        f"(`{served.get('version')}`, read from the logged request of a REST recommendation)."),
+         f"{check['mismatched_users']} users whose rows differ** (item, kind and value, in order)."),
+        (f"- Primary retrain: **{retrain.get('status')}** `{retrain.get('version')}` ({retrain.get('reason')}); "
+         f"served by the live bot {served.get('seconds_until_served')} s after the publish."),
         "",
-        ("Held-out NDCG@10 of the replayed users, with what the service serves them (its own ranking, "
-        "their stored feedback as profile, 10 items, shown/rated items excluded):"),
+        "Held-out NDCG@10 (each version's model ranks the catalog minus the user's history; ± standard error):",
         "",
-        "| when | model version | NDCG@10 (± standard error) | hit rate@10 |",
+        "| who, with what | model version | NDCG@10 | hit rate@10 |",
         "|---|---|---|---|",
         *rows,
         "",
-        *(["Paired per-user NDCG@10 differences (mean ± standard error):", "", *pairs, ""] if pairs else []),
-        ("The retrain job's own decision numbers (its held-out slices, not the ones above): "
-        f"`{json.dumps(metrics, default=str)[:1500]}`"),
+        "Every retrain (each trained on the same log, judged against the same first version):",
+        "",
+        "| run | seed | job decision | version | NDCG@10 replayed | NDCG@10 control | job s |",
+        "|---|---|---|---|---|---|---|",
+        *runs,
+        "",
+        ("Gain of the retrained versions over the version before the retrain, paired per user, each user's "
+         "difference averaged over the seeds (mean ± standard error over users, z = mean / SE):"),
+        "",
+        "| runs | replayed users | control users | replayed beyond control |",
+        "|---|---|---|---|",
+        *gains,
+        "",
+        *ablations,
         "",
     ])
 

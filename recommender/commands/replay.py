@@ -1,36 +1,52 @@
-"""Replay MovieLens interactions the models never saw as real chat feedback, then measure the gain.
+"""Replay MovieLens ratings the models never saw as real chat feedback, retrain, and measure what was learned.
 
 Users of ml-latest-small (not in the MovieLens 100K models) are mapped onto the catalog by title
-and year; each one's older ratings are sent through Rasa's REST webhook as a user would give
-them (ask for recommendations, open the shown ones, like / dislike / rate with the bot's own
-button payloads), the newest are held out. The run fails unless every sent feedback event is
-stored. Held-out NDCG@10 of these users is measured with the served model before the feedback,
-after it, and (with --then-retrain) after the retrain job published a new version, which must
-then answer the live bot. Prints one JSON object; see recommender/replay.py.
+and year; each replayed user's older ratings are sent through Rasa's REST webhook as a user
+would give them (ask for recommendations, open the shown ones, like / dislike / rate with the
+bot's own button payloads), the newest are held out. The run fails unless every sent feedback
+event is stored. A control cohort (`--control-users`) is sampled from the same users but never
+sent. With `--then-retrain` the retrain job runs once per `--seeds` seed (and, with
+`--ablation`, once more per seed without the blend's recent-popularity feature); each version
+is measured against the version that served before the retrain, on both cohorts, and the
+primary run (first seed) must then answer the live bot. Prints one JSON object; see
+recommender/eval/replay.py, replay_measure.py and replay_proof.py.
 
-The retrain takes the scheduler worker's "retrain" lease, as `python -m recommender retrain`
-does; with the lease held elsewhere (a running worker) it does not retrain, reports
-"retrain": {"status": "busy", ...} and exits 2. Otherwise exit 0, or 1 when a check failed.
+With `--then-retrain` the whole run holds the scheduler worker's "retrain" lease, as
+`python -m recommender retrain` does; with the lease held elsewhere (a running worker) nothing
+is sent, the report says "retrain": {"status": "busy", ...} and the exit code is 2. Otherwise
+exit 0, or 1 when a check failed (HTTP errors, sent != stored, the new version not served).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+import time
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import Any
 
-HELP = "send unseen MovieLens ratings as chat feedback through Rasa REST, retrain, measure NDCG@10"
+HELP = "send unseen MovieLens ratings as chat feedback through Rasa REST, retrain, measure what was learned"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """--users, --rasa-url, --seed, --then-retrain and the replay's knobs."""
+    """--users, --rasa-url, --seed, --then-retrain, --seeds, --ablation and the replay's knobs."""
     from recommender.commands.common import add_database_argument
 
     parser.add_argument("--users", type=int, default=300, help="how many ml-latest-small users to replay (300)")
+    parser.add_argument("--control-users", type=int, default=150,
+                        help="users of the same source never sent, measured as a control cohort (150)")
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005", help="the Rasa server (REST channel on)")
     parser.add_argument("--seed", type=int, default=42, help="which users are sampled (42)")
     parser.add_argument("--then-retrain", action="store_true",
                         help="run the retrain job after the replay and check the new version serves")
+    parser.add_argument("--retrain-first", action="store_true",
+                        help="with nothing published yet, publish a first version before the replay, so that the "
+                        "retrain is compared with a learned model of the same kind")
+    parser.add_argument("--seeds", default="42", help="comma-separated model seeds, one retrain each (42)")
+    parser.add_argument("--ablation", action="store_true",
+                        help="also retrain without the blend's recent-popularity feature, once per seed")
     parser.add_argument("--max-events", type=int, default=30, help="most ratings replayed per user (30)")
     parser.add_argument("--min-events", type=int, default=10, help="fewest catalog ratings a user needs (10)")
     parser.add_argument("--holdout", type=float, default=0.2, help="newest share of each user held out (0.2)")
@@ -44,108 +60,120 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Replay, verify sent == stored, measure, optionally retrain; exit 1 when a check failed."""
-    import sys
-    import time
-    from pathlib import Path
-
+    """Replay, verify sent == stored, retrain per seed, measure; exit 1 when a check failed, 2 when busy."""
     from recommender.commands.common import settings_from
     from recommender.errors import CatalogEmptyError
-    from recommender.replay import (
-        Replayer,
-        load_ml_latest_small_users,
-        measure,
-        new_run_id,
-        paired_difference,
-        verify_stored,
-        wait_until_served,
-        with_senders,
-    )
+    from recommender.eval import replay as chat
+    from recommender.eval import replay_data as data
     from recommender.store.repository import get_store
+    from recommender.worker.leases import LeaseBusy, holding
 
     settings = settings_from(args)
     store = get_store(settings)
     items = store.load_items()
     if not items:
         raise CatalogEmptyError("the catalog is empty; run `python -m recommender ingest movielens100k` first")
-    run_id = new_run_id()
-    users = with_senders(
-        load_ml_latest_small_users(
-            settings.shared_data_dir / "ml-latest-small", items, n_users=args.users, seed=args.seed,
-            holdout=args.holdout, min_events=args.min_events, max_events=args.max_events,
-            like_threshold=settings.like_threshold,
-        ),
-        run_id,
-    )
-    result: dict[str, object] = {
-        "run_id": run_id, "rasa_url": args.rasa_url, "users": len(users), "seed": args.seed,
-        "events_to_replay": sum(len(u.events) for u in users),
-        "held_out_liked_items": sum(len(u.held_out) for u in users),
+    seeds = [int(s) for s in str(args.seeds).split(",") if s.strip()]
+    run_id = chat.new_run_id()
+    eligible = data.eligible_users(settings.shared_data_dir / "ml-latest-small", items, holdout=args.holdout,
+                                   min_events=args.min_events, max_events=args.max_events,
+                                   like_threshold=settings.like_threshold)
+    replayed, control = data.sample_cohorts(eligible, args.users, args.control_users, args.seed)
+    replayed = data.with_senders(replayed, run_id)
+    result: dict[str, Any] = {
+        "run_id": run_id, "rasa_url": args.rasa_url, "users": len(replayed), "control_users": len(control),
+        "seed": args.seed, "seeds": seeds, "ablation": args.ablation,
+        "events_to_replay": sum(len(u.events) for u in replayed),
+        "held_out_liked_items": sum(len(u.held_out) for u in replayed),
     }
-    print(f"replaying {len(users)} users ({result['events_to_replay']} ratings) as run {run_id}", file=sys.stderr)
-    if not args.no_measure:
-        result["before_feedback"] = measure(settings, users)
-        print(f"before feedback: {_short(result['before_feedback'])}", file=sys.stderr)
-    stats = Replayer(args.rasa_url, concurrency=args.concurrency, like_threshold=settings.like_threshold).run(
-        users, show_progress=not args.quiet
+    lease: AbstractContextManager[Any] = holding(store, settings, "retrain") if args.then_retrain else nullcontext()
+    try:
+        with lease:
+            ok = _replay_and_retrain(args, settings, store, replayed, control, seeds, result)
+    except LeaseBusy as exc:
+        result["retrain"] = {"status": "busy", "reason": str(exc)}
+        result["ok"] = False
+        print(f"retrain: busy, nothing sent: {exc}; run again when the other job is done", file=sys.stderr)
+        _emit(result, args.out)
+        return 2
+    result["ok"] = ok
+    _emit(result, args.out)
+    return 0 if ok else 1
+
+
+def _replay_and_retrain(
+    args: argparse.Namespace, settings: Any, store: Any, replayed: list[Any], control: list[Any], seeds: list[int],
+    result: dict[str, Any],
+) -> bool:
+    from recommender.eval import replay as chat
+    from recommender.eval import replay_measure as rm
+    from recommender.eval.replay_proof import load_named, plan_runs, run_retrains, summarise
+
+    measuring = not args.no_measure
+    if args.then_retrain and args.retrain_first and store.latest_published_version() is None:
+        from recommender.jobs.retrain import retrain
+
+        first = retrain(store, settings, force=True)
+        result["first_version"] = {k: v for k, v in first.as_dict().items() if k != "metrics"}
+        print(f"first version: {first.status} {first.version} ({first.reason})", file=sys.stderr)
+    published = store.latest_published_version()
+    before = load_named(store, published.version) if published is not None and measuring else None
+    result["version_before"] = published.version if published is not None else None
+    control_cohort = rm.control_cohort(control, settings.like_threshold)
+    if before is not None:
+        result["before_feedback"] = rm.measure(before, rm.cold_cohort(replayed))
+    print(f"replaying {len(replayed)} users ({result['events_to_replay']} ratings) as run {result['run_id']}",
+          file=sys.stderr)
+    stats = chat.Replayer(args.rasa_url, concurrency=args.concurrency, like_threshold=settings.like_threshold).run(
+        replayed, show_progress=not args.quiet
     )
     result["replay"] = stats.as_dict()
-    check = verify_stored(store, settings.user_id_secret, stats.sent)
+    check = chat.verify_stored(store, settings.user_id_secret, stats.sent)
     result["sent_equals_stored"] = check
     ok = bool(check["ok"]) and stats.http_errors == 0
-    if not args.no_measure:
-        result["after_feedback"] = measure(settings, users)
-        print(f"after feedback, before retrain: {_short(result['after_feedback'])}", file=sys.stderr)
-    busy = False
-    if args.then_retrain:
-        from recommender.jobs.retrain import RetrainOutcome, retrain
-        from recommender.worker.leases import LeaseBusy, holding
+    replayed_cohort = rm.replayed_cohort(store, replayed, settings.user_id_secret, settings.like_threshold)
+    baseline: dict[str, Any] = {}
+    if before is not None:
+        baseline = {"replayed": rm.measure(before, replayed_cohort), "control": rm.measure(before, control_cohort)}
+        result["after_feedback"], result["control_before"] = baseline["replayed"], baseline["control"]
+        print(f"before the retrain ({before.version}): {rm.without_lists(baseline)}", file=sys.stderr)
+    if not args.then_retrain:
+        return ok
 
-        outcome: RetrainOutcome | None
-        try:
-            # the worker's lease, taken as `python -m recommender retrain` takes it: against a
-            # running stack the worker's retrain never runs at the same time as this one
-            with holding(store, settings, "retrain"):
-                outcome = retrain(store, settings, force=True)
-        except LeaseBusy as exc:
-            busy = True
-            outcome = None
-            result["retrain"] = {"status": "busy", "reason": str(exc)}
-            print(f"retrain: busy, not run: {exc}; the replayed feedback is stored, run "
-                  "`python -m recommender retrain --force` when the other job is done", file=sys.stderr)
-        else:
-            result["retrain"] = outcome.as_dict()
-            print(f"retrain: {outcome.status} {outcome.version} ({outcome.reason})", file=sys.stderr)
-        if outcome is not None and outcome.status == "published" and outcome.version:
-            started = time.monotonic()
-            served, seen, waited = wait_until_served(
-                store, args.rasa_url, f"replay-{run_id}-check", outcome.version, timeout=args.serve_timeout
-            )
-            result["served_after_retrain"] = {"version": seen, "serves_new_version": served,
-                                              "seconds_until_served": round(waited, 1)}
-            ok = ok and served
-            if not args.no_measure:
-                result["after_retrain"] = measure(settings, users)
-                print(f"after retrain: {_short(result['after_retrain'])} "
-                      f"({time.monotonic() - started:.0f} s after publishing)", file=sys.stderr)
-        else:
-            ok = False
-    measured: dict[str, Any] = {k: result[k] for k in ("before_feedback", "after_feedback", "after_retrain")
-                                if k in result}
-    pairs = (("after_feedback", "before_feedback"), ("after_retrain", "before_feedback"),
-             ("after_retrain", "after_feedback"))
-    result["paired_ndcg_differences"] = {
-        f"{a} - {b}": paired_difference(measured[a], measured[b]) for a, b in pairs if a in measured and b in measured
-    }
-    result["ok"] = ok
+    def measure_both(models: Any) -> dict[str, Any]:
+        if not measuring:
+            return {}
+        return {"replayed": rm.measure(models, replayed_cohort), "control": rm.measure(models, control_cohort)}
+
+    records = run_retrains(store, settings, plan_runs(seeds, args.ablation), measure_both)
+    result["runs"] = records
+    primary = records[-1]
+    result["retrain"] = {k: v for k, v in primary.items() if k != "measured"}
+    print(f"retrain: {primary['status']} {primary['version']} ({primary['reason']})", file=sys.stderr)
+    if primary["status"] != "published" or not primary["version"]:
+        return False
+    started = time.monotonic()
+    served, seen, waited = chat.wait_until_served(
+        store, args.rasa_url, f"replay-{result['run_id']}-check", primary["version"], timeout=args.serve_timeout
+    )
+    result["served_after_retrain"] = {"version": seen, "serves_new_version": served,
+                                      "seconds_until_served": round(waited, 1)}
+    print(f"served {seen} {time.monotonic() - started:.0f} s after publishing", file=sys.stderr)
+    if measuring and baseline and primary.get("measured"):
+        result["after_retrain"] = primary["measured"]["replayed"]
+        result["proof"] = summarise(baseline, records)
+        result["paired_ndcg_differences"] = {
+            "after_feedback - before_feedback": rm.paired_difference(result["after_feedback"],
+                                                                      result["before_feedback"]),
+            "after_retrain - after_feedback": rm.paired_difference(result["after_retrain"], result["after_feedback"]),
+        }
+        print(f"proof: {json.dumps(rm.without_lists(result['proof']))}", file=sys.stderr)
+    return ok and served
+
+
+def _emit(result: dict[str, Any], out: str | None) -> None:
     text = json.dumps(result, indent=1, default=str)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n")
     print(text)
-    return 2 if busy else 0 if ok else 1
-
-
-def _short(measured: object) -> object:
-    """A measurement without its per-user list, for the progress lines."""
-    return {k: v for k, v in measured.items() if k != "per_user_ndcg"} if isinstance(measured, dict) else measured

@@ -7,18 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from recommender.eval.replay import SentFeedback, click_for, feedback_for, shown_items, verify_stored
+from recommender.eval.replay_data import ReplayEvent, load_ml_latest_small_users, map_to_catalog, title_key
 from recommender.identity import pseudonymous_id
-from recommender.replay import (
-    ReplayEvent,
-    SentFeedback,
-    click_for,
-    feedback_for,
-    load_ml_latest_small_users,
-    map_to_catalog,
-    shown_items,
-    title_key,
-    verify_stored,
-)
 from recommender.store import Store
 from recommender.store.repository import ShownItem
 from recommender.types import Item

@@ -1,4 +1,4 @@
-"""`python -m recommender replay --then-retrain`: retrains under the worker's lease, like `retrain`.
+"""`python -m recommender replay --then-retrain`: replays and retrains under the worker's lease, like `retrain`.
 
 The replay itself (Rasa over HTTP, ml-latest-small) is replaced by stand-ins; what is checked is
 that the retrain step never runs beside another holder of the "retrain" lease.
@@ -13,23 +13,26 @@ from typing import Any
 
 import pytest
 
-from recommender import replay
 from recommender.cli import main
+from recommender.eval import replay, replay_data
 from recommender.store import Store
 from recommender.store.leases import LeaseStore, new_owner
 
 
 class _NoRasa:
-    """Stands in for `Replayer`: sends nothing."""
+    """Stands in for `Replayer`: sends nothing, counts its runs."""
+
+    runs = 0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
 
-    def run(self, users: Sequence[replay.ReplayUser], *, show_progress: bool = True) -> replay.ReplayStats:
+    def run(self, users: Sequence[replay_data.ReplayUser], *, show_progress: bool = True) -> replay.ReplayStats:
+        _NoRasa.runs += 1
         return replay.ReplayStats(users=len(users))
 
 
-def _no_users(*args: Any, **kwargs: Any) -> list[replay.ReplayUser]:
+def _no_users(*args: Any, **kwargs: Any) -> list[replay_data.ReplayUser]:
     return []
 
 
@@ -40,8 +43,9 @@ def offline_replay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str
     store = Store(url)
     store.migrate()
     store.upsert_items([{"item_id": "1", "title": "Toy Story (1995)"}])
-    monkeypatch.setattr(replay, "load_ml_latest_small_users", _no_users)
+    monkeypatch.setattr(replay_data, "eligible_users", _no_users)
     monkeypatch.setattr(replay, "Replayer", _NoRasa)
+    monkeypatch.setattr(_NoRasa, "runs", 0)
     return url, store
 
 
@@ -60,6 +64,7 @@ def test_replay_retrain_is_busy_while_another_process_holds_the_lease(
     assert report["retrain"]["status"] == "busy" and holder in report["retrain"]["reason"]
     assert report["ok"] is False
     assert "busy" in captured.err
+    assert _NoRasa.runs == 0  # nothing was sent: feedback the run could not judge would only muddy the log
     assert store.model_versions() == []  # the retrain job did not run
     assert LeaseStore(store).get("retrain").owner == holder  # type: ignore[union-attr]  # untouched
 
@@ -89,5 +94,6 @@ def test_replay_retrain_takes_and_releases_the_lease(
 
     report = json.loads(capsys.readouterr().out)
     assert report["retrain"]["status"] == "skipped"
+    assert _NoRasa.runs == 1
     assert owners_during_retrain and owners_during_retrain[0] is not None  # held while it ran
     assert LeaseStore(store).get("retrain").owner is None  # type: ignore[union-attr]  # released after
