@@ -96,7 +96,7 @@ class ServiceAction(Action, ABC):
         try:
             settings = getattr(self._service, "settings", None) or get_settings()
             return log_id(tracker.sender_id or "", settings.user_id_secret)
-        except Exception:  # noqa: BLE001 - the caller is logging a failure (with its traceback) already
+        except Exception:
             return "u_unknown"
 
     def recommendation_turn(

@@ -20,8 +20,9 @@ from typing import IO, Any
 def atomic_file(path: Path, mode: str = "wb", **open_args: Any) -> Iterator[IO[Any]]:
     """`with atomic_file(path, "w", encoding="utf-8") as f: ...`: `path` appears only if the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tempfile.NamedTemporaryFile(mode, dir=path.parent, prefix=f".{path.name}.", suffix=".partial",
-                                      delete=False, **open_args)
+    tmp = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed or removed
+        mode, dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False, **open_args
+    )
     try:
         with tmp:
             yield tmp

@@ -24,7 +24,9 @@ class Profile:
 class FeedbackSource(Protocol):
     """What `load_profile` needs from the store."""
 
-    def user_feedback(self, user_id: str) -> list[tuple[str, str, float | None]]: ...
+    def user_feedback(self, user_id: str) -> list[tuple[str, str, float | None]]:
+        """A user's (item id, kind, value) events, oldest first."""
+        ...
 
 
 def build_profile(events: Iterable[tuple[str, str, float | None]], like_threshold: float) -> Profile:

@@ -57,7 +57,7 @@ def postgres_url() -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means no server to test against
+    except Exception as exc:
         admin.dispose()
         reason = (f"PostgreSQL not reachable at {POSTGRES_URL} ({exc.__class__.__name__}); "
                   "start it or set RECSYS_TEST_POSTGRES_URL")

@@ -76,6 +76,7 @@ def _derived(word: str, terms: dict[str, Term]) -> Term | None:
 def genre_acts(
     mentions: list[Mention], tokens: list[Tok], state: DialogueState, catalog: CatalogView
 ) -> list[Act]:
+    """The acts the genre and mood mentions stand for, each by the scope of its negation."""
     vocabulary = catalog.genre_names
     acts: list[Act] = []
     excluded: list[str] = []

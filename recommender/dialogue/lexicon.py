@@ -156,6 +156,7 @@ class Term:
 
     @property
     def is_mood(self) -> bool:
+        """Whether this word stands for a mood (several genres at once), not one genre."""
         return len(self.keys) > 1 and not self.compound
 
 

@@ -87,7 +87,7 @@ def load_movielens100k(settings: Settings) -> InteractionData:
 
 
 def _tmdb_overviews(shared_data_dir: Path, links: Path) -> dict[str, str]:
-    """movieId -> TMDB overview, for the movies links.csv can join (empty when the files are absent)."""
+    """MovieId -> TMDB overview, for the movies links.csv can join (empty when the files are absent)."""
     import pandas as pd
 
     tmdb_path = shared_data_dir / "tmdb-5000" / "tmdb_5000_movies.csv"
@@ -100,7 +100,7 @@ def _tmdb_overviews(shared_data_dir: Path, links: Path) -> dict[str, str]:
 
 
 def _tags(path: Path) -> dict[str, list[str]]:
-    """movieId -> its most used tags (lower-cased, most frequent first)."""
+    """MovieId -> its most used tags (lower-cased, most frequent first)."""
     import pandas as pd
 
     if not path.is_file():

@@ -40,7 +40,7 @@ class LLMBackend(Protocol):
         ...
 
     def score_options(self, messages: Sequence[ChatMessage], options: Sequence[str], *, timeout: float) -> list[float]:
-        """log P(option | messages) for each option, as the start of the assistant's reply.
+        """Log P(option | messages) for each option, as the start of the assistant's reply.
 
         Raises `LLMNotSupportedError` where `supports_scoring` is False.
         """

@@ -99,7 +99,7 @@ def run_with_deadline(
         if on_late is not None:
             future.add_done_callback(lambda f: _deliver_late(f, on_late))
         return Outcome(fallback(), True, "timeout", time.monotonic() - started, future)
-    except Exception as exc:  # noqa: BLE001 - any failure means the fallback; the cause is logged and returned
+    except Exception as exc:
         logger.warning("LLM call failed, using the fallback: %s", exc)
         return Outcome(fallback(), True, f"error:{type(exc).__name__}", time.monotonic() - started, future)
     return Outcome(value, False, "ok", time.monotonic() - started, future)
@@ -108,7 +108,7 @@ def run_with_deadline(
 def _deliver_late(future: Future[T], on_late: Callable[[T], None]) -> None:
     try:
         value = future.result()
-    except Exception as exc:  # noqa: BLE001 - nobody waits for a late call; its failure is only logged
+    except Exception as exc:
         logger.info("late LLM call ended without a result: %s", exc)
         return
     try:

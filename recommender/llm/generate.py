@@ -174,5 +174,5 @@ def compose_message(explanation: Explanation, items: Sequence[ExplainItem], fall
 
 
 def final_reasons(explanation: Explanation, items: Sequence[ExplainItem]) -> Mapping[str, str]:
-    """item id -> the reason to show (LLM where accepted, template otherwise)."""
+    """Item id -> the reason to show (LLM where accepted, template otherwise)."""
     return {e.item.item_id: explanation.reason_for(e.item.item_id, e.template_reason) for e in items}

@@ -262,7 +262,7 @@ def check_text(
                 problems.append("foreign_person")
                 covered[i : i + n] = [True] * n
     run: list[int] = []
-    for i, token in enumerate(tokens + [Token("", "", 0, 0, True)]):
+    for i, token in enumerate([*tokens, Token("", "", 0, 0, True)]):
         name_like = (
             i < len(tokens) and not covered[i] and token.text[:1].isupper() and token.key not in _NOT_NAMES
         )

@@ -101,7 +101,7 @@ class LocalBackend:
         yield_the_cpu()
         try:
             self.load()
-        except BaseException as exc:  # noqa: BLE001 - kept and re-raised to every caller; logged once here
+        except BaseException as exc:
             logger.error("loading the local LLM %s failed: %s", self.model_name, exc)
             self._load_error = exc
             self._loaded.set()

@@ -39,10 +39,12 @@ class InteractionData:
 
     @property
     def n_users(self) -> int:
+        """Number of users the arrays index."""
         return len(self.user_ids)
 
     @property
     def n_items(self) -> int:
+        """Number of catalog items the arrays index."""
         return len(self.items)
 
     def __len__(self) -> int:

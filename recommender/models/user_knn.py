@@ -71,7 +71,7 @@ class UserKNN(PreferenceModel):
         return chosen, sims[chosen].astype(np.float32)
 
     def score(self, query: Query) -> np.ndarray:
-        """sum over neighbours of sim(u,v)/|N(u)| * r(v,i); zeros when no neighbour exists."""
+        """Sum over neighbours of sim(u,v)/|N(u)| * r(v,i); zeros when no neighbour exists."""
         if self.r is None:
             raise ModelNotFittedError(self.name)
         neighbours, sims = self.neighbourhood(query)

@@ -84,6 +84,7 @@ class ModelVersion:
 
 
 def model_version_of(row: ModelVersionRow) -> ModelVersion:
+    """The plain value of a `model_versions` row."""
     return ModelVersion(
         version=row.version, status=row.status, path=row.path, trained_on_events=row.trained_on_events,
         last_event_id=row.last_event_id, train_seconds=row.train_seconds, metrics=dict(row.metrics or {}),

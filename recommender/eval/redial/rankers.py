@@ -44,7 +44,7 @@ def components(models: RedialModels, context: RedialContext, *, knn: bool = True
     a signal not asked for is zeros."""
     bundle = models.bundle
     n = len(models.item_ids)
-    seeds = {row: 1.0 for row in models.rows(context.liked)}
+    seeds = dict.fromkeys(models.rows(context.liked), 1.0)
     knn_scores = _scaled(bundle.knn.contributions(seeds)[0]) if knn and seeds else np.zeros(n, dtype=np.float32)
     text_scores = np.zeros(n, dtype=np.float32)
     if text and bundle.text is not None and context.seeker_text.strip():
@@ -94,8 +94,8 @@ def service_rank_ranker(models: RedialModels) -> Ranker:
     def ranker(context: RedialContext) -> list[str]:
         request = RankRequest(
             mask=models.mask(context), k=max(KS),
-            seeds={row: 1.0 for row in models.rows(context.liked)},
-            negative_seeds={row: 1.0 for row in models.rows(context.disliked)},
+            seeds=dict.fromkeys(models.rows(context.liked), 1.0),
+            negative_seeds=dict.fromkeys(models.rows(context.disliked), 1.0),
         )
         return [models.item_ids[r.row] for r in rank(models.bundle, request)]
 

@@ -27,6 +27,7 @@ class Era:
     year_to: int | None = None
 
     def contains(self, year: int) -> bool:
+        """Whether `year` is inside the window."""
         return (self.year_from is None or year >= self.year_from) and (self.year_to is None or year <= self.year_to)
 
 
@@ -42,6 +43,7 @@ class Act:
     answer: bool = False  # an answer to the bot's question (shorter wording)
 
     def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for the transcripts."""
         out: dict[str, Any] = {"kind": self.kind}
         if self.genre:
             out["genre"] = self.genre
@@ -82,6 +84,7 @@ class Constraints:
 
     @property
     def has_years(self) -> bool:
+        """Whether the user has stated a year window."""
         return self.year_from is not None or self.year_to is not None
 
     def violations(self, item: Item) -> list[str]:
@@ -98,6 +101,7 @@ class Constraints:
         return found
 
     def admits(self, item: Item) -> bool:
+        """Whether `item` breaks none of the stated constraints."""
         return not self.violations(item)
 
 

@@ -36,12 +36,14 @@ class SimCatalog:
 
     @classmethod
     def build(cls, items: Iterable[Item], n_ratings: dict[str, int] | None = None) -> SimCatalog:
+        """The catalog of these items, with their rating counts (popularity)."""
         by_id = {i.item_id: i for i in items}
         counts = {i: int((n_ratings or {}).get(i, 0)) for i in by_id}
         return cls(by_id, counts)
 
     @classmethod
     def from_interactions(cls, data: InteractionData) -> SimCatalog:
+        """The catalog of a dataset, popularity from its interactions."""
         counts = np.bincount(data.item_idx, minlength=data.n_items)
         return cls.build(data.items, {item.item_id: int(c) for item, c in zip(data.items, counts, strict=True)})
 
@@ -72,6 +74,7 @@ class Target:
 
     @classmethod
     def of(cls, item: Item) -> Target:
+        """The target the user thinks of: what a person could know about `item`."""
         return cls(item.item_id, item.title, item.year, tuple(g for g in item.genres if g in STATABLE_GENRES))
 
 

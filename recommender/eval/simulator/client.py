@@ -74,9 +74,11 @@ class RestBot:
             raise SimulatorError(f"the Rasa server at {self.rasa_url} answered HTTP {response.status_code} on /")
 
     def conversation(self, sender: str = "") -> RestConversation:
+        """A new REST conversation (a fresh sender id unless one is given)."""
         return RestConversation(self.client, sender or f"sim-{self.run_id}-{uuid.uuid4().hex[:12]}")
 
     def close(self) -> None:
+        """Close the HTTP client."""
         self.client.close()
 
 

@@ -25,13 +25,21 @@ MAX_CONCURRENCY = 8
 
 
 class Conversation(Protocol):
-    def send(self, text: str, act: Act) -> BotReply: ...
+    """One conversation with a bot under test."""
+
+    def send(self, text: str, act: Act) -> BotReply:
+        """Send the user's words (and the act they render, for bots that read acts) and return the reply."""
+        ...
 
 
 class Bot(Protocol):
+    """A bot the simulated users talk to: the live stack or the yardstick."""
+
     name: str
 
-    def conversation(self, sender: str = "") -> Conversation: ...
+    def conversation(self, sender: str = "") -> Conversation:
+        """A new conversation with this bot."""
+        ...
 
 
 @dataclass
@@ -53,6 +61,7 @@ class Turn:
     violated: tuple[str, ...] = ()  # the kind of each violating item's break
 
     def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for the transcripts."""
         return {"turn": self.number, "user": self.text, "act": self.act.as_dict(), "bot": self.bot_text[:500],
                 "items": list(self.item_ids), "relaxed": list(self.relaxed), "question": self.question,
                 "latency_ms": round(self.latency_ms, 1), "violations": self.violations, "violated": list(self.violated),
@@ -71,9 +80,11 @@ class Dialogue:
 
     @property
     def success(self) -> bool:
+        """Whether the target was shown within the turn limit."""
         return self.success_turn is not None
 
     def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for the transcripts."""
         t = self.target
         return {"target": {"item_id": t.item_id, "title": t.title, "year": t.year, "genres": list(t.genres)},
                 "seed": self.seed, "vague_opener": self.vague_opener, "success_turn": self.success_turn,

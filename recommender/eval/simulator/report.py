@@ -97,7 +97,7 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def compare(bot: dict[str, Any], yardstick: dict[str, Any]) -> dict[str, float | None]:
-    """bot / yardstick for the success rates and average turns (1.0: the bot understands as well)."""
+    """Bot / yardstick for the success rates and average turns (1.0: the bot understands as well)."""
     keys = [f"sr@{k}" for k in CUTOFFS] + ["avg_turns_success", "avg_turns_all"]
     return {key: _ratio(bot.get(key), yardstick.get(key)) for key in keys}
 
@@ -175,7 +175,6 @@ _METHOD: tuple[str, ...] = (
 
 def chart(report: dict[str, Any], path: Path) -> None:
     """Success rate by turn, bot and yardstick, one panel per pool (Agg backend)."""
-
     import matplotlib
 
     matplotlib.use("Agg")

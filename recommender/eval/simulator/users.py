@@ -48,7 +48,7 @@ def true_era(year: int, rng: random.Random) -> Era:
 def question_attribute(reply: BotReply) -> str:
     """'genre', 'era', or '' for what the bot's question asks (payload attribute, else its words)."""
     raw = (reply.question or "").lower()
-    text = f"{raw} {reply.text.lower()}" if not raw else raw
+    text = raw if raw else reply.text.lower()
     if any(w in text for w in _GENRE_QUESTION_WORDS):
         return "genre"
     if any(w in text for w in _ERA_QUESTION_WORDS):
@@ -75,6 +75,7 @@ class SimulatedUser:
     @classmethod
     def create(cls, target: Target, catalog: SimCatalog, seed: int,
                vague_share: float = DEFAULT_VAGUE_SHARE) -> SimulatedUser:
+        """A user who thinks of `target`, with a reproducible plan of what to say."""
         rng = random.Random(seed)
         genres = [g for g in target.genres if g in STATABLE_GENRES]
         rng.shuffle(genres)

@@ -27,6 +27,7 @@ class YardstickBot:
         self.ranked = catalog.by_popularity()
 
     def conversation(self, sender: str = "") -> YardstickConversation:
+        """A new conversation with the yardstick."""
         return YardstickConversation(self)
 
 

@@ -45,7 +45,7 @@ def test_unreachable_stack_is_a_clear_error() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # bound, never listening: connection refused
         bot = RestBot(f"http://127.0.0.1:{port}")
-        with pytest.raises(SimulatorError, match="unreachable.*--start-stack"):
+        with pytest.raises(SimulatorError, match=r"unreachable.*--start-stack"):
             bot.probe()
         bot.close()
 

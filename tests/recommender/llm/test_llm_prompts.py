@@ -36,7 +36,7 @@ def test_every_prompt_file_parses_renders_and_keeps_its_rules(catalog: list[Item
 
 
 def test_a_prompt_missing_a_section_is_reported_with_its_source() -> None:
-    with pytest.raises(ConfigurationError, match="broken.txt: missing user"):
+    with pytest.raises(ConfigurationError, match=r"broken\.txt: missing user"):
         parse_prompt("id: x\ntask: explain\n=== system ===\nhi\n", "broken.txt")
 
 

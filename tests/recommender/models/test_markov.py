@@ -20,7 +20,7 @@ from recommender.models.markov import (
 from recommender.store import Store
 from recommender.store.repository import ShownItem
 
-I = {a: n for n, a in enumerate(ACTIONS)}
+AT = {a: n for n, a in enumerate(ACTIONS)}
 
 SEQUENCES = [
     ActionSequence("s1", ("ignore", "ignore", "click", "like")),
@@ -33,10 +33,10 @@ SEQUENCES = [
 def test_counts_match_hand_counts() -> None:
     model = MarkovActionModel(alpha=1.0).fit(SEQUENCES)
     expected = np.zeros((6, 6), dtype=np.int64)
-    expected[I["ignore"], I["ignore"]] = 1
-    expected[I["ignore"], I["click"]] = 1
-    expected[I["click"], I["like"]] = 1
-    expected[I["ignore"], I["rate"]] = 1
+    expected[AT["ignore"], AT["ignore"]] = 1
+    expected[AT["ignore"], AT["click"]] = 1
+    expected[AT["click"], AT["like"]] = 1
+    expected[AT["ignore"], AT["rate"]] = 1
     np.testing.assert_array_equal(model.counts, expected)
     np.testing.assert_array_equal(model.start_counts, [2, 0, 0, 0, 1, 0])
     assert model.n_transitions == 4
@@ -45,25 +45,25 @@ def test_counts_match_hand_counts() -> None:
 def test_add_alpha_probabilities_by_hand() -> None:
     p = MarkovActionModel(alpha=1.0).fit(SEQUENCES).transition_matrix()
     # row "ignore": 3 transitions (ignore 1, click 1, rate 1) + 6 pseudo-counts
-    assert p[I["ignore"], I["ignore"]] == pytest.approx(2 / 9)
-    assert p[I["ignore"], I["click"]] == pytest.approx(2 / 9)
-    assert p[I["ignore"], I["rate"]] == pytest.approx(2 / 9)
-    assert p[I["ignore"], I["like"]] == pytest.approx(1 / 9)
+    assert p[AT["ignore"], AT["ignore"]] == pytest.approx(2 / 9)
+    assert p[AT["ignore"], AT["click"]] == pytest.approx(2 / 9)
+    assert p[AT["ignore"], AT["rate"]] == pytest.approx(2 / 9)
+    assert p[AT["ignore"], AT["like"]] == pytest.approx(1 / 9)
     # row "click": 1 transition (like)
-    assert p[I["click"], I["like"]] == pytest.approx(2 / 7)
-    assert p[I["click"], I["dislike"]] == pytest.approx(1 / 7)
+    assert p[AT["click"], AT["like"]] == pytest.approx(2 / 7)
+    assert p[AT["click"], AT["dislike"]] == pytest.approx(1 / 7)
     # a row never left is uniform
-    np.testing.assert_allclose(p[I["dislike"]], np.full(6, 1 / 6))
+    np.testing.assert_allclose(p[AT["dislike"]], np.full(6, 1 / 6))
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
     half = MarkovActionModel(alpha=0.5).fit(SEQUENCES).transition_matrix()
-    assert half[I["ignore"], I["click"]] == pytest.approx(1.5 / 6)
+    assert half[AT["ignore"], AT["click"]] == pytest.approx(1.5 / 6)
 
 
 def test_start_distribution_and_unknown_last_action() -> None:
     model = MarkovActionModel(alpha=1.0).fit(SEQUENCES)
     start = model.start_distribution()
-    assert start[I["ignore"]] == pytest.approx(3 / 9)
-    assert start[I["bookmark"]] == pytest.approx(2 / 9)
+    assert start[AT["ignore"]] == pytest.approx(3 / 9)
+    assert start[AT["bookmark"]] == pytest.approx(2 / 9)
     assert model.next_action(None) == pytest.approx(dict(zip(ACTIONS, start, strict=True)))
     assert model.next_action("no-such-action") == model.next_action(None)
     assert model.p_engage("ignore") == pytest.approx(1 - 2 / 9)
@@ -95,10 +95,10 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
 def _chain(p_ignore_after_ignore: int, p_ignore_after_like: int, n: int = 100) -> MarkovActionModel:
     """A model whose counts make P(ignore | ignore) and P(ignore | like) about the given percentages."""
     model = MarkovActionModel(alpha=1e-9)
-    model.counts[I["ignore"], I["ignore"]] = p_ignore_after_ignore * n
-    model.counts[I["ignore"], I["click"]] = (100 - p_ignore_after_ignore) * n
-    model.counts[I["like"], I["ignore"]] = p_ignore_after_like * n
-    model.counts[I["like"], I["like"]] = (100 - p_ignore_after_like) * n
+    model.counts[AT["ignore"], AT["ignore"]] = p_ignore_after_ignore * n
+    model.counts[AT["ignore"], AT["click"]] = (100 - p_ignore_after_ignore) * n
+    model.counts[AT["like"], AT["ignore"]] = p_ignore_after_like * n
+    model.counts[AT["like"], AT["like"]] = (100 - p_ignore_after_like) * n
     return model
 
 
