@@ -124,7 +124,8 @@ test-nlu: $(MODEL) ## NLU on the held-out set tests/nlu (docs/evaluation/nlu.md)
 test-e2e: setup $(MODEL) ## Live end-to-end conversations over REST with both servers on loopback
 	$(PY) -m pytest -m e2e
 
-test: test-setup $(MODEL) ## Every test: Rasa validation, test stories and unseen NLU sentences, then pytest (unit, PostgreSQL, real data, live end-to-end)
+test: test-setup $(MODEL) ## Every test: lint (ruff, mypy), Rasa validation, test stories and unseen NLU sentences, then pytest (unit, PostgreSQL, real data, live end-to-end)
+	$(MAKE) lint
 	$(MAKE) test-rasa
 	$(MAKE) test-nlu
 	$(PY) -m pytest
