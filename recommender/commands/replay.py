@@ -5,10 +5,10 @@ and year; each replayed user's older ratings are sent through Rasa's REST webhoo
 would give them (ask for recommendations, open the shown ones, like / dislike / rate with the
 bot's own button payloads), the newest are held out. The run fails unless every sent feedback
 event is stored. A control cohort (`--control-users`) is sampled from the same users but never
-sent. With `--then-retrain` the retrain job runs once per `--seeds` seed (and, with
-`--ablation`, once more per seed without the blend's recent-popularity feature); each version
-is measured against the version that served before the retrain, on both cohorts, and the
-primary run (first seed) must then answer the live bot. Prints one JSON object; see
+sent. With `--then-retrain` the retrain job runs once per `--seeds` seed; each version is
+measured against the version that served before the retrain, on both cohorts (with
+`--ablation`, also with the blend's recent-popularity and popularity features switched off in
+both), and the primary run (first seed) must then answer the live bot. Prints one JSON object; see
 recommender/eval/replay.py, replay_measure.py and replay_proof.py.
 
 With `--then-retrain` the whole run holds the scheduler worker's "retrain" lease, as
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "retrain is compared with a learned model of the same kind")
     parser.add_argument("--seeds", default="42", help="comma-separated model seeds, one retrain each (42)")
     parser.add_argument("--ablation", action="store_true",
-                        help="also retrain without the blend's recent-popularity feature, once per seed")
+                        help="also measure every version with the blend's (recent) popularity features' weights at 0")
     parser.add_argument("--max-events", type=int, default=30, help="most ratings replayed per user (30)")
     parser.add_argument("--min-events", type=int, default=10, help="fewest catalog ratings a user needs (10)")
     parser.add_argument("--holdout", type=float, default=0.2, help="newest share of each user held out (0.2)")
@@ -107,7 +107,7 @@ def _replay_and_retrain(
 ) -> bool:
     from recommender.eval import replay as chat
     from recommender.eval import replay_measure as rm
-    from recommender.eval.replay_proof import load_named, plan_runs, run_retrains, summarise
+    from recommender.eval.replay_proof import ABLATIONS, load_named, plan_runs, run_retrains, summarise
 
     measuring = not args.no_measure
     if args.then_retrain and args.retrain_first and store.latest_published_version() is None:
@@ -132,20 +132,30 @@ def _replay_and_retrain(
     result["sent_equals_stored"] = check
     ok = bool(check["ok"]) and stats.http_errors == 0
     replayed_cohort = rm.replayed_cohort(store, replayed, settings.user_id_secret, settings.like_threshold)
+
+    def measure_all(models: Any) -> dict[str, Any]:
+        """Both cohorts with the version, and with each ablation of it (`--ablation`)."""
+        if not measuring:
+            return {}
+        out: dict[str, Any] = {"replayed": rm.measure(models, replayed_cohort),
+                               "control": rm.measure(models, control_cohort), "ablations": {}}
+        for name, features in ABLATIONS.items() if args.ablation else ():
+            ablated = rm.without_features(models, features)
+            if ablated is not None:
+                out["ablations"][name] = {"replayed": rm.measure(ablated, replayed_cohort),
+                                          "control": rm.measure(ablated, control_cohort)}
+        return out
+
     baseline: dict[str, Any] = {}
     if before is not None:
-        baseline = {"replayed": rm.measure(before, replayed_cohort), "control": rm.measure(before, control_cohort)}
+        baseline = measure_all(before)
         result["after_feedback"], result["control_before"] = baseline["replayed"], baseline["control"]
+        result["ablations_before"] = baseline["ablations"]
         print(f"before the retrain ({before.version}): {rm.without_lists(baseline)}", file=sys.stderr)
     if not args.then_retrain:
         return ok
 
-    def measure_both(models: Any) -> dict[str, Any]:
-        if not measuring:
-            return {}
-        return {"replayed": rm.measure(models, replayed_cohort), "control": rm.measure(models, control_cohort)}
-
-    records = run_retrains(store, settings, plan_runs(seeds, args.ablation), measure_both)
+    records = run_retrains(store, settings, plan_runs(seeds), measure_all)
     result["runs"] = records
     primary = records[-1]
     result["retrain"] = {k: v for k, v in primary.items() if k != "measured"}

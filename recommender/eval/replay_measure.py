@@ -17,8 +17,9 @@ having been trained on their own feedback.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -106,6 +107,27 @@ def measure(models: ServingModels, cohort: Cohort, k: int = 10) -> dict[str, Any
         f"hit_rate@{k}": round(float(np.mean(hits)), 5) if hits else None,
         "per_user_ndcg": [round(x, 5) for x in per_user],
     }
+
+
+def without_features(models: ServingModels, features: Sequence[str]) -> ServingModels | None:
+    """The version with the blend's weights of `features` set to 0; None when its model is no blend.
+
+    A name ending in ":" stands for every feature of that base model ("popularity:"). The weights
+    act on standardised features, so a zero weight is the feature held at its training mean for
+    every item: the ranking no longer depends on it. The loaded version is left as it was.
+    """
+    from recommender.models.blend import LinearBlend
+
+    model = models.model
+    if not isinstance(model, LinearBlend) or model.coef is None:
+        return None
+    names = model.feature_names()
+    drop = [n for n, name in enumerate(names) if any(name == f or (f.endswith(":") and name.startswith(f))
+                                                     for f in features)]
+    ablated = copy.copy(model)
+    ablated.coef = model.coef.copy()
+    ablated.coef[drop] = 0.0
+    return replace(models, model=ablated)
 
 
 def paired_difference(after: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:

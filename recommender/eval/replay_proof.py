@@ -1,18 +1,23 @@
-"""Does a retrain learn from the replayed chat feedback? Several seeds and an ablation, each against the
-version that served before the retrain, on the same users.
+"""Does a retrain learn from the replayed chat feedback? Several seeds, a control cohort and ablations.
 
 After the replay, the real retrain job (`recommender.jobs.retrain.retrain`, `force=True`) runs
-once per planned run: the serving configuration with each seed, and (`ablation`) the same with
-the blend's recent-popularity feature switched off through its parameters. Every run is trained
-on the same log and judged by the job against the same published version: a run that the job
-published is measured and then withdrawn (`Store.withdraw_model_version`, what `rollback` does),
-so the version before the replay serves again for the next run. The primary run (the serving
-configuration, first seed) goes last and stays published.
+once per seed in the serving configuration. Every run is trained on the same log and judged by
+the job against the same published version: a run that the job published is measured and then
+withdrawn (`Store.withdraw_model_version`, what `rollback` does), so the version before the
+replay serves again for the next run. The primary run (first seed) goes last and stays published.
 
-Gains are measured by `recommender.eval.replay_measure` on two cohorts: the replayed users and a
-control cohort whose feedback was never sent. The control cohort's gain is what the retrain
-learned about the population (the replayed users' shared tastes, their popularity); the
-replayed cohort's gain beyond it is what it learned from each user's own feedback.
+Each version, and the version before, is measured by `recommender.eval.replay_measure` on two
+cohorts: the replayed users and a control cohort whose feedback was never sent. The control
+cohort's gain is what the retrain learned about the population (the replayed users' shared
+tastes, their popularity); the replayed cohort's gain beyond it is what it learned from each
+user's own feedback.
+
+Ablations (`ABLATIONS`) measure the same versions with the blend's weights of some features set
+to 0 (`replay_measure.without_features`), the version before included: the gain left is the gain
+that does not flow through those features. The blend has no parameter that leaves a feature out
+of training (its `recent_days` cannot: a user the model was not trained on is ranked at the end
+of the log, which lies on a time-bin edge, so their "recent" window holds the whole last bin
+whatever `recent_days` says), hence weights zeroed at measuring time rather than retrains.
 
 The caller holds the worker's "retrain" lease around `run_retrains` (the command does), so no
 scheduled retrain runs between the planned ones.
@@ -34,28 +39,35 @@ from recommender.training.artifacts import ServingModels, load_version
 logger = logging.getLogger(__name__)
 
 FULL = "full"
-# A window far shorter than the blend's time bins (>= 1 day): `item_recent_popularity` is 0 for every
-# item and user, so the feature is constant and carries no weight. Only `LinearBlend` reads it.
-ABLATIONS: Mapping[str, Mapping[str, Any]] = {"no_recent_popularity": {"recent_days": 1e-6}}
+# Blend features whose weight an ablation sets to 0 (a name ending in ":" covers that base model's features).
+# - recent popularity: events per item shortly before the user's last event;
+# - popularity: every feature that counts users or events per item (overall, recent, per kind: in a
+#   log where only chat users like or click, the like/click counts are the chat cohort's popularity),
+#   its crosses with the user, and the popularity base model.
+ABLATIONS: Mapping[str, tuple[str, ...]] = {
+    "no_recent_popularity": ("item_recent_popularity",),
+    "no_popularity": (
+        "item_popularity", "item_recent_popularity", "item_clicks", "item_likes", "item_bookmarks",
+        "user_activity*item_popularity", "user_clicks*item_clicks", "user_likes*item_likes",
+        "user_bookmarks*item_bookmarks", "popularity:",
+    ),
+}
 
 
 @dataclass(frozen=True)
 class PlannedRun:
-    """One retrain: its label (`FULL` or an ablation), the model seed and the parameter overrides."""
+    """One retrain: its label, the model seed and parameter overrides of the configured ones."""
 
     label: str
     seed: int
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-def plan_runs(seeds: Sequence[int], ablation: bool) -> list[PlannedRun]:
-    """Every (label, seed) run, the primary one (serving configuration, first seed) last."""
+def plan_runs(seeds: Sequence[int]) -> list[PlannedRun]:
+    """One serving-configuration run per seed, the primary one (the first seed) last."""
     if not seeds:
         raise ValueError("at least one seed is needed")
-    runs = [PlannedRun(FULL, s) for s in seeds[1:]]
-    if ablation:
-        runs = [PlannedRun(name, s, params) for name, params in ABLATIONS.items() for s in seeds] + runs
-    return [*runs, PlannedRun(FULL, seeds[0])]
+    return [*(PlannedRun(FULL, s) for s in seeds[1:]), PlannedRun(FULL, seeds[0])]
 
 
 def settings_for(settings: Settings, run: PlannedRun) -> Settings:
@@ -96,23 +108,30 @@ def run_retrains(
     return records
 
 
-def summarise(before: Mapping[str, Mapping[str, Any]], records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Per label: each cohort's seed-averaged gain over `before` (the version before the retrain,
-    per cohort), the replayed users' gain beyond the control cohort's, and the full runs minus
-    each ablation on the replayed users."""
+def summarise(before: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The gains of the runs over the version before the retrain, per variant and cohort.
+
+    `before` and each record's "measured" hold a measurement per cohort ("replayed", "control")
+    and, under "ablations", the same per ablation. Per variant (`FULL`, then each ablation): each
+    cohort's seed-averaged gain, the replayed users' gain beyond the control cohort's; and per
+    ablation, `FULL` minus it on the same retrained versions and users.
+    """
+    measured = [r["measured"] for r in records if r.get("measured")]
+    if not measured:
+        return {}
+
+    def variant(m: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+        return m if name == FULL else m.get("ablations", {}).get(name, {})
+
     out: dict[str, Any] = {}
-    labels = dict.fromkeys(r["label"] for r in records)
-    for label in labels:
-        measured = [r["measured"] for r in records if r["label"] == label and "measured" in r]
-        gains = {cohort: seed_averaged_gain([m[cohort] for m in measured], before[cohort])
-                 for cohort in before if measured and cohort in measured[0]}
-        if "replayed" in gains and "control" in gains and gains["control"]:
+    for name in (FULL, *before.get("ablations", {})):
+        base = variant(before, name)
+        gains = {cohort: seed_averaged_gain([variant(m, name)[cohort] for m in measured], base[cohort])
+                 for cohort in ("replayed", "control") if cohort in base}
+        if gains.get("replayed") and gains.get("control"):
             gains["replayed_beyond_control"] = difference_of_gains(gains["replayed"], gains["control"])
-        out[label] = gains
-    full = {r["seed"]: r["measured"] for r in records if r["label"] == FULL and "measured" in r}
-    for label in labels:
-        pairs = [(full[r["seed"]]["replayed"], r["measured"]["replayed"]) for r in records
-                 if label != FULL and r["label"] == label and r["seed"] in full and "measured" in r]
-        if pairs:
-            out[f"{FULL} - {label}"] = {"replayed": seed_averaged(pairs)}
+        out[name] = gains
+        if name != FULL:
+            out[f"{FULL} - {name}"] = {cohort: seed_averaged([(m[cohort], variant(m, name)[cohort]) for m in measured])
+                                       for cohort in ("replayed", "control") if cohort in base}
     return out

@@ -8,13 +8,13 @@ its own (own database and model folder, so the retrains cannot touch another sta
 2. unseen ml-latest-small users' older ratings go through Rasa's REST webhook as the web widget
    sends them (`/feedback{"item_id":"50","kind":"like"}` button payloads, a click on a shown item
    first), and every sent event must be stored;
-3. the retrain job runs once per seed in the serving configuration and once per seed without
-   the blend's recent-popularity feature; each version is measured against the first one on the
-   replayed users' held-out liked items, and on a control cohort whose feedback was never sent;
+3. the retrain job runs once per seed; each version is measured against the first one on the
+   replayed users' held-out liked items and on a control cohort whose feedback was never sent,
+   as served and with the blend's (recent) popularity features switched off in both versions;
 4. the primary retrain stays published and the live bot must serve it.
 
 E2E_REPLAY_USERS, E2E_REPLAY_CONTROL, E2E_REPLAY_EVENTS and E2E_REPLAY_SEEDS size it; the
-defaults take about 7 minutes on 2 cores. The measured numbers: docs/feedback-loop.md.
+defaults took 10.7 minutes on 2 cores shared with other work (load 4-5). The measured numbers: docs/feedback-loop.md.
 """
 
 from __future__ import annotations
@@ -106,13 +106,24 @@ def test_the_retrain_publishes_a_version_trained_on_the_feedback_that_the_live_b
     assert before["trained_on_users"] == 0 and after["trained_on_users"] == USERS, note
     # every planned run trained and was judged against the same first version
     runs = result["runs"]
-    assert len(runs) == 2 * len(SEEDS.split(",")), runs
+    assert len(runs) == len(SEEDS.split(",")), runs
     assert all(r["metrics"]["recent"]["published_version"] == first["version"] for r in runs), note
 
 
 def test_the_retrain_learned_from_the_feedback_beyond_noise(replay_result: tuple[dict[str, Any], str, Any]) -> None:
+    """Retrained versions vs the version before the retrain, on the same users with the same stored
+    feedback: paired per user, each user's difference averaged over the seeds, mean vs its standard
+    error over users (docs/feedback-loop.md has the numbers)."""
     result, note, _ = replay_result
-    proof = result["proof"]
-    gain = proof["full"]["replayed"]  # retrained vs the version before, same users, same stored feedback
-    assert gain["seeds"] == len(SEEDS.split(",")), note
-    assert gain["mean"] > 2 * gain["se"], note
+    proof, seeds = result["proof"], len(SEEDS.split(","))
+    served = proof["full"]["replayed"]  # the serving configuration
+    assert served["seeds"] == seeds and served["mean"] > 0 and all(g > 0 for g in served["per_seed"]), note
+    # Not the cohort's popularity: with every popularity feature of the blend switched off (overall,
+    # recent, per kind, the popularity base model; in the version before as well), the gain stays
+    # beyond two standard errors.
+    learned = proof["no_popularity"]["replayed"]
+    assert learned["seeds"] == seeds and learned["mean"] > 2 * learned["se"], note
+    # Users whose feedback was never sent gain too (the retrain learned about the items from the
+    # cohort's feedback); that the replayed users gain MORE, from their own feedback, is not shown
+    # at this size (docs: replayed beyond control within two standard errors), so not asserted.
+    assert proof["full"]["control"]["mean"] > 0, note

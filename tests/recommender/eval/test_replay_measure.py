@@ -20,6 +20,7 @@ from recommender.eval.replay_measure import (
     rankings,
     replayed_cohort,
     seed_averaged_gain,
+    without_features,
 )
 from recommender.eval.replay_proof import ABLATIONS, FULL, plan_runs, run_retrains, settings_for, summarise
 from recommender.identity import pseudonymous_id
@@ -102,19 +103,33 @@ def test_gains_average_each_user_over_the_seeds_before_the_standard_error() -> N
     assert single["se"] > 0 and single["better"] == 3 and single["worse"] == 0
 
 
-def test_the_primary_run_goes_last_and_ablations_change_only_their_parameters() -> None:
-    runs = plan_runs([7, 8], ablation=True)
-    assert [(r.label, r.seed) for r in runs][-1] == (FULL, 7)
-    assert sorted((r.label, r.seed) for r in runs) == sorted(
-        [(FULL, 7), (FULL, 8)] + [(name, s) for name in ABLATIONS for s in (7, 8)])
+def test_the_primary_run_goes_last_with_the_first_seed() -> None:
+    runs = plan_runs([7, 8, 9])
+    assert [(r.label, r.seed) for r in runs] == [(FULL, 8), (FULL, 9), (FULL, 7)]
     from recommender.config import Settings
 
     settings = Settings(retrain_params={"refit": False, "epochs": 60})
-    ablated = settings_for(settings, next(r for r in runs if r.label != FULL))
-    assert ablated.retrain_params == {"refit": False, "epochs": 60, "seed": 7, **next(iter(ABLATIONS.values()))}
+    assert settings_for(settings, runs[0]).retrain_params == {"refit": False, "epochs": 60, "seed": 8}
     assert settings.retrain_params == {"refit": False, "epochs": 60}  # untouched
     with pytest.raises(ValueError):
-        plan_runs([], ablation=False)
+        plan_runs([])
+
+
+def test_an_ablation_zeroes_the_named_blend_weights_of_a_copy() -> None:
+    from recommender.models.blend import LinearBlend
+
+    blend = LinearBlend(base_models=("popularity", "item_knn"))
+    names = blend.feature_names()
+    blend.coef = np.ones(len(names), dtype=np.float32)
+    ablated = without_features(ServingModels("v", blend, None, ITEMS, ()), ABLATIONS["no_popularity"])
+    assert ablated is not None and ablated.model is not blend and blend.coef.sum() == len(names)
+    zeroed = {name for name, w in zip(names, ablated.model.coef, strict=True) if w == 0}  # type: ignore[attr-defined]
+    assert "item_recent_popularity" in zeroed and "item_likes" in zeroed and "popularity:z" in zeroed
+    assert not zeroed & {"item_knn:z", "item_mean_rating", "user_genres*item_genres"}
+    only_recent = without_features(ServingModels("v", blend, None, ITEMS, ()), ABLATIONS["no_recent_popularity"])
+    assert {n for n, w in zip(names, only_recent.model.coef, strict=True) if w == 0} == {  # type: ignore[union-attr]
+        "item_recent_popularity"}
+    assert without_features(_models(), ABLATIONS["no_popularity"]) is None  # not a blend
 
 
 def test_every_run_but_the_last_is_withdrawn_after_it_is_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,7 +159,7 @@ def test_every_run_but_the_last_is_withdrawn_after_it_is_measured(tmp_path: Path
 
     monkeypatch.setattr(retrain_job, "retrain", fake_retrain)
     monkeypatch.setattr(replay_proof, "load_named", lambda store_, version: _models(version))
-    records = run_retrains(store, Settings(), plan_runs([1, 2], ablation=False),
+    records = run_retrains(store, Settings(), plan_runs([1, 2]),
                            lambda models: {"replayed": {"version": models.version}})
     assert judged_against == ["v0", "v0"]  # each run judged against the version before the replay
     assert [r["seed"] for r in records] == [2, 1] and records[-1]["primary"]
@@ -153,15 +168,18 @@ def test_every_run_but_the_last_is_withdrawn_after_it_is_measured(tmp_path: Path
 
 
 def test_summary_separates_the_cohort_and_the_ablation() -> None:
-    before = {"replayed": {"per_user_ndcg": [0.0, 0.0]}, "control": {"per_user_ndcg": [0.0, 0.0]}}
+    def both(replayed: list[float], control: list[float]) -> dict[str, Any]:
+        return {"replayed": {"per_user_ndcg": replayed}, "control": {"per_user_ndcg": control}}
 
-    def record(label: str, seed: int, replayed: list[float], control: list[float]) -> dict[str, Any]:
-        return {"label": label, "seed": seed, "measured": {"replayed": {"per_user_ndcg": replayed},
-                                                           "control": {"per_user_ndcg": control}}}
-
-    ablation = next(iter(ABLATIONS))
-    summary = summarise(before, [record(ablation, 1, [0.1, 0.1], [0.0, 0.0]),
-                                 record(FULL, 1, [0.2, 0.2], [0.1, 0.1])])
-    assert summary[FULL]["replayed"]["mean"] == pytest.approx(0.2)
+    before = {**both([0.0, 0.0], [0.0, 0.0]), "ablations": {"no_popularity": both([0.0, 0.0], [0.0, 0.0])}}
+    runs = [{"label": FULL, "seed": s, "measured": {**both([0.2, 0.2], [0.1, 0.1]),
+                                                    "ablations": {"no_popularity": both([0.15, 0.15], [0.0, 0.0])}}}
+            for s in (1, 2)]
+    summary = summarise(before, runs)
+    assert summary[FULL]["replayed"]["mean"] == pytest.approx(0.2) and summary[FULL]["replayed"]["seeds"] == 2
     assert summary[FULL]["replayed_beyond_control"]["mean"] == pytest.approx(0.1)
-    assert summary[f"{FULL} - {ablation}"]["replayed"]["mean"] == pytest.approx(0.1)
+    assert summary["no_popularity"]["replayed"]["mean"] == pytest.approx(0.15)
+    assert summary["no_popularity"]["replayed_beyond_control"]["mean"] == pytest.approx(0.15)
+    assert summary[f"{FULL} - no_popularity"]["replayed"]["mean"] == pytest.approx(0.05)
+    assert summary[f"{FULL} - no_popularity"]["control"]["mean"] == pytest.approx(0.1)
+    assert summarise(before, [{"label": FULL, "seed": 1, "status": "rejected"}]) == {}
