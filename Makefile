@@ -92,9 +92,25 @@ bench-redial: $(VENV)/.installed ## ReDial conversational benchmark on ml-latest
 validate: $(RASA_VENV)/.installed ## Validate the Rasa training data (fails on warnings)
 	$(RASA) data validate --fail-on-warnings
 
-$(MODEL): $(RASA_VENV)/.installed $(RASA_SOURCES)
-	$(RASA) data validate --fail-on-warnings
-	$(RASA) train --fixed-model-name recommender --out models
+# The Rasa model is the largest step of a fresh `make run` (about 2 min on an idle 2-core machine)
+# and too large to commit (37 MB). Each model trained here is also kept in RASA_MODEL_CACHE under a
+# key of everything it is trained from (domain, config, data, the custom components in rasa_addons/,
+# the pinned Rasa environment); a later clone with exactly those inputs copies it instead of training
+# it again (it passed the same validation). RECSYS_MODEL_CACHE=off always trains.
+RASA_MODEL_INPUTS = requirements/rasa.txt $(sort $(RASA_SOURCES) $(wildcard rasa_addons/*.py))
+RASA_MODEL_CACHE := $(or $(RECSYS_MODEL_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/recsys-rasa-models)
+RASA_MODEL_CACHED = $(RASA_MODEL_CACHE)/recommender-$(shell sha256sum $(RASA_MODEL_INPUTS) | sha256sum | cut -c1-16).tar.gz
+
+$(MODEL): $(RASA_VENV)/.installed $(RASA_SOURCES) $(wildcard rasa_addons/*.py)
+	@if [ "$(RECSYS_MODEL_CACHE)" != off ] && [ -f "$(RASA_MODEL_CACHED)" ]; then \
+	  mkdir -p $(@D) && cp "$(RASA_MODEL_CACHED)" $@ && \
+	  echo "Rasa model: trained before on this machine from these exact inputs ($(RASA_MODEL_CACHED))"; \
+	else \
+	  $(RASA) data validate --fail-on-warnings && \
+	  $(RASA) train --fixed-model-name recommender --out models && \
+	  if [ "$(RECSYS_MODEL_CACHE)" != off ]; then mkdir -p $(RASA_MODEL_CACHE) && \
+	    cp $@ "$(RASA_MODEL_CACHED).tmp.$$$$" && mv "$(RASA_MODEL_CACHED).tmp.$$$$" "$(RASA_MODEL_CACHED)"; fi; \
+	fi
 
 rasa-model: $(MODEL) ## Train the Rasa model (only when domain, config or data changed)
 
