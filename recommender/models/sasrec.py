@@ -41,78 +41,17 @@ from typing import Any, Self
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.common import ModelNotFittedError, history_items, user_histories
+from recommender.models.sasrec_network import Network, copy_weights, native_bf16
 from recommender.models.torch_utils import DEFAULT_THREADS, generator, torch_threads
+from recommender.models.warm_start import WarmStart
 
 logger = logging.getLogger(__name__)
 
 LOSSES = ("sampled", "ce", "bce")
 _SCORE_BATCH = 256  # sequences per forward pass in score_many
-
-
-def native_bf16() -> bool:
-    """Whether this CPU multiplies bfloat16 natively (AVX-512 BF16 / AMX), where training in it is ~1.6x faster."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
-class _Block(nn.Module):
-    """Pre-LayerNorm self-attention + position-wise feed-forward, both with residuals."""
-
-    def __init__(self, dim: int, heads: int, dropout: float) -> None:
-        super().__init__()
-        self.norm1 = nn.LayerNorm(dim)
-        self.attention = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
-        self.norm2 = nn.LayerNorm(dim)
-        self.ff = nn.Sequential(nn.Linear(dim, dim), nn.GELU(), nn.Dropout(dropout), nn.Linear(dim, dim))
-        self.dropout = nn.Dropout(dropout)
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        h = self.norm1(x)
-        attended, _ = self.attention(h, h, h, attn_mask=mask, need_weights=False)
-        x = x + self.dropout(attended)
-        return x + self.dropout(self.ff(self.norm2(x)))
-
-
-class _Network(nn.Module):
-    """Item + learned position embeddings -> causal blocks -> logits against the item embeddings."""
-
-    def __init__(self, n_items: int, dim: int, max_len: int, blocks: int, heads: int, dropout: float) -> None:
-        super().__init__()
-        self.heads = heads
-        self.items = nn.Embedding(n_items + 1, dim, padding_idx=0)  # index 0 = padding, item i -> i + 1
-        self.positions = nn.Embedding(max_len, dim)
-        self.dropout = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(_Block(dim, heads, dropout) for _ in range(blocks))
-        self.norm = nn.LayerNorm(dim)
-        nn.init.normal_(self.items.weight, std=dim**-0.5)
-        with torch.no_grad():
-            self.items.weight[0].zero_()
-
-    def hidden(self, seq: torch.Tensor) -> torch.Tensor:
-        """[batch, length] of shifted item indices (0 = padding, left-padded) -> [batch, length, dim]."""
-        length = seq.shape[1]
-        pad = seq == 0
-        pos = torch.arange(length, device=seq.device)
-        x = self.items(seq) * (self.items.embedding_dim**0.5) + self.positions(pos)[None]
-        x = self.dropout(x) * (~pad)[..., None]
-        # a query may see itself and earlier real items; a padded query sees only itself (no empty rows)
-        causal = torch.ones(length, length, dtype=torch.bool, device=seq.device).triu(1)
-        blocked = causal[None] | pad[:, None, :]
-        blocked = blocked & ~torch.eye(length, dtype=torch.bool, device=seq.device)[None]
-        mask = blocked.repeat_interleave(self.heads, dim=0)
-        for block in self.blocks:
-            x = block(x, mask)
-        return self.norm(x)
-
-    def logits(self, h: torch.Tensor) -> torch.Tensor:
-        """Scores of every real item (padding column dropped)."""
-        return h @ self.items.weight[1:].T
 
 
 class SASRec(PreferenceModel):
@@ -129,6 +68,7 @@ class SASRec(PreferenceModel):
         dropout: float = 0.2,
         epochs: int = 30,
         lr: float = 2e-3,
+        warm_epochs: int | None = None,
         weight_decay: float = 0.0,
         batch_size: int = 32,
         loss: str = "ce",
@@ -142,6 +82,8 @@ class SASRec(PreferenceModel):
             raise ValueError(f"dim must be a positive multiple of heads, blocks >= 1 (got dim={dim}, heads={heads}, blocks={blocks})")
         if max_len < 2 or epochs < 0 or batch_size < 1 or not 0 <= dropout < 1 or lr <= 0:
             raise ValueError("max_len >= 2, epochs >= 0, batch_size >= 1, 0 <= dropout < 1 and lr > 0 are required")
+        if warm_epochs is not None and warm_epochs < 0:
+            raise ValueError(f"warm_epochs must be >= 0 (or None: as many as epochs), got {warm_epochs}")
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         self.dim = int(dim)
@@ -151,6 +93,7 @@ class SASRec(PreferenceModel):
         self.dropout = float(dropout)
         self.epochs = int(epochs)
         self.lr = float(lr)
+        self.warm_epochs = None if warm_epochs is None else int(warm_epochs)
         self.weight_decay = float(weight_decay)
         self.batch_size = int(batch_size)
         self.loss = loss
@@ -160,20 +103,23 @@ class SASRec(PreferenceModel):
         self.bf16 = bf16
         self.seed = int(seed)
         self.threads = threads
-        self.network: _Network | None = None
+        self.network: Network | None = None
         self.n_items = 0
         self.prior: np.ndarray | None = None  # float32 [n_items], log(1 + count): the empty-history answer
+        self.epochs_trained = 0  # every epoch behind the weights, warm starts included
+        self.warm_started = False
 
     def _config(self) -> dict[str, Any]:
         return {
             "dim": self.dim, "blocks": self.blocks, "heads": self.heads, "max_len": self.max_len,
-            "dropout": self.dropout, "epochs": self.epochs, "lr": self.lr, "weight_decay": self.weight_decay,
+            "dropout": self.dropout, "epochs": self.epochs, "lr": self.lr, "warm_epochs": self.warm_epochs,
+            "weight_decay": self.weight_decay,
             "batch_size": self.batch_size, "loss": self.loss, "negatives": self.negatives,
             "sample_alpha": self.sample_alpha, "bf16": self.bf16, "seed": self.seed,
         }
 
-    def _new_network(self, n_items: int) -> _Network:
-        return _Network(n_items, self.dim, self.max_len, self.blocks, self.heads, self.dropout)
+    def _new_network(self, n_items: int) -> Network:
+        return Network(n_items, self.dim, self.max_len, self.blocks, self.heads, self.dropout)
 
     # -- training --------------------------------------------------------------------------
     def windows(self, sequences: list[np.ndarray]) -> np.ndarray:
@@ -193,8 +139,13 @@ class SASRec(PreferenceModel):
                 rows.append(row)
         return np.stack(rows) if rows else np.zeros((0, width), dtype=np.int64)
 
-    def fit(self, data: InteractionData) -> Self:
-        """Train next-item prediction on every user's sequence."""
+    def fit(self, data: InteractionData, warm_start: WarmStart | None = None) -> Self:
+        """Train next-item prediction on every user's sequence.
+
+        With `warm_start` (a fitted SASRec of the same shape) the network starts from its weights,
+        items mapped by `warm_start.item_map`, and trains `warm_epochs` epochs (default `epochs`);
+        an incompatible or unfitted one is ignored (logged) and training starts from scratch.
+        """
         self.n_items = data.n_items
         counts = np.bincount(data.item_idx.astype(np.int64), minlength=data.n_items).astype(np.float32)
         self.prior = np.log1p(counts).astype(np.float32)
@@ -207,9 +158,14 @@ class SASRec(PreferenceModel):
         with torch_threads(self.threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)  # layer initialisation and dropout; the caller's RNG is restored
             network = self._new_network(data.n_items)
+            previous = self._warm_source(warm_start)
+            epochs = self.epochs
+            if previous is not None and warm_start is not None:
+                copy_weights(previous.network, network, warm_start.mapped(data.n_items))  # type: ignore[arg-type]
+                epochs = self.epochs if self.warm_epochs is None else self.warm_epochs
             optimiser = torch.optim.Adam(network.parameters(), lr=self.lr, weight_decay=self.weight_decay)
             network.train()
-            for epoch in range(self.epochs):
+            for epoch in range(epochs):
                 order = torch.randperm(len(windows), generator=gen)
                 total, count = 0.0, 0
                 for start in range(0, len(windows), self.batch_size):
@@ -229,9 +185,26 @@ class SASRec(PreferenceModel):
                 logger.debug("sasrec epoch %d loss %.4f", epoch + 1, total / max(count, 1))
             network.eval()
         self.network = network
+        self.warm_started = previous is not None
+        self.epochs_trained = epochs + (previous.epochs_trained if previous is not None else 0)
         return self
 
-    def _loss(self, network: _Network, h: torch.Tensor, targets: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    def _warm_source(self, warm_start: WarmStart | None) -> SASRec | None:
+        """The model to start from, or None (no warm start, or one this network cannot take)."""
+        if warm_start is None:
+            return None
+        previous = warm_start.model
+        if not isinstance(previous, SASRec) or previous.network is None:
+            logger.info("sasrec: warm start from %s ignored (not a fitted SASRec)", type(previous).__name__)
+            return None
+        shape = ("dim", "blocks", "heads", "max_len")
+        if any(getattr(previous, name) != getattr(self, name) for name in shape):
+            logger.info("sasrec: warm start ignored, the previous network has another shape (%s)",
+                        {name: getattr(previous, name) for name in shape})
+            return None
+        return previous
+
+    def _loss(self, network: Network, h: torch.Tensor, targets: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         if self.loss == "ce":
             return F.cross_entropy(network.logits(h).float(), targets)
         if self.loss == "sampled":
@@ -297,15 +270,17 @@ class SASRec(PreferenceModel):
             raise ModelNotFittedError(self.name)
         arrays = {f"net.{k}": v.detach().numpy().copy() for k, v in self.network.state_dict().items()}
         arrays["prior"] = self.prior
-        return {**self._config(), "n_items": self.n_items}, arrays
+        return {**self._config(), "n_items": self.n_items, "epochs_trained": self.epochs_trained}, arrays
 
     @classmethod
     def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Self:
         """Rebuild the network and load its weights."""
         config = dict(config)
         n_items = int(config.pop("n_items"))
+        epochs_trained = int(config.pop("epochs_trained", config.get("epochs", 0)))
         model = cls(**config)
         model.n_items = n_items
+        model.epochs_trained = epochs_trained
         model.prior = arrays["prior"].astype(np.float32)
         network = model._new_network(n_items)
         network.load_state_dict({k[4:]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("net.")})

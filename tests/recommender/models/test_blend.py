@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from model_contract import ModelContract, synthetic_interactions
 
 from recommender.models.base import InteractionData, PreferenceModel, Query
-from recommender.models.blend import LinearBlend, hold_out_last
+from recommender.models.blend import LinearBlend
+from recommender.models.blend_fit import hold_out_last
 from recommender.models.common import user_histories
 from recommender.models.registry import get_spec
 from recommender.types import Item
@@ -155,3 +158,41 @@ def test_train_reuses_only_standalone_models_built_like_the_blends_bases() -> No
     assert _reusable_bases(blend, fitted) == {"item_knn": knn}  # type: ignore[arg-type]
     assert _reusable_bases(LinearBlend(base_models=("item_knn",), refit=False, seed=3), fitted) == {}  # type: ignore[arg-type]
     assert _reusable_bases(LinearBlend(base_models=("item_knn",), refit=True, seed=4), fitted) == {}  # type: ignore[arg-type]
+
+
+WARM_BLEND = {"base_models": ("sasrec", "popularity"), "base_params": {"sasrec": {"dim": 16, "max_len": 10, "epochs": 2,
+              "warm_epochs": 1, "batch_size": 16}}, "candidates": 20, "hard_negatives": 10, "random_negatives": 5,
+              "epochs": 5, "refit": False, "refit_warm_epochs": 1}
+
+
+def test_sasrec_base_warm_starts_from_the_previous_blends_held_out_fit(tmp_path: Path) -> None:
+    from recommender.models.warm_start import WarmStart
+
+    data = synthetic_interactions()
+    first = LinearBlend(**WARM_BLEND, seed=1).fit(data)  # type: ignore[arg-type]
+    assert first.fit_report["warm_started"] == [] and first.fit_report["sasrec:epochs_trained"] == 2
+    assert first.warm_bases["sasrec"] is first.models["sasrec"]  # no refit: the held-out fit serves
+    second = LinearBlend(**WARM_BLEND, seed=1).fit(data, warm_start=WarmStart(first))  # type: ignore[arg-type]
+    assert second.fit_report["warm_started"] == ["sasrec"] and second.fit_report["sasrec:epochs_trained"] == 3
+    # refitting for serving: every base on all of the data, SASRec continuing from its held-out fit
+    held_out_fit = second.models["sasrec"]
+    second.refit_bases(data)
+    assert second.warm_bases["sasrec"] is held_out_fit and second.models["sasrec"] is not held_out_fit
+    assert second.fit_report["sasrec:epochs_trained"] == 4 and second.fit_report["sasrec:warm_epochs_trained"] == 3
+    full = np.bincount(np.unique(data.user_idx * data.n_items + data.item_idx) % data.n_items, minlength=data.n_items)
+    np.testing.assert_array_equal(second.models["popularity"].score(Query()), full.astype(np.float32))
+    # what the next retrain starts from survives saving: the held-out fit, not the served one
+    second.save(tmp_path / "blend")
+    loaded = LinearBlend.load(tmp_path / "blend")
+    query = Query(history=np.array([0, 3, 6]))
+    np.testing.assert_array_equal(loaded.warm_bases["sasrec"].score(query), held_out_fit.score(query))
+    np.testing.assert_array_equal(loaded.score(query), second.score(query))
+
+
+def test_a_warm_start_from_another_kind_of_model_is_ignored() -> None:
+    from recommender.models.warm_start import WarmStart
+
+    data = synthetic_interactions()
+    popularity = get_spec("popularity").build().fit(data)
+    blend = LinearBlend(**WARM_BLEND, seed=1).fit(data, warm_start=WarmStart(popularity))  # type: ignore[arg-type]
+    assert blend.fit_report["warm_started"] == [] and blend.fit_report["sasrec:epochs_trained"] == 2

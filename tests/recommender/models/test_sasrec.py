@@ -69,3 +69,40 @@ def test_invalid_settings_are_rejected() -> None:
         SASRec(dim=30, heads=4)
     with pytest.raises(ValueError):
         SASRec(loss="mse")
+
+
+def test_a_warm_start_continues_from_the_previous_weights_with_items_mapped() -> None:
+    from recommender.models.warm_start import WarmStart
+
+    data = cyclic(length=N_ITEMS - 1)
+    first = SASRec(dim=32, max_len=12, epochs=30, lr=5e-3, batch_size=16, dropout=0.0, seed=0).fit(data)
+    assert first.epochs_trained == 30 and not first.warm_started
+    # zero epochs from the previous weights: the same network, so the same scores
+    same = SASRec(dim=32, max_len=12, epochs=30, warm_epochs=0, batch_size=16, dropout=0.0, seed=5)
+    same.fit(data, warm_start=WarmStart(first))
+    query = Query(history=np.array([3, 4, 5]))
+    np.testing.assert_allclose(same.score(query), first.score(query), rtol=1e-5, atol=1e-6)
+    assert same.warm_started and same.epochs_trained == 30
+    # a catalog in another order: item i of the new data was item (i + 1) % N_ITEMS of the old one
+    moved = np.array([(i + 1) % N_ITEMS for i in range(N_ITEMS)])
+    shifted = InteractionData(
+        user_idx=data.user_idx, item_idx=np.argsort(moved)[data.item_idx], values=data.values,
+        timestamps=data.timestamps, kinds=data.kinds, user_ids=data.user_ids,
+        items=[data.items[j] for j in moved],
+    )
+    remapped = SASRec(dim=32, max_len=12, epochs=30, warm_epochs=0, batch_size=16, dropout=0.0, seed=5)
+    remapped.fit(shifted, warm_start=WarmStart(first, item_map=moved))
+    new_query = Query(history=np.argsort(moved)[[3, 4, 5]])
+    np.testing.assert_allclose(remapped.score(new_query), first.score(query)[moved], rtol=1e-5, atol=1e-6)
+    more = SASRec(dim=32, max_len=12, epochs=30, warm_epochs=2, batch_size=16, dropout=0.0, seed=5)
+    assert more.fit(data, warm_start=WarmStart(first)).epochs_trained == 32
+
+
+def test_a_warm_start_from_another_shape_starts_from_scratch() -> None:
+    from recommender.models.warm_start import WarmStart
+
+    data = cyclic(length=N_ITEMS - 1)
+    small = SASRec(dim=16, max_len=12, epochs=1, batch_size=16, seed=0).fit(data)
+    model = SASRec(dim=32, max_len=12, epochs=2, warm_epochs=0, batch_size=16, seed=0)
+    model.fit(data, warm_start=WarmStart(small))
+    assert not model.warm_started and model.epochs_trained == 2
