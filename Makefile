@@ -142,6 +142,7 @@ test-e2e: setup $(MODEL) ## Live end-to-end conversations over REST with both se
 
 test: test-setup $(MODEL) ## Every test: lint (ruff, mypy), Rasa validation, test stories and unseen NLU sentences, then pytest (unit, PostgreSQL, real data, live end-to-end)
 	$(MAKE) lint
+	$(MAKE) validate
 	$(MAKE) test-rasa
 	$(MAKE) test-nlu
 	$(PY) -m pytest
