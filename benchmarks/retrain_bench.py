@@ -10,8 +10,11 @@ In a temporary var dir (RECSYS_VAR_DIR), with its own SQLite database:
    `--live-share` of them (by time) are taken out of the imported log and held back;
 2. **first**: `python -m recommender retrain` on the older ratings (no version yet: the candidate
    must beat popularity). The item-embedding cache is empty, so this run pays the cold cost;
-3. the held-back ratings come back as live chat feedback (source "chat", new event ids, their
-   original times), as if users had rated those films in the chat since the first version;
+3. the held-back ratings come back as chat feedback (source "chat", new event ids, their
+   original times), as if users had rated those films in the chat since the first version. They
+   are bulk-inserted, not sent through the bot: this benchmark times the job. The chat path
+   (button payloads through Rasa's REST webhook, then the retrain and what it learned) is
+   benchmarks/replay_bench.py;
 4. **after feedback**: `python -m recommender retrain` on all 100,000 events: the candidate and the
    published version are both scored on each user's last positive new rating, which neither
    has seen (the recent-slice decision);
@@ -135,8 +138,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"`{report['model']}` with `RECSYS_RETRAIN_PARAMS={json.dumps(report['params'])}`."),
         "",
         (f"{report['ingested_events']} events imported with `python -m recommender ingest movielens100k`; the newest "
-        f"{report['held_back_events']} ({report['live_share']:.0%}) held back, then sent back as live chat "
-        "feedback before the second run."),
+        f"{report['held_back_events']} ({report['live_share']:.0%}) held back, then bulk-inserted as chat "
+        "feedback before the second run (not sent through the bot: benchmarks/replay_bench.py does that)."),
         "",
         ("| run | status | events | job s | job CPU s | train s | evaluate s | process s | load before | decided on | "
         "candidate NDCG@10 | other NDCG@10 |"),
