@@ -27,7 +27,9 @@ pids+=($!)
 pids+=($!)
 .venv/bin/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >var/log/web.log 2>&1 &
 pids+=($!)
-.venv/bin/python -m recommender worker >var/log/worker.log 2>&1 &
+# background work at a lower CPU priority: on a fresh clone the first retrain (about 2 min of both
+# cores) starts 15 s in, and must not slow Rasa loading its model or the turns being served
+nice -n 10 .venv/bin/python -m recommender worker >var/log/worker.log 2>&1 &
 pids+=($!)
 
 # until both answer, however long loading takes on a busy machine; a server that dies ends the wait
