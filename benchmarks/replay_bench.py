@@ -9,9 +9,9 @@ retrain's model folders stay apart, `python -m recommender.actionserver`, `rasa 
 blend trained on MovieLens 100K alone is published (the model before the feedback);
 ml-latest-small users mapped onto the catalog send their older ratings as chat feedback (the web
 widget's button payloads, through `POST /webhooks/rest/webhook`), sent == stored is checked, the
-retrain job runs once per seed (and once per seed without the blend's recent-popularity
-feature), each version is measured against the first one on the replayed users and on a control
-cohort never sent, and the primary version must answer the live bot. This is the feedback loop's
+retrain job runs once per seed, each version is measured against the first one on the replayed
+users and on a control cohort never sent (as served, and with the blend's popularity features
+switched off in both), and the primary version must answer the live bot. This is the feedback loop's
 chat-path benchmark (benchmarks/retrain_bench.py times the job on bulk-inserted events).
 Results: benchmarks/results/replay.{json,md}.
 """
@@ -45,9 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seed", type=int, default=42, help="which users are sampled")
     parser.add_argument("--seeds", default="42,43,44", help="model seeds, one retrain each")
-    parser.add_argument("--no-ablation", action="store_true", help="skip the runs without recent popularity")
+    parser.add_argument("--no-ablation", action="store_true", help="skip the measurements without the popularity features")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for replay.json and replay.md")
+    parser.add_argument("--markdown-only", action="store_true", help="rewrite replay.md from replay.json, run nothing")
     args = parser.parse_args(argv)
+    if args.markdown_only:
+        (args.out / "replay.md").write_text(markdown(json.loads((args.out / "replay.json").read_text())))
+        return 0
 
     workdir = Path(tempfile.mkdtemp(prefix="replay-bench-"))
     var = workdir / "var"
@@ -90,6 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     return run.returncode
 
 
+VARIANTS = {
+    "full": "as served",
+    "no_recent_popularity": "without `item_recent_popularity` (weight 0, both versions)",
+    "no_popularity": "without any popularity feature (weights 0, both versions)",
+}
+
+
 def _gain(g: dict[str, Any] | None) -> str:
     if not g:
         return "-"
@@ -114,12 +125,12 @@ def markdown(r: dict[str, Any]) -> str:
     runs = [f"| {x['label']} | {x['seed']} | {x['status']} | `{x['version']}` | "
             f"{x['measured']['replayed']['ndcg@10']:.4f} | {x['measured']['control']['ndcg@10']:.4f} | "
             f"{x.get('seconds', {}).get('total', '-')} |" for x in r.get("runs", []) if x.get("measured")]
-    gains = [f"| {label} | {_gain(g.get('replayed'))} | {_gain(g.get('control'))} | "
-             f"{_gain(g.get('replayed_beyond_control'))} |" for label, g in proof.items() if "control" in g]
-    ablations = [f"- {label} (replayed users, paired, seed-averaged): {_gain(g['replayed'])}"
-                 for label, g in proof.items() if "control" not in g]
+    gains = [f"| {VARIANTS.get(label, label)} | {_gain(g.get('replayed'))} | {_gain(g.get('control'))} | "
+             f"{_gain(g.get('replayed_beyond_control'))} |" for label, g in proof.items() if " - " not in label]
+    ablations = [f"- {label}: replayed users {_gain(g.get('replayed'))}; control users {_gain(g.get('control'))}"
+                 for label, g in proof.items() if " - " in label]
     return "\n".join([
-        "# Replay: unseen users' ratings as chat feedback, then retrains per seed",
+        "# Replay: unseen users' ratings as chat feedback, then a retrain per seed",
         "",
         (f"{r['date_utc']}; `{r['command']}` against a fresh stack (`rasa run` + "
          f"`python -m recommender.actionserver`, MovieLens 100K on SQLite); {r['machine']['cpus']} CPUs shared "
@@ -158,6 +169,9 @@ def markdown(r: dict[str, Any]) -> str:
         "| runs | replayed users | control users | replayed beyond control |",
         "|---|---|---|---|",
         *gains,
+        "",
+        ("What the (recent) popularity features add to the retrained versions (the same versions measured with "
+         "and without them, paired, seed-averaged):"),
         "",
         *ablations,
         "",

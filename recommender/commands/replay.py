@@ -138,6 +138,7 @@ def _replay_and_retrain(
         if not measuring:
             return {}
         out: dict[str, Any] = {"replayed": rm.measure(models, replayed_cohort),
+                               "replayed_history_only": rm.measure(models, rm.history_only(replayed_cohort)),
                                "control": rm.measure(models, control_cohort), "ablations": {}}
         for name, features in ABLATIONS.items() if args.ablation else ():
             ablated = rm.without_features(models, features)

@@ -60,7 +60,7 @@ def title_key(title: str) -> tuple[str, int | None]:
 
 
 def map_to_catalog(source_titles: dict[str, str], items: Sequence[Item]) -> dict[str, str]:
-    """source movie id -> catalog item id, where the normalised title and the year agree (unique)."""
+    """Source movie id -> catalog item id, where the normalised title and the year agree (unique)."""
     by_key: dict[tuple[str, int | None], list[str]] = {}
     for item in items:
         key = title_key(item.title)

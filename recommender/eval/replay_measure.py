@@ -56,6 +56,11 @@ def replayed_cohort(store: FeedbackSource, users: Sequence[ReplayUser], secret: 
                   tuple(load_profile(store, uid, like_threshold) for uid in ids), tuple(ids))
 
 
+def history_only(cohort: Cohort) -> Cohort:
+    """The same users and profiles, scored from their history alone even by a version trained on them."""
+    return replace(cohort, name=f"{cohort.name} (history only)", user_ids=tuple(None for _ in cohort.user_ids))
+
+
 def cold_cohort(users: Sequence[ReplayUser]) -> Cohort:
     """Replayed users before any feedback: no history, unknown to every version."""
     return Cohort("replayed (cold)", tuple(u.held_out for u in users), tuple(Profile() for _ in users),

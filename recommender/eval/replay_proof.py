@@ -10,7 +10,9 @@ Each version, and the version before, is measured by `recommender.eval.replay_me
 cohorts: the replayed users and a control cohort whose feedback was never sent. The control
 cohort's gain is what the retrain learned about the population (the replayed users' shared
 tastes, their popularity); the replayed cohort's gain beyond it is what it learned from each
-user's own feedback.
+user's own feedback. The replayed users are also scored by each retrained version from their
+history alone (as if it had not been trained on them): the paired difference is what the
+trained representation of a user adds.
 
 Ablations (`ABLATIONS`) measure the same versions with the blend's weights of some features set
 to 0 (`replay_measure.without_features`), the version before included: the gain left is the gain
@@ -130,6 +132,11 @@ def summarise(before: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -
                  for cohort in ("replayed", "control") if cohort in base}
         if gains.get("replayed") and gains.get("control"):
             gains["replayed_beyond_control"] = difference_of_gains(gains["replayed"], gains["control"])
+        if name == FULL and all("replayed_history_only" in m for m in measured):
+            # the same users and versions, scored without their trained representation: what being
+            # trained on adds for a user beyond their history (paired, so far less noisy than the control)
+            gains["trained_representation"] = seed_averaged(
+                [(m["replayed"], m["replayed_history_only"]) for m in measured])
         out[name] = gains
         if name != FULL:
             out[f"{FULL} - {name}"] = {cohort: seed_averaged([(m[cohort], variant(m, name)[cohort]) for m in measured])

@@ -14,7 +14,7 @@ its own (own database and model folder, so the retrains cannot touch another sta
 4. the primary retrain stays published and the live bot must serve it.
 
 E2E_REPLAY_USERS, E2E_REPLAY_CONTROL, E2E_REPLAY_EVENTS and E2E_REPLAY_SEEDS size it; the
-defaults took 10.7 minutes on 2 cores shared with other work (load 4-5). The measured numbers: docs/feedback-loop.md.
+defaults took 8-11 minutes on 2 cores shared with other work (load 4-5). The measured numbers: docs/feedback-loop.md.
 """
 
 from __future__ import annotations

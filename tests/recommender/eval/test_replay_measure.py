@@ -15,6 +15,7 @@ from recommender.eval.replay_measure import (
     Cohort,
     cold_cohort,
     control_cohort,
+    history_only,
     measure,
     paired_difference,
     rankings,
@@ -66,6 +67,7 @@ def test_rankings_leave_out_the_history_and_use_a_trained_users_representation()
     seen = Profile(history=(("5", 5.0), ("4", 1.0)), seen=("5", "4"))
     cohort = _cohort([seen, seen], [{"1"}, {"1"}], [None, "u_known"])
     assert rankings(_models(), cohort, k=2) == [["3", "2"], ["1", "3"]]
+    assert rankings(_models(), history_only(cohort), k=2) == [["3", "2"], ["3", "2"]]
 
 
 def test_measure_gives_per_user_ndcg_and_who_the_version_was_trained_on() -> None:
@@ -173,11 +175,14 @@ def test_summary_separates_the_cohort_and_the_ablation() -> None:
 
     before = {**both([0.0, 0.0], [0.0, 0.0]), "ablations": {"no_popularity": both([0.0, 0.0], [0.0, 0.0])}}
     runs = [{"label": FULL, "seed": s, "measured": {**both([0.2, 0.2], [0.1, 0.1]),
+                                                    "replayed_history_only": {"per_user_ndcg": [0.2, 0.1]},
                                                     "ablations": {"no_popularity": both([0.15, 0.15], [0.0, 0.0])}}}
             for s in (1, 2)]
     summary = summarise(before, runs)
     assert summary[FULL]["replayed"]["mean"] == pytest.approx(0.2) and summary[FULL]["replayed"]["seeds"] == 2
     assert summary[FULL]["replayed_beyond_control"]["mean"] == pytest.approx(0.1)
+    assert summary[FULL]["trained_representation"]["mean"] == pytest.approx(0.05)
+    assert "trained_representation" not in summary["no_popularity"]
     assert summary["no_popularity"]["replayed"]["mean"] == pytest.approx(0.15)
     assert summary["no_popularity"]["replayed_beyond_control"]["mean"] == pytest.approx(0.15)
     assert summary[f"{FULL} - no_popularity"]["replayed"]["mean"] == pytest.approx(0.05)
