@@ -28,7 +28,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -43,6 +43,7 @@ from recommender.eval.metrics import (
     ndcg_gains,
     paired_ratio_interval,
 )
+from recommender.eval.served import SERVED, ServedConfig, compare, evaluate_served, seed_repeats
 from recommender.eval.split import HeldOut, LeaveLastOutSplit, leave_last_out
 from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.common import user_histories
@@ -66,6 +67,17 @@ class EvalConfig:
     quick: bool = False
     quick_users: int = 150
     progress: bool = True
+    # the retrain job's configuration, scored next to the tuned models (None: the settings' when the
+    # blend is evaluated from the registry); `served_seeds`: the seeds its comparison is repeated
+    # with (None: the main seed and the next two, only the main one in quick runs)
+    served: ServedConfig | None = None
+    served_seeds: tuple[int, ...] | None = None
+
+    def seeds_for_served(self) -> tuple[int, ...]:
+        """The main seed first, then the others."""
+        if self.served_seeds is not None:
+            return (self.seed, *[s for s in self.served_seeds if s != self.seed])
+        return (self.seed,) if self.quick else (self.seed, self.seed + 1, self.seed + 2)
 
 
 def seed_everything(seed: int) -> None:
@@ -79,8 +91,16 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+class Ranker(Protocol):
+    """Anything that ranks items for a query: every `PreferenceModel`, or a published version's adapter."""
+
+    def recommend(self, query: Query, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
+        """Top-k item indices, best first, never an item in `exclude`."""
+        ...
+
+
 def rank_held_out(
-    model: PreferenceModel,
+    model: Ranker,
     held_out: HeldOut,
     histories: list[tuple[np.ndarray, np.ndarray]],
     k: int,
@@ -105,6 +125,14 @@ def rank_held_out(
             seconds[row] = time.perf_counter() - start
             recommended.append(top)
     return recommended, seconds
+
+
+def held_out_gains(
+    model: Ranker, held_out: HeldOut, histories: list[tuple[np.ndarray, np.ndarray]], k: int
+) -> np.ndarray:
+    """Per held-out user, 1/log2(1 + rank) of their item within the top k (0 beyond): NDCG@k is the mean."""
+    recommended, _ = rank_held_out(model, held_out, histories, k)
+    return ndcg_gains(recommended, held_out.items, k)
 
 
 def ranking_metrics(recommended: list[np.ndarray], targets: np.ndarray, n_items: int, k: int) -> dict[str, float]:
@@ -186,7 +214,7 @@ def _comparisons(results: dict[str, dict[str, Any]], k: int) -> dict[str, Any]:
         return out
     blend = results[BLEND]["test"][key]
     strong = {n: results[n]["test"][key] for n in STRONG_BASELINES if n in results}
-    singles = {n: r["test"][key] for n, r in results.items() if n != BLEND}
+    singles = {n: r["test"][key] for n, r in results.items() if n not in (BLEND, SERVED)}
     if strong:
         best = max(strong, key=lambda n: strong[n])
         ratio = blend / strong[best] if strong[best] > 0 else None
@@ -207,6 +235,24 @@ def _comparisons(results: dict[str, dict[str, Any]], k: int) -> dict[str, Any]:
     return out
 
 
+def _served_by_seed(
+    served: ServedConfig | None,
+    results: dict[str, dict[str, Any]],
+    split: LeaveLastOutSplit,
+    histories_train_valid: list[tuple[np.ndarray, np.ndarray]],
+    cfg: EvalConfig,
+) -> list[dict[str, Any]]:
+    """The served blend over the best strong baseline: this run's models first, then other seeds."""
+    strong = {n: results[n] for n in STRONG_BASELINES if n in results}
+    if served is None or not strong:
+        return []
+    rows = [compare(results[SERVED]["_test_gains"], {n: r["_test_gains"] for n, r in strong.items()}, cfg.seed, cfg.k)]
+    rows[0]["last_retrain_seconds"] = results[SERVED]["fit_seconds"]
+    others = cfg.seeds_for_served()[1:]
+    chosen = {n: r["chosen_grid_point"] for n, r in strong.items()}
+    return rows + seed_repeats(served, split, histories_train_valid, chosen, others, cfg)
+
+
 def run_evaluation(
     data: InteractionData, cfg: EvalConfig, specs: Sequence[ModelSpec] | None = None
 ) -> dict[str, Any]:
@@ -221,6 +267,7 @@ def run_evaluation(
     histories_train = user_histories(split.train)
     histories_train_valid = user_histories(split.train_validation)
     unavailable: dict[str, str] = {}
+    specs_from_registry = specs is None
     if specs is None:
         specs, unavailable = available_specs(cfg.models)
     results: dict[str, dict[str, Any]] = {}
@@ -228,10 +275,23 @@ def run_evaluation(
     for spec in tqdm(specs, desc="models", disable=not cfg.progress, file=sys.stderr, unit="model"):
         try:
             results[spec.name] = evaluate_model(spec, split, histories_train, histories_train_valid, cfg)
-        except Exception as exc:  # noqa: BLE001 - one broken model must not hide the others' results
+        except Exception as exc:  # one broken model must not hide the others' results
             logger.error("model %s failed:\n%s", spec.name, traceback.format_exc())
             failed[spec.name] = f"{type(exc).__name__}: {exc}"
+    served = cfg.served
+    if served is None and specs_from_registry and BLEND in results:
+        from recommender.config import Settings
+
+        served = ServedConfig.from_settings(Settings())
+    if served is not None:
+        try:
+            results[SERVED] = evaluate_served(served, split, histories_train, histories_train_valid, cfg)
+        except Exception as exc:  # reported like any other failed model
+            logger.error("the served configuration failed:\n%s", traceback.format_exc())
+            failed[SERVED] = f"{type(exc).__name__}: {exc}"
     comparisons = _comparisons(results, cfg.k)
+    if SERVED in results:
+        comparisons["served_by_seed"] = _served_by_seed(served, results, split, histories_train_valid, cfg)
     for result in results.values():
         result.pop("_test_gains", None)
     return {

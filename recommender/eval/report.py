@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from recommender.atomic import atomic_file, atomic_write_text
+from recommender.eval.served import markdown_section as served_section
 
 
 def _cell(value: Any) -> str:
@@ -75,6 +76,7 @@ def markdown(report: dict[str, Any]) -> str:
                 f"- Against the best single model of any kind ({single['model']}, "
                 f"{single[f'model_ndcg@{k}']:.4f}): ratio {single['ratio']}."
             )
+    lines += served_section(report)
     if report.get("unavailable") or report.get("failed"):
         lines += ["", "## Not evaluated", ""]
         for name, why in {**report.get("unavailable", {}), **report.get("failed", {})}.items():

@@ -36,6 +36,13 @@ class HeldOut:
     def __len__(self) -> int:
         return len(self.users)
 
+    def sample(self, limit: int, seed: int = 42) -> HeldOut:
+        """At most `limit` of the pairs, a fixed-seed sample (order kept) when there are more."""
+        if len(self) <= limit:
+            return self
+        keep = np.sort(np.random.default_rng(seed).choice(len(self), size=limit, replace=False))
+        return HeldOut(self.users[keep], self.items[keep])
+
 
 @dataclass(frozen=True)
 class LeaveLastOutSplit:

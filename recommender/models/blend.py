@@ -35,6 +35,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from recommender.models.base import InteractionData, PreferenceModel, Query
+from recommender.models.blend_bases import load_bases, registry_name, save_bases
 from recommender.models.blend_features import BehaviourStats, feature_names, features
 from recommender.models.blend_fit import LOSSES, LearnedWeights, hold_out_last, learn_weights, training_lists
 from recommender.models.common import ModelNotFittedError
@@ -44,11 +45,6 @@ from recommender.models.warm_start import WarmStart, supports_warm_start
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_MODELS: tuple[str, ...] = ("sasrec", "item_knn", "bpr", "user_knn", "popularity", "content")
-
-
-def registry_name(base: str) -> str:
-    """The registry name of a base model entry: "item_knn/last" is a second ItemKNN, named apart."""
-    return base.split("/", 1)[0]
 
 
 class LinearBlend(PreferenceModel):
@@ -307,26 +303,14 @@ class LinearBlend(PreferenceModel):
         }
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """Settings, weights, behaviour statistics and every base model's own state (prefixed arrays).
-
-        A warm base that is not also a served one (the blend was refitted) is saved under `warm.<name>.`.
-        """
+        """Settings, weights, behaviour statistics and every base model's own state (`blend_bases`)."""
         if self.coef is None or self.stats is None or self.feature_mean is None or self.feature_std is None:
             raise ModelNotFittedError(self.name)
+        base_configs, warm_configs, base_arrays = save_bases(self.models, self.warm_bases)
         arrays: dict[str, np.ndarray] = {
             "coef": self.coef, "feature_mean": self.feature_mean, "feature_std": self.feature_std,
-            **{f"stats.{k}": v for k, v in self.stats.arrays().items()},
+            **{f"stats.{k}": v for k, v in self.stats.arrays().items()}, **base_arrays,
         }
-        base_configs: dict[str, Any] = {}
-        warm_configs: dict[str, Any] = {}
-        for prefix, models, configs in (("base", self.models, base_configs), ("warm", self.warm_bases, warm_configs)):
-            for name, model in models.items():
-                if prefix == "warm" and model is self.models.get(name):
-                    configs[name] = "served"  # the served base is the held-out fit (no refit): saved once
-                    continue
-                config, base_arrays = model.state()
-                configs[name] = config
-                arrays.update({f"{prefix}.{name}.{k}": v for k, v in base_arrays.items()})
         config = {**self._config(), "intercept": self.intercept, "base_configs": base_configs,
                   "warm_configs": warm_configs, "fit_report": self.fit_report}
         return config, arrays
@@ -334,12 +318,9 @@ class LinearBlend(PreferenceModel):
     @classmethod
     def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Self:
         """Rebuild the blend and its base models (through the registry's classes)."""
-        from recommender.models.registry import get_spec
-
         config = dict(config)
         intercept = float(config.pop("intercept"))
-        base_configs = config.pop("base_configs")
-        warm_configs = config.pop("warm_configs", {})
+        base_configs, warm_configs = config.pop("base_configs"), config.pop("warm_configs", {})
         fit_report = config.pop("fit_report", {})
         model = cls(**config)
         model.intercept = intercept
@@ -348,14 +329,5 @@ class LinearBlend(PreferenceModel):
         model.feature_mean = arrays["feature_mean"].astype(np.float32)
         model.feature_std = arrays["feature_std"].astype(np.float32)
         model.stats = BehaviourStats.from_arrays({k[6:]: v for k, v in arrays.items() if k.startswith("stats.")})
-
-        def load(prefix: str, name: str, base_config: dict[str, Any]) -> PreferenceModel:
-            start = f"{prefix}.{name}."
-            base_arrays = {k[len(start) :]: v for k, v in arrays.items() if k.startswith(start)}
-            return get_spec(registry_name(name)).load_class().from_state(dict(base_config), base_arrays)
-
-        for name in model.base_models:
-            model.models[name] = load("base", name, base_configs[name])
-        for name, warm_config in warm_configs.items():
-            model.warm_bases[name] = model.models[name] if warm_config == "served" else load("warm", name, warm_config)
+        model.models, model.warm_bases = load_bases(model.base_models, base_configs, warm_configs, arrays)
         return model

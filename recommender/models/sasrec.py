@@ -30,6 +30,12 @@ items, so nothing is thrown away. Scoring takes the query's history as the seque
 conversational user with the same history get the same scores: the user index is not needed.
 An empty history gets the training popularity (log counts), so a brand-new user still gets a
 sensible ranking.
+
+Warm starts (`fit(data, warm_start=WarmStart(previous, item_map))`): the network starts from a
+previous fit's weights (item embeddings follow the catalog by id; new items start fresh) and
+trains `warm_epochs` epochs at `warm_lr`. The retrain job uses it so that the epochs of
+successive retrains add up instead of starting from scratch each time
+(docs/evaluation/training-time.md).
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ class SASRec(PreferenceModel):
         epochs: int = 30,
         lr: float = 2e-3,
         warm_epochs: int | None = None,
+        warm_lr: float | None = None,
         weight_decay: float = 0.0,
         batch_size: int = 32,
         loss: str = "ce",
@@ -84,6 +91,8 @@ class SASRec(PreferenceModel):
             raise ValueError("max_len >= 2, epochs >= 0, batch_size >= 1, 0 <= dropout < 1 and lr > 0 are required")
         if warm_epochs is not None and warm_epochs < 0:
             raise ValueError(f"warm_epochs must be >= 0 (or None: as many as epochs), got {warm_epochs}")
+        if warm_lr is not None and warm_lr <= 0:
+            raise ValueError(f"warm_lr must be > 0 (or None: lr), got {warm_lr}")
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         self.dim = int(dim)
@@ -94,6 +103,7 @@ class SASRec(PreferenceModel):
         self.epochs = int(epochs)
         self.lr = float(lr)
         self.warm_epochs = None if warm_epochs is None else int(warm_epochs)
+        self.warm_lr = None if warm_lr is None else float(warm_lr)
         self.weight_decay = float(weight_decay)
         self.batch_size = int(batch_size)
         self.loss = loss
@@ -113,6 +123,7 @@ class SASRec(PreferenceModel):
         return {
             "dim": self.dim, "blocks": self.blocks, "heads": self.heads, "max_len": self.max_len,
             "dropout": self.dropout, "epochs": self.epochs, "lr": self.lr, "warm_epochs": self.warm_epochs,
+            "warm_lr": self.warm_lr,
             "weight_decay": self.weight_decay,
             "batch_size": self.batch_size, "loss": self.loss, "negatives": self.negatives,
             "sample_alpha": self.sample_alpha, "bf16": self.bf16, "seed": self.seed,
@@ -143,7 +154,8 @@ class SASRec(PreferenceModel):
         """Train next-item prediction on every user's sequence.
 
         With `warm_start` (a fitted SASRec of the same shape) the network starts from its weights,
-        items mapped by `warm_start.item_map`, and trains `warm_epochs` epochs (default `epochs`);
+        items mapped by `warm_start.item_map`, and trains `warm_epochs` epochs (default `epochs`) at
+        `warm_lr` (default `lr`);
         an incompatible or unfitted one is ignored (logged) and training starts from scratch.
         """
         self.n_items = data.n_items
@@ -159,11 +171,12 @@ class SASRec(PreferenceModel):
             torch.manual_seed(self.seed)  # layer initialisation and dropout; the caller's RNG is restored
             network = self._new_network(data.n_items)
             previous = self._warm_source(warm_start)
-            epochs = self.epochs
+            epochs, lr = self.epochs, self.lr
             if previous is not None and warm_start is not None:
                 copy_weights(previous.network, network, warm_start.mapped(data.n_items))  # type: ignore[arg-type]
                 epochs = self.epochs if self.warm_epochs is None else self.warm_epochs
-            optimiser = torch.optim.Adam(network.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+                lr = self.lr if self.warm_lr is None else self.warm_lr
+            optimiser = torch.optim.Adam(network.parameters(), lr=lr, weight_decay=self.weight_decay)
             network.train()
             for epoch in range(epochs):
                 order = torch.randperm(len(windows), generator=gen)

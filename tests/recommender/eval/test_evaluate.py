@@ -170,3 +170,26 @@ def test_blend_comparison_is_reported_against_bpr_and_sasrec() -> None:
 def test_unknown_model_names_are_listed() -> None:
     with pytest.raises(UnknownModelError, match="registered models: popularity"):
         get_spec("nope")
+
+
+def test_the_served_configuration_is_scored_next_to_the_tuned_models_for_several_seeds(tmp_path: Path) -> None:
+    from recommender.eval.served import SERVED, ServedConfig
+
+    served = ServedConfig(model="blend", params={
+        "base_models": ["sasrec", "item_knn", "popularity"], "candidates": 20, "hard_negatives": 10,
+        "random_negatives": 5, "refit": False, "refit_warm_epochs": 1}, steps=2, step_share=0.1)
+    cfg = EvalConfig(dataset="synthetic", quick=True, quick_users=60, progress=False, served=served,
+                     served_seeds=(7,))
+    report = run_evaluation(clustered_data(), cfg, specs=[get_spec("popularity"), get_spec("bpr")])
+    row = report["models"][SERVED]
+    assert set(row["test"]) == {"hr@10", "ndcg@10", "mrr@10", "coverage@10"} and row["validation"]["ndcg@10"] >= 0
+    assert [step["events"] for step in row["chain"]["retrains"]][-1] == report["split"]["train_validation_interactions"]
+    assert row["details"]["refitted"] is True and "_test_gains" not in row
+    by_seed = report["comparisons"]["served_by_seed"]
+    assert [r["seed"] for r in by_seed] == [42, 7] and all(r["baseline"] == "bpr" for r in by_seed)
+    assert by_seed[0]["served_ndcg@10"] == pytest.approx(row["test"]["ndcg@10"], abs=1e-4)
+    assert all(r["ratio_95ci"][0] <= r["ratio"] <= r["ratio_95ci"][1] for r in by_seed)
+    assert "blend_vs_best_single_model" not in report["comparisons"]  # no tuned blend in this run
+    markdown = write_report(report, tmp_path)["markdown"].read_text()
+    assert f"| {SERVED} |" in markdown and "## The served configuration" in markdown
+    assert "| 7 |" in markdown and "RECSYS_RETRAIN_PARAMS" in markdown

@@ -10,6 +10,7 @@ import pytest
 
 from recommender.config import Settings
 from recommender.jobs.retrain import RetrainError, retrain
+from recommender.models.base import Query
 from recommender.models.registry import get_spec
 from recommender.service import RecommenderService
 from recommender.store import Store
@@ -163,7 +164,7 @@ def test_too_little_data_is_a_clear_error(job_store: Store, job_settings: Settin
     with pytest.raises(RetrainError, match="cannot train blend"):
         retrain(job_store, job_settings)
     assert job_store.model_versions() == []
-    assert not [p for p in job_settings.models_dir.glob("*")] if job_settings.models_dir.exists() else True
+    assert not list(job_settings.models_dir.glob("*")) if job_settings.models_dir.exists() else True
 
 
 def test_an_empty_log_is_skipped(job_store: Store, job_settings: Settings) -> None:
@@ -191,24 +192,34 @@ def test_purged_events_trigger_a_retrain_judged_as_usual(
     assert after.metrics["decided_on"] != "privacy"
 
 
-def test_not_worse_on_recent_feedback_but_below_popularity_offline_is_rejected(job_settings: Settings) -> None:
-    """The publish rule uses both slices: a candidate that passes on the recent slice but loses to
-    popularity on the offline split is not published (and the reason carries both numbers)."""
-    from datetime import UTC, datetime
+WARM_PARAMS = {
+    "base_models": ["sasrec", "item_knn", "popularity"],
+    "base_params": {"sasrec": {"dim": 16, "max_len": 10, "epochs": 2, "warm_epochs": 1, "batch_size": 32},
+                    "item_knn": {"neighbours": 20, "recent": 5}},
+    "candidates": 20, "hard_negatives": 10, "random_negatives": 5, "epochs": 30, "refit": False,
+    "refit_warm_epochs": 1,
+}
 
-    from recommender.jobs.retrain import _decide
-    from recommender.store.repository import ModelVersion
 
-    published = ModelVersion(version="v1", status="published", path="/nowhere", trained_on_events=100,
-                             last_event_id=100, train_seconds=1.0, metrics={}, reason="", created_at=datetime.now(UTC))
-    metrics = {
-        "k": 10,
-        "offline": {"users": 500, "candidate_ndcg": 0.02, "popularity_ndcg": 0.03},
-        "recent": {"users": 300, "candidate_ndcg": 0.10, "published_ndcg": 0.09, "difference": 0.01,
-                   "difference_se": 0.005},
-    }
-    publish, reason, decided_on = _decide(job_settings, published, object(), metrics, 0)  # type: ignore[arg-type]
-    assert (publish, decided_on) == (False, "recent") and "does not beat popularity offline" in reason
-    assert "0.1 vs published v1 0.09" in reason and "0.02 vs popularity 0.03" in reason
-    metrics["offline"]["candidate_ndcg"] = 0.05
-    assert _decide(job_settings, published, object(), metrics, 0)[0] is True  # type: ignore[arg-type]
+def test_the_published_model_trained_on_every_event_and_the_next_one_continues_from_it(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]], chat_likes: Callable[..., int]
+) -> None:
+    from recommender.training.artifacts import load_version
+
+    settings = job_settings.model_copy(update={"retrain_params": WARM_PARAMS, "retrain_tolerance": 1.0})
+    first = retrain(job_store, settings)
+    assert first.status == "published" and first.metrics["warm_start"] is None
+    # evaluated without the held-out items, published after a refit on all of them
+    assert first.metrics["train_events"] < first.metrics["serving_events"] == first.events
+    blend = load_version(settings.models_dir / first.version).model
+    n_items = sum(len(items) for items in synthetic.values())
+    assert float(blend.models["popularity"].score(Query()).sum()) == n_items  # type: ignore[attr-defined]
+    assert blend.fit_report["sasrec:epochs_trained"] == 3  # type: ignore[attr-defined]
+    chat_likes(job_store, synthetic, 30)
+    second = retrain(job_store, settings)
+    assert second.metrics["warm_start"] == {"from": first.version, "bases": ["sasrec"]}
+    assert load_version(settings.models_dir / second.version).model.fit_report["sasrec:epochs_trained"] == 4  # type: ignore[attr-defined]
+    # after a user is forgotten no weight may carry their data: the next candidate starts from scratch
+    job_store.forget_user(next(iter(synthetic)))
+    third = retrain(job_store, settings)
+    assert third.metrics["decided_on"] == "privacy" and third.metrics["warm_start"] is None
