@@ -39,7 +39,7 @@ async def main(url: str, session_id: str, messages: list[str], quiet_seconds: fl
         await client.emit("user_uttered", {"message": message, "session_id": session_id})
         waited, last = 0.0, -1
         # until replies stop arriving, or `patience` seconds without any reply
-        while client.connected and (received and len(received) != last or not received and waited < patience):
+        while client.connected and ((received and len(received) != last) or (not received and waited < patience)):
             last = len(received)
             await asyncio.sleep(quiet_seconds)
             waited += quiet_seconds
