@@ -15,10 +15,12 @@ In a temporary var dir (RECSYS_VAR_DIR), with its own SQLite database:
    are bulk-inserted, not sent through the bot: this benchmark times the job. The chat path
    (button payloads through Rasa's REST webhook, then the retrain and what it learned) is
    benchmarks/replay_bench.py;
-4. **after feedback**: `python -m recommender retrain` on all 100,000 events: the candidate and the
-   published version are both scored on each user's last positive new rating, which neither
-   has seen (the recent-slice decision);
+4. **after feedback**: `python -m recommender retrain` on all 100,000 events: the candidate (its
+   SASRec base continuing from the first version's) and the published version are both scored on
+   each user's last positive new rating, which neither has seen (the recent-slice decision);
 5. **forced**: `python -m recommender retrain --force` with nothing new (offline decision).
+
+A published run includes the refit of the candidate on every event (`refit s`).
 
 Every run is a separate process, timed from the outside (wall, including imports) and from the
 inside (the job's own phases). The machine's load average is recorded with each run: the
@@ -74,6 +76,7 @@ def _run(label: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
         "train_events": metrics.get("train_events"), "seconds": outcome["seconds"], "process_wall_seconds":
         round(wall, 2), "load_average_before": load, "load_average_after": _load(),
         "decided_on": metrics.get("decided_on"), "offline": metrics.get("offline"), "recent": metrics.get("recent"),
+        "warm_start": metrics.get("warm_start"), "serving_events": metrics.get("serving_events"),
     }
 
 
@@ -141,9 +144,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"{report['held_back_events']} ({report['live_share']:.0%}) held back, then bulk-inserted as chat "
         "feedback before the second run (not sent through the bot: benchmarks/replay_bench.py does that)."),
         "",
-        ("| run | status | events | job s | job CPU s | train s | evaluate s | process s | load before | decided on | "
-        "candidate NDCG@10 | other NDCG@10 |"),
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ("| run | status | events (candidate / served) | warm start | job s | job CPU s | train s | evaluate s | "
+         "refit s | process s | load before | decided on | candidate NDCG@10 | other NDCG@10 |"),
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["runs"]:
         s = r["seconds"]
@@ -154,10 +157,12 @@ def markdown(report: dict[str, Any]) -> str:
         else:
             cand = r["offline"]["candidate_ndcg"] if r["offline"] else None
             other = f"popularity {r['offline']['popularity_ndcg']} (offline)" if r["offline"] else "-"
+        warm = r.get("warm_start")
         lines.append(
-            f"| {r['label']} | {r['status']} | {r['events']} | {s.get('total')} | {_n(s.get('cpu'))} | "
-            f"{_n(s.get('train'))} | "
-            f"{_n(s.get('evaluate'))} | {r['process_wall_seconds']} | {r['load_average_before']} | "
+            f"| {r['label']} | {r['status']} | {_n(r.get('train_events'))} / {_n(r.get('serving_events'))} | "
+            f"{'from ' + warm['from'] + ' (' + ', '.join(warm['bases']) + ')' if warm else 'none (from scratch)'} | "
+            f"{s.get('total')} | {_n(s.get('cpu'))} | {_n(s.get('train'))} | {_n(s.get('evaluate'))} | "
+            f"{_n(s.get('refit'))} | {r['process_wall_seconds']} | {r['load_average_before']} | "
             f"{_n(r['decided_on'])} | {_n(cand)} | {other} |"
         )
     lines += [
@@ -171,7 +176,11 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [f"- {r['label']}: {r['reason']}" for r in report["runs"]]
     lines += [
         "",
-        ("Job s: the job's own wall time (load, train, Markov, evaluate, write); job CPU s: the CPU time its "
+        ("Events: what the candidate was trained and evaluated on (without the held-out items) / what the "
+        "published model was refitted on (every event; a rejected candidate is stored as evaluated). Warm start: "
+        "the published version the candidate's SASRec base continued from."),
+        "",
+        ("Job s: the job's own wall time (load, train, Markov, evaluate, refit, write); job CPU s: the CPU time its "
         "threads used (on an idle 2-core machine the wall time approaches it; wall >> CPU means the cores were "
         "busy with other work); process s adds the interpreter and imports. The first run also embeds the item "
         "texts for the content model (cold cache)."),

@@ -13,8 +13,9 @@ One run (`retrain(store, settings)`; docs/feedback-loop.md has the whole story):
      items), as in `recommender.eval.split`.
 4. Train the candidate (`retrain_model` with `retrain_params` over the registry defaults) on the
    rest, warm-starting from the published version where the model can (the blend's SASRec base;
-   not after a user was forgotten or events were deleted: then everything starts from scratch,
-   so no weight carries deleted data), and the Markov action model (every logged conversation).
+   not when a user it was trained on has been forgotten since: then everything starts from
+   scratch, so no weight carries their data), and the Markov action model (every logged
+   conversation).
 5. Evaluate NDCG@`retrain_eval_k` with a full ranking over the catalog minus the user's history
    (`jobs.retrain_eval`, through `recommender.eval`): candidate and published model on the recent
    slice; candidate and popularity (trained on the same data) on the offline split.
@@ -156,7 +157,7 @@ def retrain(
         # as the service counts them: a forgotten user who came back has a newer row, not the trained one
         forgotten = len(trained_users) - len(store.existing_users(trained_users, created_before=published.created_at))
     warm = None
-    if published_models is not None and not forgotten and not deleted_since:
+    if published_models is not None and not forgotten:  # a forgotten user's data must not live on in weights
         warm = WarmStart(published_models.model, item_map(published_models.item_ids, [i.item_id for i in data.items]))
     seconds["load"] = time.perf_counter() - tick
     logger.info(
