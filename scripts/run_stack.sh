@@ -38,7 +38,9 @@ while alive; do
   if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1; then
     echo
     echo "Ready."
-    echo "  web chat:  http://127.0.0.1:$WEB_PORT"
+    web="http://127.0.0.1:$WEB_PORT"
+    [ "$RASA_PORT" = 5005 ] || web="$web/?rasa=http://127.0.0.1:$RASA_PORT"  # the widget's default is :5005
+    echo "  web chat:  $web"
     echo "  REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"recommend me a funny movie from the 90s\"}'"
     echo "  worker:    scheduled retrain and retention jobs (var/log/worker.log)"
     echo "  LLM:       $(.venv/bin/python -c 'from recommender.config import get_settings as g; s = g(); print(s.llm_backend, "" if s.llm_backend == "none" else s.llm_model)') (a local model joins once loaded in the background; turns are answered without it until then. RECSYS_LLM_BACKEND=none|local|openai, see docs/llm.md)"
