@@ -15,7 +15,7 @@ import numpy as np
 from recommender.eval.evaluate import Ranker, held_out_gains
 from recommender.eval.split import HeldOut
 from recommender.jobs.publish_policy import OfflineEvidence, RecentEvidence
-from recommender.models.base import InteractionData, PreferenceModel, Query
+from recommender.models.base import InteractionData, PreferenceModel, Query, top_k
 from recommender.models.common import user_histories
 from recommender.training.artifacts import ServingModels
 
@@ -47,14 +47,7 @@ class PublishedRanker:
 
     def recommend(self, query: Query, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
         """Top-k by score, never an item in `exclude` or one the version does not know."""
-        scores = self.score(query)
-        if exclude is not None and len(exclude):
-            scores[np.asarray(exclude, dtype=np.int64)] = -np.inf
-        k = min(k, int(np.isfinite(scores).sum()))
-        if k <= 0:
-            return np.array([], dtype=np.int64)
-        top = np.argpartition(-scores, k - 1)[:k]
-        return top[np.argsort(-scores[top], kind="stable")]
+        return top_k(self.score(query), k, exclude)
 
 
 def standard_error(values: np.ndarray) -> float:

@@ -87,14 +87,7 @@ class PreferenceModel(ABC):
 
     def recommend(self, query: Query, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
         """Top-k item indices by score, never items in `exclude` (the history is not excluded implicitly)."""
-        scores = self.score(query).astype(np.float64, copy=True)
-        if exclude is not None and len(exclude):
-            scores[np.asarray(exclude, dtype=np.int64)] = -np.inf
-        k = min(k, int(np.isfinite(scores).sum()))
-        if k <= 0:
-            return np.array([], dtype=np.int64)
-        top = np.argpartition(-scores, k - 1)[:k]
-        return top[np.argsort(-scores[top], kind="stable")]
+        return top_k(self.score(query), k, exclude)
 
     # -- persistence: arrays in .npz (no pickle) or safetensors, settings in JSON ---------
     @abstractmethod
@@ -123,3 +116,15 @@ class PreferenceModel(ABC):
         with np.load(directory / "arrays.npz", allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
         return cls.from_state(config, arrays)
+
+
+def top_k(scores: np.ndarray, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the `k` highest finite scores, best first (stable on ties), never one in `exclude`."""
+    scores = np.asarray(scores, dtype=np.float64).copy()
+    if exclude is not None and len(exclude):
+        scores[np.asarray(exclude, dtype=np.int64)] = -np.inf
+    k = min(k, int(np.isfinite(scores).sum()))
+    if k <= 0:
+        return np.array([], dtype=np.int64)
+    top = np.argpartition(-scores, k - 1)[:k]
+    return top[np.argsort(-scores[top], kind="stable")]
