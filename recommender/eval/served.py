@@ -190,8 +190,11 @@ def markdown_section(report: dict[str, Any]) -> list[str]:
                      f"{'yes' if row['meets_1_15x'] else 'NO'} | {'-' if seconds is None else seconds} |")
     ratios = [row["ratio"] for row in rows if row["ratio"] is not None]
     if ratios:
+        met = sum(row["meets_1_15x"] for row in rows)
+        verdict = ("the served configuration meets the 1.15x target" if met == len(rows) else
+                   "the served configuration does NOT meet the 1.15x target")
         lines += ["", (f"Mean ratio over {len(ratios)} seed(s): {sum(ratios) / len(ratios):.4f}; lowest "
-                  f"{min(ratios):.4f}.")]
+                  f"{min(ratios):.4f}; 1.15x or more on {met} of {len(rows)}: {verdict}.")]
     base = served.get("sasrec_base_test")
     if base:
         lines += ["", (f"The served blend's SASRec base on its own (seed {report['seed']}): test NDCG@{k} "

@@ -193,3 +193,5 @@ def test_the_served_configuration_is_scored_next_to_the_tuned_models_for_several
     markdown = write_report(report, tmp_path)["markdown"].read_text()
     assert f"| {SERVED} |" in markdown and "## The served configuration" in markdown
     assert "| 7 |" in markdown and "RECSYS_RETRAIN_PARAMS" in markdown
+    met = sum(r["meets_1_15x"] for r in by_seed)
+    assert f"1.15x or more on {met} of 2" in markdown
