@@ -92,6 +92,9 @@ def smollm2_gguf() -> Path:
 def llama_server(smollm2_gguf: Path) -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server with the packaged model, on a loopback port.
 
+    One thread, as for the in-process model below: beside two busy processes on 2 cores, llama.cpp
+    with two threads wrote 0.76 s a token and with one 0.16 s.
+
     It must answer one completion before any test uses it, and still be running at the end: a build
     that crashes (llama.cpp's AMX kernels segfaulted on a -march=native wheel) fails here with its
     log, instead of as "connection refused" in whichever test came next.
@@ -103,7 +106,7 @@ def llama_server(smollm2_gguf: Path) -> Iterator[str]:
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf), "--model_alias", TEST_MODEL,
-             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--verbose", "false"],
+             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "1", "--verbose", "false"],
             stdout=out, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}/v1"
@@ -158,14 +161,34 @@ def _died(proc: subprocess.Popen[bytes], when: str, log: Path) -> str:
     return f"llama_cpp.server died {when} ({how}); log {log}:\n" + "\n".join(tail)
 
 
+# Why the real test models run on one CPU thread: with two, each step of the model waits for both
+# threads, and on a busy machine one of them is often not running, so a step takes many times
+# longer (a stall, not a slower machine). Beside two busy processes on 2 cores, SmolLM2 wrote 2.7 s a
+# token in torch with two threads and 0.3 s with one; a 120-token explanation passed the hang
+# ceiling. The tests check what the model does, so its speed may not depend on the machine's load.
+
+
 @pytest.fixture(scope="session")
-def local_backend(smollm2_gguf: Path) -> Any:
-    """The in-process backend with the packaged model, loaded once for the session."""
+def _loaded_local_model(smollm2_gguf: Path) -> Any:
     from recommender.llm.local import LocalBackend
 
     backend = LocalBackend(TEST_MODEL, LLM_CACHE, device="cpu")
     backend.load()
     return backend
+
+
+@pytest.fixture
+def local_backend(_loaded_local_model: Any) -> Iterator[Any]:
+    """The in-process backend with the packaged model (loaded once for the session), run on one
+    CPU thread during the test (see above); torch's thread count is restored afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield _loaded_local_model
+    finally:
+        torch.set_num_threads(before)
 
 
 @pytest.fixture
