@@ -1,8 +1,11 @@
 """Talk to Rasa's socket.io channel the way web/widget.js does; print what came back as JSON.
 
 Run with the Rasa venv's Python (it has python-socketio's client and aiohttp):
-    .venv-rasa/bin/python tests/e2e/socketio_client.py http://127.0.0.1:5005 <session id> "<message>" ...
+    .venv-rasa/bin/python tests/e2e/socketio_client.py http://127.0.0.1:5005 <session id> [--until=PREFIX] "<message>" ...
 Prints {"session_confirm": ..., "turns": [[bot_uttered payloads of turn 1], ...]}.
+A turn ends when no reply came for a few seconds; with --until=PREFIX the last turn also waits (up
+to a ceiling that only catches a hang) for a message whose text starts with PREFIX, such as a
+follow-up that a busy machine delivers later than the quiet period.
 Long-polling only: the Rasa venv's aiohttp 3.9 is too old for python-engineio's websocket client
 (no aiohttp.ClientWSTimeout). The events are the same on either transport.
 """
@@ -15,8 +18,17 @@ import sys
 
 import socketio
 
+UNTIL_CEILING_S = 300.0
 
-async def main(url: str, session_id: str, messages: list[str], quiet_seconds: float = 3.0, patience: float = 60.0) -> dict:
+
+def _still_expecting(prefix: str, received: list, waited: float) -> bool:
+    """Whether a message starting with `prefix` is still awaited (never past the ceiling)."""
+    seen = any(str(m.get("text") or "").startswith(prefix) for m in received)
+    return bool(prefix) and not seen and waited < UNTIL_CEILING_S
+
+
+async def main(url: str, session_id: str, messages: list[str], quiet_seconds: float = 3.0, patience: float = 60.0,
+               until: str = "") -> dict:
     client = socketio.AsyncClient(reconnection=False)
     confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
     received: list = []
@@ -34,12 +46,17 @@ async def main(url: str, session_id: str, messages: list[str], quiet_seconds: fl
     await client.emit("session_request", {"session_id": session_id})
     confirm = await asyncio.wait_for(confirmed, timeout=30)
     turns = []
-    for message in messages:
+    for n, message in enumerate(messages, 1):
         received.clear()
         await client.emit("user_uttered", {"message": message, "session_id": session_id})
         waited, last = 0.0, -1
+        expected = until if n == len(messages) else ""
         # until replies stop arriving, or `patience` seconds without any reply
-        while client.connected and ((received and len(received) != last) or (not received and waited < patience)):
+        while client.connected and (
+            _still_expecting(expected, received, waited)
+            or received and len(received) != last
+            or not received and waited < patience
+        ):
             last = len(received)
             await asyncio.sleep(quiet_seconds)
             waited += quiet_seconds
@@ -52,4 +69,8 @@ async def main(url: str, session_id: str, messages: list[str], quiet_seconds: fl
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3:]))))
+    args = sys.argv[3:]
+    options = [a for a in args if a.startswith("--until=")]
+    texts = [a for a in args if not a.startswith("--until=")]
+    prefix = options[-1].removeprefix("--until=") if options else ""
+    print(json.dumps(asyncio.run(main(sys.argv[1], sys.argv[2], texts, until=prefix))))

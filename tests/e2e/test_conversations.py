@@ -248,7 +248,7 @@ def test_feedback_for_an_unknown_item_is_refused_politely(stack, store, user_id,
     assert_polite(reply, chat)
     assert feedback_rows(chat.sender) == [], chat.describe()
     assert_stored_feedback(store, [], users=[user_id(chat.sender)])
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 300  # ends as soon as the line is written; a busy machine flushes logs later
     while "99999999" not in stack.logs() and time.monotonic() < deadline:
         time.sleep(0.2)
     lines = [line for line in stack.logs().splitlines() if "99999999" in line]

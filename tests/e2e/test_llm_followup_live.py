@@ -25,9 +25,15 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-EXPLAIN_DELAY_S = 2.5
+EXPLAIN_DELAY_S = 2.5  # longer than the 1 s turn budget: the explanation always comes late
+HANG_CEILING_S = 300.0  # waits for what the machine may deliver late end here only on a hang
 CANDIDATE = re.compile(r"^id=(\S+) \| ([^|]+) \| (\S+) \| ([^|]+) \|", re.MULTILINE)
 REPLY = "Here are some picks for you."
+# While HOLD is set, explanations are written only once RELEASE is set (instead of after the delay),
+# so a test can see a turn answer before the explanation exists, at any machine speed.
+HOLD, RELEASE = threading.Event(), threading.Event()
+ASKED: list[str] = []  # one entry per explanation request received ...
+WRITTEN: list[str] = []  # ... and per explanation answered
 
 
 def grounded_reason(year: str, genres: str) -> str:
@@ -82,8 +88,13 @@ def llm(method: str, path: str, headers: dict[str, str], raw: bytes) -> tuple[in
     found = CANDIDATE.findall(body["messages"][-1]["content"])
     if '"ranking"' in body["messages"][0]["content"]:
         return 200, chat_completion(json.dumps({"ranking": [c[0] for c in found]}))
-    time.sleep(EXPLAIN_DELAY_S)
+    ASKED.append(path)
+    if HOLD.is_set():
+        RELEASE.wait(HANG_CEILING_S)
+    else:
+        time.sleep(EXPLAIN_DELAY_S)
     reasons = {i: grounded_reason(year, genres) for i, _, year, genres in found}
+    WRITTEN.append(path)
     return 200, chat_completion(json.dumps({"reply": REPLY, "reasons": reasons}))
 
 
@@ -124,7 +135,7 @@ def test_on_socketio_the_llm_message_follows_the_items(llm_stack: tuple[Any, Ras
     stack, proxy = llm_stack
     session_id = uuid.uuid4().hex
     result = subprocess.run(
-        [str(stack.rasa_python), "tests/e2e/socketio_client.py", stack.rasa_url, session_id,
+        [str(stack.rasa_python), "tests/e2e/socketio_client.py", stack.rasa_url, session_id, f"--until={REPLY}",
          "recommend me a funny movie from the 90s"],
         cwd=stack.repo_root, capture_output=True, text=True, timeout=400, check=False,
     )
@@ -149,12 +160,22 @@ def test_on_socketio_the_llm_message_follows_the_items(llm_stack: tuple[Any, Ras
 
 def test_on_rest_there_is_no_follow_up_and_the_turn_keeps_its_budget(llm_stack: tuple[Any, RasaProxy]) -> None:
     stack, proxy = llm_stack
-    before = len(proxy.requests)
+    before, written = len(proxy.requests), len(WRITTEN)
     chat = stack.chat("llm-rest")
-    started = time.monotonic()
-    reply = chat.say("recommend me a funny movie from the 90s")
-    elapsed = time.monotonic() - started
-    assert reply.status == 200 and reply.customs, chat.describe()
-    assert elapsed < 1.0 + 5.0, f"the REST turn took {elapsed:.1f}s on a 1 s LLM budget"
-    time.sleep(EXPLAIN_DELAY_S + 1)
+    HOLD.set()
+    RELEASE.clear()
+    try:
+        reply = chat.say("recommend me a funny movie from the 90s")
+        assert reply.status == 200 and reply.customs, chat.describe()
+        # the turn kept its budget: it answered before any explanation was written (the one asked
+        # for, if any, is still held; after the socket.io turn the model is known to be too slow
+        # and none is asked for at all)
+        assert len(WRITTEN) == written, chat.describe()
+    finally:
+        RELEASE.set()
+        HOLD.clear()
+    deadline = time.monotonic() + HANG_CEILING_S
+    while len(WRITTEN) < len(ASKED) and time.monotonic() < deadline:  # every held explanation is out
+        time.sleep(0.2)
+    time.sleep(1.0)  # a follow-up would be on its way now
     assert len(proxy.requests) == before  # REST has nobody to push to
