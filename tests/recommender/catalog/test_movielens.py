@@ -164,7 +164,9 @@ def _check_full_import(store: Store, data_dir: Path, folder: Path) -> None:
 def test_full_movielens100k_import_on_sqlite(tmp_path: Path, sqlite_store: Store, movielens_dir: Path) -> None:
     started = time.perf_counter()
     _check_full_import(sqlite_store, tmp_path, movielens_dir)
-    assert time.perf_counter() - started < 60
+    # a ceiling that only catches a hang (the two imports took 16 s beside two busy processes); the
+    # import's speed is measured, not asserted: docs/measurements.md, from the CLI's "seconds"
+    assert time.perf_counter() - started < 300
 
 
 @pytest.mark.postgres
