@@ -63,7 +63,7 @@ web=$(mtime "$scratch/web/vendor/socket.io.min.js") data=$(mtime "$scratch/var/.
 model=$(mtime "$scratch/models/recommender.tar.gz")
 json=$(python3 - "$start" "$cloned" "$app" "$rasa_venv" "$web" "$data" "$model" "${rasa_up:-null}" "${ready:-null}" \
   "${answer:-null}" "${llm_loaded:-null}" "$(nproc)" "${PIP_CACHE_DIR:-}${PIP_NO_CACHE_DIR:+no-cache}" \
-  "$(git -C "$repo" rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+  "$(git -C "$scratch" rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import json, sys
 names = ["start", "cloned", "app_venv", "rasa_venv", "web_vendor", "data", "rasa_model", "rasa_up", "ready",
          "first_answer", "llm_loaded"]
