@@ -54,8 +54,8 @@ async def main(url: str, session_id: str, messages: list[str], quiet_seconds: fl
         # until replies stop arriving, or `patience` seconds without any reply
         while client.connected and (
             _still_expecting(expected, received, waited)
-            or received and len(received) != last
-            or not received and waited < patience
+            or (received and len(received) != last)
+            or (not received and waited < patience)
         ):
             last = len(received)
             await asyncio.sleep(quiet_seconds)
