@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from recommender.config import Settings
 from recommender.errors import CorruptModelError
@@ -86,9 +87,9 @@ class BundleHolder:
         if self._bundle is not None and self._bundle.preference is not None:
             self._bundle.preference.forget_user(user_id)
 
-    def _start(self, target: object, *args: object, name: str) -> None:
+    def _start(self, target: Callable[..., None], *args: object, name: str) -> None:
         self._swapping = True
-        threading.Thread(target=target, args=args, name=name, daemon=True).start()  # type: ignore[arg-type]
+        threading.Thread(target=target, args=args, name=name, daemon=True).start()
 
     def _build(self, wanted: BundleKey, published: ModelVersion | None) -> ModelBundle:
         """Build a bundle; a damaged published version is refused and the bundle built without it."""
