@@ -123,9 +123,9 @@ run: ## Start Rasa (:5005), the action server (:5055) and the web chat (:8080); 
 	@$(MAKE) --no-print-directory -j3 setup $(INGESTED) $(MODEL)
 	scripts/run_stack.sh
 
-lint: $(VENV)/.installed ## ruff and mypy on recommender/ and actions/
-	$(VENV)/bin/ruff check recommender actions tests benchmarks
-	$(VENV)/bin/mypy recommender actions
+lint: $(VENV)/.installed ## ruff and mypy on recommender/ (its actions included)
+	$(VENV)/bin/ruff check recommender tests benchmarks
+	$(VENV)/bin/mypy recommender
 
 test-unit: $(VENV)/.llama-server ## pytest without the live end-to-end suite
 	$(PY) -m pytest -m "not e2e"

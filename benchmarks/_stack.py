@@ -80,7 +80,7 @@ class LiveStack:
             endpoints.write_text(f'action_endpoint:\n  url: "{self.action_url}/webhook"\n')
             started = time.perf_counter()
             actions = self._start("actions", [str(APP_PYTHON), "-m", "recommender.actionserver", "--actions",
-                                              "actions", "--port", str(self.action_port)])
+                                              "recommender.actions", "--port", str(self.action_port)])
             rasa = self._start("rasa", [str(RASA_BIN), "run", "--enable-api", "--model", str(RASA_MODEL),
                                         "--endpoints", str(endpoints), "--port", str(self.rasa_port),
                                         "--credentials", "credentials.yml", "-i", "127.0.0.1"])

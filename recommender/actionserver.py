@@ -1,6 +1,6 @@
 """`python -m recommender.actionserver`: rasa-sdk's action server with our actions plus `GET /metrics`.
 
-It takes rasa-sdk's own command-line options (`--actions actions --port 5055 ...`) and runs the
+It takes rasa-sdk's own command-line options (`--actions recommender.actions --port 5055 ...`) and runs the
 app exactly as `python -m rasa_sdk` does (rasa-sdk's `create_app_for_serve`, Sanic's loader and
 worker), with one more route: `GET /metrics`, the Prometheus text format of
 `recommender.observability.metrics.REGISTRY`, and a warm-up once the worker serves (the first

@@ -1,4 +1,4 @@
-"""Immutable values that cross module boundaries. Rasa dicts stop at `actions/`."""
+"""Immutable values that cross module boundaries. Rasa dicts stop at `recommender/actions/`."""
 
 from __future__ import annotations
 

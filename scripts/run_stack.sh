@@ -20,7 +20,7 @@ stop() { trap - INT TERM EXIT; echo; echo "stopping..."; kill "${pids[@]}" 2>/de
 trap stop INT TERM EXIT
 
 # `> >(tee ...)`, not `| tee`: $! must be the server itself, so that stopping (or one dying) is seen
-.venv/bin/python -m recommender.actionserver --actions actions --port "$ACTION_PORT" > >(tee var/log/actions.log) 2>&1 &
+.venv/bin/python -m recommender.actionserver --actions recommender.actions --port "$ACTION_PORT" > >(tee var/log/actions.log) 2>&1 &
 pids+=($!)
 .venv-rasa/bin/rasa run --enable-api --cors "*" -i 127.0.0.1 --port "$RASA_PORT" \
   --model models/recommender.tar.gz --endpoints "$endpoints" --credentials credentials.yml > >(tee var/log/rasa.log) 2>&1 &

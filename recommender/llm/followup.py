@@ -3,7 +3,7 @@
 A turn answers at once with the ranked items and template reasons. When the LLM finishes later,
 the pipeline hands a `FollowUp` to the turn's sink. Which channels can take one and how it
 reaches them (Rasa's `trigger_intent` API) is channel knowledge and lives in the actions layer
-(`actions/_followup.py`).
+(`recommender/actions/_followup.py`).
 """
 
 from __future__ import annotations

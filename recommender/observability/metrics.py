@@ -4,7 +4,7 @@ What is measured and where:
 - `recsys_turn_latency_seconds{kind, outcome}`: every service turn (`recommend`, `refine`,
   `feedback`), timed by the `timed_turn` decorator on the `RecommenderService` methods.
 - `recsys_action_latency_seconds{action, outcome}`: every custom action as rasa-sdk runs it
-  (actions/_base.py), including the wait for the single service thread.
+  (recommender/actions/_base.py), including the wait for the single service thread.
 - `recsys_feedback_events_total{kind}`: feedback stored, by kind (like, dislike, rating, ...).
 - `recsys_llm_latency_seconds{stage, outcome}`: LLM re-ranking and explanation time within a turn
   (outcome `applied` or `fallback`); `recsys_llm_events_total{event, reason}`: the LLM stages'

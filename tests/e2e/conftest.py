@@ -234,7 +234,7 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
     try:
         action_proc, action_log = servers.start(
             "actions",
-            [str(app_python), "-m", "recommender.actionserver", "--actions", "actions", "--port", str(action_port)],
+            [str(app_python), "-m", "recommender.actionserver", "--actions", "recommender.actions", "--port", str(action_port)],
             env,
         )
         rasa_proc, rasa_log = servers.start(

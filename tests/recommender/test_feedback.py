@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Strings equal to a kind's name that mean something else: the Rasa entity and dataset column
 # "rating" (a number, not a kind), and English words in the dialogue lexicon's word lists.
 NOT_A_KIND = {
-    ("actions/_context.py", "rating"),
+    ("recommender/actions/_context.py", "rating"),
     ("recommender/eval/replay.py", "rating"),
     ("recommender/dialogue/wish.py", "like"),
     ("recommender/dialogue/negation.py", "dislike"),
@@ -40,7 +40,7 @@ def _kind_literals(path: Path) -> list[tuple[int, str]]:
 
 def test_no_module_but_the_vocabulary_names_a_feedback_kind() -> None:
     offenders = []
-    for package in ("recommender", "actions", "rasa_addons"):
+    for package in ("recommender", "rasa_addons"):
         for path in sorted((ROOT / package).rglob("*.py")):
             rel = path.relative_to(ROOT).as_posix()
             if rel == "recommender/feedback.py":

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from actions._followup import RasaTriggerIntentSink
+from recommender.actions._followup import RasaTriggerIntentSink
 from recommender.llm import FollowUp
 
 SENDER = "+44-7700-900123"

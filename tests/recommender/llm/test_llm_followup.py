@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from actions._followup import RasaTriggerIntentSink, channel_supports_push
+from recommender.actions._followup import RasaTriggerIntentSink, channel_supports_push
 from recommender.llm import FollowUp
 
 

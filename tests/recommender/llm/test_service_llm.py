@@ -26,7 +26,7 @@ from llm_helpers import (
 )
 from sqlalchemy import select
 
-from actions._followup import followup_sink
+from recommender.actions._followup import followup_sink
 from recommender.llm.grounding import leaks
 from recommender.llm.prompts import load_prompts
 from recommender.service import RecommenderService

@@ -12,10 +12,10 @@ import logging
 import pytest
 from rasa_sdk import Action
 
-from actions.feedback import ActionRecordFeedback
-from actions.forget import ActionForgetMe
-from actions.recommend import ActionRecommend
-from actions.refine import ActionRefine
+from recommender.actions.feedback import ActionRecordFeedback
+from recommender.actions.forget import ActionForgetMe
+from recommender.actions.recommend import ActionRecommend
+from recommender.actions.refine import ActionRefine
 from recommender.config import get_settings
 from recommender.identity import log_id
 
@@ -53,7 +53,7 @@ def test_turn_logs_never_name_the_sender_id(action_class: type[Action], text, in
 
 def test_a_failing_action_logs_the_pseudonymous_id_not_the_sender_id(failing, tracker, run, domain, caplog):
     run(ActionRecommend(failing(RuntimeError("boom"))), tracker(sender_id=RAW), domain)
-    (record,) = [r for r in caplog.records if r.name == "actions._base"]
+    (record,) = [r for r in caplog.records if r.name == "recommender.actions._base"]
     assert RAW not in record.getMessage()
     assert log_id(RAW, get_settings().user_id_secret) in record.getMessage()
 

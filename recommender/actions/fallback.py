@@ -15,8 +15,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions._base import ServiceAction, utter_response
-from actions._context import build_context
+from recommender.actions._base import ServiceAction, utter_response
+from recommender.actions._context import build_context
 
 # what each routed intent gets when the words hold no search
 OTHERWISE = {

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from feedback_checks import assert_stored_feedback
 
-from actions.explain import ActionExplain
-from actions.feedback import ActionRecordFeedback
-from actions.forget import ActionForgetMe
-from actions.recommend import ActionRecommend
-from actions.refine import ActionRefine
-from actions.saved import ActionShowSaved
+from recommender.actions.explain import ActionExplain
+from recommender.actions.feedback import ActionRecordFeedback
+from recommender.actions.forget import ActionForgetMe
+from recommender.actions.recommend import ActionRecommend
+from recommender.actions.refine import ActionRefine
+from recommender.actions.saved import ActionShowSaved
 from recommender.config import Settings
 from recommender.identity import pseudonymous_id
 from recommender.service import RecommenderService

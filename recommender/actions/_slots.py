@@ -6,7 +6,7 @@ from typing import Any
 
 from rasa_sdk.events import SlotSet
 
-from actions._context import STATE_SLOT
+from recommender.actions._context import STATE_SLOT
 from recommender.types import ConversationContext, RecommendationResult
 
 

@@ -19,10 +19,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions._followup import followup_sink
-from actions._payload import recommendation_message
-from actions._service import default_service
-from actions._slots import context_slot_events
+from recommender.actions._followup import followup_sink
+from recommender.actions._payload import recommendation_message
+from recommender.actions._service import default_service
+from recommender.actions._slots import context_slot_events
 from recommender.config import get_settings
 from recommender.errors import (
     AmbiguousItemError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from actions._payload import (
+from recommender.actions._payload import (
     explanation_text,
     feedback_payload,
     recommendation_buttons,

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import AllSlotsReset, Restarted
 
-from actions._base import ERROR_RESPONSES
-from actions._followup import RasaTriggerIntentSink
-from actions.explain import ActionExplain
-from actions.fallback import ActionFallback
-from actions.feedback import ActionRecordFeedback
-from actions.forget import ActionForgetMe
-from actions.recommend import ActionRecommend
-from actions.refine import ActionRefine
-from actions.saved import ActionShowSaved
+from recommender.actions._base import ERROR_RESPONSES
+from recommender.actions._followup import RasaTriggerIntentSink
+from recommender.actions.explain import ActionExplain
+from recommender.actions.fallback import ActionFallback
+from recommender.actions.feedback import ActionRecordFeedback
+from recommender.actions.forget import ActionForgetMe
+from recommender.actions.recommend import ActionRecommend
+from recommender.actions.refine import ActionRefine
+from recommender.actions.saved import ActionShowSaved
 from recommender.config import get_settings
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.understand import EntityHint
@@ -182,7 +182,7 @@ def test_recommender_errors_get_a_polite_response(error, response, failing, trac
     assert [m["response"] for m in messages] == [response]
     assert not messages[0]["text"]  # the domain's wording, not ours
     assert events == []
-    (record,) = [r for r in caplog.records if r.name == "actions._base"]
+    (record,) = [r for r in caplog.records if r.name == "recommender.actions._base"]
     assert record.levelname == "ERROR" and record.exc_info
     # the conversation by its pseudonymous id: the raw sender id is personal data
     assert log_id("conv-42", get_settings().user_id_secret) in record.getMessage()
@@ -211,7 +211,7 @@ def test_without_a_domain_the_fallback_text_is_sent(failing, tracker, run):
 
 
 def test_default_service_is_created_lazily(monkeypatch, tracker, run, domain, fake):
-    import actions._service as service_module
+    import recommender.actions._service as service_module
 
     created = []
 

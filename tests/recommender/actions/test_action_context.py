@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions._context import (
+from recommender.actions._context import (
     build_context,
     build_feedback,
     item_reference,

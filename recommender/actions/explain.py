@@ -8,9 +8,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions._base import ServiceAction
-from actions._context import build_context, item_reference
-from actions._payload import explanation_text
+from recommender.actions._base import ServiceAction
+from recommender.actions._context import build_context, item_reference
+from recommender.actions._payload import explanation_text
 
 
 class ActionExplain(ServiceAction):

@@ -29,7 +29,7 @@ from recommender.types import (
     RecommendedItem,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 DOMAIN_PATH = REPO_ROOT / "domain.yml"
 
 ITEMS = (

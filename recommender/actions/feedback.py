@@ -10,9 +10,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions._base import ServiceAction
-from actions._context import build_context, build_feedback, latest_entity
 from recommender import feedback as fb
+from recommender.actions._base import ServiceAction
+from recommender.actions._context import build_context, build_feedback, latest_entity
 
 logger = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 HEAVY = ("torch", "transformers", "sentence_transformers", "sqlalchemy", "numpy", "recommender.service")
 
 CHECK = f"""
 import importlib, json, pkgutil, sys
-import actions
-for module in pkgutil.iter_modules(actions.__path__, "actions."):
+import recommender.actions
+for module in pkgutil.iter_modules(recommender.actions.__path__, "recommender.actions."):
     importlib.import_module(module.name)
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {HEAVY!r} or m in {HEAVY!r})))
 """
@@ -31,7 +31,7 @@ def test_rasa_sdk_registers_exactly_our_actions():
     code = (
         "from rasa_sdk.executor import ActionExecutor\n"
         "e = ActionExecutor()\n"
-        "e.register_package('actions')\n"
+        "e.register_package('recommender.actions')\n"
         "print(sorted(e.actions))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
