@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "rollback": "recommender.commands.rollback",
     "simulate": "recommender.commands.simulate",
     "enrich": "recommender.commands.enrich",
+    "add-to-bot": "recommender.commands.add_to_bot",
 }
 
 
