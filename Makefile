@@ -18,7 +18,7 @@ WEB_VENDOR := web/vendor/socket.io.min.js
 RASA_SOURCES := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
 PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
-.PHONY: help setup test-setup run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-sim bench-redial lint clean
+.PHONY: help setup test-setup run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-sim bench-redial lint audit clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -94,14 +94,17 @@ validate: $(RASA_VENV)/.installed ## Validate the Rasa training data (fails on w
 
 # The Rasa model is the largest step of a fresh `make run` (about 2 min on an idle 2-core machine)
 # and too large to commit (37 MB). Each model trained here is also kept in RASA_MODEL_CACHE under a
-# key of everything it is trained from (domain, config, data, the custom components in rasa_addons/,
+# key of everything it is trained from (domain, config, data, the custom components config.yml names,
 # the pinned Rasa environment); a later clone with exactly those inputs copies it instead of training
 # it again (it passed the same validation). RECSYS_MODEL_CACHE=off always trains.
-RASA_MODEL_INPUTS = requirements/rasa.txt $(sort $(RASA_SOURCES) $(wildcard rasa_addons/*.py))
+# The custom components config.yml names (rasa_addons/tokenizer.py, ...): the model is trained from
+# them; the channels and the tracker store in rasa_addons/ are not part of it.
+RASA_COMPONENTS := $(sort $(patsubst %,%.py,$(subst .,/,$(shell grep -o 'rasa_addons\.[a-z_]*' config.yml 2>/dev/null))))
+RASA_MODEL_INPUTS = requirements/rasa.txt $(sort $(RASA_SOURCES) $(RASA_COMPONENTS))
 RASA_MODEL_CACHE := $(or $(RECSYS_MODEL_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/recsys-rasa-models)
 RASA_MODEL_CACHED = $(RASA_MODEL_CACHE)/recommender-$(shell sha256sum $(RASA_MODEL_INPUTS) | sha256sum | cut -c1-16).tar.gz
 
-$(MODEL): $(RASA_VENV)/.installed $(RASA_SOURCES) $(wildcard rasa_addons/*.py)
+$(MODEL): $(RASA_VENV)/.installed $(RASA_SOURCES) $(RASA_COMPONENTS)
 	@if [ "$(RECSYS_MODEL_CACHE)" != off ] && [ -f "$(RASA_MODEL_CACHED)" ]; then \
 	  mkdir -p $(@D) && cp "$(RASA_MODEL_CACHED)" $@ && \
 	  echo "Rasa model: trained before on this machine from these exact inputs ($(RASA_MODEL_CACHED))"; \
@@ -127,6 +130,15 @@ lint: $(VENV)/.installed ## ruff and mypy on recommender/ (its actions included)
 	$(VENV)/bin/ruff check recommender tests benchmarks
 	$(VENV)/bin/mypy recommender
 
+AUDIT_VENV := .venv-audit
+$(AUDIT_VENV)/.installed: requirements/audit.txt
+	@test -x $(AUDIT_VENV)/bin/python || $$(scripts/find_python.sh 3.11) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install -q $(PIP_FLAGS) -r requirements/audit.txt
+	@touch $@
+
+audit: $(AUDIT_VENV)/.installed ## pip-audit against both lock files (results/audit/; triage in docs/security.md)
+	$(AUDIT_VENV)/bin/python scripts/audit.py $(AUDIT_VENV)/bin/pip-audit
+
 test-unit: $(VENV)/.llama-server ## pytest without the live end-to-end suite
 	$(PY) -m pytest -m "not e2e"
 
@@ -140,8 +152,9 @@ test-nlu: $(MODEL) ## NLU on the held-out set tests/nlu (docs/evaluation/nlu.md)
 test-e2e: setup $(MODEL) ## Live end-to-end conversations over REST with both servers on loopback
 	$(PY) -m pytest -m e2e
 
-test: test-setup $(MODEL) ## Every test: lint (ruff, mypy), Rasa validation, test stories and unseen NLU sentences, then pytest (unit, PostgreSQL, real data, live end-to-end)
+test: test-setup $(MODEL) ## Every test: lint (ruff, mypy), dependency audit, Rasa validation, test stories and unseen NLU sentences, then pytest (unit, PostgreSQL, real data, live end-to-end)
 	$(MAKE) lint
+	$(MAKE) audit
 	$(MAKE) validate
 	$(MAKE) test-rasa
 	$(MAKE) test-nlu

@@ -22,6 +22,8 @@ APP_PYTHON = Path(os.environ.get("APP_VENV", REPO_ROOT / ".venv")) / "bin" / "py
 RASA_BIN = Path(os.environ.get("RASA_VENV", REPO_ROOT / ".venv-rasa")) / "bin" / "rasa"
 RASA_MODEL = Path(os.environ.get("RASA_MODEL", REPO_ROOT / "models" / "recommender.tar.gz"))
 USER_ID_SECRET = "bench-user-id-secret"
+ACTION_TOKEN = "bench-action-token"  # the secrets `make run` generates into var/secrets.env, fixed here
+RASA_API_TOKEN = "bench-rasa-api-token"
 
 
 def free_port() -> int:
@@ -43,7 +45,7 @@ class LiveStack:
         self.env = {
             **os.environ, "RECSYS_DATABASE_URL": self.database_url, "RECSYS_USER_ID_SECRET": USER_ID_SECRET,
             "RASA_TELEMETRY_ENABLED": "false", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-            "SANIC_HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1",
+            "RECSYS_ACTION_TOKEN": ACTION_TOKEN, "RECSYS_RASA_AUTH_TOKEN": RASA_API_TOKEN, "PYTHONUNBUFFERED": "1",
             # these benchmarks measure the swap and the learning loop, not the LLM (benchmarks/llm_bench.py
             # does): no LLM unless the caller's environment names a backend
             "RECSYS_LLM_BACKEND": os.environ.get("RECSYS_LLM_BACKEND", "none"), **(env or {}),
@@ -77,11 +79,16 @@ class LiveStack:
                                stdout=subprocess.DEVNULL)
                 self.timings["ingest_seconds"] = round(time.perf_counter() - started, 1)
             endpoints = self.workdir / "endpoints.yml"
-            endpoints.write_text(f'action_endpoint:\n  url: "{self.action_url}/webhook"\n')
+            endpoints.write_text(
+                f'action_endpoint:\n  url: "{self.action_url}/webhook"\n'
+                '  headers:\n    Authorization: Bearer ${RECSYS_ACTION_TOKEN}\n'
+                "tracker_store:\n  type: rasa_addons.tracker_store.ForgetfulSQLTrackerStore\n"
+                f'  dialect: "sqlite"\n  db: "{self.workdir / "rasa_tracker.db"}"\n'
+            )
             started = time.perf_counter()
             actions = self._start("actions", [str(APP_PYTHON), "-m", "recommender.actionserver", "--actions",
                                               "recommender.actions", "--port", str(self.action_port)])
-            rasa = self._start("rasa", [str(RASA_BIN), "run", "--enable-api", "--model", str(RASA_MODEL),
+            rasa = self._start("rasa", [str(RASA_BIN), "run", "--enable-api", "--auth-token", RASA_API_TOKEN, "--model", str(RASA_MODEL),
                                         "--endpoints", str(endpoints), "--port", str(self.rasa_port),
                                         "--credentials", "credentials.yml", "-i", "127.0.0.1"])
             deadline = time.monotonic() + self.startup_timeout

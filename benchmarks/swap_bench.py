@@ -38,7 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._provenance import commit_label, provenance
-from benchmarks._stack import LiveStack, log
+from benchmarks._stack import ACTION_TOKEN, LiveStack, log
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FAILURE_TEXTS = ("something went wrong",)
@@ -148,7 +148,7 @@ class Load:
 def served_metric(action_url: str) -> str | None:
     """The version label of `recsys_served_model_info` on the action server (what answered last)."""
     try:
-        text = httpx.get(f"{action_url}/metrics", timeout=5).text
+        text = httpx.get(f"{action_url}/metrics", timeout=5, headers={"Authorization": f"Bearer {ACTION_TOKEN}"}).text
     except httpx.HTTPError:
         return None
     for line in text.splitlines():

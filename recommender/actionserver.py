@@ -4,7 +4,11 @@ It takes rasa-sdk's own command-line options (`--actions recommender.actions --p
 app exactly as `python -m rasa_sdk` does (rasa-sdk's `create_app_for_serve`, Sanic's loader and
 worker), with one more route: `GET /metrics`, the Prometheus text format of
 `recommender.observability.metrics.REGISTRY`, and a warm-up once the worker serves (the first
-model bundle, and the local LLM loading in the background). Metrics live in the process that runs the actions:
+model bundle, and the local LLM loading in the background). It binds `RECSYS_ACTION_HOST` (default
+127.0.0.1) and, with `RECSYS_ACTION_TOKEN` set, answers every route but `/health` only when the
+call carries `Authorization: Bearer <token>` (Rasa sends it from endpoints.yml's action_endpoint
+`headers`); it refuses to start on another interface without a token, and in production
+without its secrets (`Settings.require_secure`, docs/security.md). Metrics live in the process that runs the actions:
 keep one Sanic worker (rasa-sdk's default) so one scrape sees every turn; with more workers each
 keeps its own numbers (run replicas behind Prometheus service discovery instead).
 """
@@ -13,8 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import logging
-import os
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -45,6 +49,36 @@ def add_metrics_route(app: Sanic) -> Sanic:
         # service's single thread, so a scrape never waits behind a recommendation
         body = await asyncio.get_running_loop().run_in_executor(None, exposition)
         return response.raw(body, content_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+OPEN_PATHS = frozenset({"/health"})  # a liveness probe learns nothing and changes nothing
+
+
+def presented_token(request: Request) -> str | None:
+    """The bearer token of the request (`Authorization: Bearer ...`), else its `?token=` argument."""
+    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.args.get("token") or None
+
+
+def add_token_check(app: Sanic, token: str | None) -> Sanic:
+    """With a token, every route but /health answers 401 unless the call carries it (constant-time check)."""
+    if not token:
+        return app
+    expected = token.encode()
+
+    @app.on_request
+    async def require_token(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS or request.method == "OPTIONS":
+            return None
+        presented = presented_token(request)
+        if presented is not None and hmac.compare_digest(presented.encode(), expected):
+            return None
+        return response.json({"error": "the action server needs `Authorization: Bearer <RECSYS_ACTION_TOKEN>`"},
+                             status=401)
 
     return app
 
@@ -113,8 +147,12 @@ def create_app(action_executor: Any, loglevel: str | None = None, **kwargs: Any)
     module-level so Sanic's loader can rebuild it in each worker (logging included)."""
     from rasa_sdk.endpoint import create_app_for_serve
 
+    from recommender.config import get_settings
+
     configure_worker_logging(loglevel)
-    return add_warm_up(add_metrics_route(create_app_for_serve(action_executor, **kwargs)))
+    settings = get_settings()
+    token = settings.action_token.get_secret_value() if settings.action_token else None
+    return add_token_check(add_warm_up(add_metrics_route(create_app_for_serve(action_executor, **kwargs))), token)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -125,7 +163,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     from rasa_sdk.executor import ActionExecutor
     from sanic.worker.loader import AppLoader
 
+    from recommender.config import get_settings
+
     args: argparse.Namespace = create_argument_parser().parse_args(argv)
+    settings = get_settings()
+    settings.require_secure(exposed_action_server=True)
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
     utils.configure_colored_logging(args.loglevel)
     utils.configure_file_logging(
@@ -139,9 +181,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                         auto_reload=args.auto_reload, endpoints=args.endpoints)
     )
     app = loader.load()
-    host = os.environ.get("SANIC_HOST", "0.0.0.0")
+    host = settings.action_host
     ssl = create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
-    logger.info("action server with /metrics on %s:%s", host, args.port)
+    logger.info("action server with /metrics on %s:%s (%s)", host, args.port,
+                "token required" if settings.action_token else "no token: loopback only")
     app.prepare(host=host, port=args.port, ssl=ssl, workers=utils.number_of_sanic_workers())
     Sanic.serve(primary=app, app_loader=loader)
 

@@ -1,6 +1,10 @@
-"""Settings from environment variables (prefix RECSYS_) and an optional `.env` file.
+"""Settings from environment variables (prefix RECSYS_), the project's `.env`, and `var/secrets.env`.
 
 One `Settings` object, cached by `get_settings()`; tests build their own `Settings(...)`.
+Both files are found relative to the project, never the current directory: a command run from
+elsewhere (`python -m recommender forget ...`) must use the same database and the same
+pseudonymisation key as the bot. `var/secrets.env` is what `make run` generates when a secret
+is absent (scripts/run_stack.sh); `.env` (yours) and the environment take precedence over it.
 """
 
 from __future__ import annotations
@@ -14,12 +18,25 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_USER_ID_SECRET = "dev-only-secret-change-me"
+# Later files win; the environment wins over both.
+ENV_FILES = (PROJECT_ROOT / "var" / "secrets.env", PROJECT_ROOT / ".env")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class InsecureConfigurationError(RuntimeError):
+    """The settings would expose users' data (see `Settings.security_problems`)."""
 
 
 class Settings(BaseSettings):
     """Everything that differs between a laptop, CI and production."""
 
-    model_config = SettingsConfigDict(env_prefix="RECSYS_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RECSYS_", env_file=ENV_FILES, extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production: every secret below is required and a server without one refuses to start "
+        "(docs/security.md); development: `make run` on a laptop, with secrets generated into var/secrets.env.",
+    )
 
     var_dir: Path = Field(default=PROJECT_ROOT / "var", description="Runtime state: database, data, models.")
     database_url: str = Field(
@@ -29,7 +46,17 @@ class Settings(BaseSettings):
     )
     user_id_secret: str = Field(
         default=DEV_USER_ID_SECRET,
-        description="Key for the HMAC that turns channel user ids into pseudonymous ids. Set it in production.",
+        description="Key for the HMAC that turns channel user ids into pseudonymous ids. Required in production; "
+        "`make run` generates one into var/secrets.env. Keep it: another key turns every user into a new one.",
+    )
+    action_host: str = Field(
+        default="127.0.0.1",
+        description="Interface the action server binds. Anything but loopback requires RECSYS_ACTION_TOKEN.",
+    )
+    action_token: SecretStr | None = Field(
+        default=None,
+        description="Shared secret every call to the action server must carry (`Authorization: Bearer ...`, "
+        "which Rasa sends from endpoints.yml's action_endpoint headers). Required in production.",
     )
     default_k: int = Field(default=5, ge=1, le=20, description="Items per recommendation turn.")
     ask_vague_openers: bool = Field(
@@ -51,6 +78,31 @@ class Settings(BaseSettings):
         default=10.0, gt=0,
         description="How often the service looks for a newly published model version (or a changed catalog).",
     )
+
+    def security_problems(self, exposed_action_server: bool = False) -> list[str]:
+        """What makes these settings unsafe for real users: always when the action server would be reachable
+        from the network without a token; in production also every missing secret."""
+        problems = []
+        token = self.action_token.get_secret_value() if self.action_token else ""
+        if exposed_action_server and self.action_host not in LOOPBACK_HOSTS and not token:
+            problems.append(f"the action server would listen on {self.action_host} without RECSYS_ACTION_TOKEN: "
+                            "anyone who reaches it could post a forged tracker and act as any user")
+        if self.environment == "production":
+            if self.user_id_secret in ("", DEV_USER_ID_SECRET):
+                problems.append("RECSYS_USER_ID_SECRET is not set: user ids would be hashed with the public "
+                                "development key")
+            if exposed_action_server and not token:
+                problems.append("RECSYS_ACTION_TOKEN is not set")
+        return problems
+
+    def require_secure(self, exposed_action_server: bool = False) -> None:
+        """Raise `InsecureConfigurationError` naming every problem (`security_problems`), if any."""
+        problems = self.security_problems(exposed_action_server)
+        if problems:
+            raise InsecureConfigurationError(
+                f"refusing to start (RECSYS_ENVIRONMENT={self.environment}): " + "; ".join(problems)
+                + ". Set the missing secrets (long random values) in the environment or .env; see docs/security.md."
+            )
 
     @property
     def models_dir(self) -> Path:

@@ -1,4 +1,10 @@
-"""Pseudonymous user ids: a keyed hash of the channel's sender id, never the raw id."""
+"""Pseudonymous user ids: a keyed hash of the channel and the channel's sender id, never the raw id.
+
+A user is who a channel says they are: Slack user U123 and a REST caller who posts
+`"sender": "U123"` are two people. The key is `<channel>:<sender id>` (`user_key`), and the
+REST channel adds its own namespace to every sender id besides (`REST_SENDER_PREFIX`, set by
+rasa_addons/rest_channel.py), so a REST caller also never reaches another channel's tracker.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,21 @@ from functools import lru_cache
 from recommender.config import DEV_USER_ID_SECRET
 
 logger = logging.getLogger(__name__)
+
+# The REST channel's sender namespace; rasa_addons.security.REST_SENDER_PREFIX is the same
+# (the Rasa server cannot import this package; tests/recommender/test_identity.py keeps them equal).
+REST_SENDER_PREFIX = "rest:"
+UNKNOWN_CHANNEL = "unknown"
+
+
+def user_key(channel: str | None, sender_id: str) -> str:
+    """`<channel>:<sender id>`: who the user is, before hashing (a tracker with no input channel: unknown)."""
+    return f"{channel or UNKNOWN_CHANNEL}:{sender_id}"
+
+
+def rest_user_key(sender: str) -> str:
+    """The key of the user who posts `{"sender": sender}` to the REST channel (tools, tests, replays)."""
+    return user_key("rest", REST_SENDER_PREFIX + sender)
 
 
 @lru_cache(maxsize=4)

@@ -54,7 +54,8 @@ class RecommenderService:
 
     def __init__(self, store: Store | None = None, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
-        warn_if_development_secret(self.settings.user_id_secret)  # at start, not at the first turn
+        self.settings.require_secure()  # production without its secrets: refuse now, not at the first turn
+        warn_if_development_secret(self.settings.user_id_secret)
         self.store = store or get_store(self.settings)
         self.bundles = BundleHolder(self.store, self.settings)
         self.reader = TurnReader()

@@ -19,6 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from recommender.actions._context import user_of
 from recommender.actions._followup import followup_sink
 from recommender.actions._payload import recommendation_message
 from recommender.actions._service import default_service
@@ -95,7 +96,7 @@ class ServiceAction(Action, ABC):
         error handlers, also when the service or the settings could not be loaded."""
         try:
             settings = getattr(self._service, "settings", None) or get_settings()
-            return log_id(tracker.sender_id or "", settings.user_id_secret)
+            return log_id(user_of(tracker), settings.user_id_secret)
         except Exception:
             return "u_unknown"
 

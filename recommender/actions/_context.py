@@ -16,6 +16,7 @@ from recommender.config import get_settings
 from recommender.context import guess_feedback_kind, parse_rating
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.understand import EntityHint
+from recommender.identity import user_key
 from recommender.types import ConversationContext, FeedbackRequest
 
 STATE_SLOT = "dialogue_state"
@@ -50,6 +51,12 @@ def latest_entity(tracker: Tracker, entity: str, role: str | None = ANY_ROLE) ->
     return values[0] if values else None
 
 
+def user_of(tracker: Tracker) -> str:
+    """Who this conversation's user is: the channel their latest message came in on, and the sender id
+    (`recommender.identity.user_key`); the same sender id on another channel is another user."""
+    return user_key(tracker.get_latest_input_channel(), tracker.sender_id or "")
+
+
 def build_context(tracker: Tracker) -> ConversationContext:
     """The latest message (text, intent, entities) + the persisted dialogue state -> `ConversationContext`.
 
@@ -60,7 +67,7 @@ def build_context(tracker: Tracker) -> ConversationContext:
     intent = (latest.get("intent") or {}).get("name")
     stored = tracker.get_slot(STATE_SLOT)
     return ConversationContext(
-        user=tracker.sender_id,
+        user=user_of(tracker),
         text=message_text(tracker),
         shown_item_ids=tuple(_slot(tracker, "shown_item_ids")),
         last_item_ids=tuple(_slot(tracker, "last_item_ids")),

@@ -31,7 +31,7 @@ import httpx
 
 from recommender import feedback as fb
 from recommender.eval.replay_data import ReplayEvent, ReplayUser
-from recommender.identity import pseudonymous_id
+from recommender.identity import pseudonymous_id, rest_user_key
 from recommender.store.repository import Store
 
 logger = logging.getLogger(__name__)
@@ -203,7 +203,7 @@ def verify_stored(store: Store, secret: str, sent: dict[str, list[SentFeedback]]
     sent_total = 0
     mismatched: list[str] = []
     for sender, events in sent.items():
-        rows = store.user_feedback(pseudonymous_id(sender, secret))
+        rows = store.user_feedback(pseudonymous_id(rest_user_key(sender), secret))
         stored_total += len(rows)
         sent_total += len(events)
         expected = [(e.item_id, e.kind, e.value) for e in events]

@@ -27,7 +27,7 @@ import numpy as np
 from recommender.eval.metrics import ndcg_at_k_sets
 from recommender.eval.replay import planned_feedback
 from recommender.eval.replay_data import ReplayUser
-from recommender.identity import pseudonymous_id
+from recommender.identity import pseudonymous_id, rest_user_key
 from recommender.models.base import Query
 from recommender.profile import FeedbackSource, Profile, build_profile, load_profile
 from recommender.training.artifacts import ServingModels
@@ -51,7 +51,7 @@ class Cohort:
 
 def replayed_cohort(store: FeedbackSource, users: Sequence[ReplayUser], secret: str, like_threshold: float) -> Cohort:
     """Replayed users with the profiles the store holds for them now."""
-    ids = [pseudonymous_id(u.sender, secret) for u in users]
+    ids = [pseudonymous_id(rest_user_key(u.sender), secret) for u in users]
     return Cohort("replayed", tuple(u.held_out for u in users),
                   tuple(load_profile(store, uid, like_threshold) for uid in ids), tuple(ids))
 

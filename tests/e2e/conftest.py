@@ -34,6 +34,11 @@ RASA_VENV = Path(os.environ.get("RASA_VENV", REPO_ROOT / ".venv-rasa"))
 RASA_MODEL = Path(os.environ.get("RASA_MODEL", REPO_ROOT / "models" / "recommender.tar.gz"))
 STARTUP_TIMEOUT = float(os.environ.get("E2E_STARTUP_TIMEOUT", "300"))
 USER_ID_SECRET = "e2e-user-id-secret"
+# the secrets `make run` generates into var/secrets.env, fixed here (docs/security.md)
+ACTION_TOKEN = "e2e-action-token"
+RASA_API_TOKEN = "e2e-rasa-api-token"
+SOCKETIO_SECRET = "e2e-socketio-secret"
+WEB_ORIGIN = "http://127.0.0.1:8080"  # the only origin a browser may call Rasa from
 TURN_TIMEOUT = 120.0  # seconds for one REST round trip once the servers are warm
 WARMUP_TIMEOUT = 600.0  # the first recommendation builds the model bundle
 
@@ -119,7 +124,7 @@ class Chat:
 
 @dataclass
 class Stack:
-    """The running servers and the database they use."""
+    """The running servers and the databases they use (the recommender's, and Rasa's tracker store)."""
 
     rasa_url: str
     action_url: str
@@ -127,8 +132,18 @@ class Stack:
     rasa_log: Path
     action_log: Path
     client: httpx.Client
+    tracker_database_url: str = ""
     rasa_python: Path = RASA_VENV / "bin" / "python"
     repo_root: Path = REPO_ROOT
+    action_token: str = ACTION_TOKEN
+    api_token: str = RASA_API_TOKEN
+    user_id_secret: str = USER_ID_SECRET
+    web_origin: str = WEB_ORIGIN
+
+    @property
+    def action_headers(self) -> dict[str, str]:
+        """What Rasa sends the action server with every call (endpoints.yml's headers)."""
+        return {"Authorization": f"Bearer {self.action_token}"}
 
     def chat(self, name: str = "chat") -> Chat:
         """A conversation with a fresh, unique sender id."""
@@ -199,10 +214,30 @@ def _ingest(app_python: Path, database_url: str, env: dict[str, str]) -> None:
         )
 
 
+def _tracker_store(database_url: str) -> str:
+    """endpoints.yml's tracker_store for a SQLAlchemy URL (sqlite:///file or postgresql+psycopg://user@host:port/db):
+    the forgetful SQL store of rasa_addons/tracker_store.py, as `make run` configures it."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    lines = ["tracker_store:", "  type: rasa_addons.tracker_store.ForgetfulSQLTrackerStore"]
+    if url.get_backend_name() == "sqlite":
+        lines += ['  dialect: "sqlite"', f'  db: "{url.database}"']
+    else:
+        lines += ['  dialect: "postgresql"', f'  url: "{url.host}"', f"  port: {url.port or 5432}",
+                  f'  db: "{url.database}"', f'  username: "{url.username}"']
+        if url.password:
+            lines.append(f'  password: "{url.password}"')
+    return "\n".join(lines) + "\n"
+
+
 @contextmanager
-def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
-    """Ingest MovieLens 100K into a fresh SQLite file under `workdir` (unless `reuse_database`), start
-    both servers with `extra_env` added to their environment, warm up, yield, stop."""
+def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, str] | None = None,
+                 database_url: str = "", tracker_database_url: str = "") -> Iterator[Stack]:
+    """Ingest MovieLens 100K into a fresh database (a SQLite file under `workdir`, or the empty
+    `database_url`; none with `reuse_database`), start both servers as `make run` does (tokens, the
+    forgetful tracker store in a SQLite file under `workdir` or `tracker_database_url`, the CORS
+    allow-list) with `extra_env` added to their environment, warm up, yield, stop."""
     app_python = APP_VENV / "bin" / "python"
     rasa_bin = RASA_VENV / "bin" / "rasa"
     _require(RASA_MODEL, "The trained Rasa model", "Run `make rasa-model` (or set RASA_MODEL).")
@@ -210,15 +245,19 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
     _require(rasa_bin, "The rasa executable", "Run `make setup` (or set RASA_VENV).")
 
     reuse = reuse_database
-    database_url = reuse or f"sqlite:///{workdir / 'e2e.db'}"
+    database_url = reuse or database_url or f"sqlite:///{workdir / 'e2e.db'}"
+    tracker_database_url = tracker_database_url or f"sqlite:///{workdir / 'rasa_tracker.db'}"
     env = {
         **os.environ,
         "RECSYS_DATABASE_URL": database_url,
         "RECSYS_USER_ID_SECRET": USER_ID_SECRET,
+        "RECSYS_ACTION_TOKEN": ACTION_TOKEN,
+        "RECSYS_RASA_AUTH_TOKEN": RASA_API_TOKEN,
+        "RECSYS_SOCKETIO_SECRET": SOCKETIO_SECRET,
+        "RECSYS_CORS_ORIGINS": WEB_ORIGIN,
         "RASA_TELEMETRY_ENABLED": "false",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
-        "SANIC_HOST": "127.0.0.1",  # rasa-sdk binds 0.0.0.0 unless told otherwise
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
@@ -228,7 +267,11 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
 
     action_port, rasa_port = _free_port(), _free_port()
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        '  headers:\n    Authorization: Bearer ${RECSYS_ACTION_TOKEN}\n' + _tracker_store(tracker_database_url),
+        encoding="utf-8",
+    )
 
     servers = _Servers(workdir)
     try:
@@ -239,7 +282,8 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
         )
         rasa_proc, rasa_log = servers.start(
             "rasa",
-            [str(rasa_bin), "run", "--enable-api", "--model", str(RASA_MODEL), "--endpoints", str(endpoints),
+            [str(rasa_bin), "run", "--enable-api", "--auth-token", RASA_API_TOKEN, "--cors", WEB_ORIGIN,
+             "--model", str(RASA_MODEL), "--endpoints", str(endpoints),
              "--port", str(rasa_port), "--credentials", "credentials.yml", "-i", "127.0.0.1"],
             env,
         )
@@ -264,7 +308,7 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
                 time.sleep(0.5)
 
         with httpx.Client(base_url=rasa_url, timeout=TURN_TIMEOUT) as client:
-            result = Stack(rasa_url, action_url, database_url, rasa_log, action_log, client)
+            result = Stack(rasa_url, action_url, database_url, rasa_log, action_log, client, tracker_database_url)
             warmup = result.chat("warmup").say("recommend me a movie", timeout=WARMUP_TIMEOUT)
             if warmup.status != 200 or not warmup.customs:
                 pytest.fail(f"warm-up recommendation failed: HTTP {warmup.status} {warmup.messages}\n"
@@ -297,10 +341,10 @@ def store(stack: Stack) -> Any:
 
 @pytest.fixture(scope="session")
 def user_id() -> Any:
-    """sender id -> the pseudonymous user id the service stores rows under."""
-    from recommender.identity import pseudonymous_id
+    """REST sender id -> the pseudonymous user id the service stores rows under."""
+    from recommender.identity import pseudonymous_id, rest_user_key
 
-    return lambda sender: pseudonymous_id(sender, USER_ID_SECRET)
+    return lambda sender: pseudonymous_id(rest_user_key(sender), USER_ID_SECRET)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,12 @@
 """Talk to Rasa's socket.io channel the way web/widget.js does; print what came back as JSON.
 
 Run with the Rasa venv's Python (it has python-socketio's client and aiohttp):
-    .venv-rasa/bin/python tests/e2e/socketio_client.py http://127.0.0.1:5005 <session id> [--until=PREFIX] "<message>" ...
-Prints {"session_confirm": ..., "turns": [[bot_uttered payloads of turn 1], ...]}.
+    .venv-rasa/bin/python tests/e2e/socketio_client.py http://127.0.0.1:5005 <session id> [--until=PREFIX] \
+        [--origin=URL] [--claim=SESSION_ID] "<message>" ...
+Prints {"session_confirm": ..., "turns": [[bot_uttered payloads of turn 1], ...]}, or {"refused": "..."}
+when the server refuses the connection. Like the widget, messages carry the session id the server
+confirmed; --claim=ID makes them claim another one instead (an attack the server must ignore), and
+--origin=URL sends that Origin header, as a browser on that page would.
 A turn ends when no reply came for a few seconds; with --until=PREFIX the last turn also waits (up
 to a ceiling that only catches a hang) for a message whose text starts with PREFIX, such as a
 follow-up that a busy machine delivers later than the quiet period.
@@ -28,7 +32,7 @@ def _still_expecting(prefix: str, received: list, waited: float) -> bool:
 
 
 async def main(url: str, session_id: str, messages: list[str], quiet_seconds: float = 3.0, patience: float = 60.0,
-               until: str = "") -> dict:
+               until: str = "", origin: str = "", claim: str = "") -> dict:
     client = socketio.AsyncClient(reconnection=False)
     confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
     received: list = []
@@ -42,13 +46,17 @@ async def main(url: str, session_id: str, messages: list[str], quiet_seconds: fl
     async def on_bot(data):
         received.append(data)
 
-    await client.connect(url, socketio_path="/socket.io", transports=["polling"], wait_timeout=30)
+    try:
+        await client.connect(url, socketio_path="/socket.io", transports=["polling"], wait_timeout=30,
+                             headers={"Origin": origin} if origin else {})
+    except socketio.exceptions.ConnectionError as exc:
+        return {"refused": str(exc)}
     await client.emit("session_request", {"session_id": session_id})
     confirm = await asyncio.wait_for(confirmed, timeout=30)
     turns = []
     for n, message in enumerate(messages, 1):
         received.clear()
-        await client.emit("user_uttered", {"message": message, "session_id": session_id})
+        await client.emit("user_uttered", {"message": message, "session_id": claim or confirm})
         waited, last = 0.0, -1
         expected = until if n == len(messages) else ""
         # until replies stop arriving, or `patience` seconds without any reply
@@ -70,7 +78,8 @@ async def main(url: str, session_id: str, messages: list[str], quiet_seconds: fl
 
 if __name__ == "__main__":
     args = sys.argv[3:]
-    options = [a for a in args if a.startswith("--until=")]
-    texts = [a for a in args if not a.startswith("--until=")]
-    prefix = options[-1].removeprefix("--until=") if options else ""
-    print(json.dumps(asyncio.run(main(sys.argv[1], sys.argv[2], texts, until=prefix))))
+    options = dict(a[2:].split("=", 1) for a in args if a.startswith("--") and "=" in a)
+    texts = [a for a in args if not (a.startswith("--") and "=" in a)]
+    prefix = options.get("until", "")
+    print(json.dumps(asyncio.run(main(sys.argv[1], sys.argv[2], texts, until=prefix, origin=options.get("origin", ""),
+                                      claim=options.get("claim", "")))))

@@ -90,5 +90,5 @@ def test_the_default_local_llm_loads_and_rest_turns_keep_their_budget(default_st
         assert set(llm["scores"]) <= catalog
         # REST: an explanation that missed the budget falls back to the template reasons
         assert llm["explain"]["source"] in ("llm", "partial", "template"), llm
-    metrics = stack.client.get(f"{stack.action_url}/metrics").text
+    metrics = stack.client.get(f"{stack.action_url}/metrics", headers=stack.action_headers).text
     assert "recsys_llm_events_total" in metrics

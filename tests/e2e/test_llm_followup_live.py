@@ -140,7 +140,9 @@ def test_on_socketio_the_llm_message_follows_the_items(llm_stack: tuple[Any, Ras
         cwd=stack.repo_root, capture_output=True, text=True, timeout=400, check=False,
     )
     assert result.returncode == 0, f"{result.stderr[-3000:]}\n{stack.log_tails()}"
-    (turn,) = json.loads(result.stdout.strip().splitlines()[-1])["turns"]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    session_id = out["session_confirm"]  # the server issues the session id (its signature, not ours)
+    (turn,) = out["turns"]
     texts = [m["text"] for m in turn if m.get("text")]
     cards = [m for m in turn if m.get("type") == "recommendations"]
     assert len(cards) == 1 and cards[0]["items"], turn

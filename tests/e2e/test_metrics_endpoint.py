@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 def scrape(stack) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """(sample name, sorted labels) -> value, from the action server's /metrics."""
-    response = httpx.get(f"{stack.action_url}/metrics", timeout=30)
+    response = httpx.get(f"{stack.action_url}/metrics", timeout=30, headers=stack.action_headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     return {

@@ -26,3 +26,55 @@ def test_the_default_llm_is_the_packaged_local_model_and_it_is_installed(
         close_backends()
     # requirements/app-nodeps.txt installs the default model's weight packages (no hub at run time)
     assert len(locate_parts(PACKAGED_MODELS[settings.llm_model])) == 6
+
+
+# -- secure defaults (docs/security.md) ---------------------------------------------------------------
+
+def test_settings_files_are_found_relative_to_the_project_not_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recommender.config import ENV_FILES, PROJECT_ROOT
+
+    assert Settings.model_config["env_file"] == ENV_FILES
+    assert all(Path(f).is_absolute() and Path(f).is_relative_to(PROJECT_ROOT) for f in ENV_FILES)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("RECSYS_DATABASE_URL=sqlite:///somewhere-else.db\n")
+    assert Settings().database_url != "sqlite:///somewhere-else.db"  # a .env in the current folder is not read
+
+
+def test_production_refuses_the_public_development_key(tmp_path: Path) -> None:
+    from recommender.config import InsecureConfigurationError
+
+    settings = Settings(_env_file=None, var_dir=tmp_path, environment="production")  # type: ignore[call-arg]
+    with pytest.raises(InsecureConfigurationError, match="RECSYS_USER_ID_SECRET"):
+        settings.require_secure()
+    Settings(_env_file=None, var_dir=tmp_path, environment="production",  # type: ignore[call-arg]
+             user_id_secret="a-long-random-value").require_secure()  # with the key it starts
+    Settings(_env_file=None, var_dir=tmp_path).require_secure()  # type: ignore[call-arg]  # development warns only
+
+
+def test_the_service_does_not_start_in_production_without_the_key(tmp_path: Path) -> None:
+    from recommender.config import InsecureConfigurationError
+    from recommender.service import RecommenderService
+
+    settings = Settings(_env_file=None, var_dir=tmp_path, environment="production")  # type: ignore[call-arg]
+    with pytest.raises(InsecureConfigurationError):
+        RecommenderService(settings=settings)
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_an_action_server_on_the_network_needs_a_token(tmp_path: Path, environment: str) -> None:
+    from recommender.config import InsecureConfigurationError
+
+    common = {"_env_file": None, "var_dir": tmp_path, "environment": environment, "user_id_secret": "k" * 32}
+    exposed = Settings(**common, action_host="0.0.0.0")  # type: ignore[arg-type]
+    with pytest.raises(InsecureConfigurationError, match="RECSYS_ACTION_TOKEN"):
+        exposed.require_secure(exposed_action_server=True)
+    Settings(**common, action_host="0.0.0.0", action_token="t" * 32).require_secure(  # type: ignore[arg-type]
+        exposed_action_server=True)
+    loopback = Settings(**common)  # type: ignore[arg-type]
+    if environment == "production":  # production wants the token even on loopback
+        with pytest.raises(InsecureConfigurationError, match="RECSYS_ACTION_TOKEN"):
+            loopback.require_secure(exposed_action_server=True)
+    else:
+        loopback.require_secure(exposed_action_server=True)

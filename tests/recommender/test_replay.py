@@ -9,7 +9,7 @@ import pytest
 
 from recommender.eval.replay import SentFeedback, click_for, feedback_for, shown_items, verify_stored
 from recommender.eval.replay_data import ReplayEvent, load_ml_latest_small_users, map_to_catalog, title_key
-from recommender.identity import pseudonymous_id
+from recommender.identity import pseudonymous_id, rest_user_key
 from recommender.store import Store
 from recommender.store.repository import ShownItem
 from recommender.types import Item
@@ -82,7 +82,7 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
 
 def test_sent_equals_stored_is_checked_row_by_row(any_store: Store) -> None:
     store = any_store
-    uid = pseudonymous_id("replay-x-1", "s3cret")
+    uid = pseudonymous_id(rest_user_key("replay-x-1"), "s3cret")
     store.ensure_user_session(uid, uid)
     store.add_feedback(user_id=uid, item_id="1", kind="like", value=None, request_id=None, session_id=uid)
     store.add_feedback(user_id=uid, item_id="2", kind="rating", value=3.5, request_id=None, session_id=uid)

@@ -28,7 +28,7 @@ def test_context_carries_text_intent_entities_and_the_persisted_state(tracker, e
         sender_id="alice",
     )
     ctx = build_context(t)
-    assert ctx.user == "alice"
+    assert ctx.user == "rest:alice"  # channel and sender id (recommender.identity.user_key)
     assert ctx.text == "it should also be a drama"
     assert ctx.intent == "inform_preference"
     assert ctx.entities == (EntityHint("genre", "drama"), EntityHint("genre", "horror", "exclude"))
@@ -106,3 +106,10 @@ def test_non_genre_entities_are_read_whatever_role_diet_gave_them(tracker, ent):
     """DIET once tagged a refinement with role `exclude`; rasa_sdk's role match then dropped it."""
     t = tracker("more like the second one", "refine", [ent("ordinal", "second", "exclude")])
     assert item_reference(t) == "second"
+
+
+def test_the_user_is_the_channel_and_the_sender_id(tracker):
+    """A REST caller who posts a Slack user's id is not that Slack user (docs/security.md)."""
+    on_slack = build_context(tracker(channel="slack", sender_id="U123")).user
+    on_rest = build_context(tracker(channel="rest", sender_id="U123")).user
+    assert (on_slack, on_rest) == ("slack:U123", "rest:U123")

@@ -17,7 +17,7 @@ from recommender.actions.forget import ActionForgetMe
 from recommender.actions.recommend import ActionRecommend
 from recommender.actions.refine import ActionRefine
 from recommender.config import get_settings
-from recommender.identity import log_id
+from recommender.identity import log_id, user_key
 
 RAW = "+44-7700-900123"  # what a phone-number channel would use as the sender id
 
@@ -33,7 +33,7 @@ def test_forget_me_logs_the_pseudonymous_id_not_the_sender_id(fake, tracker, run
     logged = _logged(caplog)
     assert "forgot conversation=" in logged
     assert RAW not in logged
-    assert log_id(RAW, get_settings().user_id_secret) in logged
+    assert log_id(user_key("rest", RAW), get_settings().user_id_secret) in logged
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_a_failing_action_logs_the_pseudonymous_id_not_the_sender_id(failing, tr
     run(ActionRecommend(failing(RuntimeError("boom"))), tracker(sender_id=RAW), domain)
     (record,) = [r for r in caplog.records if r.name == "recommender.actions._base"]
     assert RAW not in record.getMessage()
-    assert log_id(RAW, get_settings().user_id_secret) in record.getMessage()
+    assert log_id(user_key("rest", RAW), get_settings().user_id_secret) in record.getMessage()
 
 
 def test_log_id_is_the_short_pseudonymous_id():

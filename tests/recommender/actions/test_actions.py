@@ -24,7 +24,7 @@ from recommender.errors import (
     InvalidFeedbackError,
     UnknownItemError,
 )
-from recommender.identity import log_id
+from recommender.identity import log_id, user_key
 
 ALL_ACTIONS = (
     ActionRecommend, ActionRefine, ActionExplain, ActionRecordFeedback, ActionShowSaved, ActionForgetMe, ActionFallback,
@@ -61,7 +61,7 @@ def test_recommend(fake, tracker, ent, run, domain):
     messages, events = run(ActionRecommend(fake), t, domain)
 
     (name, (ctx,)), = fake.calls
-    assert name == "recommend" and ctx.user == "test-user" and ctx.intent == "request_recommendation"
+    assert name == "recommend" and ctx.user == "rest:test-user" and ctx.intent == "request_recommendation"
     assert ctx.text == "a funny movie from the 90s"
     assert ctx.entities == (EntityHint("mood", "funny"), EntityHint("decade", "90s"))
     (message,) = messages
@@ -185,7 +185,7 @@ def test_recommender_errors_get_a_polite_response(error, response, failing, trac
     (record,) = [r for r in caplog.records if r.name == "recommender.actions._base"]
     assert record.levelname == "ERROR" and record.exc_info
     # the conversation by its pseudonymous id: the raw sender id is personal data
-    assert log_id("conv-42", get_settings().user_id_secret) in record.getMessage()
+    assert log_id(user_key("rest", "conv-42"), get_settings().user_id_secret) in record.getMessage()
     assert "conv-42" not in record.getMessage()
 
 
@@ -201,7 +201,7 @@ def test_unexpected_exceptions_never_reach_the_user(action_class, failing, track
     assert [m["response"] for m in messages] == ["utter_something_went_wrong"]
     assert all("boom" not in (m["text"] or "") and "Traceback" not in (m["text"] or "") for m in messages)
     assert events == []
-    assert any(log_id("c-7", get_settings().user_id_secret) in r.getMessage() and r.exc_info for r in caplog.records)
+    assert any(log_id(user_key("rest", "c-7"), get_settings().user_id_secret) in r.getMessage() and r.exc_info for r in caplog.records)
     assert not any("c-7" in r.getMessage() for r in caplog.records)
 
 

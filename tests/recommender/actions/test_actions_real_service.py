@@ -14,7 +14,7 @@ from recommender.actions.recommend import ActionRecommend
 from recommender.actions.refine import ActionRefine
 from recommender.actions.saved import ActionShowSaved
 from recommender.config import Settings
-from recommender.identity import pseudonymous_id
+from recommender.identity import pseudonymous_id, user_key
 from recommender.service import RecommenderService
 from recommender.store import Store
 
@@ -109,7 +109,7 @@ def test_a_whole_conversation(service, tracker, ent, run, domain):
     (msg,) = chat.turn(ActionShowSaved(service), "show my saved items", "show_saved")
     assert msg["custom"]["type"] == "saved_items" and [i["item_id"] for i in msg["custom"]["items"]] == [first]
 
-    user = pseudonymous_id("real-1", SECRET)
+    user = pseudonymous_id(user_key("rest", "real-1"), SECRET)
     sent = [(user, first, "bookmark", None), (user, latest_second, "like", None)]
     assert_stored_feedback(service.store, sent)
 

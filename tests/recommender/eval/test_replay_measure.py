@@ -24,7 +24,7 @@ from recommender.eval.replay_measure import (
     without_features,
 )
 from recommender.eval.replay_proof import ABLATIONS, FULL, plan_runs, run_retrains, settings_for, summarise
-from recommender.identity import pseudonymous_id
+from recommender.identity import pseudonymous_id, rest_user_key
 from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.profile import Profile
 from recommender.store import Store
@@ -84,7 +84,7 @@ def test_control_profiles_are_what_replaying_the_same_ratings_stores(tmp_path: P
     store.upsert_items([{"item_id": i, "title": f"Film {i} (1995)"} for i in ITEMS])
     user = ReplayUser("9", (ReplayEvent("1", 4.5, 1), ReplayEvent("2", 1.0, 2), ReplayEvent("3", 3.5, 3)),
                       frozenset({"4"}), sender="replay-x-9")
-    uid = pseudonymous_id(user.sender, "s")
+    uid = pseudonymous_id(rest_user_key(user.sender), "s")
     store.add_feedback(user_id=uid, item_id="3", kind=fb.CLICK)  # a shown item, opened before it was rated
     store.add_feedback(user_id=uid, item_id="1", kind=fb.LIKE)
     store.add_feedback(user_id=uid, item_id="2", kind=fb.DISLIKE)
