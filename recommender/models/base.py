@@ -89,6 +89,23 @@ class PreferenceModel(ABC):
         """Top-k item indices by score, never items in `exclude` (the history is not excluded implicitly)."""
         return top_k(self.score(query), k, exclude)
 
+    # -- forgetting training users ("forget me") ---------------------------------------------
+    def trained_users(self) -> int | None:
+        """How many training users the model keeps state of their own for (rows `Query.user`
+        indexes); None for a model with only item or aggregate state (the default)."""
+        return None
+
+    def forget_users(self, rows: np.ndarray) -> None:
+        """Remove the per-user state of training users `rows` (indices into the training users).
+
+        The remaining users are renumbered in order: user r of the rest is the r-th one kept, as
+        if the forgotten users had never been in the training user list; a version file written
+        afterwards holds nothing of theirs of their own. Aggregate state (item counts,
+        similarities, network weights) is not per user and stays until the next retrain. The
+        default does nothing: a model without per-user state has nothing to remove.
+        """
+        return None
+
     # -- persistence: arrays in .npz (no pickle) or safetensors, settings in JSON ---------
     @abstractmethod
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -38,7 +38,7 @@ from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.blend_bases import load_bases, registry_name, save_bases
 from recommender.models.blend_features import BehaviourStats, feature_names, features
 from recommender.models.blend_fit import LOSSES, LearnedWeights, hold_out_last, learn_weights, training_lists
-from recommender.models.common import ModelNotFittedError
+from recommender.models.common import ModelNotFittedError, kept_users
 from recommender.models.torch_utils import DEFAULT_THREADS
 from recommender.models.warm_start import WarmStart, supports_warm_start
 
@@ -290,6 +290,32 @@ class LinearBlend(PreferenceModel):
         """What the evaluation report prints: base models, weights and how training went."""
         return {"base_models": list(self.base_models), "refit": self.refit, "loss": self.loss,
                 "weights": self.weights(), **self.fit_report}
+
+    # -- forgetting ---------------------------------------------------------------------------------
+    def _all_bases(self) -> list[PreferenceModel]:
+        """Served bases and held-out fits, each model once (a held-out fit may be the served base)."""
+        out: dict[int, PreferenceModel] = {}
+        for model in [*self.models.values(), *self.warm_bases.values()]:
+            out.setdefault(id(model), model)
+        return list(out.values())
+
+    def trained_users(self) -> int | None:
+        """The users of the per-user behaviour statistics (every base with per-user state has as many)."""
+        if self.stats is None:
+            raise ModelNotFittedError(self.name)
+        counts = {self.stats.n_users} | {n for n in (m.trained_users() for m in self._all_bases()) if n is not None}
+        if len(counts) != 1:
+            raise ValueError(f"the blend's parts disagree on the number of training users: {sorted(counts)}")
+        return self.stats.n_users
+
+    def forget_users(self, rows: np.ndarray) -> None:
+        """Drop those users from the per-user statistics and from every base model and held-out fit."""
+        n_users = self.trained_users()
+        assert n_users is not None and self.stats is not None
+        keep = kept_users(rows, n_users)  # checks the rows before anything changes
+        for model in self._all_bases():
+            model.forget_users(rows)
+        self.stats = self.stats.without_users(keep)
 
     # -- persistence --------------------------------------------------------------------------------
     def _config(self) -> dict[str, Any]:

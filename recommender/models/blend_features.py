@@ -31,7 +31,7 @@ A query's candidates are the union of every base model's top `candidates` unseen
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -133,6 +133,18 @@ class BehaviourStats:
         follows.sum_duplicates()
         return cls(item_users, shrunk.astype(np.float32), item_kind, user_kind, user_last, item_first,
                    edges, cumulative, genres, years, follows, end)
+
+    @property
+    def n_users(self) -> int:
+        """How many training users the per-user statistics cover."""
+        return len(self.user_last_time)
+
+    def without_users(self, keep: np.ndarray) -> BehaviourStats:
+        """These statistics with only the users `keep` (indices, in order) in the per-user arrays.
+
+        The per-item counts are sums over users and stay as they are (until the next retrain).
+        """
+        return replace(self, user_kind_counts=self.user_kind_counts[:, keep], user_last_time=self.user_last_time[keep])
 
     def events_before(self, when: float) -> np.ndarray:
         """Events per item up to the last bin edge at or before `when` (bin resolution)."""

@@ -27,6 +27,7 @@ from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.common import (
     ModelNotFittedError,
     history_items,
+    kept_users,
     user_item_matrix,
 )
 from recommender.models.torch_utils import (
@@ -162,6 +163,19 @@ class BPR(PreferenceModel):
         vectors = np.stack([self.user_vector(query) for query in queries])
         assert self.item_factors is not None and self.item_bias is not None
         return (vectors @ self.item_factors.T + self.item_bias).astype(np.float32)
+
+    # -- forgetting ------------------------------------------------------------------------
+    def trained_users(self) -> int | None:
+        """The rows of `user_factors`."""
+        if self.user_factors is None:
+            raise ModelNotFittedError(self.name)
+        return len(self.user_factors)
+
+    def forget_users(self, rows: np.ndarray) -> None:
+        """Drop those users' rows of `user_factors` (item factors and biases stay: they are not per user)."""
+        if self.user_factors is None:
+            raise ModelNotFittedError(self.name)
+        self.user_factors = self.user_factors[kept_users(rows, len(self.user_factors))]
 
     # -- persistence -----------------------------------------------------------------------
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

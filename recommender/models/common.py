@@ -134,3 +134,16 @@ def history_items(query: Query, n_items: int, min_weight: float = -np.inf) -> tu
     if query.weights is not None:
         keep &= weights >= min_weight
     return items[keep], weights[keep]
+
+
+def kept_users(rows: np.ndarray, n_users: int) -> np.ndarray:
+    """The indices of the users that remain after forgetting `rows`, in order (for `forget_users`).
+
+    Raises ValueError for an index outside 0..n_users-1; repeated indices count once.
+    """
+    rows = np.asarray(rows, dtype=np.int64).ravel()
+    if len(rows) and (rows.min() < 0 or rows.max() >= n_users):
+        raise ValueError(f"user rows to forget must be in 0..{n_users - 1}, got {sorted(set(rows.tolist()))}")
+    keep = np.ones(n_users, dtype=bool)
+    keep[rows] = False
+    return np.flatnonzero(keep)

@@ -19,6 +19,7 @@ from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.common import (
     ModelNotFittedError,
     history_items,
+    kept_users,
     user_item_matrix,
 )
 
@@ -79,6 +80,18 @@ class UserKNN(PreferenceModel):
             return np.zeros(self.r.shape[1], dtype=np.float32)
         coefficients = sims / len(neighbours)
         return np.asarray(self.r[neighbours].T @ coefficients, dtype=np.float32).ravel()
+
+    def trained_users(self) -> int | None:
+        """The rows of r(v, i)."""
+        if self.r is None:
+            raise ModelNotFittedError(self.name)
+        return int(self.r.shape[0])
+
+    def forget_users(self, rows: np.ndarray) -> None:
+        """Drop those users' rows of r(v, i): they are nobody's neighbour any more."""
+        if self.r is None:
+            raise ModelNotFittedError(self.name)
+        self._set_matrix(self.r[kept_users(rows, self.r.shape[0])])
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Settings and the CSR arrays of r(v, i)."""

@@ -9,7 +9,10 @@ Use it by subclassing and saying how to build the model:
             return MyModel(epochs=5, seed=seed)
 
 The data is small and synthetic (three taste clusters), so the whole contract runs in seconds
-for any model. Set `personalised = False` for models that rank everyone alike (popularity).
+for any model. Set `personalised = False` for models that rank everyone alike (popularity), and
+`forgetting_changes_other_scores = True` for models whose scores for one user depend on other
+training users' rows (UserKNN's neighbours): forgetting a user then changes the others' scores,
+and the contract checks less (their own tests check what forgetting does exactly).
 """
 
 from __future__ import annotations
@@ -98,10 +101,20 @@ def assert_no_pickle(directory: Path) -> None:
             pytest.fail(f"{path}: unexpected file type (allowed: .json, .npz, .safetensors)")
 
 
+FORGOTTEN = np.array([1, 4])  # the training users the forgetting tests remove
+
+
+def new_index(user: int, forgotten: np.ndarray = FORGOTTEN) -> int:
+    """A remaining user's index once `forgotten` are removed (users after them move up)."""
+    assert user not in forgotten.tolist()
+    return user - int((forgotten < user).sum())
+
+
 class ModelContract:
     """Tests every preference model must pass. Subclasses implement `make_model`."""
 
     personalised: bool = True
+    forgetting_changes_other_scores: bool = False
 
     def make_model(self, seed: int) -> PreferenceModel:
         """An unfitted model with small, fast settings."""
@@ -202,3 +215,74 @@ class ModelContract:
         second = self.make_model(seed=3).fit(data)
         query = user_query(data, 7)
         np.testing.assert_allclose(first.score(query), second.score(query), rtol=1e-6, atol=1e-7)
+
+    # -- forgetting training users ("forget me") ---------------------------------------------
+    @staticmethod
+    def _copy(fitted: PreferenceModel, directory: Path) -> PreferenceModel:
+        """An independent copy of the class-wide fitted model (forgetting changes a model in place)."""
+        fitted.save(directory)
+        return type(fitted).load(directory)
+
+    def test_forgetting_removes_exactly_those_users(self, fitted: PreferenceModel, tmp_path: Path) -> None:
+        before = fitted.trained_users()
+        model = self._copy(fitted, tmp_path / "copy")
+        model.forget_users(FORGOTTEN)
+        if before is None:  # only item or aggregate state: nothing of a user's own to remove
+            assert model.trained_users() is None
+        else:
+            assert model.trained_users() == before - len(FORGOTTEN)
+
+    def test_forgetting_nobody_changes_nothing(
+        self, fitted: PreferenceModel, data: InteractionData, tmp_path: Path
+    ) -> None:
+        model = self._copy(fitted, tmp_path / "copy")
+        model.forget_users(np.array([], dtype=np.int64))
+        assert model.trained_users() == fitted.trained_users()
+        for query in (user_query(data, 5), Query(history=np.array([2, 5])), Query()):
+            np.testing.assert_array_equal(model.score(query), fitted.score(query))
+
+    def test_remaining_users_keep_valid_indices_after_forgetting(
+        self, fitted: PreferenceModel, data: InteractionData, tmp_path: Path
+    ) -> None:
+        """Every remaining user's renumbered index still finds their own state: their scores are
+        unchanged where they do not depend on other users' rows, and finite anyway."""
+        model = self._copy(fitted, tmp_path / "copy")
+        model.forget_users(FORGOTTEN)
+        remaining = [u for u in (0, 2, 3, 5, data.n_users - 1) if u not in FORGOTTEN.tolist()]
+        for user in remaining:
+            old = user_query(data, user)
+            renumbered = Query(history=old.history, weights=old.weights, user=new_index(user))
+            scores = model.score(renumbered)
+            assert scores.shape == (data.n_items,) and scores.dtype == np.float32
+            assert np.isfinite(scores).all()
+            if not self.forgetting_changes_other_scores:
+                np.testing.assert_array_equal(scores, fitted.score(old), err_msg=f"user {user}")
+        if not self.forgetting_changes_other_scores:  # history-only scoring reads no user's row
+            for query in (user_query(data, 1, with_user=False), Query(history=np.array([2, 5])), Query()):
+                np.testing.assert_array_equal(model.score(query), fitted.score(query))
+
+    def test_forgetting_survives_save_and_load(
+        self, fitted: PreferenceModel, data: InteractionData, tmp_path: Path
+    ) -> None:
+        model = self._copy(fitted, tmp_path / "copy")
+        model.forget_users(FORGOTTEN)
+        model.save(tmp_path / "forgot")
+        assert_no_pickle(tmp_path / "forgot")
+        loaded = type(fitted).load(tmp_path / "forgot")
+        assert loaded.trained_users() == model.trained_users()
+        for query in (user_query(data, 5), user_query(data, 0, with_user=False), Query(history=np.array([2, 5]))):
+            query = Query(history=query.history, weights=query.weights,
+                          user=None if query.user is None else new_index(query.user))
+            np.testing.assert_array_equal(loaded.score(query), model.score(query))
+
+    def test_forgetting_a_user_the_model_does_not_have_is_refused(
+        self, fitted: PreferenceModel, tmp_path: Path
+    ) -> None:
+        n_users = fitted.trained_users()
+        if n_users is None:
+            pytest.skip("the model keeps no per-user state, so it cannot tell which users exist")
+        model = self._copy(fitted, tmp_path / "copy")
+        for rows in ([n_users], [-1], [0, n_users + 3]):
+            with pytest.raises(ValueError, match="rows to forget"):
+                model.forget_users(np.array(rows))
+            assert model.trained_users() == n_users  # refused before anything changed

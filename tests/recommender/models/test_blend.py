@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from model_contract import ModelContract, synthetic_interactions
+from model_contract import FORGOTTEN, ModelContract, new_index, synthetic_interactions
+from model_files import per_user_lengths
 
 from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.blend import LinearBlend
@@ -25,6 +26,8 @@ class TestBlendContract(ModelContract):
 
 
 class TestBlendRefitLogisticContract(ModelContract):
+    forgetting_changes_other_scores = True  # its user_knn base
+
     def make_model(self, seed: int) -> PreferenceModel:
         return LinearBlend(base_models=("item_knn", "user_knn"), candidates=20, hard_negatives=10,
                            random_negatives=5, epochs=30, loss="logistic", refit=True, seed=seed)
@@ -196,3 +199,42 @@ def test_a_warm_start_from_another_kind_of_model_is_ignored() -> None:
     popularity = get_spec("popularity").build().fit(data)
     blend = LinearBlend(**WARM_BLEND, seed=1).fit(data, warm_start=WarmStart(popularity))  # type: ignore[arg-type]
     assert blend.fit_report["warm_started"] == [] and blend.fit_report["sasrec:epochs_trained"] == 2
+
+
+def test_forgetting_reaches_the_statistics_every_base_and_every_held_out_fit(tmp_path: Path) -> None:
+    data = synthetic_interactions()
+    blend = LinearBlend(base_models=("item_knn", "bpr", "user_knn", "popularity"), base_params={"bpr": SMALL_BPR},
+                        candidates=20, hard_negatives=10, random_negatives=5, epochs=10, seed=0).fit(data)
+    # a held-out fit of its own (as SASRec has after a refit) and one that is the served base itself
+    blend.warm_bases = {"bpr": get_spec("bpr").build(SMALL_BPR, seed=1).fit(hold_out_last(data)[0]),
+                        "user_knn": blend.models["user_knn"]}
+    bpr_rows = {name: model.user_factors[FORGOTTEN].copy()  # type: ignore[attr-defined]
+                for name, model in (("base", blend.models["bpr"]), ("warm", blend.warm_bases["bpr"]))}
+    assert blend.trained_users() == data.n_users
+
+    blend.forget_users(FORGOTTEN)
+
+    assert blend.trained_users() == data.n_users - len(FORGOTTEN)  # the served user_knn lost its rows once, not twice
+    blend.save(tmp_path / "blend")
+    with np.load(tmp_path / "blend" / "arrays.npz", allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    lengths = per_user_lengths(tmp_path / "blend")
+    assert set(lengths) >= {"base.bpr.user_factors", "warm.bpr.user_factors", "base.user_knn.indptr",
+                            "stats.user_last_time", "stats.user_kind_counts"}
+    assert set(lengths.values()) == {data.n_users - len(FORGOTTEN)}, lengths
+    for prefix, rows in bpr_rows.items():
+        saved = arrays[f"{prefix}.bpr.user_factors"]
+        assert not any((saved == row).all(axis=1).any() for row in rows), f"a forgotten {prefix} BPR row is still saved"
+    loaded = LinearBlend.load(tmp_path / "blend")
+    query = Query(history=np.array([0, 3, 6]), user=new_index(5))
+    np.testing.assert_array_equal(loaded.score(query), blend.score(query))
+
+
+def test_forgetting_refuses_a_blend_whose_parts_disagree() -> None:
+    data = synthetic_interactions()
+    blend = LinearBlend(base_models=("bpr", "popularity"), base_params={"bpr": SMALL_BPR}, candidates=20,
+                        hard_negatives=10, random_negatives=5, epochs=5, seed=0).fit(data)
+    blend.models["bpr"].forget_users(np.array([0]))  # a damaged blend: its BPR has one user fewer
+    with pytest.raises(ValueError, match="disagree"):
+        blend.forget_users(np.array([1]))
+    assert blend.stats is not None and blend.stats.n_users == data.n_users  # nothing changed

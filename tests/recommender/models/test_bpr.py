@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from model_contract import ModelContract
+from model_contract import FORGOTTEN, ModelContract, synthetic_interactions
 
 from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.bpr import BPR
@@ -62,3 +64,18 @@ def test_invalid_settings_are_rejected() -> None:
         BPR(factors=0)
     with pytest.raises(ValueError):
         BPR(lr=0)
+
+
+def test_forgetting_drops_exactly_the_users_rows_of_the_factors(tmp_path: Path) -> None:
+    data = synthetic_interactions()
+    model = BPR(factors=8, epochs=5, batch_size=64, seed=0).fit(data)
+    assert model.user_factors is not None
+    before = model.user_factors.copy()
+    model.forget_users(FORGOTTEN)
+    np.testing.assert_array_equal(model.user_factors, np.delete(before, FORGOTTEN, axis=0))
+    model.save(tmp_path / "bpr")
+    with np.load(tmp_path / "bpr" / "arrays.npz", allow_pickle=False) as npz:
+        saved = npz["user_factors"]
+    assert len(saved) == data.n_users - len(FORGOTTEN)
+    for row in FORGOTTEN:  # the forgotten vectors are nowhere in the file
+        assert not (saved == before[row]).all(axis=1).any()

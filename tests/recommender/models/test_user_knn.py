@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from model_contract import ModelContract
+from model_contract import FORGOTTEN, ModelContract, new_index, synthetic_interactions, user_query
 
 from recommender.models.base import InteractionData, PreferenceModel, Query
 from recommender.models.user_knn import UserKNN
@@ -12,11 +12,15 @@ from recommender.types import Item
 
 
 class TestUserKNNContract(ModelContract):
+    forgetting_changes_other_scores = True  # a forgotten user is nobody's neighbour any more
+
     def make_model(self, seed: int) -> PreferenceModel:
         return UserKNN(neighbours=8)
 
 
 class TestUserKNNWithRatingsContract(ModelContract):
+    forgetting_changes_other_scores = True  # a forgotten user is nobody's neighbour any more
+
     def make_model(self, seed: int) -> PreferenceModel:
         return UserKNN(neighbours=8, use_ratings=True)
 
@@ -56,3 +60,31 @@ def test_a_trained_user_is_not_their_own_neighbour() -> None:
     model = UserKNN(neighbours=5).fit(_data())
     neighbours, _ = model.neighbourhood(Query(history=np.array([0, 1]), user=0))
     assert 0 not in neighbours.tolist()
+
+
+def _without_users(data: InteractionData, rows: np.ndarray) -> InteractionData:
+    """`data` as if the users `rows` had never been in it (the rest renumbered in order)."""
+    keep = ~np.isin(data.user_idx, rows)
+    renumber = np.cumsum(~np.isin(np.arange(data.n_users), rows)) - 1
+    return InteractionData(
+        user_idx=renumber[data.user_idx[keep]], item_idx=data.item_idx[keep], values=data.values[keep],
+        timestamps=data.timestamps[keep], kinds=data.kinds[keep],
+        user_ids=[u for n, u in enumerate(data.user_ids) if n not in rows.tolist()], items=data.items,
+    )
+
+
+@pytest.mark.parametrize("use_ratings", [False, True])
+def test_forgetting_is_as_if_the_users_had_never_been_trained_on(use_ratings: bool) -> None:
+    """UserKNN keeps nothing but r(v, i): forgetting rows equals fitting without those users."""
+    data = synthetic_interactions()
+    model = UserKNN(neighbours=8, use_ratings=use_ratings).fit(data)
+    model.forget_users(FORGOTTEN)
+    never = UserKNN(neighbours=8, use_ratings=use_ratings).fit(_without_users(data, FORGOTTEN))
+    assert model.r is not None and never.r is not None
+    assert (model.r != never.r).nnz == 0
+    for user in (0, 2, 5, data.n_users - 1):
+        query = user_query(data, user)
+        renumbered = Query(history=query.history, weights=query.weights, user=new_index(user))
+        np.testing.assert_array_equal(model.score(renumbered), never.score(renumbered))
+    forgotten_history = user_query(data, 1, with_user=False)  # the forgotten user is nobody's neighbour now
+    np.testing.assert_array_equal(model.score(forgotten_history), never.score(forgotten_history))
