@@ -26,9 +26,16 @@ One run (`retrain(store, settings)`; docs/feedback-loop.md has the whole story):
    blend keeps its weights and refits its bases, SASRec continuing from its held-out fit), so the
    served model has trained on every event it may see, the held-out ones included. A rejected
    candidate is stored as evaluated, for audit.
-8. Write the version folder atomically (`write_version`) and add a `published` or `rejected`
+8. Write the version folder atomically (`write_version`), remove from it the users forgotten
+   while the run trained (`training.forget.forget_users_gone_since`: "forget me" rewrites the
+   versions that exist when it runs, this one did not yet), and add a `published` or `rejected`
    row; the action servers pick up a published one within `model_check_seconds`. Folders of
    old versions beyond `retrain_keep_versions` are removed (the published one never is).
+
+"Forgotten since" (step 4 and the publish policy's privacy rule) counts the published version's
+trained users who have no user row any more, plus the users "forget me" removed from its files
+(the manifest's `forgotten_users`): their vectors are gone from it, their share of the weights
+and item statistics is not.
 """
 
 from __future__ import annotations
@@ -52,9 +59,11 @@ from recommender.llm.weight import fit_llm_weight, reranked_requests
 from recommender.models.base import InteractionData, PreferenceModel
 from recommender.models.markov import MarkovActionModel
 from recommender.models.warm_start import WarmStart, item_map
+from recommender.store.models import utcnow
 from recommender.store.repository import FeedbackLog, ModelVersion, Store
-from recommender.training.artifacts import ServingModels, load_version, new_version_name, write_version
+from recommender.training.artifacts import ServingModels, load_version, new_version_name, versions_lock, write_version
 from recommender.training.data import interaction_data
+from recommender.training.forget import forget_users_gone_since
 from recommender.training.retrain_fit import EMPTY, fit_candidate, for_serving, new_positives, retrain_split
 
 logger = logging.getLogger(__name__)
@@ -103,15 +112,19 @@ def clean_stale_staging(models_dir: Path) -> list[str]:
 
 
 def prune_versions(models_dir: Path, keep: int, protect: Sequence[str]) -> list[str]:
-    """Delete version folders beyond the newest `keep` (names sort by time), never those in `protect`."""
+    """Delete version folders beyond the newest `keep` (names sort by time), never those in `protect`.
+
+    Under `versions_lock`, so a folder "forget me" is rewriting is not deleted under it.
+    """
     if not models_dir.is_dir():
         return []
-    folders = sorted((p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
     removed = []
-    for path in folders[keep:]:
-        if path.name not in protect:
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path.name)
+    with versions_lock(models_dir):
+        folders = sorted((p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)
+        for path in folders[keep:]:
+            if path.name not in protect:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path.name)
     return removed
 
 
@@ -146,6 +159,8 @@ def retrain(
                         started, removed, last_event_id=last_id)
 
     tick = time.perf_counter()
+    # who had been forgotten when the log was read: users forgotten from now on leave the version at the end
+    forgotten_before, read_at = store.users_forgotten_count(), utcnow()
     log = store.feedback_log(upto_id=last_id)
     data = interaction_data(log.events, store.load_items())
     watermark = published.last_event_id if published is not None else 0
@@ -156,6 +171,7 @@ def retrain(
         trained_users = published_models.user_ids
         # as the service counts them: a forgotten user who came back has a newer row, not the trained one
         forgotten = len(trained_users) - len(store.existing_users(trained_users, created_before=published.created_at))
+        forgotten += published_models.forgotten_users  # removed from its files: their vectors went, not their share
     warm = None
     if published_models is not None and not forgotten:  # a forgotten user's data must not live on in weights
         warm = WarmStart(published_models.model, item_map(published_models.item_ids, [i.item_id for i in data.items]))
@@ -216,6 +232,7 @@ def retrain(
         info={"status": status, "reason": decision.reason, "metrics": metrics, "last_event_id": last_id,
               "llm_weight": llm_weight.weight},
     )
+    metrics["forgotten_while_training"] = forget_users_gone_since(path, store, forgotten_before, read_at)
     seconds["write"] = time.perf_counter() - tick
     seconds["total"] = time.perf_counter() - started
     seconds["cpu"] = time.process_time() - cpu_started  # every thread of this process; wall >> cpu means a busy machine

@@ -87,8 +87,9 @@ def load_preference(published: ModelVersion, index: CatalogIndex) -> PreferenceS
 def drop_forgotten_users(store: Store, scorer: PreferenceScorer, published: ModelVersion) -> int:
     """Stop using the trained vectors of users forgotten since `published` was trained; how many.
 
-    The version's files keep every trained user's id and vector, but a user forgotten anywhere
-    (the bot, `python -m recommender forget`, another replica) has no user row any more, and one
+    "Forget me" removes the user from the version's files too (`training.forget`), but a copy
+    loaded before still has their id and vector: a user forgotten anywhere (the bot,
+    `python -m recommender forget`, another replica) has no user row any more, and one
     who came back since has a row created after the version, so is not the user it was trained
     on. Both are then scored like any user the model never saw: from their stored history only.
     One batched query of the users the scorer still knows.

@@ -35,7 +35,7 @@ def test_first_retrain_publishes_a_version_that_the_service_serves(
     assert row.metrics["offline"]["candidate_ndcg"] == offline["candidate_ndcg"]
     folder = job_settings.models_dir / outcome.version
     assert json.loads((folder / "manifest.json").read_text())["version"] == outcome.version
-    assert not list(job_settings.models_dir.glob(".*"))  # no staging left behind
+    assert not list(job_settings.models_dir.glob(".*.partial"))  # no staging left behind (.versions.lock stays)
     assert service.bundles.wait_for_swap() == outcome.version
     result = service.recommend(ASK)
     assert result.model_version == outcome.version and result.items
@@ -135,7 +135,7 @@ def test_stale_staging_folders_are_removed_and_old_versions_pruned(
     first = retrain(job_store, settings)
     assert first.removed_staging == (stale.name,) and not stale.exists()
     versions = [first.version] + [retrain(job_store, settings, force=True).version for _ in range(2)]
-    folders = sorted(p.name for p in settings.models_dir.iterdir())
+    folders = sorted(p.name for p in settings.models_dir.iterdir() if p.is_dir())
     published = job_store.latest_published_version()
     assert published is not None and published.version in folders and len(folders) <= 3
     assert versions[-1] in folders
@@ -223,3 +223,43 @@ def test_the_published_model_trained_on_every_event_and_the_next_one_continues_f
     job_store.forget_user(next(iter(synthetic)))
     third = retrain(job_store, settings)
     assert third.metrics["decided_on"] == "privacy" and third.metrics["warm_start"] is None
+
+
+def test_a_user_removed_from_the_published_files_still_forces_a_retrain_from_scratch(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]]
+) -> None:
+    """"Forget me" removes the user's id and vectors from the version, not their share of its
+    weights: the version still counts as trained on a forgotten user."""
+    from recommender.training.forget import forget_users_in_versions
+
+    first = retrain(job_store, job_settings)
+    user = next(iter(synthetic))
+    job_store.forget_user(user)
+    assert forget_users_in_versions(job_settings.models_dir, [user]) == 1
+    after = retrain(job_store, job_settings)
+    assert after.metrics["forgotten_users"] == 1 and after.metrics["warm_start"] is None
+    assert after.status == "published" and after.metrics["decided_on"] == "privacy", after.reason
+    assert first.version != after.version
+
+
+def test_a_user_forgotten_while_the_retrain_trains_is_not_in_the_version_it_writes(
+    job_store: Store, job_settings: Settings, synthetic: dict[str, list[str]]
+) -> None:
+    from recommender.jobs.retrain import default_candidate
+    from recommender.training.forget import forget_users_in_versions
+
+    first = retrain(job_store, job_settings)
+    user = next(iter(synthetic))
+
+    def forget_during_the_run():  # type: ignore[no-untyped-def]
+        job_store.forget_user(user)  # "forget me" after the log was read: the version it writes is not there yet
+        forget_users_in_versions(job_settings.models_dir, [user])
+        return default_candidate(job_settings)
+
+    second = retrain(job_store, job_settings, force=True, candidate_factory=forget_during_the_run)
+    assert second.metrics["forgotten_while_training"] == 1
+    for version in (first.version, second.version):
+        manifest = json.loads((job_settings.models_dir / version / "manifest.json").read_text())
+        assert user not in manifest["user_ids"] and manifest["forgotten_users"] == 1, version
+    row = job_store.latest_published_version() if second.status == "published" else None
+    assert row is None or row.metrics["forgotten_while_training"] == 1
