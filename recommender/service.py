@@ -35,6 +35,7 @@ from recommender.serving.reading import TurnReader, resolve_row
 from recommender.serving.recommend import ListRecommender, context_after
 from recommender.store.prompt_stats import PromptStatsStore
 from recommender.store.repository import Store, get_store
+from recommender.training.forget import forget_users_in_versions
 from recommender.types import (
     ConversationContext,
     Critique,
@@ -238,11 +239,17 @@ class RecommenderService:
         return ItemsReply(wording.saved_text(items), items)
 
     def forget_user(self, ctx: ConversationContext) -> int:
-        """Delete everything stored about this user; returns the number of rows deleted."""
+        """Delete everything stored about this user and remove them from every kept model version
+        (`training.forget`); returns the number of rows deleted.
+
+        The rows go first (so a retrain running now removes the user from what it writes), then
+        this process stops using the user's trained vector, then the version files are rewritten.
+        """
         user_id = self.user_id(ctx)
         counts = self.store.forget_user(user_id)
         self.bundles.forget_user(user_id)
-        logger.info("forgot user=%s rows=%s", user_id[:10], counts)
+        versions = forget_users_in_versions(self.settings.models_dir, [user_id])
+        logger.info("forgot user=%s rows=%s model_versions=%d", user_id[:10], counts, versions)
         return sum(counts.values())
 
 

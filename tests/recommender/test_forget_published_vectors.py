@@ -1,8 +1,10 @@
 """A user forgotten outside this process (the CLI, another replica) loses their trained vector.
 
-The published version's files still hold the user's id and vector; serving must treat them as
-a new user (history only) in a freshly built service, and in a running one after its next
-version check, also when the same pseudonymous sender has come back since.
+A process that has the published version in memory still holds the user's id and vector (and
+so do the version's files when only the store forgot them, as some tests here do); serving must
+treat them as a new user (history only) in a freshly built service, and in a running one after
+its next version check, also when the same pseudonymous sender has come back since. The files
+themselves: tests/recommender/test_forget_model_versions.py.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pytest
 from test_service_published_model import publish
 
 from recommender.cli import main
-from recommender.config import Settings
+from recommender.config import Settings, get_settings
 from recommender.service import RecommenderService
 from recommender.store import Store
 from recommender.types import ConversationContext, FeedbackRequest
@@ -47,11 +49,17 @@ def _uses_trained_vector(service: RecommenderService, user_id: str) -> bool:
 
 
 def test_a_fresh_service_does_not_use_the_vector_of_a_user_forgotten_by_the_cli(
-    service: RecommenderService, store: Store, settings: Settings, capsys: pytest.CaptureFixture[str]
+    service: RecommenderService, store: Store, settings: Settings, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     user_id = _published_with_bob(service, store, settings)
 
-    assert main(["forget", "--pseudonymous-id", user_id, "--database-url", settings.resolved_database_url]) == 0
+    monkeypatch.setenv("RECSYS_VAR_DIR", str(settings.var_dir))  # the CLI's model versions: this test's
+    get_settings.cache_clear()
+    try:
+        assert main(["forget", "--pseudonymous-id", user_id, "--database-url", settings.resolved_database_url]) == 0
+    finally:
+        get_settings.cache_clear()
     capsys.readouterr()
 
     fresh = RecommenderService(store=store, settings=settings)  # a restarted action server / a replica

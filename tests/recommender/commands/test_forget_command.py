@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,17 @@ from recommender.store.repository import ShownItem
 
 ITEMS = [{"item_id": str(n), "title": f"Film {n} (2000)", "year": 2000, "genres": ["Drama"], "people": [],
           "description": "", "url": "", "attributes": {}} for n in (1, 2)]
+
+
+@pytest.fixture(autouse=True)
+def _models_dir_of_this_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The command also rewrites the model versions under RECSYS_VAR_DIR: this test's, not the repository's."""
+    secret = get_settings().user_id_secret
+    monkeypatch.setenv("RECSYS_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("RECSYS_USER_ID_SECRET", secret)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def _chat(store: Store, user_id: str) -> None:
@@ -45,7 +57,7 @@ def test_forget_deletes_every_row_of_one_user(
     assert code == 0 and report["user"] == alice
     assert report["deleted"] == {"feedback_events": 2, "impressions": 2, "recommendation_requests": 1,
                                  "sessions": 1, "users": 1}
-    assert report["total"] == 7
+    assert report["total"] == 7 and report["model_versions"] == 0  # no version was ever trained
     assert store.count_feedback(user_id=alice) == 0 and store.impressions(f"req-{alice}") == []
     assert load_profile(store, alice, 4.0).seen == ()
     assert store.count_feedback(user_id=bob) == 2 and len(store.impressions(f"req-{bob}")) == 2
