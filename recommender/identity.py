@@ -28,6 +28,14 @@ def user_key(channel: str | None, sender_id: str) -> str:
     return f"{channel or UNKNOWN_CHANNEL}:{sender_id}"
 
 
+def channel_user_key(channel: str, sender_id: str) -> str:
+    """`user_key` for a sender id as a person would name it: on REST the sender they posted
+    (`me`), or the tracker's id (`rest:me`); on every other channel the channel's own id."""
+    if channel == "rest" and not sender_id.startswith(REST_SENDER_PREFIX):
+        return rest_user_key(sender_id)
+    return user_key(channel, sender_id)
+
+
 def rest_user_key(sender: str) -> str:
     """The key of the user who posts `{"sender": sender}` to the REST channel (tools, tests, replays)."""
     return user_key("rest", REST_SENDER_PREFIX + sender)

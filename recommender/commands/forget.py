@@ -3,6 +3,11 @@ the user row) and remove them from every kept model version, by the channel's us
 with RECSYS_USER_ID_SECRET into the stored pseudonymous id, as the bot does). Prints one JSON
 object with the rows deleted per table and the number of model versions rewritten.
 
+A user is a channel and that channel's sender id (`recommender.identity.user_key`): `--channel slack
+--user U123`; on the REST channel the sender as posted (`--channel rest --user me`). When nothing was
+stored about the user, stderr says which database was searched (settings come from the project's
+`.env` and `var/secrets.env` wherever the command runs; a different key or database finds nobody).
+
 Models: every version folder under the models directory (published, rejected, kept for
 rollback) that lists the user is rewritten without their id and their trained per-user state
 (`recommender.training.forget`); action servers that load a version from now on get it without
@@ -21,12 +26,14 @@ HELP = "delete everything stored about one user (by channel user id)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """--user (channel id) or --pseudonymous-id, --database-url."""
+    """--channel and --user, or --pseudonymous-id; --database-url."""
     from recommender.commands.common import add_database_argument
 
     who = parser.add_mutually_exclusive_group(required=True)
-    who.add_argument("--user", metavar="SENDER_ID", help="the channel's user (sender) id, as Rasa sees it")
+    who.add_argument("--user", metavar="SENDER_ID", help="the user's sender id on --channel, as Rasa sees it")
     who.add_argument("--pseudonymous-id", metavar="ID", help="the stored id (u_...), e.g. from a log line")
+    parser.add_argument("--channel", metavar="NAME",
+                        help="the channel of --user: rest, socketio, slack, telegram, ... (Rasa's input channel name)")
     add_database_argument(parser)
 
 
@@ -36,15 +43,26 @@ def run(args: argparse.Namespace) -> int:
     import json
     import logging
 
+    import sys
+
     from recommender.commands.common import settings_from
-    from recommender.identity import pseudonymous_id
+    from recommender.identity import channel_user_key, pseudonymous_id
     from recommender.store import get_store
+    from recommender.store.db import safe_url
     from recommender.training.forget import forget_users_in_versions
 
+    if args.user is not None and not args.channel:
+        print("forget --user needs --channel (a user is a channel and its sender id), e.g. --channel rest",
+              file=sys.stderr)
+        return 2
     settings = settings_from(args)
-    user_id = args.pseudonymous_id or pseudonymous_id(args.user, settings.user_id_secret)
+    user_id = args.pseudonymous_id or pseudonymous_id(channel_user_key(args.channel, args.user),
+                                                      settings.user_id_secret)
     counts = get_store(settings).forget_user(user_id)  # first: see training.forget on a retrain running now
     versions = forget_users_in_versions(settings.models_dir, [user_id])
     logging.getLogger(__name__).info("forgot user=%s rows=%s model_versions=%d", user_id[:10], counts, versions)
     print(json.dumps({"user": user_id, "deleted": counts, "total": sum(counts.values()), "model_versions": versions}))
+    if not sum(counts.values()) and not versions:
+        print(f"nothing was stored about this user in {safe_url(settings.resolved_database_url)} "
+              f"or {settings.models_dir} (check --channel, --user and the settings)", file=sys.stderr)
     return 0

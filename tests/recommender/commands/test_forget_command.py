@@ -1,4 +1,4 @@
-"""`python -m recommender forget --user ID`: every row of that user goes, other users stay."""
+"""`python -m recommender forget --channel C --user ID`: every row of that user goes, other users stay."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from recommender.cli import main
 from recommender.config import get_settings
-from recommender.identity import pseudonymous_id
+from recommender.identity import pseudonymous_id, rest_user_key, user_key
 from recommender.profile import load_profile
 from recommender.store import Store
 from recommender.store.repository import ShownItem
@@ -47,11 +47,11 @@ def test_forget_deletes_every_row_of_one_user(
     store.migrate()
     store.upsert_items(ITEMS)
     secret = get_settings().user_id_secret
-    alice, bob = pseudonymous_id("alice", secret), pseudonymous_id("bob", secret)
+    alice, bob = pseudonymous_id(user_key("slack", "alice"), secret), pseudonymous_id(user_key("slack", "bob"), secret)
     _chat(store, alice)
     _chat(store, bob)
 
-    code = main(["forget", "--user", "alice", "--database-url", url])
+    code = main(["forget", "--channel", "slack", "--user", "alice", "--database-url", url])
 
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["user"] == alice
@@ -62,9 +62,10 @@ def test_forget_deletes_every_row_of_one_user(
     assert load_profile(store, alice, 4.0).seen == ()
     assert store.count_feedback(user_id=bob) == 2 and len(store.impressions(f"req-{bob}")) == 2
     assert "alice" not in json.dumps(report)  # the raw channel id is never echoed
-    # forgetting again is harmless
-    assert main(["forget", "--user", "alice", "--database-url", url]) == 0
-    assert json.loads(capsys.readouterr().out)["total"] == 0
+    # forgetting again is harmless, and says that nothing was found where
+    assert main(["forget", "--channel", "slack", "--user", "alice", "--database-url", url]) == 0
+    again = capsys.readouterr()
+    assert json.loads(again.out)["total"] == 0 and "nothing was stored about this user" in again.err
     store.engine.dispose()
 
 
@@ -76,3 +77,21 @@ def test_forget_by_pseudonymous_id(tmp_path: Path, capsys: pytest.CaptureFixture
     _chat(store, "u_0123")
     assert main(["forget", "--pseudonymous-id", "u_0123", "--database-url", url]) == 0
     assert json.loads(capsys.readouterr().out)["deleted"]["feedback_events"] == 2
+
+
+def test_a_user_is_a_channel_and_a_sender(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same sender id on another channel is another user; REST senders are named as they were posted."""
+    url = f"sqlite:///{tmp_path / 'forget.db'}"
+    store = Store(url)
+    store.migrate()
+    store.upsert_items(ITEMS)
+    secret = get_settings().user_id_secret
+    on_rest, on_slack = pseudonymous_id(rest_user_key("me"), secret), pseudonymous_id(user_key("slack", "me"), secret)
+    _chat(store, on_rest)
+    _chat(store, on_slack)
+    assert main(["forget", "--user", "me", "--database-url", url]) == 2  # which channel's "me"?
+    assert "--channel" in capsys.readouterr().err
+    assert main(["forget", "--channel", "rest", "--user", "me", "--database-url", url]) == 0
+    assert json.loads(capsys.readouterr().out)["user"] == on_rest
+    assert store.count_feedback(user_id=on_rest) == 0 and store.count_feedback(user_id=on_slack) == 2
+    store.engine.dispose()
