@@ -83,9 +83,12 @@ def genre_acts(
     dropped: list[str] = []
     wanted: list[str] = []
     moods: list[AddMood] = []
+    hedged: list[str] = []
     for m in mentions:
         genres = catalog_genres(m.term.keys, vocabulary)
-        if m.polarity == "-":
+        if m.polarity == "hedge":  # "not too silly": milder, not none; see below
+            hedged.extend(genres[:1])
+        elif m.polarity == "-":
             excluded.extend(g for g in genres[:1] if g not in excluded)
         elif m.polarity == "soft":
             dropped.extend(genres if not m.term.is_mood else genres[:1])
@@ -101,11 +104,17 @@ def genre_acts(
     # ("these are all comedies, I don't want comedy")
     last_say: dict[str, tuple[bool, int, str]] = {}
     for m in mentions:
+        if m.polarity == "hedge":
+            continue
         for g in catalog_genres(m.term.keys, vocabulary)[:1 if m.term.is_mood else None]:
             say = (squash(m.term.form.rstrip("s")) == squash(g).rstrip("s"), m.first, m.polarity)
             last_say[g] = max(last_say.get(g, say), say)
     excluded = [g for g in excluded if g not in wanted or last_say.get(g, (False, 0, "-"))[2] == "-"]
     wanted = [g for g in wanted if g not in excluded]
+    # a hedge never takes back a genre the person wants ("funny but not too silly" stays a comedy);
+    # on its own it steers away from it ("a drama, nothing too scary")
+    excluded += [g for g in dict.fromkeys(hedged)
+                 if g not in wanted and g not in excluded and g not in state.genres and g not in state.genre_options]
     if dropped:
         acts.append(DropGenres(tuple(dict.fromkeys(dropped))))
     if excluded:

@@ -68,6 +68,11 @@ _POST_NEGATIONS = {
     )
 }
 _POST_SKIP = {"?", "-", ",", "is", "are", "'s", "please", "definitely", "totally", "really", "just", "also", "all", "so"}
+# A negation followed by one of these limits how much, not what: "funny but not too silly",
+# "nothing overly violent". The mention is "hedge": it steers away from the genre only when the
+# person does not want that genre anyway (recommender/dialogue/genres.py).
+DEGREE_HEDGES = {"too", "overly", "very", "so", "that", "super", "excessively", "particularly", "terribly",
+                 "extremely", "exceedingly", "insanely", "crazy", "hugely"}
 # Words that may sit between two genres of one negated list: "no horror, thriller or crime".
 CONNECTORS = {
     "or", "and", "nor", ",", "/", "&", "either", "neither", "any", "anything", "more", "also", "the", "a", "an",
@@ -92,7 +97,7 @@ class Mention:
     term: Term
     first: int  # token index
     last: int
-    polarity: str = "+"  # "+", "-" (exclude) or "drop"
+    polarity: str = "+"  # "+", "-" (exclude), "soft" (un-want), "drop" or "hedge" ("not too X")
 
 
 def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) -> list[Mention]:
@@ -124,6 +129,8 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
             continue
         sign = "soft" if n_soft == n else "drop" if n_drop == n else "-"
         end = i + n
+        if sign == "-" and end < len(tokens) and tokens[end].text in DEGREE_HEDGES:
+            sign = "hedge"
         if end < len(tokens) and tokens[end].text in (",", ".", "!") and n == 1:
             i = end  # "no, a comedy": an interjection, not a cue
             continue

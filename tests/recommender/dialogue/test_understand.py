@@ -77,6 +77,11 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         # "or" is a choice, not a narrowing
         ("a comedy or a drama", (AddGenres(("Comedy", "Drama"), any_of=True),)),
         # negation and its scope
+        # a hedge ("not too X") limits how much: it never takes back the genre the person asks for
+        ("funny but not too silly from the eighties", (SetEra(1980, 1989), AddGenres(("Comedy",)))),
+        ("a comedy, not too silly", (AddGenres(("Comedy",)),)),
+        ("not that scary a horror film", (AddGenres(("Horror",)),)),
+        ("a drama, nothing too scary", (ExcludeGenres(("Horror",)), AddGenres(("Drama",)))),
         ("no horror", (ExcludeGenres(("Horror",)),)),
         ("nothing with thrillers", (ExcludeGenres(("Thriller",)),)),
         ("not suspenseful", (ExcludeGenres(("Thriller",)),)),
@@ -211,3 +216,10 @@ def test_a_catalog_without_movie_genres_understands_its_own_genre_names() -> Non
     books = CatalogView(("fantasy", "young-adult", "classics"))
     found = understand(Turn("some young adult books, no classics"), DialogueState(), books)
     assert found == (ExcludeGenres(("classics",)), AddGenres(("young-adult",)))
+
+
+def test_a_hedge_keeps_the_genre_wanted_in_an_earlier_turn() -> None:
+    """"a comedy" ... "nothing too silly though": still a comedy, only a milder one."""
+    state = DialogueState(genres=("Comedy",), last_items=SHOWN.last_items)
+    said = acts("nothing too silly though", intent="refine", state=state)
+    assert not any(isinstance(a, (ExcludeGenres, DropGenres)) for a in said), said
