@@ -19,6 +19,7 @@ anything else in their place.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -183,14 +184,23 @@ def _check_ours(paths: list[Path]) -> None:
             + ", ".join(str(p) for p in foreign) + ". Move them, or give other paths (--domain, --data).")
 
 
-def endpoint_block(url: str) -> str:
-    """The `action_endpoint` appended to endpoints.yml."""
-    return ("\n# Added by rasa-recommender (`python -m recommender add-to-bot`): where Rasa calls the action server\n"
-            f'action_endpoint:\n  url: "{url}"\n')
+def endpoint_block(url: str, token_env: str | None = None) -> str:
+    """The `action_endpoint` appended to endpoints.yml; with `token_env`, Rasa sends that environment
+    variable's value as a bearer token (the action server's RECSYS_ACTION_TOKEN, docs/security.md)."""
+    block = ("\n# Added by rasa-recommender (`python -m recommender add-to-bot`): where Rasa calls the action server\n"
+             f'action_endpoint:\n  url: "{url}"\n')
+    if token_env:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", token_env):
+            raise ConfigurationError(f"--action-token-env {token_env!r} is not an environment variable name")
+        # unquoted: Rasa expands ${...} in plain scalars only
+        block += f"  headers:\n    Authorization: Bearer ${{{token_env}}}\n"
+    return block
 
 
-def install(project: BotProject, action_url: str = DEFAULT_ACTION_URL, dry_run: bool = False) -> Installation:
-    """Add the recommender's part to `project` (see the module docstring); with `dry_run` only plan it."""
+def install(project: BotProject, action_url: str = DEFAULT_ACTION_URL, dry_run: bool = False,
+            token_env: str | None = None) -> Installation:
+    """Add the recommender's part to `project` (see the module docstring); with `dry_run` only plan it.
+    `token_env` makes an appended action_endpoint send `Authorization: Bearer ${token_env}`."""
     package_domain, package_data = package_files()
     addition = plan_addition(package_domain, package_data, project.definitions())
     addition.warnings.extend(project.policy_warnings())
@@ -205,6 +215,7 @@ def install(project: BotProject, action_url: str = DEFAULT_ACTION_URL, dry_run: 
     result.written = list(targets)
     if project.domain.is_file():
         result.moved = (project.domain, project.domain_folder / project.domain.name)
+    endpoint = endpoint_block(action_url, token_env)
     kept = project.action_endpoint()
     if kept:
         result.endpoint_kept = kept
@@ -225,5 +236,5 @@ def install(project: BotProject, action_url: str = DEFAULT_ACTION_URL, dry_run: 
     if result.endpoint_added:
         existing = project.endpoints.read_bytes() if project.endpoints.is_file() else b""
         with project.endpoints.open("a", encoding="utf-8") as handle:  # appended: the file's text stays as it is
-            handle.write(("" if not existing or existing.endswith(b"\n") else "\n") + endpoint_block(action_url))
+            handle.write(("" if not existing or existing.endswith(b"\n") else "\n") + endpoint)
     return result

@@ -18,7 +18,7 @@ HELP = "add the recommender's intents, responses, actions, rules and stories to 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """PATH, --domain, --data, --endpoints, --action-url, --dry-run."""
+    """PATH, --domain, --data, --endpoints, --action-url, --action-token-env, --dry-run."""
     from recommender.bot.project import DEFAULT_ACTION_URL
 
     parser.add_argument("path", type=Path, metavar="PATH", help="the Rasa project's folder (where config.yml is)")
@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoints", default="endpoints.yml", help="its endpoints file, relative to PATH")
     parser.add_argument("--action-url", default=DEFAULT_ACTION_URL,
                         help=f"the action server's webhook, if endpoints.yml has none (default: {DEFAULT_ACTION_URL})")
+    parser.add_argument("--action-token-env", metavar="VAR", default=None,
+                        help="with an appended action_endpoint, have Rasa send `Authorization: Bearer ${VAR}` "
+                        "(e.g. RECSYS_ACTION_TOKEN, which the action server then requires; docs/security.md)")
     parser.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
 
 
@@ -64,7 +67,8 @@ def report(result: object, root: Path, dry_run: bool) -> str:
     if result.endpoint_added:
         lines.append(f"  {did('appended', 'append')} action_endpoint {result.endpoint_added} to endpoints.yml")
     if result.endpoint_kept:
-        lines.append(f"  kept your action_endpoint {result.endpoint_kept}: the action server must listen there")
+        lines.append(f"  kept your action_endpoint {result.endpoint_kept}: the action server must listen there "
+                     "(with RECSYS_ACTION_TOKEN set, give it `headers:` `Authorization: Bearer ${RECSYS_ACTION_TOKEN}`, unquoted)")
     lines.append("Added:")
     for kind, names in addition.added.items():
         lines.append(f"  {kind} ({len(names)}): {_names(names)}")
@@ -98,6 +102,6 @@ def run(args: argparse.Namespace) -> int:
     from recommender.bot.project import BotProject, install
 
     project = BotProject.locate(args.path, domain=args.domain, data=args.data, endpoints=args.endpoints)
-    result = install(project, action_url=args.action_url, dry_run=args.dry_run)
+    result = install(project, action_url=args.action_url, dry_run=args.dry_run, token_env=args.action_token_env)
     print(report(result, project.root, args.dry_run))
     return 0

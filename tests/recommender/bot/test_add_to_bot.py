@@ -295,3 +295,17 @@ def test_round_trip_keeps_the_package_files_as_written() -> None:
         text = path.read_text(encoding="utf-8")
         dumped = _dump(round_trip_yaml().load(text), "test").split("\n", 2)[2]
         assert dumped == text, path
+
+
+def test_an_appended_endpoint_can_send_the_action_servers_token(tmp_path: Path) -> None:
+    bot = stock_bot(tmp_path / "bot")
+
+    assert main(["add-to-bot", str(bot), "--action-url", "http://127.0.0.1:5056/webhook",
+                 "--action-token-env", "RECSYS_ACTION_TOKEN"]) == 0
+
+    endpoint = read_plain(bot / "endpoints.yml")["action_endpoint"]
+    assert endpoint == {"url": "http://127.0.0.1:5056/webhook",
+                        "headers": {"Authorization": "Bearer ${RECSYS_ACTION_TOKEN}"}}
+    assert "Authorization: Bearer ${RECSYS_ACTION_TOKEN}\n" in (bot / "endpoints.yml").read_text(encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="not an environment variable name"):
+        install(BotProject.locate(stock_bot(tmp_path / "other")), token_env="X; rm -rf /")
