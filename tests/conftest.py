@@ -74,3 +74,13 @@ def postgres_url() -> Iterator[str]:
 def shared_data() -> Callable[..., Path]:
     """`shared_data("goodbooks-10k", "books.csv")`: the path, or a skip with the reason when absent."""
     return require_shared_data
+
+
+@pytest.fixture(scope="session")
+def installed_recommender(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The rasa-recommender wheel built and installed into a clean Python 3.11 venv, by docs/adopt.md's
+    own `build` and `install` blocks (tests/adopt_guide.py); once per session (about 2 minutes)."""
+    from adopt_guide import build_and_install
+
+    return build_and_install(tmp_path_factory.mktemp("adopt-wheel"))
+

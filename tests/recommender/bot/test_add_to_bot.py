@@ -309,3 +309,16 @@ def test_an_appended_endpoint_can_send_the_action_servers_token(tmp_path: Path) 
     assert "Authorization: Bearer ${RECSYS_ACTION_TOKEN}\n" in (bot / "endpoints.yml").read_text(encoding="utf-8")
     with pytest.raises(ConfigurationError, match="not an environment variable name"):
         install(BotProject.locate(stock_bot(tmp_path / "other")), token_env="X; rm -rf /")
+
+
+def test_the_guides_import_line_brings_every_action_module() -> None:
+    """docs/adopt.md's line for serving the recommender's actions beside a bot's own names every module."""
+    import re
+
+    import recommender.actions
+
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "adopt.md").read_text(encoding="utf-8")
+    line = re.search(r"^from recommender\.actions import (.+?)  # noqa", guide, re.M)
+    assert line, "docs/adopt.md lost its import line"
+    modules = {p.stem for p in Path(recommender.actions.__file__).parent.glob("*.py") if not p.stem.startswith("_")}
+    assert set(line[1].split(", ")) == modules
