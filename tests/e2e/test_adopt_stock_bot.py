@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from adopt_guide import REPO_ROOT, guide_blocks, guide_env, run_block, start_block
+from adopt_guide import RASA_VENV, REPO_ROOT, guide_blocks, guide_env, run_block, start_block
 
 from recommender.context import display_title as readable_title
 
@@ -190,6 +190,8 @@ def _like_rows(database: Path, item_id: str) -> int:
 def test_stock_bot_adopts_the_recommender_as_docs_adopt_md_says(
     tmp_path: Path, request: pytest.FixtureRequest, servers: Servers
 ) -> None:
+    if not (RASA_VENV / "bin" / "rasa").exists():
+        pytest.fail(f"rasa not found in {RASA_VENV}: run `make setup` (or set RASA_VENV)", pytrace=False)
     timings = Timings()
     bot = tmp_path / "bot"
     bot.mkdir()
