@@ -33,6 +33,7 @@ class Item:
     description: str = ""
     url: str = ""
     popularity: float | None = None
+    image_url: str = ""  # a picture of the item (cover, poster): http(s) only, checked at import
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ MAX_TITLE = 512
 MAX_URL = 1024
 
 MAPPED_FIELDS: tuple[str, ...] = (
-    "item_id", "title", "year", "genres", "people", "description", "url", "popularity",
+    "item_id", "title", "year", "genres", "people", "description", "url", "popularity", "image_url",
 )
 _TITLE_YEAR = re.compile(r"\((\d{4})\)\s*$")
+_HTTP_URL = re.compile(r"https?://\S+$", re.IGNORECASE)  # what a channel may show as a picture
 
 
 class ColumnMapping(BaseModel):
@@ -44,6 +45,7 @@ class ColumnMapping(BaseModel):
     description: str | None = None
     url: str | None = None
     popularity: str | None = None
+    image_url: str | None = Field(default=None, description="A picture of the item (cover, poster): an http(s) URL.")
     attributes: tuple[str, ...] | None = Field(
         default=None, description="Extra columns to keep; None keeps every unmapped column."
     )
@@ -152,7 +154,7 @@ def convert_row(raw: Mapping[str, Any], mapping: ColumnMapping, attribute_column
     """One raw row -> the dict `Store.import_dataset` writes; raises ValueError naming the field.
 
     Empty optional fields get defaults: year None (or from the title), genres/people [],
-    description "", url "", popularity None; empty attributes are left out.
+    description "", url "", popularity None, image_url ""; empty attributes are left out.
     """
     item_id = _text(raw.get(mapping.item_id))
     if not item_id:
@@ -170,6 +172,11 @@ def convert_row(raw: Mapping[str, Any], mapping: ColumnMapping, attribute_column
     url = _text(raw.get(mapping.url)) if mapping.url else ""
     if len(url) > MAX_URL:
         raise ValueError(f"url is longer than {MAX_URL} characters")
+    image_url = _text(raw.get(mapping.image_url)) if mapping.image_url else ""
+    if len(image_url) > MAX_URL:
+        raise ValueError(f"image_url is longer than {MAX_URL} characters")
+    if image_url and not _HTTP_URL.match(image_url):
+        raise ValueError(f"image_url {image_url[:60]!r} is not an http(s) URL (column {mapping.image_url!r})")
     attributes: dict[str, Any] = {}
     for column in attribute_columns:
         value = raw.get(column)
@@ -190,5 +197,6 @@ def convert_row(raw: Mapping[str, Any], mapping: ColumnMapping, attribute_column
         "description": _text(raw.get(mapping.description)) if mapping.description else "",
         "url": url,
         "popularity": _number(raw.get(mapping.popularity), "popularity") if mapping.popularity else None,
+        "image_url": image_url,
         "attributes": attributes,
     }

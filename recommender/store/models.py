@@ -44,6 +44,7 @@ class ItemRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(String(1024), default="")
     popularity: Mapped[float | None] = mapped_column(Float)
+    image_url: Mapped[str] = mapped_column(String(1024), default="", server_default="")
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

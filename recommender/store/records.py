@@ -114,6 +114,7 @@ def item_from_row(row: ItemRow) -> Item:
         description=row.description or "",
         url=row.url or "",
         popularity=row.popularity,
+        image_url=row.image_url or "",
     )
 
 

@@ -42,7 +42,16 @@ def test_empty_optional_fields_get_defaults() -> None:
     item = convert_row({"item_id": " 7 ", "title": " Heat ", "year": "", "genres": "", "people": "", "pop": ""},
                        MAPPING, [])
     assert item == {"item_id": "7", "title": "Heat", "year": None, "genres": [], "people": [], "description": "",
-                    "url": "", "popularity": None, "attributes": {}}
+                    "url": "", "popularity": None, "image_url": "", "attributes": {}}
+
+
+def test_image_url_must_be_http_or_https() -> None:
+    mapping = ColumnMapping(image_url="cover")
+    assert convert_row({"item_id": "1", "title": "T", "cover": " https://img.example/1.jpg "}, mapping, [])[
+        "image_url"] == "https://img.example/1.jpg"
+    for bad in ("javascript:alert(1)", "data:image/png;base64,AAAA", "//img.example/1.jpg", "https://a b"):
+        with pytest.raises(ValueError, match=r"image_url .* is not an http\(s\) URL \(column 'cover'\)"):
+            convert_row({"item_id": "1", "title": "T", "cover": bad}, mapping, [])
 
 
 def test_lists_are_split_stripped_and_deduplicated() -> None:

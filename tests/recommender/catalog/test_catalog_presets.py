@@ -27,7 +27,7 @@ def test_goodbooks_books_csv(tmp_path: Path, sqlite_store: Store, shared_data: C
     assert sqlite_store.count_items() == 10000
     hunger = sqlite_store.get_item("1")
     assert hunger is not None and hunger.year == 2008 and hunger.people == ("Suzanne Collins",)
-    assert hunger.popularity == 4780653 and hunger.url.startswith("https://")
+    assert hunger.popularity == 4780653 and hunger.image_url.startswith("https://") and hunger.url == ""
     harry = sqlite_store.get_item("2")
     assert harry is not None and harry.people == ("J.K. Rowling", "Mary GrandPré")
     years = [i.year for i in sqlite_store.load_items() if i.year is not None]
