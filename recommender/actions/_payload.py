@@ -2,7 +2,8 @@
 
 The payload shape is fixed by docs/conversation-contract.md:
     {"type": "recommendations" | "saved_items", "request_id": ..., "items": [{"item_id", "title",
-     "year", "genres", "reason", "url", "feedback": {"like", "dislike", "bookmark"}}]}
+     "year", "genres", "reason", "url", "image_url", "feedback": {"like", "dislike", "bookmark"},
+     "ratings": [5 payloads: 1..5 stars]}]}
 
 Rasa hands `custom` to each output channel's `send_custom_json`, which is channel-specific:
 the REST channel returns it as is; the socket.io channel calls `sio.emit(event, **custom)`,
@@ -40,10 +41,16 @@ NO_CUSTOM_CHANNELS = frozenset(
 )
 
 
-def feedback_payload(item_id: str, kind: str) -> str:
-    """`/feedback{"item_id":"50","kind":"like"}`: a button payload Rasa parses into intent + entities."""
-    return "/" + FEEDBACK_INTENT + json.dumps({"item_id": item_id, "kind": kind}, separators=(",", ":"),
-                                              ensure_ascii=False)
+RATING_VALUES = (1, 2, 3, 4, 5)
+
+
+def feedback_payload(item_id: str, kind: str, rating: int | None = None) -> str:
+    """`/feedback{"item_id":"50","kind":"like"}`: a button payload Rasa parses into intent + entities;
+    a rating adds its value: `/feedback{"item_id":"50","kind":"rating","rating":4}`."""
+    entities: dict[str, Any] = {"item_id": item_id, "kind": kind}
+    if rating is not None:
+        entities["rating"] = rating
+    return "/" + FEEDBACK_INTENT + json.dumps(entities, separators=(",", ":"), ensure_ascii=False)
 
 
 def display_title(rec: RecommendedItem) -> str:
@@ -65,7 +72,9 @@ def item_payload(rec: RecommendedItem) -> dict[str, Any]:
         "genres": list(item.genres),
         "reason": rec.reason,
         "url": item.url,
+        "image_url": item.image_url,
         "feedback": {kind: feedback_payload(item.item_id, kind) for kind in PAYLOAD_KINDS},
+        "ratings": [feedback_payload(item.item_id, fb.RATING, value) for value in RATING_VALUES],
     }
 
 

@@ -19,7 +19,8 @@ from recommender.types import (
     RecommendedItem,
 )
 
-STAR_WARS = Item("50", "Star Wars (1977)", 1977, ("Action", "Sci-Fi"), url="https://example.org/50")
+STAR_WARS = Item("50", "Star Wars (1977)", 1977, ("Action", "Sci-Fi"), url="https://example.org/50",
+                 image_url="https://img.example.org/50.jpg")
 GODFATHER = Item("127", "Godfather, The (1972)", 1972, ("Crime", "Drama"))
 
 
@@ -31,6 +32,7 @@ def result(text: str = "Here are 2 picks:", notices: tuple[str, ...] = ()) -> Re
 def test_feedback_payload_is_exactly_the_contract_string():
     assert feedback_payload("50", "like") == '/feedback{"item_id":"50","kind":"like"}'
     assert feedback_payload('a"b', "dislike") == '/feedback{"item_id":"a\\"b","kind":"dislike"}'
+    assert feedback_payload("50", "rating", 4) == '/feedback{"item_id":"50","kind":"rating","rating":4}'
 
 
 def test_custom_payload_shape():
@@ -38,7 +40,7 @@ def test_custom_payload_shape():
     assert custom["type"] == "recommendations"
     assert custom["request_id"] == "req-7"
     first = custom["items"][0]
-    assert set(first) == {"item_id", "title", "year", "genres", "reason", "url", "feedback"}
+    assert set(first) == {"item_id", "title", "year", "genres", "reason", "url", "image_url", "feedback", "ratings"}
     assert first == {
         "item_id": "50",
         "title": "Star Wars (1977)",
@@ -46,12 +48,15 @@ def test_custom_payload_shape():
         "genres": ["Action", "Sci-Fi"],
         "reason": "a sci-fi classic",
         "url": "https://example.org/50",
+        "image_url": "https://img.example.org/50.jpg",
         "feedback": {
             "like": '/feedback{"item_id":"50","kind":"like"}',
             "dislike": '/feedback{"item_id":"50","kind":"dislike"}',
             "bookmark": '/feedback{"item_id":"50","kind":"bookmark"}',
         },
+        "ratings": [f'/feedback{{"item_id":"50","kind":"rating","rating":{n}}}' for n in range(1, 6)],
     }
+    assert custom["items"][1]["image_url"] == ""  # an item without a picture
     json.dumps(custom)  # JSON-serialisable as is
 
 
