@@ -1,14 +1,15 @@
 """Settings from environment variables (prefix RECSYS_), the project's `.env`, and `var/secrets.env`.
 
 One `Settings` object, cached by `get_settings()`; tests build their own `Settings(...)`.
-Both files are found relative to the project, never the current directory: a command run from
-elsewhere (`python -m recommender forget ...`) must use the same database and the same
+Both files are found relative to the project (`PROJECT_ROOT`), never the current directory: a command
+run from elsewhere (`python -m recommender forget ...`) must use the same database and the same
 pseudonymisation key as the bot. `var/secrets.env` is what `make run` generates when a secret
 is absent (scripts/run_stack.sh); `.env` (yours) and the environment take precedence over it.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -16,7 +17,21 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _project_root() -> Path:
+    """The project whose `var/` and `.env` these settings use: RECSYS_PROJECT_DIR when set; else this
+    source checkout (the reference bot: the package sits beside pyproject.toml); else, for the package
+    installed into a bot's environment, the folder the bot's servers are started from."""
+    configured = os.environ.get("RECSYS_PROJECT_DIR", "").strip()
+    if configured:
+        return Path(configured).expanduser().resolve()
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "recommender" / "config.py").is_file():
+        return checkout
+    return Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
 DEV_USER_ID_SECRET = "dev-only-secret-change-me"
 # Later files win; the environment wins over both.
 ENV_FILES = (PROJECT_ROOT / "var" / "secrets.env", PROJECT_ROOT / ".env")

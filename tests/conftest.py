@@ -21,6 +21,13 @@ from recommender.store import Store
 # waits for a model load it does not test. tests/recommender/test_config.py checks the default itself.
 os.environ.setdefault("RECSYS_LLM_BACKEND", "none")
 
+# Tests never read the developer's settings files: the project's `.env` and the `var/secrets.env`
+# that `make run` writes would otherwise change user ids, tokens and URLs under the tests' feet.
+# (Servers the e2e suite starts are separate processes and get their secrets from the harness.)
+from recommender.config import Settings
+
+Settings.model_config["env_file"] = None
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("RECSYS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -42,7 +42,6 @@ def run(args: argparse.Namespace) -> int:
     "deleted": {table: n}, "total": n, "model_versions": versions rewritten}."""
     import json
     import logging
-
     import sys
 
     from recommender.commands.common import settings_from

@@ -35,11 +35,27 @@ def test_settings_files_are_found_relative_to_the_project_not_the_working_direct
 ) -> None:
     from recommender.config import ENV_FILES, PROJECT_ROOT
 
-    assert Settings.model_config["env_file"] == ENV_FILES
     assert all(Path(f).is_absolute() and Path(f).is_relative_to(PROJECT_ROOT) for f in ENV_FILES)
+    assert Path(__file__).resolve().parents[2] == PROJECT_ROOT  # this checkout, wherever pytest runs
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("RECSYS_DATABASE_URL=sqlite:///somewhere-else.db\n")
-    assert Settings().database_url != "sqlite:///somewhere-else.db"  # a .env in the current folder is not read
+    # (tests/conftest.py turns the files off for every other test; here they are read as in production)
+    assert Settings(_env_file=ENV_FILES).database_url != "sqlite:///somewhere-else.db"  # type: ignore[call-arg]
+
+
+def test_an_installed_package_uses_the_folder_it_is_started_from_or_recsys_project_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import recommender.config as config
+
+    site = tmp_path / "site-packages" / "recommender"
+    site.mkdir(parents=True)
+    monkeypatch.setattr(config, "__file__", str(site / "config.py"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RECSYS_PROJECT_DIR", raising=False)
+    assert config._project_root() == tmp_path
+    monkeypatch.setenv("RECSYS_PROJECT_DIR", str(tmp_path / "bot"))
+    assert config._project_root() == tmp_path / "bot"
 
 
 def test_production_refuses_the_public_development_key(tmp_path: Path) -> None:
