@@ -18,7 +18,7 @@ WEB_VENDOR := web/vendor/socket.io.min.js
 RASA_SOURCES := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
 PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
-.PHONY: help setup test-setup run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-sim bench-redial lint audit clean
+.PHONY: help setup test-setup browser run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-sim bench-redial lint audit clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -58,7 +58,34 @@ $(RASA_VENV)/.installed: requirements/rasa.txt
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed $(WEB_VENDOR) ## Create both virtual environments and the web widget's vendor files (what `make run` needs)
 
-test-setup: setup $(VENV)/.llama-server ## setup, plus llama-cpp-python for the tests' real LLM server
+# The web widget's browser tests (tests/e2e/test_widget_browser.py) drive Debian's Chromium with
+# Playwright from PyPI. Chromium comes from Debian's packages when it is missing (the file is the
+# stamp), with fonts for its text and the widget's emoji; Playwright never downloads a browser.
+# CHROMIUM=/path/to/chromium uses another build (the tests read the same variable).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+BROWSER_DEBS := chromium fonts-dejavu-core fonts-noto-color-emoji
+.PRECIOUS: $(CHROMIUM)  # never deleted by .DELETE_ON_ERROR: apt-get owns it
+
+$(CHROMIUM):
+	@echo "Installing Debian's Chromium for the browser tests: apt-get install $(BROWSER_DEBS)"
+	@sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	if ! command -v apt-get >/dev/null 2>&1 || ! { $$sudo apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $(BROWSER_DEBS) >/dev/null; }; then \
+	  echo "error: could not install Chromium from Debian's packages ($(BROWSER_DEBS))." >&2; \
+	  echo "  The web widget's browser tests need it. Install it as root (apt-get install chromium)," >&2; \
+	  echo "  or point CHROMIUM=/path/to/chromium at a Chromium build; never 'playwright install'." >&2; \
+	  exit 1; \
+	fi
+	@test -x $@ || { echo "error: apt-get installed chromium but $@ is not there; set CHROMIUM=" >&2; exit 1; }
+
+$(VENV)/.browser: $(VENV)/.installed requirements/browser.txt | $(CHROMIUM)
+	$(PY) -m pip install -q $(PIP_FLAGS) -r requirements/browser.txt
+	@touch $@
+
+browser: $(VENV)/.browser ## Debian's Chromium and Playwright, for the web widget's browser tests (part of test-setup)
+
+test-setup: setup $(VENV)/.llama-server $(VENV)/.browser ## setup, plus llama-cpp-python for the tests' real LLM server and the browser tests' Chromium
 
 TMDB_CSV := $(or $(RECSYS_SHARED_DATA_DIR),../shared/data)/tmdb-5000/tmdb_5000_movies.csv
 
@@ -149,7 +176,7 @@ test-nlu: $(MODEL) ## NLU on the held-out set tests/nlu (docs/evaluation/nlu.md)
 	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml --model $(MODEL) --out results/nlu
 	$(RASA_VENV)/bin/python scripts/nlu_report.py results/nlu --min-intent-f1 0.95 --min-entity-f1 0.90
 
-test-e2e: setup $(MODEL) ## Live end-to-end conversations over REST with both servers on loopback
+test-e2e: setup $(MODEL) $(VENV)/.browser ## Live end-to-end conversations over REST, socket.io and the web widget in Chromium, with both servers on loopback
 	$(PY) -m pytest -m e2e
 
 test: test-setup $(MODEL) ## Every test: lint (ruff, mypy), dependency audit, Rasa validation, test stories and unseen NLU sentences, then pytest (unit, PostgreSQL, real data, live end-to-end)

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCKS = {"app": ["requirements/app.txt", "requirements/app-nodeps.txt"], "rasa": ["requirements/rasa.txt"]}
+LOCKS = {"app": ["requirements/app.txt", "requirements/app-nodeps.txt", "requirements/browser.txt"],
+         "rasa": ["requirements/rasa.txt"]}
 IGNORE_FILE = ROOT / "requirements" / "audit-ignore.txt"
 
 

@@ -19,7 +19,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,11 +233,14 @@ def _tracker_store(database_url: str) -> str:
 
 @contextmanager
 def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, str] | None = None,
-                 database_url: str = "", tracker_database_url: str = "") -> Iterator[Stack]:
+                 database_url: str = "", tracker_database_url: str = "", web_origin: str = WEB_ORIGIN,
+                 prepare: Callable[[str], None] | None = None) -> Iterator[Stack]:
     """Ingest MovieLens 100K into a fresh database (a SQLite file under `workdir`, or the empty
     `database_url`; none with `reuse_database`), start both servers as `make run` does (tokens, the
     forgetful tracker store in a SQLite file under `workdir` or `tracker_database_url`, the CORS
-    allow-list) with `extra_env` added to their environment, warm up, yield, stop."""
+    allow-list: `web_origin` is the one origin browsers may call from) with `extra_env` added to their
+    environment, warm up, yield, stop. `prepare(database_url)` runs after the ingest and before the
+    servers start (a test's own catalog items are then in the first model bundle)."""
     app_python = APP_VENV / "bin" / "python"
     rasa_bin = RASA_VENV / "bin" / "rasa"
     _require(RASA_MODEL, "The trained Rasa model", "Run `make rasa-model` (or set RASA_MODEL).")
@@ -254,7 +257,7 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
         "RECSYS_ACTION_TOKEN": ACTION_TOKEN,
         "RECSYS_RASA_AUTH_TOKEN": RASA_API_TOKEN,
         "RECSYS_SOCKETIO_SECRET": SOCKETIO_SECRET,
-        "RECSYS_CORS_ORIGINS": WEB_ORIGIN,
+        "RECSYS_CORS_ORIGINS": web_origin,
         "RASA_TELEMETRY_ENABLED": "false",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
@@ -264,6 +267,8 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
 
     if not reuse:
         _ingest(app_python, database_url, env)
+    if prepare is not None:
+        prepare(database_url)
 
     action_port, rasa_port = _free_port(), _free_port()
     endpoints = workdir / "endpoints.yml"
@@ -282,7 +287,7 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
         )
         rasa_proc, rasa_log = servers.start(
             "rasa",
-            [str(rasa_bin), "run", "--enable-api", "--auth-token", RASA_API_TOKEN, "--cors", WEB_ORIGIN,
+            [str(rasa_bin), "run", "--enable-api", "--auth-token", RASA_API_TOKEN, "--cors", web_origin,
              "--model", str(RASA_MODEL), "--endpoints", str(endpoints),
              "--port", str(rasa_port), "--credentials", "credentials.yml", "-i", "127.0.0.1"],
             env,
@@ -308,7 +313,8 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
                 time.sleep(0.5)
 
         with httpx.Client(base_url=rasa_url, timeout=TURN_TIMEOUT) as client:
-            result = Stack(rasa_url, action_url, database_url, rasa_log, action_log, client, tracker_database_url)
+            result = Stack(rasa_url, action_url, database_url, rasa_log, action_log, client, tracker_database_url,
+                           web_origin=web_origin)
             warmup = result.chat("warmup").say("recommend me a movie", timeout=WARMUP_TIMEOUT)
             if warmup.status != 200 or not warmup.customs:
                 pytest.fail(f"warm-up recommendation failed: HTTP {warmup.status} {warmup.messages}\n"
