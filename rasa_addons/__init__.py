@@ -1,8 +1,16 @@
-"""Small Rasa 3.6 components loaded by the Rasa server (.venv-rasa, Python 3.10), not by the action server.
+"""Rasa 3.6 components loaded by the Rasa server (.venv-rasa, Python 3.10), not by the action server.
+
+Also a distribution of its own, `rasa-recommender-rasa-addons` (rasa_addons/pyproject.toml), for a
+bot's Rasa environment (docs/adopt.md). It imports nothing of `recommender`.
 
 - `tokenizer.TruncatingWhitespaceTokenizer`: bounds the token count so a 100 kB message cannot
   exhaust memory in DIET's attention.
 - `blank_message.BlankMessageFallback`: a blank message is `nlu_fallback` (DIET read it as `affirm`).
-- `socketio_channel.RecommenderSocketIOInput`: Rasa's socket.io channel with the missing `await`
-  of RasaHQ/rasa#13027, without which the web widget receives no replies.
+- `rest_channel.RecommenderRestInput`: the REST channel with namespaced senders, a fixed input
+  channel, an origin check and, when configured, a bearer token (docs/security.md).
+- `socketio_channel.RecommenderSocketIOInput`: Rasa's socket.io channel with server-issued signed
+  session ids, an origin allow-list, and the missing `await` of RasaHQ/rasa#13027.
+- `tracker_store.ForgetfulSQLTrackerStore` / `ForgetfulInMemoryTrackerStore`: "forget me" also
+  deletes the conversation's earlier events in Rasa's tracker store.
+- `security`: the environment variables and signing helpers the channels share.
 """
