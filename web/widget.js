@@ -13,6 +13,7 @@
  *   data-target    CSS selector of an element to fill with the chat (default: a "Chat" button in the
  *                  corner that opens it as a panel)
  *   data-title     the chat's heading (default "Recommendations")
+ *   data-greeting, data-placeholder  the first message shown, and the hint in the empty message box
  *   data-history   where the rendered conversation is kept across reloads: "session" (this tab,
  *                  the default), "local" (this browser) or "off"
  *   data-rasa-from-url  lets the page's ?rasa=<url> choose the server, loopback URLs only (the demo
@@ -33,6 +34,8 @@
 
   var DEFAULT_RASA = "http://127.0.0.1:5005";
   var DEFAULT_TITLE = "Recommendations";
+  var DEFAULT_GREETING = "Hi! Tell me what you're in the mood for, e.g. “a funny movie from the 90s”.";
+  var DEFAULT_PLACEHOLDER = "e.g. a funny movie from the 90s";
   var SESSION_KEY = "recsys-chat-session-id";
   var HISTORY_KEY = "recsys-chat-history";
   var HISTORY_LIMIT = 60; // entries (messages and cards) kept across a reload; older ones are dropped
@@ -106,7 +109,7 @@
   function scriptOptions(script) {
     var options = {};
     if (!script) { return options; }
-    ["rasa", "target", "title", "history"].forEach(function (name) {
+    ["rasa", "target", "title", "history", "greeting", "placeholder"].forEach(function (name) {
       var value = script.getAttribute("data-" + name);
       if (value) { options[name] = value; }
     });
@@ -213,7 +216,7 @@
     this.input.type = "text";
     this.input.autocomplete = "off";
     this.input.maxLength = 2000;
-    this.input.placeholder = "e.g. a funny movie from the 90s";
+    this.input.placeholder = this.options.placeholder || DEFAULT_PLACEHOLDER;
     this.input.setAttribute("enterkeyhint", "send");
     var send = el("button", "recsys-send", "Send");
     send.type = "submit";
@@ -252,7 +255,7 @@
       self.root.setAttribute("data-session-id", self.sessionId || "");
       self.setStatus("Online", false);
       if (!self.entries.length) {
-        self.add({ who: "bot", message: { text: "Hi! Tell me what you're in the mood for, e.g. “a funny movie from the 90s”." } });
+        self.add({ who: "bot", message: { text: self.options.greeting || DEFAULT_GREETING } });
       }
     });
     socket.on("bot_uttered", function (message) { self.receive(message); });
