@@ -10,6 +10,10 @@ bot's Rasa environment (docs/adopt.md). It imports nothing of `recommender`.
   channel, an origin check and, when configured, a bearer token (docs/security.md).
 - `socketio_channel.RecommenderSocketIOInput`: Rasa's socket.io channel with server-issued signed
   session ids, an origin allow-list, and the missing `await` of RasaHQ/rasa#13027.
+- `telegram_channel.RecommenderTelegramInput`: Rasa's Telegram channel with the webhook's secret
+  token checked, callback queries answered, inline keyboards in short rows with `callback_data`
+  of at most 64 bytes (`telegram_callback.CallbackCodec`), a configurable Bot API URL, and no
+  `asyncio.run` in `get_output_channel` (RasaHQ/rasa#13040).
 - `tracker_store.ForgetfulSQLTrackerStore` / `ForgetfulInMemoryTrackerStore`: "forget me" also
   deletes the conversation's earlier events in Rasa's tracker store.
 - `security`: the environment variables and signing helpers the channels share.

@@ -13,7 +13,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = REPO_ROOT / ".venv-rasa" / "bin" / "python"
-MODULES = ("blank_message", "rest_channel", "security", "socketio_channel", "tokenizer", "tracker_store")
+MODULES = ("blank_message", "rest_channel", "security", "socketio_channel", "telegram_callback", "telegram_channel",
+           "tokenizer", "tracker_store")
 
 CHECK = """
 import importlib, json, sys
