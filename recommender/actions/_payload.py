@@ -8,7 +8,9 @@ The payload shape is fixed by docs/conversation-contract.md:
 Rasa hands `custom` to each output channel's `send_custom_json`, which is channel-specific:
 the REST channel returns it as is; the socket.io channel calls `sio.emit(event, **custom)`,
 so the payload must sit under `data` there (a bare payload raises TypeError inside Rasa);
-Slack, Telegram and friends treat it as API arguments, so they only get text and buttons.
+Slack and friends treat it as API arguments, so they only get text and buttons; Telegram gets
+its own `custom` payload, a card per item with an inline keyboard (recommender/actions/_telegram.py,
+sent by rasa_addons/telegram_channel.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from recommender import feedback as fb
+from recommender.actions._telegram import TELEGRAM_CHANNEL, cards_payload
 from recommender.context import display_title as readable_title
 from recommender.types import ItemsReply, RecommendationResult, RecommendedItem
 
@@ -34,6 +37,8 @@ PAYLOAD_KINDS = fb.BUTTON_KINDS
 BUTTON_KINDS = tuple((kind, fb.KINDS[kind].button or kind) for kind in (fb.LIKE, fb.DISLIKE))
 
 SOCKETIO_CHANNEL = "socketio"
+# Channels that show each item as a card of its own: the text need not list them.
+CARD_CHANNELS = frozenset({SOCKETIO_CHANNEL, TELEGRAM_CHANNEL})
 # Channels whose send_custom_json passes the dict to a platform API: text and buttons only.
 NO_CUSTOM_CHANNELS = frozenset(
     {"slack", "telegram", "facebook", "twilio", "twilio_voice", "mattermost", "rocketchat",
@@ -130,9 +135,9 @@ def _lists_items(text: str, items: Sequence[RecommendedItem]) -> bool:
 
 
 def _text_for_channel(text: str, items: Sequence[RecommendedItem], channel: str | None) -> str:
-    """On the web widget the cards show the items, so numbered item lines are dropped from the text;
-    elsewhere the text must list them, so a list is added when the service's text lacks one."""
-    if channel == SOCKETIO_CHANNEL:
+    """On the web widget and Telegram the cards show the items, so numbered item lines are dropped from
+    the text; elsewhere the text must list them, so a list is added when the service's text lacks one."""
+    if channel in CARD_CHANNELS:
         kept = "\n".join(line for line in text.splitlines() if not _ITEM_LINE.match(line)).strip()
         return kept or f"Here are {len(items)} picks:"
     if _lists_items(text, items):
@@ -188,6 +193,10 @@ def recommendation_message(result: RecommendationResult, channel: str | None) ->
         "buttons": recommendation_buttons(result.items),
     }
     payload = items_payload("recommendations", result.items, result.request_id)
+    if channel == TELEGRAM_CHANNEL:
+        more = message.pop("buttons")[-2:]  # "Other options", "Why these?"; the cards carry the rest
+        message["json_message"] = cards_payload(result.items, payload["items"], more)
+        return message
     payload["state"] = state_payload(result)
     payload["relaxed"] = list(result.relaxed)
     custom = custom_for_channel(payload, channel)
@@ -202,6 +211,9 @@ def saved_items_message(reply: ItemsReply, channel: str | None) -> dict[str, Any
     if not reply.items:
         return {"text": text or "You have not saved anything yet. Use ☆ or say 'save the first one'."}
     message: dict[str, Any] = {"text": _text_for_channel(text, reply.items, channel)}
+    if channel == TELEGRAM_CHANNEL:
+        message["json_message"] = cards_payload(reply.items, items_payload("saved_items", reply.items, None)["items"])
+        return message
     custom = custom_for_channel(items_payload("saved_items", reply.items, None), channel)
     if custom is not None:
         message["json_message"] = custom

@@ -93,11 +93,39 @@ def test_socketio_gets_payload_under_data_and_no_item_lines():
 
 
 def test_platform_channels_get_text_and_buttons_only():
-    for channel in ("slack", "telegram"):
+    for channel in ("slack",):
         message = recommendation_message(result(), channel)
         assert "json_message" not in message
         assert message["buttons"]
         assert "Star Wars" in message["text"]
+
+
+def test_telegram_gets_a_card_per_item_with_its_own_keyboard():
+    service_text = "Here are 2 picks:\n1. Star Wars (1977) — a sci-fi classic\n2. The Godfather (1972) — x"
+    message = recommendation_message(result(service_text), "telegram")
+    assert message["text"] == "Here are 2 picks:"  # the cards show the items
+    assert "buttons" not in message
+    cards = message["json_message"]["messages"]
+    assert len(cards) == 3
+    assert cards[0]["text"] == "1. Star Wars (1977)\nAction, Sci-Fi\na sci-fi classic\nhttps://example.org/50"
+    assert cards[1]["text"].startswith("2. The Godfather (1972)\nCrime, Drama")
+    opinions, ratings = cards[1]["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for b in opinions] == ["👍 Like", "👎 Dislike", "☆ Save"]
+    assert [b["callback_data"] for b in opinions] == [feedback_payload("127", k) for k in ("like", "dislike", "bookmark")]
+    assert [b["text"] for b in ratings] == ["★1", "★2", "★3", "★4", "★5"]
+    assert ratings[3]["callback_data"] == feedback_payload("127", "rating", 4)
+    (more,) = cards[2]["reply_markup"]["inline_keyboard"]
+    assert [b["callback_data"] for b in more] == ['/refine{"refinement":"other options"}', "/ask_why"]
+    assert all(len(row) <= 5 for card in cards for row in card["reply_markup"]["inline_keyboard"])
+    json.dumps(message)
+
+
+def test_telegram_saved_items_are_cards_too():
+    reply = ItemsReply("You saved 1 item:\n1. Star Wars (1977)", (RecommendedItem(STAR_WARS, 0.0, "saved by you"),))
+    message = saved_items_message(reply, "telegram")
+    assert message["text"] == "You saved 1 item:"
+    (card,) = message["json_message"]["messages"]
+    assert card["text"].startswith("1. Star Wars (1977)")
 
 
 def test_empty_result_is_text_only():
