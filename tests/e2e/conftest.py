@@ -234,13 +234,14 @@ def _tracker_store(database_url: str) -> str:
 @contextmanager
 def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, str] | None = None,
                  database_url: str = "", tracker_database_url: str = "", web_origin: str = WEB_ORIGIN,
-                 prepare: Callable[[str], None] | None = None) -> Iterator[Stack]:
+                 prepare: Callable[[str], None] | None = None, credentials: Path | None = None) -> Iterator[Stack]:
     """Ingest MovieLens 100K into a fresh database (a SQLite file under `workdir`, or the empty
     `database_url`; none with `reuse_database`), start both servers as `make run` does (tokens, the
     forgetful tracker store in a SQLite file under `workdir` or `tracker_database_url`, the CORS
     allow-list: `web_origin` is the one origin browsers may call from) with `extra_env` added to their
     environment, warm up, yield, stop. `prepare(database_url)` runs after the ingest and before the
-    servers start (a test's own catalog items are then in the first model bundle)."""
+    servers start (a test's own catalog items are then in the first model bundle). `credentials` is the
+    credentials file Rasa reads (default: the repository's credentials.yml)."""
     app_python = APP_VENV / "bin" / "python"
     rasa_bin = RASA_VENV / "bin" / "rasa"
     _require(RASA_MODEL, "The trained Rasa model", "Run `make rasa-model` (or set RASA_MODEL).")
@@ -289,7 +290,7 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
             "rasa",
             [str(rasa_bin), "run", "--enable-api", "--auth-token", RASA_API_TOKEN, "--cors", web_origin,
              "--model", str(RASA_MODEL), "--endpoints", str(endpoints),
-             "--port", str(rasa_port), "--credentials", "credentials.yml", "-i", "127.0.0.1"],
+             "--port", str(rasa_port), "--credentials", str(credentials or "credentials.yml"), "-i", "127.0.0.1"],
             env,
         )
         rasa_url, action_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}"
