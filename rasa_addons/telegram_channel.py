@@ -21,6 +21,9 @@ What differs from `rasa.core.channels.telegram` (Rasa 3.6.21):
   `POST /webhooks/telegram/set_webhook`, with the secret token.
 - **Bot API URL** from `TELEGRAM_API_URL` (default https://api.telegram.org), so tests talk to a
   fake Bot API on loopback.
+- **A retried update is not processed twice**: Telegram posts an update again when the webhook
+  answered too slowly or failed; the last 10,000 `update_id`s are remembered and a repeat is
+  acknowledged without reaching Rasa.
 - `/start` (the first thing every Telegram user sends) is a greeting.
 
 credentials.yml:
@@ -36,6 +39,7 @@ import json
 import logging
 import os
 import re
+from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from aiogram.bot.api import TelegramAPIServer
@@ -55,6 +59,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 BUTTONS_PER_ROW = 3
 MAX_TEXT_CHARS = 4096  # Telegram's limit for one message
 START_COMMAND, START_AS = "/start", "/greet"
+SEEN_UPDATES = 10000  # update_ids remembered against Telegram's retries
 EXPIRED_BUTTON = "This button has expired. Ask me again for fresh picks."
 _SECRET_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 
@@ -149,7 +154,8 @@ class RecommenderTelegramInput(TelegramInput):
             credentials.get("access_token"),
             credentials.get("verify"),
             credentials.get("webhook_url"),
-            set_webhook_on_start=bool(credentials.get("set_webhook_on_start", True)),
+            set_webhook_on_start=str(credentials.get("set_webhook_on_start", True)).strip().lower()
+            not in ("false", "0", "no", "off"),
         )
 
     def __init__(self, access_token: Optional[Text], verify: Optional[Text] = None,
@@ -173,6 +179,19 @@ class RecommenderTelegramInput(TelegramInput):
         self.set_webhook_on_start = set_webhook_on_start
         self.codec = CallbackCodec()
         self._output: Optional[RecommenderTelegramOutput] = None
+        self._seen_updates: "OrderedDict[Any, None]" = OrderedDict()
+
+    def first_delivery(self, update: Dict[Text, Any]) -> bool:
+        """False when this `update_id` was handled before (Telegram retries a slow or failed delivery)."""
+        update_id = update.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return True
+        if update_id in self._seen_updates:
+            return False
+        self._seen_updates[update_id] = None
+        while len(self._seen_updates) > SEEN_UPDATES:
+            self._seen_updates.popitem(last=False)
+        return True
 
     def get_output_channel(self) -> RecommenderTelegramOutput:
         """The channel's one Bot API client. No network call: safe inside the running loop (RasaHQ/rasa#13040)."""
@@ -255,6 +274,9 @@ class RecommenderTelegramInput(TelegramInput):
                 update = json.loads(update)
             if not isinstance(update, dict):
                 return response.json({"error": "expected a Telegram Update object"}, status=400)
+            if not self.first_delivery(update):
+                logger.info("Telegram update delivered again: already handled")
+                return response.text("success")
             out = self.get_output_channel()
             found = await self._user_text(update, out)
             if found is None:

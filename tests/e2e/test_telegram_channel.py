@@ -7,6 +7,7 @@ webhook, with the bot's replies captured by a fake Bot API on loopback (nothing 
   64 bytes; without the secret (401) or with a wrong one (403) nothing is processed;
 - pressing "like" (a callback query) is answered and stores the feedback row under the
   pseudonymous id of `telegram:<chat id>`;
+- Telegram's retry of an update (same `update_id`) is not processed twice;
 - a late LLM message through Rasa's `trigger_intent` reaches the chat (RasaHQ/rasa#13040 fixed).
 """
 
@@ -166,6 +167,18 @@ def test_a_recommendation_gets_cards_with_64_byte_buttons_and_a_like_press_is_st
     (stale,) = [c for c in fake_api.of("answerCallbackQuery") if c["callback_query_id"] == "cb-stale"]
     assert "expired" in stale.get("text", "")
     assert feedback_rows(telegram_stack, chat_id) == rows
+
+
+@pytest.mark.e2e
+def test_a_retried_update_is_not_processed_twice(telegram_stack: Any, fake_api: FakeTelegramAPI) -> None:
+    chat_id = next(_chat_ids)
+    update = message_update(chat_id, "hello")
+    assert post(telegram_stack, update).status_code == 200
+    replies = len(fake_api.sent(chat_id))
+    assert replies >= 1
+    assert post(telegram_stack, update).status_code == 200  # Telegram's retry of the same update_id
+    assert len(fake_api.sent(chat_id)) == replies
+    assert [e.get("text") for e in user_events(telegram_stack, chat_id)] == ["hello"]
 
 
 @pytest.mark.e2e

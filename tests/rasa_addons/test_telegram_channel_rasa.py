@@ -1,6 +1,7 @@
 """The Telegram channel inside Rasa's own Python (3.10): the output channel is built inside a running
 event loop without a network call (RasaHQ/rasa#13040), and what it sends reaches a fake Bot API on
-loopback with short rows and `callback_data` of at most 64 bytes."""
+loopback with short rows and `callback_data` of at most 64 bytes; in production it does not start
+without TELEGRAM_SECRET_TOKEN; a retried update_id is recognised."""
 
 from __future__ import annotations
 
@@ -41,7 +42,24 @@ async def main(api):
     sent = api.sent(42)
     rows = sent[0]["reply_markup"]["inline_keyboard"]
     datas = [b["callback_data"] for card in sent for row in card["reply_markup"]["inline_keyboard"] for b in row]
-    print(json.dumps({"rows": [len(r) for r in rows], "datas": datas,
+    import os
+    from rasa_addons.security import InsecureConfigurationError
+    os.environ["RECSYS_ENVIRONMENT"] = "production"
+    try:
+        RecommenderTelegramInput(TOKEN, api_url=api.url)
+        refused = ""
+    except InsecureConfigurationError as error:
+        refused = str(error)
+    os.environ["TELEGRAM_SECRET_TOKEN"] = "has spaces"
+    try:
+        RecommenderTelegramInput(TOKEN, api_url=api.url)
+        bad_secret = ""
+    except ValueError as error:
+        bad_secret = str(error)
+    os.environ["RECSYS_ENVIRONMENT"] = "development"
+    first = [channel.first_delivery({"update_id": 7}), channel.first_delivery({"update_id": 7}),
+             channel.first_delivery({"update_id": 8})]
+    print(json.dumps({"refused": refused, "bad_secret": bad_secret, "first": first, "rows": [len(r) for r in rows], "datas": datas,
                       "decoded": [channel.codec.decode(d) for d in datas],
                       "texts": [m["text"] for m in sent], "webhook": api.of("setWebhook")}))
     await out.close()
@@ -66,5 +84,8 @@ def test_output_channel_in_the_running_loop_and_64_byte_buttons():
     assert report["decoded"][0] == '/feedback{"item_id":"' + "x" * 64 + '","kind":"like"}'
     assert report["decoded"][6] == "/ask_why"
     assert report["texts"] == ["Pick one", "1. A film"]
+    assert "TELEGRAM_SECRET_TOKEN" in report["refused"]  # production without the secret: no start
+    assert "A-Z" in report["bad_secret"]
+    assert report["first"] == [True, False, True]  # Telegram's retry of update 7 is not handled again
     (webhook,) = report["webhook"]
     assert webhook["secret_token"] == "the-secret" and webhook["url"].endswith("/webhooks/telegram/webhook")
