@@ -6,8 +6,8 @@ bytes besides an item id that may itself be 64 characters long. So every button'
 through `CallbackCodec.encode` before it is sent, and every callback query's data through
 `decode` before Rasa sees it:
 
-- a feedback payload becomes `f:<kind>:<item id>` (`r:<stars>:<item id>` for a rating) when that
-  fits in 64 bytes, and decodes back to exactly the payload the actions wrote;
+- a feedback payload becomes `f:<kind>:<item id>` (`r:<kind>:<stars>:<item id>` for a rating) when
+  that fits in 64 bytes, and decodes back to exactly the payload the actions wrote;
 - any other payload that fits is sent as it is (`/ask_why`, `/refine{...}`);
 - anything else gets a token `t:<22 characters>` (a keyed hash of the payload, so the same payload
   always gets the same token) kept in a bounded in-process map. A token from before a restart, or
@@ -31,6 +31,8 @@ from typing import Any, Dict, Optional, Text
 
 MAX_CALLBACK_BYTES = 64
 FEEDBACK_PREFIX = "/feedback"
+# the Rasa entity with the stars of a rating (a number; the codec never names a feedback kind itself)
+RATING_ENTITY = "rating"
 TOKEN_PREFIX = "t:"
 _COMPACT_PREFIXES = ("f:", "r:", TOKEN_PREFIX)
 _KIND = re.compile(r"^[a-z_]{1,20}$")
@@ -44,12 +46,12 @@ def feedback_payload(item_id: Text, kind: Text, rating: Optional[int] = None) ->
     """The payload the actions write (recommender/actions/_payload.py `feedback_payload`), byte for byte."""
     entities: Dict[Text, Any] = {"item_id": item_id, "kind": kind}
     if rating is not None:
-        entities["rating"] = rating
+        entities[RATING_ENTITY] = rating
     return FEEDBACK_PREFIX + json.dumps(entities, separators=(",", ":"), ensure_ascii=False)
 
 
 def compact(payload: Text) -> Optional[Text]:
-    """`f:<kind>:<item id>` / `r:<stars>:<item id>` for a feedback payload, else None (may exceed 64 bytes)."""
+    """`f:<kind>:<item id>` / `r:<kind>:<stars>:<item id>` for a feedback payload, else None (may exceed 64 bytes)."""
     if not payload.startswith(FEEDBACK_PREFIX + "{"):
         return None
     try:
@@ -63,11 +65,11 @@ def compact(payload: Text) -> Optional[Text]:
         return None
     if set(entities) == {"item_id", "kind"}:
         result = f"f:{kind}:{item_id}"
-    elif set(entities) == {"item_id", "kind", "rating"} and kind == "rating":
-        rating = entities["rating"]
-        if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+    elif set(entities) == {"item_id", "kind", RATING_ENTITY}:
+        stars = entities[RATING_ENTITY]
+        if not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5:
             return None
-        result = f"r:{rating}:{item_id}"
+        result = f"r:{kind}:{stars}:{item_id}"
     else:
         return None
     # only when it decodes back to the very same payload (key order, escaping)
@@ -76,14 +78,14 @@ def compact(payload: Text) -> Optional[Text]:
 
 def expand(data: Text) -> Optional[Text]:
     """The payload of an `f:`/`r:` callback, else None."""
-    head, sep, rest = data.partition(":")
-    value, sep2, item_id = rest.partition(":")
-    if not sep or not sep2 or not item_id:
-        return None
-    if head == "f" and _KIND.match(value):
-        return feedback_payload(item_id, value)
-    if head == "r" and value in ("1", "2", "3", "4", "5"):
-        return feedback_payload(item_id, "rating", int(value))
+    if data.startswith("f:"):
+        kind, sep, item_id = data[2:].partition(":")
+        return feedback_payload(item_id, kind) if sep and item_id and _KIND.match(kind) else None
+    if data.startswith("r:"):
+        kind, sep, rest = data[2:].partition(":")
+        stars, sep2, item_id = rest.partition(":")
+        if sep and sep2 and item_id and _KIND.match(kind) and stars in ("1", "2", "3", "4", "5"):
+            return feedback_payload(item_id, kind, int(stars))
     return None
 
 

@@ -18,7 +18,7 @@ def test_short_feedback_payloads_get_a_compact_reversible_form():
     for payload, expected in [
         (feedback_payload("50", "like"), "f:like:50"),
         (feedback_payload("50", "bookmark"), "f:bookmark:50"),
-        (feedback_payload("50", "rating", 4), "r:4:50"),
+        (feedback_payload("50", "rating", 4), "r:rating:4:50"),
         (feedback_payload("a:b\"c", "dislike"), 'f:dislike:a:b"c'),
     ]:
         assert codec.encode(payload) == expected
@@ -72,6 +72,7 @@ def test_payloads_the_compact_form_would_change_are_not_compacted():
     assert compact('/feedback{"kind":"like","item_id":"50"}') is None  # other key order
     assert compact('/feedback{"item_id":"50","kind":"like","extra":1}') is None
     assert compact('/feedback{"item_id":"50","kind":"rating","rating":9}') is None
+    assert compact('/feedback{"item_id":"50","kind":"rating","rating":"4"}') is None
     assert compact("/greet") is None
 
 

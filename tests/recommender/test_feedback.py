@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_A_KIND = {
     ("recommender/actions/_context.py", "rating"),
     ("recommender/eval/replay.py", "rating"),
+    ("rasa_addons/telegram_callback.py", "rating"),  # the entity, in the Telegram button codec
     ("recommender/dialogue/wish.py", "like"),
     ("recommender/dialogue/negation.py", "dislike"),
 }
