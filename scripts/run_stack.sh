@@ -14,6 +14,8 @@ load_env() {  # export KEY=VALUE lines of file $1 unless KEY is already in the e
   [ -f "$1" ] || return 0
   while IFS='=' read -r key value; do
     [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
+    value="${value%$'\r'}"
+    if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then value="${BASH_REMATCH[1]}"; fi  # KEY="v", as .env allows
     [ -n "${!key+x}" ] || export "$key=$value"
   done <"$1"
 }
