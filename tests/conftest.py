@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,25 +57,43 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     store.engine.dispose()
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the PostgreSQL server, dropped afterwards; skips when none is reachable."""
+@contextmanager
+def fresh_postgres_databases(count: int) -> Iterator[list[str]]:
+    """`count` fresh databases on the PostgreSQL server (URLs), dropped afterwards; skips when none is
+    reachable, and fails instead under RECSYS_REQUIRE_POSTGRES (CI: a green run must include PostgreSQL)."""
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"recsys_test_{uuid.uuid4().hex[:8]}"
+    names = [f"recsys_test_{uuid.uuid4().hex[:8]}" for _ in range(count)]
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            for name in names:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
         admin.dispose()
         reason = (f"PostgreSQL not reachable at {POSTGRES_URL} ({exc.__class__.__name__}); "
                   "start it or set RECSYS_TEST_POSTGRES_URL")
-        if os.environ.get("RECSYS_REQUIRE_POSTGRES"):  # CI (.ci/run): a green run must include PostgreSQL
+        if os.environ.get("RECSYS_REQUIRE_POSTGRES"):
             pytest.fail(f"{reason} (RECSYS_REQUIRE_POSTGRES is set)", pytrace=False)
         pytest.skip(reason)
-    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield [POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}" for name in names]
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the PostgreSQL server, dropped afterwards; skips when none is reachable."""
+    with fresh_postgres_databases(1) as (url,):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Callable[[int], AbstractContextManager[list[str]]]:
+    """`with postgres_databases(n) as urls:` fresh databases for a fixture of a wider scope (a stack)."""
+    return fresh_postgres_databases
 
 
 @pytest.fixture

@@ -9,11 +9,9 @@ Rasa's tracker store are fresh PostgreSQL databases.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -25,33 +23,8 @@ from recommender.store import Store
 
 pytestmark = pytest.mark.e2e
 
-POSTGRES_URL = os.environ.get("RECSYS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 EVIL_ORIGIN = "https://evil.example"
 USER_TABLES = ("feedback_events", "impressions", "recommendation_requests", "sessions", "users")
-
-
-@contextmanager
-def postgres_databases(count: int) -> Iterator[list[str]]:
-    """`count` fresh PostgreSQL databases (URLs), dropped afterwards; fails in CI when the server is absent."""
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    names = [f"recsys_sec_{uuid.uuid4().hex[:8]}" for _ in range(count)]
-    try:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        reason = f"PostgreSQL not reachable at {POSTGRES_URL} ({exc.__class__.__name__})"
-        if os.environ.get("RECSYS_REQUIRE_POSTGRES"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    try:
-        yield [POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}" for name in names]
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -61,6 +34,7 @@ def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     if request.param == "sqlite":
         yield request.getfixturevalue("stack")
         return
+    postgres_databases = request.getfixturevalue("postgres_databases")
     with postgres_databases(2) as (database, tracker_database), stack_launcher(
         tmp_path_factory.mktemp("e2e-postgres"), database_url=database, tracker_database_url=tracker_database
     ) as stack:
