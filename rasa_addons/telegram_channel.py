@@ -39,7 +39,6 @@ import json
 import logging
 import os
 import re
-from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from aiogram.bot.api import TelegramAPIServer
@@ -49,6 +48,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from rasa_addons.redelivery import Deliveries
 from rasa_addons.security import configured_secret, required_secret, token_matches
 from rasa_addons.telegram_callback import CallbackCodec
 
@@ -59,7 +59,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 BUTTONS_PER_ROW = 3
 MAX_TEXT_CHARS = 4096  # Telegram's limit for one message
 START_COMMAND, START_AS = "/start", "/greet"
-SEEN_UPDATES = 10000  # update_ids remembered against Telegram's retries
 EXPIRED_BUTTON = "This button has expired. Ask me again for fresh picks."
 _SECRET_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 
@@ -179,19 +178,14 @@ class RecommenderTelegramInput(TelegramInput):
         self.set_webhook_on_start = set_webhook_on_start
         self.codec = CallbackCodec()
         self._output: Optional[RecommenderTelegramOutput] = None
-        self._seen_updates: "OrderedDict[Any, None]" = OrderedDict()
+        self._deliveries = Deliveries()  # update_ids handled, against Telegram's retries
 
     def first_delivery(self, update: Dict[Text, Any]) -> bool:
         """False when this `update_id` was handled before (Telegram retries a slow or failed delivery)."""
         update_id = update.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             return True
-        if update_id in self._seen_updates:
-            return False
-        self._seen_updates[update_id] = None
-        while len(self._seen_updates) > SEEN_UPDATES:
-            self._seen_updates.popitem(last=False)
-        return True
+        return self._deliveries.first(update_id)
 
     def get_output_channel(self) -> RecommenderTelegramOutput:
         """The channel's one Bot API client. No network call: safe inside the running loop (RasaHQ/rasa#13040)."""
