@@ -8,9 +8,10 @@ The payload shape is fixed by docs/conversation-contract.md:
 Rasa hands `custom` to each output channel's `send_custom_json`, which is channel-specific:
 the REST channel returns it as is; the socket.io channel calls `sio.emit(event, **custom)`,
 so the payload must sit under `data` there (a bare payload raises TypeError inside Rasa);
-Slack and friends treat it as API arguments, so they only get text and buttons; Telegram gets
-its own `custom` payload, a card per item with an inline keyboard (recommender/actions/_telegram.py,
-sent by rasa_addons/telegram_channel.py).
+other platform channels treat it as API arguments, so they only get text and buttons. Slack and
+Telegram get a `custom` payload of their own, a card per item with its buttons: Block Kit
+(recommender/actions/_slack.py, sent by rasa_addons/slack_channel.py) and inline keyboards
+(recommender/actions/_telegram.py, sent by rasa_addons/telegram_channel.py).
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from recommender import feedback as fb
+from recommender.actions._slack import SLACK_CHANNEL, blocks_payload
 from recommender.actions._telegram import TELEGRAM_CHANNEL, cards_payload
 from recommender.context import display_title as readable_title
 from recommender.types import ItemsReply, RecommendationResult, RecommendedItem
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from recommender.types import Question
 
 FEEDBACK_INTENT = "feedback"
@@ -38,7 +42,13 @@ BUTTON_KINDS = tuple((kind, fb.KINDS[kind].button or kind) for kind in (fb.LIKE,
 
 SOCKETIO_CHANNEL = "socketio"
 # Channels that show each item as a card of its own: the text need not list them.
-CARD_CHANNELS = frozenset({SOCKETIO_CHANNEL, TELEGRAM_CHANNEL})
+CARD_CHANNELS = frozenset({SOCKETIO_CHANNEL, TELEGRAM_CHANNEL, SLACK_CHANNEL})
+# Channels whose cards the actions build in the platform's own format: (items, payload entries, the
+# "Other options" / "Why these?" buttons) -> the `custom` payload their output channel sends.
+NATIVE_CARDS: dict[str, Callable[..., dict[str, Any]]] = {
+    TELEGRAM_CHANNEL: cards_payload,
+    SLACK_CHANNEL: blocks_payload,
+}
 # Channels whose send_custom_json passes the dict to a platform API: text and buttons only.
 NO_CUSTOM_CHANNELS = frozenset(
     {"slack", "telegram", "facebook", "twilio", "twilio_voice", "mattermost", "rocketchat",
@@ -193,9 +203,10 @@ def recommendation_message(result: RecommendationResult, channel: str | None) ->
         "buttons": recommendation_buttons(result.items),
     }
     payload = items_payload("recommendations", result.items, result.request_id)
-    if channel == TELEGRAM_CHANNEL:
+    native = NATIVE_CARDS.get(channel or "")
+    if native is not None:
         more = message.pop("buttons")[-2:]  # "Other options", "Why these?"; the cards carry the rest
-        message["json_message"] = cards_payload(result.items, payload["items"], more)
+        message["json_message"] = native(result.items, payload["items"], more)
         return message
     payload["state"] = state_payload(result)
     payload["relaxed"] = list(result.relaxed)
@@ -211,8 +222,9 @@ def saved_items_message(reply: ItemsReply, channel: str | None) -> dict[str, Any
     if not reply.items:
         return {"text": text or "You have not saved anything yet. Use ☆ or say 'save the first one'."}
     message: dict[str, Any] = {"text": _text_for_channel(text, reply.items, channel)}
-    if channel == TELEGRAM_CHANNEL:
-        message["json_message"] = cards_payload(reply.items, items_payload("saved_items", reply.items, None)["items"])
+    native = NATIVE_CARDS.get(channel or "")
+    if native is not None:
+        message["json_message"] = native(reply.items, items_payload("saved_items", reply.items, None)["items"])
         return message
     custom = custom_for_channel(items_payload("saved_items", reply.items, None), channel)
     if custom is not None:
