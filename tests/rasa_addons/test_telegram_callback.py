@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rasa_addons.telegram_callback import MAX_CALLBACK_BYTES, CallbackCodec, compact
-
 from recommender.actions._payload import OTHER_OPTIONS_PAYLOAD, feedback_payload
 
 LONG_ID = "tt" + "9" * 62  # 64 characters, the longest item id the catalog accepts

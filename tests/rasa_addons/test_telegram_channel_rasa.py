@@ -5,15 +5,8 @@ without TELEGRAM_SECRET_TOKEN; a retried update_id is recognised."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from pathlib import Path
-
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = REPO_ROOT / ".venv-rasa" / "bin" / "python"
+from rasa_python import run_in_rasa
 
 SCRIPT = r"""
 import asyncio, json, sys
@@ -71,14 +64,8 @@ with FakeTelegramAPI(TOKEN) as api:
 
 @pytest.mark.slow
 def test_output_channel_in_the_running_loop_and_64_byte_buttons():
-    if not RASA_PYTHON.exists():
-        pytest.fail(f"Rasa's venv not found at {RASA_PYTHON}: run `make setup`", pytrace=False)
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TELEGRAM_API_URL": "", "TELEGRAM_SECRET_TOKEN": "",
-           "RECSYS_ENVIRONMENT": "development", "RASA_TELEMETRY_ENABLED": "false"}
-    done = subprocess.run([str(RASA_PYTHON), "-c", SCRIPT], cwd=REPO_ROOT, env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report = run_in_rasa(SCRIPT, {"TELEGRAM_API_URL": "", "TELEGRAM_SECRET_TOKEN": "",
+           "RECSYS_ENVIRONMENT": "development"})
     assert report["rows"] == [3, 3, 1]  # short rows, not one row of seven
     assert all(len(d.encode()) <= 64 for d in report["datas"]), report["datas"]
     assert report["decoded"][0] == '/feedback{"item_id":"' + "x" * 64 + '","kind":"like"}'

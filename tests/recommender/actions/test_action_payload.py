@@ -93,7 +93,7 @@ def test_socketio_gets_payload_under_data_and_no_item_lines():
 
 
 def test_platform_channels_get_text_and_buttons_only():
-    for channel in ("slack",):
+    for channel in ("facebook", "mattermost"):
         message = recommendation_message(result(), channel)
         assert "json_message" not in message
         assert message["buttons"]
@@ -118,6 +118,52 @@ def test_telegram_gets_a_card_per_item_with_its_own_keyboard():
     assert [b["callback_data"] for b in more] == ['/refine{"refinement":"other options"}', "/ask_why"]
     assert all(len(row) <= 5 for card in cards for row in card["reply_markup"]["inline_keyboard"])
     json.dumps(message)
+
+
+def test_slack_gets_block_kit_a_section_and_a_row_of_buttons_per_item():
+    service_text = "Here are 2 picks:\n1. Star Wars (1977) — a sci-fi classic\n2. The Godfather (1972) — x"
+    message = recommendation_message(result(service_text), "slack")
+    assert message["text"] == "Here are 2 picks:"  # the blocks show the items
+    assert "buttons" not in message  # Rasa's Slack channel would drop more than 5 anyway
+    custom = message["json_message"]
+    assert custom["text"].startswith("1. Star Wars (1977) — a sci-fi classic\n2. The Godfather (1972)")
+    blocks = custom["blocks"]
+    assert [b["type"] for b in blocks] == ["section", "actions", "section", "actions", "actions"]
+    star_wars = blocks[0]
+    assert star_wars["text"] == {"type": "mrkdwn", "text": "*1. Star Wars (1977)*\nAction, Sci-Fi\na sci-fi classic\n"
+                                                           "<https://example.org/50|More about it>"}
+    assert star_wars["accessory"] == {"type": "image", "image_url": "https://img.example.org/50.jpg",
+                                      "alt_text": "Star Wars (1977)"}
+    assert "accessory" not in blocks[2]  # no cover in the catalog, no image
+    like, dislike, save, rate = blocks[3]["elements"]
+    assert [e["value"] for e in (like, dislike, save)] == [feedback_payload("127", k) for k in ("like", "dislike", "bookmark")]
+    assert [e["text"]["text"] for e in (like, dislike, save)] == ["👍 Like", "👎 Dislike", "☆ Save"]
+    assert rate["type"] == "static_select" and rate["options"][3]["value"] == feedback_payload("127", "rating", 4)
+    assert [e["value"] for e in blocks[4]["elements"]] == ['/refine{"refinement":"other options"}', "/ask_why"]
+    ids = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert len(ids) == len(set(ids))  # unique within the message, as Slack requires
+    json.dumps(message)
+
+
+def test_slack_escapes_what_the_catalog_says_and_keeps_block_kit_limits():
+    from recommender.actions._slack import MAX_BLOCKS, blocks_payload
+
+    hostile = Item("x" * 64, "<!channel> & <https://evil.example|click> (2024)", 2024, ("Comedy",),
+                   url="javascript:alert(1)", image_url="file:///etc/passwd")
+    recs = [RecommendedItem(hostile, 0.5, "because <b>bold</b>")] * 40
+    entries = [recommendation_message(result(), "rest")["json_message"]["items"][0] | {
+        "item_id": hostile.item_id, "title": hostile.title, "genres": ["Comedy"], "reason": "because <b>bold</b>",
+        "url": hostile.url, "image_url": hostile.image_url,
+        "ratings": [feedback_payload(hostile.item_id, "rating", v) for v in range(1, 6)]}] * 40
+    payload = blocks_payload(recs, entries)
+    assert len(payload["blocks"]) <= MAX_BLOCKS
+    section = payload["blocks"][0]
+    assert section["text"]["text"].startswith("*1. &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;")
+    assert "because &lt;b&gt;bold&lt;/b&gt;" in section["text"]["text"]
+    assert "javascript" not in section["text"]["text"] and "accessory" not in section  # no unsafe link or image
+    assert "<" not in payload["text"]
+    rate = payload["blocks"][1]["elements"][-1]
+    assert all(len(o["value"]) <= 150 for o in rate["options"])
 
 
 def test_telegram_saved_items_are_cards_too():
