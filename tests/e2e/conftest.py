@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -399,3 +400,99 @@ def user_row_counts(store: Any, user_id: Any) -> Any:
             }
 
     return counts
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """web/ on a free loopback port, as scripts/run_stack.sh serves it; yields its origin."""
+    if not (REPO_ROOT / "web" / "vendor" / "socket.io.min.js").is_file():
+        pytest.fail("web/vendor/socket.io.min.js is missing: run `make setup` (scripts/build_web.sh)", pytrace=False)
+    port = _free_port()
+    log = tmp_path_factory.mktemp("web") / "http.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                                 "--directory", str(REPO_ROOT / "web")], stdout=out, stderr=subprocess.STDOUT)
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{origin}/widget.js", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the static file server did not start:\n{log.read_text(errors='replace')}", pytrace=False)
+            time.sleep(0.2)
+        yield origin
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright (never a downloaded browser)."""
+    from browser_visit import CHROMIUM
+
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} not found: run `make browser` (Debian's chromium package), or set CHROMIUM",
+                    pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def fake_telegram() -> Iterator[Any]:
+    """Telegram's Bot API, faked on loopback (what the bot sends is recorded)."""
+    from fake_telegram_api import FakeTelegramAPI
+    from platforms import TELEGRAM_BOT_TOKEN
+
+    with FakeTelegramAPI(TELEGRAM_BOT_TOKEN) as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def fake_slack() -> Iterator[Any]:
+    """Slack's Web API, faked on loopback (what the bot posts is recorded)."""
+    from fake_slack_api import FakeSlackAPI
+    from platforms import SLACK_BOT_TOKEN
+
+    with FakeSlackAPI(SLACK_BOT_TOKEN) as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def channels_stack(web_server: str, fake_telegram: Any, fake_slack: Any,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One stack with every channel a person can use: REST, the web widget (the test page's origin is
+    the one CORS origin), Telegram and Slack (credentials.yml as docs/channels.md says, their APIs
+    faked on loopback). The catalog has the widget tests' two items; no LLM (the channels are tested)."""
+    from browser_visit import add_test_items
+    from platforms import (
+        SLACK_BOT_TOKEN,
+        SLACK_SIGNING_SECRET,
+        TELEGRAM_BOT_TOKEN,
+        TELEGRAM_SECRET,
+        channel_credentials,
+    )
+
+    workdir = tmp_path_factory.mktemp("channels")
+    var = workdir / "var"  # its own model versions: a test's retrain cannot touch another stack's
+    var.mkdir()
+    if (REPO_ROOT / "var" / "data").is_dir():  # the fetched MovieLens files, not fetched again
+        (var / "data").symlink_to(REPO_ROOT / "var" / "data")
+    credentials = workdir / "credentials.yml"
+    credentials.write_text((REPO_ROOT / "credentials.yml").read_text(encoding="utf-8") + channel_credentials(),
+                           encoding="utf-8")
+    env = {"TELEGRAM_ACCESS_TOKEN": TELEGRAM_BOT_TOKEN, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+           "TELEGRAM_API_URL": fake_telegram.url, "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,
+           "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET, "SLACK_API_URL": fake_slack.api_url,
+           "RECSYS_LLM_BACKEND": "none", "RECSYS_VAR_DIR": str(var)}
+    with launch_stack(workdir, web_origin=web_server, prepare=add_test_items, extra_env=env,
+                      credentials=credentials) as started:
+        yield started
