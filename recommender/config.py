@@ -89,6 +89,36 @@ class Settings(BaseSettings):
         description="Read-only shared datasets (goodbooks-10k, ml-latest-small, ...); never copied into the project.",
     )
 
+    # -- database faults (recommender/store/db.py, recommender/serving/db_guard.py, docs/faults.md) --
+    db_connect_timeout_seconds: int = Field(
+        default=3, ge=1,
+        description="PostgreSQL: give up connecting after this many seconds (libpq connect_timeout; libpq "
+        "treats 1 as 2), and wait at most this long for a free pooled connection. A database that is down or "
+        "a port that accepts and never answers then fails fast instead of stalling every conversation.",
+    )
+    db_statement_timeout_ms: int = Field(
+        default=5000, ge=0,
+        description="PostgreSQL statement_timeout of every session (0: none): a statement waiting on a lock "
+        "or a hung server is cancelled after this long. Bulk maintenance (imports, purges, migrations) lifts "
+        "it for its own transaction.",
+    )
+    sqlite_busy_timeout_seconds: float = Field(
+        default=5.0, ge=0,
+        description="SQLite: how long a write waits for another process's write lock before it fails "
+        "(was a fixed 30 s).",
+    )
+    db_retry_seconds: float = Field(
+        default=10.0, gt=0,
+        description="After a database error on the turn path (profile, impressions, user rows), turns skip the "
+        "database for this long and answer from the loaded model; a background probe then checks it again.",
+    )
+    feedback_spool_max_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024,
+        description="Largest size of the local feedback spool (var/spool/feedback.jsonl) that keeps feedback "
+        "while the database is down. When full, new feedback is refused (the user is told it was not saved) "
+        "and the spooled events are kept: the oldest are never dropped.",
+    )
+
     model_check_seconds: float = Field(
         default=10.0, gt=0,
         description="How often the service looks for a newly published model version (or a changed catalog).",

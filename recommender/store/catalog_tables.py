@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
-from recommender.store.db import session_scope
+from recommender.store.db import lift_statement_timeout, session_scope
 from recommender.store.models import (
     FeedbackEventRow,
     ItemRow,
@@ -78,6 +78,7 @@ class CatalogTables(TableGroup):
         """
         now = utcnow()
         with session_scope(self._sessions) as session:
+            lift_statement_timeout(session)  # one big transaction, allowed to take long
             existing = set(session.scalars(select(ItemRow.item_id)))
             new_items = [{**r, "updated_at": now} for r in items if r["item_id"] not in existing]
             old_items = [{**r, "updated_at": now} for r in items if r["item_id"] in existing]

@@ -4,22 +4,49 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from recommender.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x7265637379730001  # pg_advisory_xact_lock key held while migrating ("recsys" + 1)
 MIGRATION_LOCK_TIMEOUT_SECONDS = 300  # how long a SQLite migration waits for another process's
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout for two processes."""
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """How long the database may keep a caller waiting (the `Settings` of the same names).
+
+    PostgreSQL: `connect_s` bounds connecting (libpq `connect_timeout`) and the wait for a pooled
+    connection; `statement_ms` is every session's `statement_timeout` (0: none). SQLite: `busy_s`
+    is how long a write waits for another process's lock.
+    """
+
+    connect_s: int = 3
+    statement_ms: int = 5000
+    busy_s: float = 5.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DatabaseTimeouts:
+        """The timeouts the settings ask for."""
+        return cls(settings.db_connect_timeout_seconds, settings.db_statement_timeout_ms,
+                   settings.sqlite_busy_timeout_seconds)
+
+
+def make_engine(url: str, timeouts: DatabaseTimeouts | None = None) -> Engine:
+    """An engine for `url` with `timeouts`: SQLite gets foreign keys, WAL and a busy timeout for two
+    processes; PostgreSQL a connect timeout, a statement timeout and pre-ping."""
+    timeouts = timeouts or DatabaseTimeouts()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": timeouts.busy_s})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -29,7 +56,24 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args: dict[str, object] = {}
+    if make_url(url).get_backend_name() == "postgresql":
+        connect_args = {
+            "connect_timeout": max(1, int(timeouts.connect_s)),
+            "options": f"-c statement_timeout={int(timeouts.statement_ms)}",
+        }
+    return create_engine(url, pool_pre_ping=True, pool_timeout=float(timeouts.connect_s), connect_args=connect_args)
+
+
+def lift_statement_timeout(connection: Connection | Session) -> None:
+    """No statement timeout for the rest of this transaction (PostgreSQL; nothing elsewhere).
+
+    For bulk maintenance that is allowed to take long (imports, purges, migrations waiting for
+    another process's migration lock), not for anything a conversation waits on.
+    """
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    if bind.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL statement_timeout = 0"))
 
 
 def upgrade_to_head(engine: Engine) -> None:
@@ -47,6 +91,7 @@ def upgrade_to_head(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with _sqlite_file_lock(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
+            lift_statement_timeout(connection)  # waiting for another replica's migration is not a hang
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -7,7 +7,7 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy import delete, func, select, update
 
-from recommender.store.db import session_scope
+from recommender.store.db import lift_statement_timeout, session_scope
 from recommender.store.models import (
     FeedbackEventRow,
     ImpressionRow,
@@ -209,6 +209,7 @@ class EventLog(TableGroup):
             ("sessions", delete(SessionRow).where(SessionRow.last_seen_at < before)),
         )
         with session_scope(self._sessions) as session:
+            lift_statement_timeout(session)  # maintenance, allowed to take long
             for name, stmt in statements:
                 counts[name] = int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
         return counts

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from recommender.config import Settings, get_settings
 from recommender.store.catalog_tables import CatalogTables
-from recommender.store.db import make_engine, upgrade_to_head
+from recommender.store.db import DatabaseTimeouts, make_engine, upgrade_to_head
 from recommender.store.event_log import EventLog
 from recommender.store.records import (
     ConversationEvent,
@@ -37,9 +37,9 @@ __all__ = [
 class Store(CatalogTables, EventLog, TurnLog, VersionTable):
     """Reads and writes the catalog, users, sessions, impressions, feedback and model versions."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, timeouts: DatabaseTimeouts | None = None) -> None:
         self.database_url = database_url
-        self.engine = make_engine(database_url)
+        self.engine = make_engine(database_url, timeouts)
         self._sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
@@ -48,12 +48,13 @@ class Store(CatalogTables, EventLog, TurnLog, VersionTable):
 
 
 @lru_cache(maxsize=4)
-def _store_for(url: str) -> Store:
-    store = Store(url)
+def _store_for(url: str, timeouts: DatabaseTimeouts) -> Store:
+    store = Store(url, timeouts)
     store.migrate()
     return store
 
 
 def get_store(settings: Settings | None = None) -> Store:
-    """The process-wide store for the configured database, migrated on first use."""
-    return _store_for((settings or get_settings()).resolved_database_url)
+    """The process-wide store for the configured database (with its timeouts), migrated on first use."""
+    settings = settings or get_settings()
+    return _store_for(settings.resolved_database_url, DatabaseTimeouts.from_settings(settings))
