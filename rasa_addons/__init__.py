@@ -17,4 +17,6 @@ bot's Rasa environment (docs/adopt.md). It imports nothing of `recommender`.
 - `tracker_store.ForgetfulSQLTrackerStore` / `ForgetfulInMemoryTrackerStore`: "forget me" also
   deletes the conversation's earlier events in Rasa's tracker store.
 - `security`: the environment variables and signing helpers the channels share.
+- `limits`: what every channel lets through to NLU: RECSYS_MAX_MESSAGE_CHARS characters, no control
+  characters, no typed `/EXTERNAL_` intents, and 413 for a body over `max_body_bytes()`.
 """

@@ -11,7 +11,9 @@ same stored profile). Here:
 - with `RECSYS_REST_TOKEN` set, `POST /webhooks/rest/webhook` answers 401 without
   `Authorization: Bearer <token>` (or `?token=`); in production (`RECSYS_ENVIRONMENT=production`)
   the token is required and Rasa does not start without it. Without it (development) the
-  channel is open, for `make run`'s curl example and the tests.
+  channel is open, for `make run`'s curl example and the tests;
+- a body over `limits.max_body_bytes()` is answered 413 unread, and the message is cut to
+  RECSYS_MAX_MESSAGE_CHARS without control characters before Rasa sees it (rasa_addons/limits.py).
 
 credentials.yml: `rasa_addons.rest_channel.RecommenderRestInput:` in place of `rest:`.
 """
@@ -27,6 +29,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from rasa_addons.limits import capped, limit_body, max_body_bytes, max_message_chars
 from rasa_addons.security import (
     REST_SENDER_PREFIX,
     allowed_origins,
@@ -80,7 +83,8 @@ class RecommenderRestInput(RestInput):
         return metadata if isinstance(metadata, dict) else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        limit = max_message_chars()
+        blueprint = limit_body(super().blueprint(capped(on_new_message, limit)), max_body_bytes(limit))
         origins = allowed_origins()
 
         @blueprint.middleware("request")

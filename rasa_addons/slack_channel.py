@@ -51,6 +51,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from rasa_addons.limits import capped, limit_body
 from rasa_addons.redelivery import Deliveries
 from rasa_addons.security import configured_secret
 
@@ -277,7 +278,8 @@ class RecommenderSlackInput(SlackInput):
         return response.text("")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        slack_webhook = Blueprint("slack_webhook", __name__)
+        on_new_message = capped(on_new_message)  # cut, no control characters; 413 past the body cap (limits.py)
+        slack_webhook = limit_body(Blueprint("slack_webhook", __name__))
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -9,7 +9,9 @@ reads and writes that visitor's conversation. Here:
 - the sender of a message is the session this connection was given, never what the message says;
 - with RECSYS_CORS_ORIGINS set, a browser connection from any other origin is refused;
 - `session_request` awaits `enter_room` (a coroutine since python-socketio 5.10; without the
-  await the client never joined its room and received no replies, RasaHQ/rasa#13027).
+  await the client never joined its room and received no replies, RasaHQ/rasa#13027);
+- a message is cut to RECSYS_MAX_MESSAGE_CHARS without control characters before Rasa sees it,
+  and engine.io refuses a packet over `limits.max_body_bytes()` (rasa_addons/limits.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from rasa_addons.limits import capped, max_body_bytes, max_message_chars
 from rasa_addons.security import allowed_origins, origin_allowed, sign, signing_key, verified
 
 logger = logging.getLogger(__name__)
@@ -37,8 +40,11 @@ class RecommenderSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        limit = max_message_chars()
+        on_new_message = capped(on_new_message, limit)  # cut, no control characters (limits.py)
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        sio.eio.max_http_buffer_size = max_body_bytes(limit)  # engine.io's own default is 1,000,000
         key = signing_key("RECSYS_SOCKETIO_SECRET", "web-widget sessions will not survive a restart of Rasa")
         origins = allowed_origins()
         sessions: Dict[Text, Text] = {}  # socket id -> the session id this server gave it

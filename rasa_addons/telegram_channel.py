@@ -25,6 +25,8 @@ What differs from `rasa.core.channels.telegram` (Rasa 3.6.21):
   answered too slowly or failed; the last 10,000 `update_id`s are remembered and a repeat is
   acknowledged without reaching Rasa.
 - `/start` (the first thing every Telegram user sends) is a greeting.
+- **Bounded input** (rasa_addons/limits.py): a body over `max_body_bytes()` is answered 413 unread;
+  a message is cut to RECSYS_MAX_MESSAGE_CHARS without control characters before Rasa sees it.
 
 credentials.yml:
 
@@ -48,6 +50,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from rasa_addons.limits import capped, limit_body, max_body_bytes, max_message_chars
 from rasa_addons.redelivery import Deliveries
 from rasa_addons.security import configured_secret, required_secret, token_matches
 from rasa_addons.telegram_callback import CallbackCodec
@@ -233,7 +236,9 @@ class RecommenderTelegramInput(TelegramInput):
         return chat["id"], text
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        telegram_webhook = Blueprint("telegram_webhook", __name__)
+        limit = max_message_chars()
+        on_new_message = capped(on_new_message, limit)  # cut, no control characters (limits.py)
+        telegram_webhook = limit_body(Blueprint("telegram_webhook", __name__), max_body_bytes(limit))
 
         @telegram_webhook.listener("after_server_start")
         async def set_webhook_once(app: Any, loop: Any) -> None:
