@@ -8,6 +8,7 @@ the recommender as they are (see docs/conversation-contract.md): reading "90s", 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -20,13 +21,27 @@ from recommender.identity import user_key
 from recommender.types import ConversationContext, FeedbackRequest
 
 STATE_SLOT = "dialogue_state"
-MAX_ENTITIES = 40
-MAX_ENTITY_CHARS = 200
+# Bounds on what a tracker may bring in (issue 15: hostile input). Rasa's channels already cut the
+# text (rasa_addons/limits.py), but entities and slots can be forged: `/intent{"title": "<1 MB>"}`,
+# a list slot with a million ids. Past these bounds values are cut, never an error.
+MAX_ENTITIES = 40  # entity values read from one message
+MAX_ENTITY_CHARS = 200  # one entity value (a title, a person, a free-text wish, an item id)
+MAX_SLOT_ITEMS = 500  # ids in one list slot (== recommender.dialogue.state.MAX_REMEMBERED_ITEMS)
+MAX_SLOT_CHARS = 200  # one id in a slot, the request id
+# C0/C1 controls but tab and newline, lone surrogates, bidi overrides (as rasa_addons/limits.py)
+_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str, limit: int) -> str:
+    """`text` without control characters, stripped, at most `limit` characters."""
+    return _UNWANTED.sub("", text[: limit * 4]).strip()[:limit].strip()
+
 
 def message_text(tracker: Tracker) -> str:
-    """The latest user text, stripped and cut to `RECSYS_MAX_MESSAGE_CHARS` (spaces or not)."""
+    """The latest user text, cut to `Settings.max_message_chars` (`RECSYS_MAX_MESSAGE_CHARS`, spaces or not),
+    without control characters."""
     text = (tracker.latest_message or {}).get("text") or ""
-    return str(text).strip()[: get_settings().max_message_chars]
+    return clean(str(text), get_settings().max_message_chars)
 
 
 ANY_ROLE = "*"
@@ -34,15 +49,16 @@ ANY_ROLE = "*"
 
 
 def latest_entities(tracker: Tracker, entity: str, role: str | None = ANY_ROLE) -> list[str]:
-    """Values of `entity` in the latest message, deduplicated; `role` None means "no role" only."""
+    """Values of `entity` in the latest message, deduplicated, each at most `MAX_ENTITY_CHARS`, at most
+    `MAX_ENTITIES` of them; `role` None means "no role" only."""
     values: list[str] = []
-    for found in (tracker.latest_message or {}).get("entities") or []:
+    for found in _entities(tracker):
         if found.get("entity") != entity or (role != ANY_ROLE and found.get("role") != role):
             continue
-        for value in _strings(found.get("value")):
+        for value in _strings(found.get("value"), MAX_ENTITY_CHARS):
             if value not in values:
                 values.append(value)
-    return values
+    return values[:MAX_ENTITIES]
 
 
 def latest_entity(tracker: Tracker, entity: str, role: str | None = ANY_ROLE) -> str | None:
@@ -82,11 +98,14 @@ def build_context(tracker: Tracker) -> ConversationContext:
 def entity_hints(tracker: Tracker) -> tuple[EntityHint, ...]:
     """This message's entities as typed hints for the recommender's own reading of the text."""
     hints: list[EntityHint] = []
-    for found in (tracker.latest_message or {}).get("entities") or []:
+    for found in _entities(tracker):
         role = found.get("role")
-        for value in _strings(found.get("value")):
-            hints.append(EntityHint(str(found.get("entity")), value[:MAX_ENTITY_CHARS], str(role) if role else None))
-    return tuple(hints[:MAX_ENTITIES])
+        name = clean(str(found.get("entity")), MAX_ENTITY_CHARS)
+        for value in _strings(found.get("value"), MAX_ENTITY_CHARS):
+            hints.append(EntityHint(name, value, clean(str(role), MAX_ENTITY_CHARS) if role else None))
+            if len(hints) >= MAX_ENTITIES:
+                return tuple(hints)
+    return tuple(hints)
 
 
 def item_reference(tracker: Tracker) -> str | None:
@@ -120,17 +139,33 @@ def build_feedback(tracker: Tracker, ctx: ConversationContext) -> FeedbackReques
     )
 
 
-def _strings(value: Any) -> list[str]:
-    if value is None:
+def _entities(tracker: Tracker) -> list[dict[str, Any]]:
+    """The latest message's entities that are dicts (a forged parse result may hold anything)."""
+    found = (tracker.latest_message or {}).get("entities")
+    return [e for e in found[: MAX_ENTITIES * 4] if isinstance(e, dict)] if isinstance(found, list) else []
+
+
+def _strings(value: Any, limit: int = MAX_SLOT_CHARS, count: int = MAX_SLOT_ITEMS) -> list[str]:
+    """Non-empty cleaned strings from a value or a (nested) list: at most `count`, each at most `limit`."""
+    if value is None or isinstance(value, dict):
         return []
     if isinstance(value, (list, tuple, set)):
-        return [s for v in value for s in _strings(v)]
-    text = str(value).strip()
+        found: list[str] = []
+        for v in list(value)[:count]:
+            found.extend(_strings(v, limit, count - len(found)))
+            if len(found) >= count:
+                break
+        return found[:count]
+    text = clean(str(value), limit) if isinstance(value, (str, int, float)) else ""
     return [text] if text else []
 
 
 def _slot(tracker: Tracker, name: str) -> list[str]:
-    return _strings(tracker.slots.get(name))
+    """A slot's strings; of a long list slot, the latest `MAX_SLOT_ITEMS` (the ids shown last)."""
+    value = tracker.slots.get(name)
+    if isinstance(value, (list, tuple)):
+        value = list(value)[-MAX_SLOT_ITEMS:]
+    return _strings(value)
 
 
 def _first(values: list[str]) -> str | None:

@@ -7,6 +7,7 @@ it (`summary`), and it travels with the conversation (Rasa's `dialogue_state` sl
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -123,7 +124,7 @@ class DialogueState:
             elif f.name in ("year_from", "year_to"):
                 values[f.name] = _year(raw)
             elif f.name == "turns":
-                values[f.name] = int(raw) if isinstance(raw, (int, float)) and raw >= 0 else 0
+                values[f.name] = int(raw) if _finite(raw) and 0 <= raw < 1_000_000 else 0
             elif f.name == "asked":
                 values[f.name] = str(raw) if isinstance(raw, str) and raw else None
             else:
@@ -168,8 +169,13 @@ def _strings(raw: Any) -> tuple[str, ...]:
     return tuple(v for v in values if v.strip())
 
 
+def _finite(raw: Any) -> bool:
+    """A real number (not a bool, NaN or infinity): `int()` of it cannot fail."""
+    return isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw)
+
+
 def _year(raw: Any) -> int | None:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+    if not _finite(raw):
         return None
     year = int(raw)
     return year if 1800 <= year <= 2200 else None
