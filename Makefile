@@ -85,17 +85,18 @@ $(VENV)/.browser: $(VENV)/.installed requirements/browser.txt | $(CHROMIUM)
 
 browser: $(VENV)/.browser ## Debian's Chromium and Playwright, for the web widget's browser tests (part of test-setup)
 
-test-setup: setup $(VENV)/.llama-server $(VENV)/.browser | $(NGINX) ## setup, plus llama-cpp-python for the tests' real LLM server and the browser tests' Chromium, and nginx for the replica profile
+test-setup: setup $(VENV)/.llama-server $(VENV)/.browser | $(NGINX_BIN) ## setup, plus llama-cpp-python for the tests' real LLM server and the browser tests' Chromium, and nginx for the replica profile
 
 # The replica profile (deploy/local/, tests/e2e/test_replicas.py) puts two Rasa servers and two action
 # servers behind Debian's nginx, installed here when missing (the binary is the stamp), as Chromium is
-# above. NGINX=/path/to/nginx uses another build (the profile and its test read the same variable).
+# above. NGINX_BIN=/path/to/nginx uses another build (the profile and its test read the same variable;
+# not NGINX, which nginx itself reads as a list of inherited sockets).
 # nginx-light is bookworm's small build; later Debian releases have only `nginx`.
-NGINX ?= /usr/sbin/nginx
-export NGINX
-.PRECIOUS: $(NGINX)  # never deleted by .DELETE_ON_ERROR: apt-get owns it
+NGINX_BIN ?= /usr/sbin/nginx
+export NGINX_BIN
+.PRECIOUS: $(NGINX_BIN)  # never deleted by .DELETE_ON_ERROR: apt-get owns it
 
-$(NGINX):
+$(NGINX_BIN):
 	@echo "Installing Debian's nginx for the replica profile: apt-get install nginx-light (or nginx)"
 	@sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	if ! command -v apt-get >/dev/null 2>&1 || ! { $$sudo apt-get update -qq && \
@@ -103,12 +104,12 @@ $(NGINX):
 	      DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends nginx >/dev/null; }; }; then \
 	  echo "error: could not install nginx from Debian's packages (nginx-light or nginx)." >&2; \
 	  echo "  The replica profile and its test need it. Install it as root (apt-get install nginx)," >&2; \
-	  echo "  or point NGINX=/path/to/nginx at an nginx build." >&2; \
+	  echo "  or point NGINX_BIN=/path/to/nginx at an nginx build." >&2; \
 	  exit 1; \
 	fi
-	@test -x $@ || { echo "error: apt-get installed nginx but $@ is not there; set NGINX=" >&2; exit 1; }
+	@test -x $@ || { echo "error: apt-get installed nginx but $@ is not there; set NGINX_BIN=" >&2; exit 1; }
 
-nginx: | $(NGINX) ## Debian's nginx, for the replica profile and its test (part of test-setup)
+nginx: | $(NGINX_BIN) ## Debian's nginx, for the replica profile and its test (part of test-setup)
 
 TMDB_CSV := $(or $(RECSYS_SHARED_DATA_DIR),../shared/data)/tmdb-5000/tmdb_5000_movies.csv
 
@@ -176,6 +177,10 @@ run: ## Start Rasa (:5005), the action server (:5055) and the web chat (:8080); 
 	@$(MAKE) --no-print-directory -j3 setup $(INGESTED) $(MODEL)
 	scripts/run_stack.sh
 
+replicas: ## Replica profile: two Rasa and two action servers behind nginx on PostgreSQL + Redis (deploy/local, docs/deploy.md); Ctrl-C stops all
+	@$(MAKE) --no-print-directory -j3 setup $(MODEL) $(NGINX_BIN)
+	deploy/local/run_replicas.sh
+
 lint: $(VENV)/.installed ## ruff and mypy on recommender/ (its actions included)
 	$(VENV)/bin/ruff check recommender tests benchmarks
 	$(VENV)/bin/mypy recommender
@@ -199,7 +204,7 @@ test-nlu: $(MODEL) ## NLU on the held-out set tests/nlu (docs/evaluation/nlu.md)
 	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml --model $(MODEL) --out results/nlu
 	$(RASA_VENV)/bin/python scripts/nlu_report.py results/nlu --min-intent-f1 0.95 --min-entity-f1 0.90
 
-test-e2e: setup $(MODEL) $(VENV)/.browser | $(NGINX) ## Live end-to-end conversations over REST, socket.io and the web widget in Chromium, with both servers on loopback
+test-e2e: setup $(MODEL) $(VENV)/.browser | $(NGINX_BIN) ## Live end-to-end conversations over REST, socket.io and the web widget in Chromium, with both servers on loopback
 	$(PY) -m pytest -m e2e
 
 test: test-setup $(MODEL) ## Every test: lint (ruff, mypy), dependency audit, Rasa validation, test stories and unseen NLU sentences, then pytest (unit, PostgreSQL, real data, live end-to-end)
