@@ -194,7 +194,7 @@ $(AUDIT_VENV)/.installed: requirements/audit.txt
 audit: $(AUDIT_VENV)/.installed ## pip-audit against both lock files (results/audit/; triage in docs/security.md)
 	$(AUDIT_VENV)/bin/python scripts/audit.py $(AUDIT_VENV)/bin/pip-audit
 
-test-unit: $(VENV)/.llama-server ## pytest without the live end-to-end suite
+test-unit: $(VENV)/.llama-server | $(NGINX_BIN) ## pytest without the live end-to-end suite
 	$(PY) -m pytest -m "not e2e"
 
 test-rasa: $(MODEL) ## Rasa test stories (fail on any prediction error)

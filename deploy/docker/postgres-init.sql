@@ -1,0 +1,2 @@
+-- Rasa's tracker store gets a database of its own beside the recommender's (deploy/compose.yaml).
+CREATE DATABASE rasa OWNER recsys;
