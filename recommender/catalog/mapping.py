@@ -23,6 +23,10 @@ MAPPED_FIELDS: tuple[str, ...] = (
 )
 _TITLE_YEAR = re.compile(r"\((\d{4})\)\s*$")
 _HTTP_URL = re.compile(r"https?://\S+$", re.IGNORECASE)  # what a channel may show as a picture
+# Control characters (tab and line breaks aside) and lone surrogates: removed from text fields; an id
+# holding one, or a line break, is a bad row (PostgreSQL refuses NUL, a lone surrogate is not UTF-8).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_ID_UNWANTED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class ColumnMapping(BaseModel):
@@ -80,7 +84,7 @@ class ColumnMapping(BaseModel):
 
 
 def _text(value: Any) -> str:
-    """A raw value as stripped text; None, NaN and empty become ""."""
+    """A raw value as stripped text without control characters; None, NaN and empty become ""."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -88,7 +92,7 @@ def _text(value: Any) -> str:
             return ""
         if value.is_integer():
             return str(int(value))
-    return str(value).strip()
+    return _CONTROL.sub("", str(value)).strip()
 
 
 def _split(value: Any, sep: str, ignore: tuple[str, ...] = ()) -> list[str]:
@@ -147,6 +151,8 @@ def _number(value: Any, name: str) -> float | None:
             number = float(text)
         except ValueError:
             raise ValueError(f"{name} {text!r} is not a number") from None
+    if math.isinf(number):
+        raise ValueError(f"{name} {number} is not a finite number")
     return None if math.isnan(number) else number
 
 
@@ -156,7 +162,11 @@ def convert_row(raw: Mapping[str, Any], mapping: ColumnMapping, attribute_column
     Empty optional fields get defaults: year None (or from the title), genres/people [],
     description "", url "", popularity None, image_url ""; empty attributes are left out.
     """
-    item_id = _text(raw.get(mapping.item_id))
+    raw_id = raw.get(mapping.item_id)
+    if isinstance(raw_id, str) and _ID_UNWANTED.search(raw_id.strip()):
+        raise ValueError(f"item_id {raw_id[:40]!r} holds a control character or line break; an id is one line of "
+                         f"plain text (column {mapping.item_id!r})")
+    item_id = _text(raw_id)
     if not item_id:
         raise ValueError(f"item_id is empty (column {mapping.item_id!r})")
     if len(item_id) > MAX_ITEM_ID:
