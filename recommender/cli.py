@@ -25,10 +25,12 @@ COMMANDS: dict[str, str] = {
     "retrain": "recommender.commands.retrain",
     "worker": "recommender.commands.worker",
     "forget": "recommender.commands.forget",
+    "spool": "recommender.commands.spool",
     "rollback": "recommender.commands.rollback",
     "simulate": "recommender.commands.simulate",
     "enrich": "recommender.commands.enrich",
     "add-to-bot": "recommender.commands.add_to_bot",
+    "load": "recommender.commands.load",
 }
 
 
