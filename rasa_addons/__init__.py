@@ -17,6 +17,13 @@ bot's Rasa environment (docs/adopt.md). It imports nothing of `recommender`.
 - `tracker_store.ForgetfulSQLTrackerStore` / `ForgetfulInMemoryTrackerStore`: "forget me" also
   deletes the conversation's earlier events in Rasa's tracker store.
 - `security`: the environment variables and signing helpers the channels share.
+- `action_validation`: Rasa validates every action server response against a constant JSON schema
+  and re-checks that schema each time (a third of its CPU per turn); installed when this package is
+  imported, it checks the schema once. Same schema, same errors.
 - `limits`: what every channel lets through to NLU: RECSYS_MAX_MESSAGE_CHARS characters, no control
   characters, no typed `/EXTERNAL_` intents, and 413 for a body over `max_body_bytes()`.
 """
+
+from rasa_addons.action_validation import install as _install_action_validation
+
+_install_action_validation()  # a no-op outside Rasa's environment

@@ -47,8 +47,34 @@ def forget_cut(events: Sequence[Event]) -> Optional[int]:
     return next((i for i in range(forgot_at + 1, len(events)) if isinstance(events[i], Restarted)), None)
 
 
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 class ForgetfulSQLTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store (SQLite, PostgreSQL, ...) that deletes a forgotten conversation's rows."""
+    """Rasa's SQL tracker store (SQLite, PostgreSQL, ...) that deletes a forgotten conversation's rows.
+
+    On SQLite (`make run`'s var/rasa_tracker.db) it keeps its connections open and writes in WAL mode
+    with `synchronous=NORMAL`. Rasa reads and commits the tracker on every message; with SQLAlchemy
+    1.4's default for SQLite files (a new connection per session, closed after it) and the default
+    journal, the fsyncs of those commits and closes took 16-30% of the Rasa server's CPU in a load
+    test (py-spy; docs/load.md). With WAL a crash of the process loses nothing; a power cut can
+    lose the last commits, never the file. PostgreSQL is left as configured.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            url = self.engine.url
+            self.engine.dispose()
+            # Rasa calls the store from the server's event loop thread only; the pool keeps connections open
+            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=4,
+                                           connect_args={"check_same_thread": False})
+            sa.event.listen(self.engine, "connect", _sqlite_wal)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the new events; after a "forget me", delete the sender's rows before its restart."""
