@@ -234,6 +234,12 @@ class Settings(BaseSettings):
         description="On push channels (socket.io, Slack, Telegram) send the LLM-written message after the "
         "turn when it missed the budget.",
     )
+    llm_followup_max_backlog: int = Field(
+        default=4, ge=1,
+        description="Most follow-ups waiting for (or running on) the two LLM workers. Past it the oldest "
+        "that has not started is dropped (it is the stalest; the newest belongs to the list the user reads "
+        "now), or the newest when all others are running; drops are counted in recsys_llm_events_total.",
+    )
     rasa_url: str = Field(
         default="http://127.0.0.1:5005", description="Rasa server, for follow-ups through its HTTP API."
     )

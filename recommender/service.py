@@ -26,15 +26,18 @@ from recommender.errors import AmbiguousItemError, InvalidFeedbackError, Unknown
 from recommender.identity import pseudonymous_id, warn_if_development_secret
 from recommender.llm import LLMPipeline
 from recommender.observability.metrics import timed_turn
-from recommender.profile import load_profile
+from recommender.profile import Profile, load_profile
 from recommender.retrieval.bundle import ModelBundle
 from recommender.serving import wording
 from recommender.serving.bundles import BundleHolder
+from recommender.serving.db_guard import DatabaseGuard, GuardedBanditStore
+from recommender.serving.feedback_writer import FeedbackWriter
 from recommender.serving.llm_turn import FollowUpCallback, LLMTurn
 from recommender.serving.reading import TurnReader, resolve_row
 from recommender.serving.recommend import ListRecommender, context_after
 from recommender.store.prompt_stats import PromptStatsStore
 from recommender.store.repository import Store, get_store
+from recommender.store.spool import FeedbackSpool
 from recommender.training.forget import forget_users_in_versions
 from recommender.types import (
     ConversationContext,
@@ -58,13 +61,21 @@ class RecommenderService:
         self.settings.require_secure()  # production without its secrets: refuse now, not at the first turn
         warn_if_development_secret(self.settings.user_id_secret)
         self.store = store or get_store(self.settings)
-        self.bundles = BundleHolder(self.store, self.settings)
+        # the turn path's database calls fail soft; feedback goes to a local spool while it is down
+        self.guard = DatabaseGuard(self.store, self.settings.db_retry_seconds, on_recovered=self._database_back)
+        spool = FeedbackSpool(self.settings.var_dir / "spool", self.settings.feedback_spool_max_bytes)
+        self.feedback_writer = FeedbackWriter(self.store, spool, self.guard)
+        self.bundles = BundleHolder(self.store, self.settings, self.guard)
         self.reader = TurnReader()
         # Cheap: no model is loaded and no connection opened until the first LLM call (or
         # `warm_up`); with RECSYS_LLM_BACKEND=none the pipeline is disabled and never called.
-        self.llm = LLMPipeline.from_settings(self.settings, PromptStatsStore(self.store))
-        self.llm_turn = LLMTurn(self.llm, self.store, self.settings)
-        self.lists = ListRecommender(self.store, self.settings, self.llm_turn)
+        self.llm = LLMPipeline.from_settings(self.settings, GuardedBanditStore(PromptStatsStore(self.store), self.guard))
+        self.llm_turn = LLMTurn(self.llm, self.store, self.settings, self.guard)
+        self.lists = ListRecommender(self.store, self.settings, self.llm_turn, self.guard)
+
+    def _database_back(self) -> None:
+        """The database answers again: store what the spool kept meanwhile."""
+        self.feedback_writer.replay_in_background()
 
     def warm_up(self) -> None:
         """Start loading the local LLM in the background and build the first model bundle.
@@ -124,8 +135,11 @@ class RecommenderService:
         bundle = self.bundles.current()
         before, acts, state = self.reader.read(bundle, ctx, extra_acts)
         user_id = self.user_id(ctx)
-        self.store.ensure_user_session(user_id, user_id)
-        profile = load_profile(self.store, user_id, self.settings.like_threshold)
+        # without the database the turn still answers from the loaded model, without the stored profile
+        self.guard.call("user_session", lambda: self.store.ensure_user_session(user_id, user_id), None)
+        profile = self.guard.call(
+            "profile", lambda: load_profile(self.store, user_id, self.settings.like_threshold), Profile()
+        )
         conversational = ctx.state is not None and self.settings.ask_vague_openers  # older callers get a list
         if conversational and should_ask(before, state, acts, knows_taste=bool(profile.liked or profile.ratings)):
             return self._ask(bundle, ctx, state, acts, user_id)
@@ -177,7 +191,12 @@ class RecommenderService:
     # -- feedback ----------------------------------------------------------------------------
     @timed_turn("feedback")
     def record_feedback(self, ctx: ConversationContext, feedback: FeedbackRequest) -> FeedbackResult:
-        """Store feedback; raises UnknownItemError, AmbiguousItemError or InvalidFeedbackError."""
+        """Store feedback once per press; raises UnknownItemError, AmbiguousItemError or InvalidFeedbackError.
+
+        The press's idempotency key (user, Rasa message id, item, kind) makes a repeated delivery a
+        no-op. While the database is down or hung the event goes to the local spool and the user
+        gets the same acknowledgement; `FeedbackNotStoredError` only when the spool is full too.
+        """
         kind = feedback.kind if fb.is_kind(feedback.kind) else normalise_feedback_kind(feedback.kind)
         value = feedback.value
         if kind is None and value is not None:
@@ -194,9 +213,10 @@ class RecommenderService:
         item = self._feedback_item(self.bundles.current(), ctx, feedback.item_id, feedback.item_ref)
         user_id = self.user_id(ctx)
         request_id = feedback.request_id or ctx.last_request_id
-        self.store.ensure_user_session(user_id, user_id)
-        self.store.add_feedback(
-            user_id=user_id, item_id=item.item_id, kind=kind, value=value, request_id=request_id, session_id=user_id
+        self.guard.call("user_session", lambda: self.store.ensure_user_session(user_id, user_id), None)
+        self.feedback_writer.write(
+            user_id=user_id, item_id=item.item_id, kind=kind, value=value, request_id=request_id,
+            session_id=user_id, message_id=feedback.message_id,
         )
         self.llm_turn.record_feedback(request_id, kind, value)
         logger.info("feedback user=%s item=%s kind=%s", user_id[:10], item.item_id, kind)
@@ -246,7 +266,11 @@ class RecommenderService:
         this process stops using the user's trained vector, then the version files are rewritten.
         """
         user_id = self.user_id(ctx)
+        spooled = self.feedback_writer.forget_user(user_id)  # first: no replay may bring them back
+        self.llm_turn.forget_user(user_id)  # follow-ups not yet sent never will be
         counts = self.store.forget_user(user_id)
+        if spooled:
+            counts = {**counts, "feedback_spool": spooled}
         self.bundles.forget_user(user_id)
         versions = forget_users_in_versions(self.settings.models_dir, [user_id])
         logger.info("forgot user=%s rows=%s model_versions=%d", user_id[:10], counts, versions)

@@ -116,6 +116,9 @@ class FeedbackRequest:
     item_id: str | None = None
     value: float | None = None
     request_id: str | None = None
+    # the Rasa message id of the press: with the user, item and kind it makes the idempotency key,
+    # so the same press delivered twice is stored once (None: every call is a new event)
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -31,7 +32,9 @@ class ActionRecordFeedback(ServiceAction):
             # "we already saw the first two": leave them out and show others, never a rating;
             # "I like westerns" is a wish for westerns, not feedback on an item
             return self.recommendation_turn(dispatcher, tracker, ctx)
-        result = self.service.record_feedback(ctx, build_feedback(tracker, ctx))
+        # the press's Rasa message id: a press delivered twice is stored once (the idempotency key)
+        press = replace(build_feedback(tracker, ctx), message_id=(tracker.latest_message or {}).get("message_id"))
+        result = self.service.record_feedback(ctx, press)
         logger.info(
             "feedback conversation=%s item=%s kind=%s", self.conversation(tracker), result.item.item_id, result.kind
         )

@@ -8,6 +8,9 @@ A user is a channel and that channel's sender id (`recommender.identity.user_key
 stored about the user, stderr says which database was searched (settings come from the project's
 `.env` and `var/secrets.env` wherever the command runs; a different key or database finds nobody).
 
+Feedback kept in this host's spool while the database was down (`recommender.store.spool`) goes
+too, before the rows (counted as "feedback_spool").
+
 Models: every version folder under the models directory (published, rejected, kept for
 rollback) that lists the user is rewritten without their id and their trained per-user state
 (`recommender.training.forget`); action servers that load a version from now on get it without
@@ -48,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from recommender.identity import channel_user_key, pseudonymous_id
     from recommender.store import get_store
     from recommender.store.db import safe_url
+    from recommender.store.spool import FeedbackSpool
     from recommender.training.forget import forget_users_in_versions
 
     if args.user is not None and not args.channel:
@@ -57,7 +61,11 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     user_id = args.pseudonymous_id or pseudonymous_id(channel_user_key(args.channel, args.user),
                                                       settings.user_id_secret)
+    # the local feedback spool first, so no replay brings the user's events back
+    spooled = FeedbackSpool(settings.var_dir / "spool", settings.feedback_spool_max_bytes).forget_user(user_id)
     counts = get_store(settings).forget_user(user_id)  # first: see training.forget on a retrain running now
+    if spooled:
+        counts["feedback_spool"] = spooled
     versions = forget_users_in_versions(settings.models_dir, [user_id])
     logging.getLogger(__name__).info("forgot user=%s rows=%s model_versions=%d", user_id[:10], counts, versions)
     print(json.dumps({"user": user_id, "deleted": counts, "total": sum(counts.values()), "model_versions": versions}))

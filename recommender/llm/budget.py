@@ -98,6 +98,8 @@ def run_with_deadline(
     except FutureTimeout:
         if on_late is not None:
             future.add_done_callback(lambda f: _deliver_late(f, on_late))
+        else:
+            future.cancel()  # nobody will read it: if it has not started, it never holds a worker
         return Outcome(fallback(), True, "timeout", time.monotonic() - started, future)
     except Exception as exc:
         logger.warning("LLM call failed, using the fallback: %s", exc)

@@ -23,6 +23,13 @@ class FollowUp:
     prompt_version: str | None = None
 
 
+class FollowUpWithdrawn(Exception):
+    """Raised by a sink to say this follow-up must not be sent (its user asked to be forgotten since).
+
+    The pipeline counts it (`followup`, `forgotten`) and sends nothing; it is not a delivery failure.
+    """
+
+
 class FollowUpSink(Protocol):
     """Where a follow-up goes (called from an LLM worker thread, after the action returned)."""
 

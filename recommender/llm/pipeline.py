@@ -13,7 +13,8 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from recommender.config import Settings
 from recommender.feedback import is_positive
@@ -27,7 +28,7 @@ from recommender.llm.bandit import (
 from recommender.llm.budget import Deadline, run_with_deadline
 from recommender.llm.cache import CachingBackend
 from recommender.llm.errors import LLMTimeoutError
-from recommender.llm.followup import FollowUp
+from recommender.llm.followup import FollowUp, FollowUpWithdrawn
 from recommender.llm.generate import (
     ExplainItem,
     Explanation,
@@ -97,6 +98,70 @@ class LatencyEstimate:
             return True
 
 
+class FollowUpBacklog:
+    """The follow-ups waiting for (or running on) the LLM pool: at most `limit`, the oldest dropped.
+
+    A follow-up enters when its turn's deadline passed without the LLM's text. The pool has two
+    workers and a message takes seconds to minutes on a CPU, so without a bound the queue grows
+    for as long as push turns come faster than that, and every message arrives later.
+
+    Drop policy: **drop the oldest** that has not started. It is the stalest: its conversation has
+    most likely moved on, while the newest belongs to the list the user is reading now, and a
+    message that arrives minutes late is what the bound is for. A running call cannot be stopped,
+    so when every other entry is already running the newest is refused instead. Either way the
+    turn itself already answered with the template reasons; nothing but the nicer wording is lost,
+    and every drop is counted (`followup` / `dropped_oldest`, `refused_backlog_full`, `forgotten`).
+    """
+
+    def __init__(self, limit: int, counters: Callable[[], LLMCounters]) -> None:
+        self.limit = max(1, limit)
+        self._counters = counters  # the pipeline's, read at each count (tests swap them)
+        self._entries: list[tuple[Future[Any], str | None]] = []
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._prune()
+            return len(self._entries)
+
+    def add(self, future: Future[Any] | None, owner: str | None) -> bool:
+        """Take a pending follow-up in, dropping the oldest queued ones past the limit; False when
+        this one was refused (cancelled) instead."""
+        if future is None:
+            return True
+        with self._lock:
+            self._prune()
+            self._entries.append((future, owner))
+            n = 0
+            while len(self._entries) > self.limit and n < len(self._entries) - 1:
+                oldest, _ = self._entries[n]
+                if oldest.cancel():  # only a call that has not started can be
+                    del self._entries[n]
+                    self._counters().inc("followup", "dropped_oldest")
+                    logger.warning("LLM follow-up backlog full (%d): dropped the oldest", self.limit)
+                else:
+                    n += 1
+            if len(self._entries) > self.limit:  # all others running: refuse the newest
+                self._entries.pop()
+                future.cancel()
+                self._counters().inc("followup", "refused_backlog_full")
+                logger.warning("LLM follow-up backlog full (%d, all running): refused the newest", self.limit)
+                return False
+            return True
+
+    def withdraw(self, owner: str) -> int:
+        """Cancel the queued follow-ups of `owner` (a user who was forgotten); returns how many."""
+        with self._lock:
+            cancelled = [f for f, o in self._entries if o == owner and f.cancel()]
+            self._entries = [(f, o) for f, o in self._entries if f not in cancelled]
+        if cancelled:
+            self._counters().inc("followup", "forgotten", len(cancelled))
+        return len(cancelled)
+
+    def _prune(self) -> None:
+        self._entries = [(f, o) for f, o in self._entries if not f.done()]
+
+
 class LLMPipeline:
     """Re-ranking and grounded generation for one process; cheap to build, loads nothing up front."""
 
@@ -120,6 +185,7 @@ class LLMPipeline:
         self._vocab_lock = threading.Lock()
         self._rerank_time = LatencyEstimate()
         self._explain_time = LatencyEstimate()
+        self.followups = FollowUpBacklog(settings.llm_followup_max_backlog, lambda: self.counters)
 
     @classmethod
     def from_settings(cls, settings: Settings, bandit_store: BanditStore | None = None) -> LLMPipeline:
@@ -206,13 +272,15 @@ class LLMPipeline:
         request_id: str | None = None,
         on_followup: Callable[[FollowUp], None] | None = None,
         fallback_reply: str = "",
+        followup_owner: str | None = None,
     ) -> Explanation:
         """The LLM's reply and reasons if they arrive validated before `deadline`, else templates.
 
         With `on_followup` (push channels), a late answer is validated when it arrives and, if any
         of it passes, delivered as one composed message; `pending` is then True in the result.
         `fallback_reply` is the service's own first line, used in that message when the LLM's
-        reply itself was rejected.
+        reply itself was rejected. A pending follow-up joins the bounded backlog
+        (`FollowUpBacklog`) under `followup_owner`, whose `withdraw_followups` cancels it.
         """
         if self.backend is None or not self.settings.llm_generate or not items:
             return template_explanation()
@@ -256,6 +324,10 @@ class LLMPipeline:
             )
             try:
                 on_followup(followup)
+            except FollowUpWithdrawn as withdrawn:  # forgotten since the turn: never sent
+                logger.info("follow-up not sent: %s", withdrawn)
+                self.counters.inc("followup", "forgotten")
+                return
             except Exception:  # the turn is long over: log, count, move on
                 logger.exception("follow-up delivery failed for request=%s", request_id)
                 self.counters.inc("followup", "delivery_failed")
@@ -274,11 +346,16 @@ class LLMPipeline:
             self.counters.inc("explain", "timeout" if outcome.reason == "timeout" else _error_reason(outcome))
             if pending:
                 self.counters.inc("followup", "scheduled")
+                pending = self.followups.add(outcome.future, followup_owner)
             return template_explanation(variant, error=outcome.reason, pending=pending, latency=outcome.seconds)
         explanation = outcome.value
         if explanation.applied:
             self._shown(request_id, variant)
         return explanation
+
+    def withdraw_followups(self, owner: str) -> int:
+        """Cancel the queued follow-ups of `owner` (see `FollowUpBacklog.withdraw`)."""
+        return self.followups.withdraw(owner)
 
     def _shown(self, request_id: str | None, variant: str) -> None:
         if request_id:

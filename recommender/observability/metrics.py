@@ -9,6 +9,14 @@ What is measured and where:
 - `recsys_llm_latency_seconds{stage, outcome}`: LLM re-ranking and explanation time within a turn
   (outcome `applied` or `fallback`); `recsys_llm_events_total{event, reason}`: the LLM stages'
   outcome counters (`recommender.llm.metrics.COUNTERS`), fallback reasons included.
+- `recsys_db_unavailable_total{operation, outcome}`: turn-path database calls (profile, user rows,
+  impressions, model checks) that failed (`failed`) or were skipped while the database was known to
+  be down (`skipped`); the turn answered from the loaded model (`recommender.serving.db_guard`).
+- `recsys_feedback_spool_total{outcome}`: feedback kept in the local spool while the database was
+  down (`spooled`), refused because the spool was full (`refused`), and replayed later (`stored`,
+  `duplicate`, `rejected`) (`recommender.serving.feedback_writer`).
+- Dropped LLM follow-ups: `recsys_llm_events_total{event="followup", reason=...}` with reasons
+  `dropped_oldest`, `refused_backlog_full` and `forgotten` (`recommender.llm.pipeline`).
 - `recsys_served_model_info{version}`: the model version that answered the last turn (value 1).
 - `recsys_last_retrain_*` and `recsys_published_model_info`: read from the newest rows of
   `model_versions` at scrape time, so the numbers are right whichever process (the worker, the
@@ -64,6 +72,14 @@ FEEDBACK_EVENTS = Counter(
 LLM_LATENCY = Histogram(
     "recsys_llm_latency_seconds", "LLM stage time within a turn", ["stage", "outcome"],
     buckets=_TURN_BUCKETS, registry=REGISTRY,
+)
+DB_UNAVAILABLE = Counter(
+    "recsys_db_unavailable", "Turn-path database calls that failed, or were skipped while the database was down",
+    ["operation", "outcome"], registry=REGISTRY,
+)
+FEEDBACK_SPOOL = Counter(
+    "recsys_feedback_spool", "Feedback events through the local spool (spooled, refused, stored, duplicate, rejected)",
+    ["outcome"], registry=REGISTRY,
 )
 SERVED_MODEL = Gauge(
     "recsys_served_model_info", "The model version that answered the last recommendation (value 1)",

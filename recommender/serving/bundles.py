@@ -3,8 +3,12 @@
 `current()` is the one way to get it. Every `model_check_seconds` one caller looks at the catalog
 fingerprint and the newest published model version; a change is built in a background thread
 while requests keep being answered by the old bundle (a request holds its bundle for the whole
-turn, so it finishes on the version it started with). A damaged version is refused and the old
-one keeps serving. Only the very first bundle is built in the caller's thread.
+turn, so it finishes on the version it started with). A damaged version (a file that fails its
+checksum or does not load: `CorruptModelError`) is refused for good and the old one keeps serving;
+any other error while swapping (the database, an I/O error, memory) is transient: the old one
+keeps serving and the swap is tried again after a backoff (`_RETRY_FIRST_SECONDS`, doubling up to
+`_RETRY_MAX_SECONDS`). Only the very first bundle is built in the caller's thread. While the
+database is down (`DatabaseGuard`) the periodic check is skipped and the loaded bundle serves.
 
 When nothing changed, the same check looks (also in a background thread) for users of the served
 version forgotten elsewhere since (`python -m recommender forget`, another replica) and stops
@@ -22,9 +26,13 @@ from collections.abc import Callable
 from recommender.config import Settings
 from recommender.errors import CorruptModelError
 from recommender.retrieval.bundle import ModelBundle, build_bundle, drop_forgotten_users
+from recommender.serving.db_guard import DatabaseGuard
 from recommender.store.repository import ModelVersion, Store
 
 logger = logging.getLogger(__name__)
+
+_RETRY_FIRST_SECONDS = 5.0  # the first retry of a swap that failed for a transient reason
+_RETRY_MAX_SECONDS = 300.0  # the longest wait between retries
 
 # (catalog fingerprint, published model version or None): a bundle is rebuilt when this changes.
 BundleKey = tuple[tuple[int, str], str | None]
@@ -33,12 +41,16 @@ BundleKey = tuple[tuple[int, str], str | None]
 class BundleHolder:
     """Serves one `ModelBundle` at a time and swaps in the next one off the request path."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, guard: DatabaseGuard | None = None) -> None:
         self.store = store
         self.settings = settings
+        self.guard = guard
         self._bundle: ModelBundle | None = None
         self._key: BundleKey | None = None
-        self._refused: BundleKey | None = None
+        self._refused: BundleKey | None = None  # a verified damaged version: never tried again
+        self._failed: BundleKey | None = None  # a transient failure: tried again from `_retry_at`
+        self._failures = 0
+        self._retry_at = 0.0
         self._swapping = False
         # the store's users_forgotten count when the served bundle's trained users were last
         # checked: the periodic check asks about them again only after it changed
@@ -55,18 +67,28 @@ class BundleHolder:
             if self._bundle is not None and now - self._checked_at < self.settings.model_check_seconds:
                 return self._bundle
             self._checked_at = now
-            published = self.store.latest_published_version()
-            wanted = (self.store.catalog_fingerprint(), published.version if published else None)
+            if self._bundle is not None and self.guard is not None:
+                looked = self.guard.call("model_check", self._look, None)
+                if looked is None:  # the database is down: keep serving what is loaded
+                    return self._bundle
+                wanted, published = looked
+            else:
+                wanted, published = self._look()
             if self._bundle is None:
                 self._bundle = self._build(wanted, published)
                 self._key, self._forgotten_seen = wanted, self._bundle.forgotten_count
             elif self._swapping:
                 pass  # one background job at a time; the next check starts the next one
-            elif wanted != self._key and wanted != self._refused:
+            elif wanted != self._key and wanted != self._refused and (wanted != self._failed or now >= self._retry_at):
                 self._start(self._swap, wanted, published, name="bundle-swap")
             elif self._bundle.preference is not None:
                 self._start(self._drop_forgotten, self._bundle, name="bundle-forgotten")
             return self._bundle
+
+    def _look(self) -> tuple[BundleKey, ModelVersion | None]:
+        """What should be served now: (catalog fingerprint, newest published version) and that version."""
+        published = self.store.latest_published_version()
+        return (self.store.catalog_fingerprint(), published.version if published else None), published
 
     def serving_version(self) -> str | None:
         """The version being served (None before the first request built a bundle)."""
@@ -109,11 +131,16 @@ class BundleHolder:
         except CorruptModelError:
             logger.exception("refusing model version %s; still serving %s", wanted[1], self.serving_version())
             self._refused = wanted
-        except Exception:
-            logger.exception("building the new model bundle failed; still serving %s", self.serving_version())
-            self._refused = wanted
+        except Exception:  # the database, an I/O error, memory: not the version's fault, so try again
+            self._failures = self._failures + 1 if self._failed == wanted else 1
+            self._failed = wanted
+            wait = min(_RETRY_MAX_SECONDS, _RETRY_FIRST_SECONDS * 2 ** (self._failures - 1))
+            self._retry_at = time.monotonic() + wait
+            logger.exception("building model version %s failed (attempt %d); still serving %s, trying again in "
+                             "%.0f s", wanted[1], self._failures, self.serving_version(), wait)
         else:
             self._bundle, self._key, self._forgotten_seen = bundle, wanted, bundle.forgotten_count
+            self._failed, self._failures = None, 0
             logger.info("now serving model version %s", bundle.version)
         finally:
             self._swapping = False

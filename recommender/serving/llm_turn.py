@@ -7,16 +7,21 @@ deadline and falls back to the base ranking and template reasons (`recommender.l
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
 from recommender.config import Settings
 from recommender.dialogue.state import DialogueState
 from recommender.llm import Deadline, ExplainItem, Explanation, FollowUp, LLMPipeline, QuerySummary, RerankResult
+from recommender.llm.followup import FollowUpWithdrawn
 from recommender.llm.rerank import blend
 from recommender.profile import Profile
 from recommender.ranking import RankedRow
 from recommender.retrieval.bundle import ModelBundle
+from recommender.serving.db_guard import DatabaseGuard
+from recommender.store.models import utcnow
 from recommender.store.repository import Store
 from recommender.types import ConversationContext, RecommendedItem
 
@@ -28,10 +33,16 @@ FollowUpCallback = Callable[[FollowUp], None]
 class LLMTurn:
     """Re-rank and explain one turn's items with the LLM pipeline, within a deadline."""
 
-    def __init__(self, pipeline: LLMPipeline, store: Store, settings: Settings) -> None:
+    def __init__(
+        self, pipeline: LLMPipeline, store: Store, settings: Settings, guard: DatabaseGuard | None = None
+    ) -> None:
         self.pipeline = pipeline
         self.store = store
         self.settings = settings
+        self.guard = guard
+        # users forgotten by this process: their follow-ups still queued or running are never sent
+        self._forgotten: set[str] = set()
+        self._forgotten_lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
@@ -92,9 +103,13 @@ class LLMTurn:
 
     def explain(
         self, bundle: ModelBundle, query: QuerySummary, items: tuple[RecommendedItem, ...], request_id: str,
-        deadline: Deadline, on_followup: FollowUpCallback | None, header: str,
+        deadline: Deadline, on_followup: FollowUpCallback | None, header: str, user_id: str | None = None,
     ) -> tuple[Explanation, tuple[RecommendedItem, ...]]:
-        """The validated LLM reasons that arrived before the deadline replace the template ones."""
+        """The validated LLM reasons that arrived before the deadline replace the template ones.
+
+        A follow-up for `user_id` is checked again when it is ready: if the user was forgotten
+        since the turn began, it is never sent (`_logged`).
+        """
         explanation = self.pipeline.explain(
             query,
             [ExplainItem(ri.item, ri.reason) for ri in items],
@@ -102,8 +117,10 @@ class LLMTurn:
             catalog_version=f"{bundle.version}:{id(bundle.index)}",  # a swapped bundle has a new index
             deadline=deadline,
             request_id=request_id,
-            on_followup=self._logged(on_followup) if on_followup is not None and self.settings.llm_followups else None,
+            on_followup=(self._logged(on_followup, user_id, utcnow())
+                         if on_followup is not None and self.settings.llm_followups else None),
             fallback_reply=header,
+            followup_owner=user_id,
         )
         if explanation.reasons:
             items = tuple(replace(ri, reason=explanation.reason_for(ri.item.item_id, ri.reason)) for ri in items)
@@ -140,10 +157,41 @@ class LLMTurn:
             }
         return log
 
-    def _logged(self, sink: FollowUpCallback) -> FollowUpCallback:
-        """`sink`, then the impressions' reasons replaced by those the follow-up showed ("why?" repeats them)."""
+    def forget_user(self, user_id: str) -> None:
+        """This user's follow-ups not yet sent never will be: queued ones are cancelled now, running
+        ones are stopped at delivery."""
+        with self._forgotten_lock:
+            self._forgotten.add(user_id)
+        self.pipeline.withdraw_followups(user_id)
+
+    def may_send(self, user_id: str | None, turn_started: datetime) -> bool:
+        """Whether a follow-up of a turn that began at `turn_started` may still go to `user_id`.
+
+        No when this process forgot the user; no when the store has no user row created before the
+        turn (forgotten by another process or replica, perhaps back since as a new user); and no
+        when the store cannot say (down or hung): a late nicer wording is not worth the risk of
+        writing to someone who asked to be forgotten.
+        """
+        if user_id is None:
+            return True
+        with self._forgotten_lock:
+            if user_id in self._forgotten:
+                return False
+
+        def known() -> bool:
+            return user_id in self.store.existing_users([user_id], created_before=turn_started)
+
+        if self.guard is not None:
+            return self.guard.call("followup_user", known, False)
+        return known()
+
+    def _logged(self, sink: FollowUpCallback, user_id: str | None, turn_started: datetime) -> FollowUpCallback:
+        """`sink` if the user may still get it, then the impressions' reasons replaced by those the
+        follow-up showed ("why?" repeats them)."""
 
         def deliver(followup: FollowUp) -> None:
+            if not self.may_send(user_id, turn_started):
+                raise FollowUpWithdrawn(f"request={followup.request_id}: the user was forgotten since the turn")
             sink(followup)  # a failed delivery raises: the pipeline logs and counts it
             if not followup.request_id:
                 return

@@ -28,6 +28,7 @@ from recommender.ranking import RankRequest, rank
 from recommender.reasons import template_reason
 from recommender.retrieval.bundle import ModelBundle
 from recommender.serving import wording
+from recommender.serving.db_guard import DatabaseGuard
 from recommender.serving.llm_turn import FollowUpCallback, LLMTurn
 from recommender.store.repository import ShownItem, Store
 from recommender.types import ConversationContext, RecommendationResult, RecommendedItem
@@ -40,10 +41,11 @@ _LIKED = KINDS[LIKE].value or 5.0  # a conversation's seed counts as a like in t
 class ListRecommender:
     """Answers one turn with a list for the dialogue state (never items already shown or rejected)."""
 
-    def __init__(self, store: Store, settings: Settings, llm: LLMTurn) -> None:
+    def __init__(self, store: Store, settings: Settings, llm: LLMTurn, guard: DatabaseGuard | None = None) -> None:
         self.store = store
         self.settings = settings
         self.llm = llm
+        self.guard = guard or DatabaseGuard(store, settings.db_retry_seconds)
 
     def __call__(
         self, bundle: ModelBundle, ctx: ConversationContext, state: DialogueState, acts: tuple[Act, ...],
@@ -92,7 +94,8 @@ class ListRecommender:
         explanation: Explanation | None = None
         if query is not None and items:
             explanation, items = self.llm.explain(
-                bundle, query, items, request_id, deadline, on_followup, wording.header(items, plan.summary)
+                bundle, query, items, request_id, deadline, on_followup, wording.header(items, plan.summary),
+                user_id=user_id,
             )
         new_ids = tuple(ri.item.item_id for ri in items)
         state = record_shown(state, new_ids)
@@ -108,11 +111,11 @@ class ListRecommender:
                 logged_query["policy"] = asdict(decision)
             if self.llm.enabled:
                 logged_query["llm"] = self.llm.log(bundle, ranked, reranked, explanation)
-            self.store.log_recommendation(
+            shown = [ShownItem(ri.item.item_id, pos, ri.score, ri.reason) for pos, ri in enumerate(items, 1)]
+            self.guard.call("impressions", lambda: self.store.log_recommendation(
                 request_id=request_id, user_id=user_id, session_id=user_id, query=logged_query,
-                model_version=bundle.version, latency_ms=latency_ms, prompt_version=prompt_version,
-                shown=[ShownItem(ri.item.item_id, pos, ri.score, ri.reason) for pos, ri in enumerate(items, 1)],
-            )
+                model_version=bundle.version, latency_ms=latency_ms, prompt_version=prompt_version, shown=shown,
+            ), None)
         logger.info(
             "recommendation request=%s user=%s items=%d latency_ms=%.1f prompt_version=%s acts=%s",
             request_id, user_id[:10], len(items), latency_ms, prompt_version, ",".join(critiques),
@@ -137,7 +140,8 @@ class ListRecommender:
         policy = bundle.preference.policy if bundle.preference is not None else None
         if policy is None or not policy.has_evidence:
             return None
-        return policy.decide(last_action(self.store, session_id), self.settings.default_k)
+        last = self.guard.call("last_action", lambda: last_action(self.store, session_id), None)
+        return policy.decide(last, self.settings.default_k)
 
     def _preference_scores(
         self, bundle: ModelBundle, profile: Profile, seeds: dict[int, float], more_like: int | None, user_id: str

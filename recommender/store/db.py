@@ -10,10 +10,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from recommender.config import Settings
+
+# A database that is down, hung past its timeouts or out of connections: what the turn path
+# survives (answering from the loaded model) and what sends feedback to the spool.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, PoolTimeoutError)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x7265637379730001  # pg_advisory_xact_lock key held while migrating ("recsys" + 1)

@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from recommender.store.db import lift_statement_timeout, session_scope
 from recommender.store.models import (
+    Base,
     FeedbackEventRow,
     ImpressionRow,
     RecommendationRequestRow,
     SessionRow,
     StoreCounterRow,
     UserRow,
+    utcnow,
 )
 from recommender.store.records import (
     ConversationEvent,
@@ -120,23 +124,27 @@ class EventLog(TableGroup):
         request_id: str | None = None,
         session_id: str | None = None,
         source: str = "chat",
-    ) -> None:
-        """Store one feedback event."""
+        idempotency_key: str | None = None,
+        created_at: datetime | None = None,
+    ) -> bool:
+        """Store one feedback event; False when an event with `idempotency_key` is already stored.
+
+        The key makes the write idempotent on SQLite and PostgreSQL alike (INSERT ... ON CONFLICT
+        DO NOTHING on its unique index): a press delivered twice, or a spooled event replayed
+        after its first write did commit, is stored once. `created_at` keeps a replayed event's
+        original time (default: now).
+        """
         with session_scope(self._sessions) as session:
-            if session.get(UserRow, user_id) is None:
-                session.add(UserRow(user_id=user_id, source=source))
-                session.flush()
-            session.add(
-                FeedbackEventRow(
-                    user_id=user_id,
-                    item_id=item_id,
-                    kind=kind,
-                    value=value,
-                    request_id=request_id,
-                    session_id=session_id,
-                    source=source,
-                )
-            )
+            _insert_ignoring_conflict(session, UserRow, {"user_id": user_id, "source": source}, "user_id")
+            row: dict[str, object] = {
+                "user_id": user_id, "item_id": item_id, "kind": kind, "value": value, "request_id": request_id,
+                "session_id": session_id, "source": source, "created_at": created_at or utcnow(),
+                "idempotency_key": idempotency_key,
+            }
+            if idempotency_key is None:
+                session.execute(insert(FeedbackEventRow).values(**row))
+                return True
+            return _insert_ignoring_conflict(session, FeedbackEventRow, row, "idempotency_key")
 
     def count_feedback(self, user_id: str | None = None, source: str | None = None) -> int:
         """Number of feedback events, optionally of one user or source."""
@@ -218,3 +226,19 @@ class EventLog(TableGroup):
         """The id of the newest feedback event (0 when there is none): a retrain's watermark."""
         with session_scope(self._sessions) as session:
             return int(session.scalar(select(func.max(FeedbackEventRow.id))) or 0)
+
+
+def _insert_ignoring_conflict(session: Session, table: type[Base], values: dict[str, object], unique: str) -> bool:
+    """INSERT ... ON CONFLICT (`unique`) DO NOTHING on PostgreSQL and SQLite; True when a row went in."""
+    dialect = session.get_bind().dialect.name
+    column = getattr(table, unique)
+    if dialect in ("postgresql", "sqlite"):
+        insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # RETURNING says whether a row went in (rowcount is not reliable here on psycopg 3)
+        stmt = insert_for(table).values(**values).on_conflict_do_nothing(index_elements=[unique]).returning(column)
+        return session.execute(stmt).first() is not None
+    # another engine: look first (not atomic, but no engine of this project gets here)
+    if session.scalar(select(func.count()).select_from(table).where(column == values[unique])):
+        return False
+    session.execute(insert(table).values(**values))
+    return True

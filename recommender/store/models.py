@@ -112,7 +112,10 @@ class FeedbackEventRow(Base):
     """A click, like, dislike, rating (1-5), bookmark or unbookmark; also imported ratings."""
 
     __tablename__ = "feedback_events"
-    __table_args__ = (Index("ix_feedback_user_item", "user_id", "item_id"),)
+    __table_args__ = (
+        Index("ix_feedback_user_item", "user_id", "item_id"),
+        Index("uq_feedback_events_idempotency_key", "idempotency_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"), index=True)
@@ -123,6 +126,8 @@ class FeedbackEventRow(Base):
     session_id: Mapped[str | None] = mapped_column(String(128))
     source: Mapped[str] = mapped_column(String(32), default="chat")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # one key per button press (`recommender.feedback_key`); a second insert with it is a no-op
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class PromptVariantStatsRow(Base):

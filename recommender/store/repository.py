@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from recommender.config import Settings, get_settings
@@ -41,6 +42,11 @@ class Store(CatalogTables, EventLog, TurnLog, VersionTable):
         self.database_url = database_url
         self.engine = make_engine(database_url, timeouts)
         self._sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+
+    def ping(self) -> None:
+        """One round trip (`SELECT 1`); raises the database's error when it does not answer."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration."""
