@@ -17,13 +17,14 @@ bot's Rasa environment (docs/adopt.md). It imports nothing of `recommender`.
 - `tracker_store.ForgetfulSQLTrackerStore` / `ForgetfulInMemoryTrackerStore`: "forget me" also
   deletes the conversation's earlier events in Rasa's tracker store.
 - `security`: the environment variables and signing helpers the channels share.
-- `action_validation`: Rasa validates every action server response against a constant JSON schema
-  and re-checks that schema each time (a third of its CPU per turn); installed when this package is
-  imported, it checks the schema once. Same schema, same errors.
+- `remote_action`: how Rasa calls the action server: the response schema checked once (Rasa re-checked
+  a constant schema on every call, a third of its CPU per turn), and `utter_something_went_wrong`
+  when the action server is down, failing or slower than RECSYS_ACTION_CALL_TIMEOUT_S (Rasa sent
+  nothing). Installed when this package is imported.
 - `limits`: what every channel lets through to NLU: RECSYS_MAX_MESSAGE_CHARS characters, no control
   characters, no typed `/EXTERNAL_` intents, and 413 for a body over `max_body_bytes()`.
 """
 
-from rasa_addons.action_validation import install as _install_action_validation
+from rasa_addons.remote_action import install as _install_remote_action
 
-_install_action_validation()  # a no-op outside Rasa's environment
+_install_remote_action()  # a no-op outside Rasa's environment

@@ -140,6 +140,7 @@ class Stack:
     api_token: str = RASA_API_TOKEN
     user_id_secret: str = USER_ID_SECRET
     web_origin: str = WEB_ORIGIN
+    action_server: Any = None  # ActionServerControl: stop and start the action server mid-test
 
     @property
     def action_headers(self) -> dict[str, str]:
@@ -195,6 +196,34 @@ class _Servers:
                 except ProcessLookupError:
                     pass
                 proc.wait(timeout=10)
+
+
+class ActionServerControl:
+    """Stop the stack's action server (SIGKILL, as a crash) and start it again on the same port."""
+
+    def __init__(self, servers: _Servers, argv: list[str], env: dict[str, str], url: str,
+                 proc: subprocess.Popen[bytes]) -> None:
+        self.servers, self.argv, self.env, self.url, self.proc = servers, argv, env, url, proc
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def start(self, timeout: float = STARTUP_TIMEOUT) -> float:
+        """Start it again; returns the seconds until /health answered."""
+        started = time.monotonic()
+        self.proc, _ = self.servers.start("actions-restarted", self.argv, self.env)
+        with httpx.Client(timeout=2.0) as probe:
+            while time.monotonic() - started < timeout:
+                if self.proc.poll() is not None:
+                    pytest.fail(f"the restarted action server exited with {self.proc.returncode}\n{self.servers.tails()}")
+                try:
+                    if probe.get(f"{self.url}/health").status_code == 200:
+                        return time.monotonic() - started
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.3)
+        pytest.fail(f"the restarted action server did not answer in {timeout:.0f} s\n{self.servers.tails()}")
 
 
 def _require(path: Path, what: str, fix: str) -> None:
@@ -282,11 +311,9 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
 
     servers = _Servers(workdir)
     try:
-        action_proc, action_log = servers.start(
-            "actions",
-            [str(app_python), "-m", "recommender.actionserver", "--actions", "recommender.actions", "--port", str(action_port)],
-            env,
-        )
+        action_argv = [str(app_python), "-m", "recommender.actionserver", "--actions", "recommender.actions",
+                       "--port", str(action_port)]
+        action_proc, action_log = servers.start("actions", action_argv, env)
         rasa_proc, rasa_log = servers.start(
             "rasa",
             [str(rasa_bin), "run", "--enable-api", "--auth-token", RASA_API_TOKEN, "--cors", web_origin,
@@ -316,7 +343,8 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
 
         with httpx.Client(base_url=rasa_url, timeout=TURN_TIMEOUT) as client:
             result = Stack(rasa_url, action_url, database_url, rasa_log, action_log, client, tracker_database_url,
-                           web_origin=web_origin)
+                           web_origin=web_origin,
+                           action_server=ActionServerControl(servers, action_argv, env, action_url, action_proc))
             warmup = result.chat("warmup").say("recommend me a movie", timeout=WARMUP_TIMEOUT)
             if warmup.status != 200 or not warmup.customs:
                 pytest.fail(f"warm-up recommendation failed: HTTP {warmup.status} {warmup.messages}\n"
