@@ -35,6 +35,7 @@ class CatalogTables(TableGroup):
     def upsert_items(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Insert or replace items by `item_id` in one transaction; returns how many were written."""
         with session_scope(self._sessions) as session:
+            lift_statement_timeout(session)  # a bulk import: allowed to take long
             existing = set(session.scalars(select(ItemRow.item_id)))
             new = [dict(r) for r in rows if r["item_id"] not in existing]
             for start in range(0, len(new), BATCH):
@@ -56,6 +57,7 @@ class CatalogTables(TableGroup):
     def add_feedback_bulk(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Bulk-insert imported interactions (e.g. MovieLens ratings) in one transaction."""
         with session_scope(self._sessions) as session:
+            lift_statement_timeout(session)  # a bulk import: allowed to take long
             for start in range(0, len(rows), BATCH):
                 session.execute(insert(FeedbackEventRow), [dict(r) for r in rows[start : start + BATCH]])
         return len(rows)

@@ -47,6 +47,7 @@ class EventLog(TableGroup):
         if since is not None:
             stmt = stmt.where(FeedbackEventRow.created_at >= since)
         with session_scope(self._sessions) as session:
+            lift_statement_timeout(session)  # the whole log, for training: allowed to take long
             rows = session.execute(stmt).all()
         return interactions_from_rows(rows)  # type: ignore[arg-type]
 
@@ -63,6 +64,7 @@ class EventLog(TableGroup):
         if upto_id is not None:
             stmt = stmt.where(FeedbackEventRow.id <= upto_id)
         with session_scope(self._sessions) as session:
+            lift_statement_timeout(session)  # the whole log, for the retrain: allowed to take long
             rows = session.execute(stmt).all()
         if not rows:
             return FeedbackLog(interactions_from_rows([]), np.array([], dtype=np.int64), 0)
@@ -102,6 +104,8 @@ class EventLog(TableGroup):
             feedback_stmt = feedback_stmt.where(
                 func.coalesce(FeedbackEventRow.session_id, FeedbackEventRow.user_id) == session_id)
         with session_scope(self._sessions) as session:
+            if session_id is None:  # every session, for training (one session is a turn's quick read)
+                lift_statement_timeout(session)
             impressions = session.execute(impressions_stmt).all()
             feedback = session.execute(feedback_stmt).all()
         events = [

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from recommender.store.db import session_scope
+from recommender.store.db import lift_statement_timeout, session_scope
 from recommender.store.models import (
     FeedbackEventRow,
     ImpressionRow,
@@ -73,6 +73,7 @@ class TurnLog(TableGroup):
             .limit(limit)
         )
         with session_scope(self._sessions) as session:
+            lift_statement_timeout(session)  # for the retrain: allowed to take long
             rows = [(rid, dict(q or {})) for rid, q in session.execute(requests_stmt)]
             ids = [rid for rid, _ in rows]
             shown: dict[str, list[str]] = {rid: [] for rid in ids}

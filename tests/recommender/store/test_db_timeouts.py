@@ -60,6 +60,7 @@ def test_a_table_locked_by_another_session_fails_the_read_after_the_statement_ti
         assert time.monotonic() - started < 2.0
     finally:
         release.cancel()
+        release.join()
         holder.rollback()
         holder.close()
         store.engine.dispose()
@@ -116,6 +117,27 @@ def test_sqlite_waits_for_a_locked_database_only_as_long_as_its_busy_timeout(tmp
             store.ensure_user_session("u1", "u1")
         assert time.monotonic() - started < 2.0
     finally:
+        holder.rollback()
+        holder.close()
+        store.engine.dispose()
+
+
+def test_reads_for_training_and_bulk_imports_are_not_cut_off_by_the_statement_timeout(postgres_url: str) -> None:
+    """The retrain reads the whole log and an import writes it in one transaction: they may wait
+    longer than a conversation would (here: 1.5 s for a lock, with a 300 ms statement timeout)."""
+    store = Store(postgres_url, DatabaseTimeouts(connect_s=2, statement_ms=300))
+    store.migrate()
+    holder = create_engine(postgres_url).connect()
+    holder.execute(text("LOCK TABLE feedback_events IN ACCESS EXCLUSIVE MODE"))
+    release = threading.Timer(1.5, holder.rollback)
+    release.start()
+    try:
+        with pytest.raises(OperationalError):
+            store.count_feedback()  # a conversation's kind of read gives up
+        assert store.feedback_log().last_id == 0  # the retrain's read waited for the lock
+    finally:
+        release.cancel()
+        release.join()
         holder.rollback()
         holder.close()
         store.engine.dispose()
