@@ -32,7 +32,7 @@ class FeedbackNotStoredError(RecommenderError):
     """Neither the database nor the local spool took the feedback (the user is asked to try again)."""
 
 
-def feedback_key(user_id: str, message_id: str | None, item_id: str, kind: str) -> str:
+def feedback_key(user_id: str, message_id: object, item_id: str, kind: str) -> str:
     """The idempotency key of one press: the same user, message, item and kind give the same key.
 
     Without a message id (a caller outside Rasa) the key is random: it still keeps a spooled event
@@ -40,7 +40,7 @@ def feedback_key(user_id: str, message_id: str | None, item_id: str, kind: str) 
     """
     if not message_id:
         return uuid.uuid4().hex + uuid.uuid4().hex
-    parts = ("feedback-v1", user_id, message_id, item_id, kind)
+    parts = ("feedback-v1", user_id, str(message_id), item_id, kind)  # a channel may send a number
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -55,7 +55,7 @@ class FeedbackWriter:
 
     def write(
         self, *, user_id: str, item_id: str, kind: str, value: float | None, request_id: str | None,
-        session_id: str | None, message_id: str | None, created_at: datetime | None = None,
+        session_id: str | None, message_id: object, created_at: datetime | None = None,
     ) -> bool:
         """Store one press; True when it went to the database, False when it was spooled (or was a repeat).
 

@@ -106,6 +106,7 @@ def test_the_key_is_derived_from_user_message_item_and_kind() -> None:
     assert len({key, feedback_key("v", "m", "1", "like"), feedback_key("u", "n", "1", "like"),
                 feedback_key("u", "m", "2", "like"), feedback_key("u", "m", "1", "dislike")}) == 5
     assert feedback_key("u", None, "1", "like") != feedback_key("u", None, "1", "like")  # no id: every call new
+    assert feedback_key("u", 7, "1", "like") == feedback_key("u", "7", "1", "like")  # a channel's number id
 
 
 def press_tracker(message_id: str) -> Tracker:
