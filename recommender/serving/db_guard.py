@@ -7,7 +7,9 @@ connections) the guard logs a warning, counts it (`recsys_db_unavailable_total`)
 caller's default and *opens*: for `db_retry_seconds` every guarded call returns its default at
 once, so only the first turn of an outage waits for a timeout and the others answer from the
 loaded model in their usual time. A background probe (`SELECT 1`) closes it again when the
-database answers, and then calls `on_recovered` (the feedback spool's replay).
+database answers, and then calls `on_recovered` (the feedback spool's replay). An error that
+says nothing about the database's health (a constraint or a value it refuses) fails only that
+call (`outcome="refused"`) and does not open the guard.
 
 A database that answers the probe but still hangs on one table (a lock held elsewhere) opens the
 guard again at the next turn that touches that table: one turn per `db_retry_seconds` then waits
@@ -24,7 +26,7 @@ from typing import TypeVar
 
 from recommender.llm.bandit import BanditStore
 from recommender.observability.metrics import DB_UNAVAILABLE
-from recommender.store.db import DATABASE_ERRORS
+from recommender.store.db import DATABASE_ERRORS, database_unavailable
 from recommender.store.repository import Store
 from recommender.types import VariantStats
 
@@ -60,7 +62,12 @@ class DatabaseGuard:
         try:
             return fn()
         except DATABASE_ERRORS as exc:
-            self.failed(operation, exc)
+            if database_unavailable(exc):
+                self.failed(operation, exc)
+            else:  # this call's data was refused (a constraint, a value): the database itself is fine
+                DB_UNAVAILABLE.labels(operation, "refused").inc()
+                logger.warning("database refused %s (%s); the turn goes on without it", operation,
+                               type(exc).__name__)
             return default
 
     def failed(self, operation: str, exc: BaseException) -> None:

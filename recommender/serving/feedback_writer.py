@@ -20,7 +20,7 @@ from datetime import datetime
 from recommender.errors import RecommenderError
 from recommender.observability.metrics import FEEDBACK_SPOOL
 from recommender.serving.db_guard import DatabaseGuard
-from recommender.store.db import DATABASE_ERRORS
+from recommender.store.db import DATABASE_ERRORS, database_unavailable
 from recommender.store.models import utcnow
 from recommender.store.repository import Store
 from recommender.store.spool import FeedbackSpool, ReplayOutcome, SpooledFeedback, SpoolFullError, StoreStillDown
@@ -70,7 +70,10 @@ class FeedbackWriter:
             try:
                 self.store.add_feedback(**event.store_arguments())
             except DATABASE_ERRORS as exc:
-                self.guard.failed("feedback", exc)
+                if database_unavailable(exc):
+                    self.guard.failed("feedback", exc)
+                else:  # kept all the same; its replay sets it aside if it can never be stored
+                    logger.warning("feedback refused by the database (%s); spooled", type(exc).__name__)
             else:
                 if self.spool.size():
                     self.replay_in_background()
@@ -96,7 +99,7 @@ class FeedbackWriter:
             try:
                 return self.store.add_feedback(**event.store_arguments())
             except DATABASE_ERRORS as exc:
-                if _unavailable(exc):
+                if database_unavailable(exc):
                     raise StoreStillDown(type(exc).__name__) from exc
                 raise  # this event cannot be stored even with the database up: set aside
 
@@ -126,11 +129,3 @@ class FeedbackWriter:
         """Drop the user's spooled events (before the database forgets them, so no replay brings them back)."""
         return self.spool.forget_user(user_id)
 
-
-def _unavailable(exc: BaseException) -> bool:
-    """Whether a database error means "not now" (down, hung, no connection) rather than "never"."""
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-    if not isinstance(exc, DBAPIError):
-        return True  # a pool timeout
-    return isinstance(exc, (OperationalError, InterfaceError)) or bool(exc.connection_invalidated)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +20,16 @@ if TYPE_CHECKING:
 # A database that is down, hung past its timeouts or out of connections: what the turn path
 # survives (answering from the loaded model) and what sends feedback to the spool.
 DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, PoolTimeoutError)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means "not now" (down, hung past a timeout, no connection) rather
+    than "never" (a constraint or a value the database refuses, which retrying cannot fix)."""
+    if isinstance(exc, PoolTimeoutError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    return isinstance(exc, (OperationalError, InterfaceError)) or bool(exc.connection_invalidated)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x7265637379730001  # pg_advisory_xact_lock key held while migrating ("recsys" + 1)

@@ -268,3 +268,19 @@ def test_feedback_while_postgresql_hangs_on_a_lock_is_spooled_within_the_timeout
                               .where(FeedbackEventRow.source == "chat")) == 1
     service.guard.close()
     store.engine.dispose()
+
+
+def test_an_event_the_database_refuses_is_kept_aside_without_taking_the_database_for_down(
+    service: RecommenderService, store: Store, settings: Settings
+) -> None:
+    user = service.user_id(BOB)
+    # an item the catalog no longer has: the foreign key refuses it (IntegrityError), the database is fine
+    assert service.feedback_writer.write(user_id=user, item_id="gone", kind="like", value=None, request_id=None,
+                                         session_id=user, message_id="m1") is False
+    assert service.guard.available  # turns keep using the database
+    assert service.guard.call("probe", lambda: store.add_feedback(user_id=user, item_id="gone", kind="like"),
+                              "default") == "default"
+    assert service.guard.available
+    outcome = service.feedback_writer.replay()
+    assert (outcome.stored, outcome.rejected, outcome.left) == (0, 1, 0)
+    assert json.loads(service.feedback_writer.spool.rejected_path.read_text())["item_id"] == "gone"
