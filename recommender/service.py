@@ -78,13 +78,16 @@ class RecommenderService:
         self.feedback_writer.replay_in_background()
 
     def warm_up(self) -> None:
-        """Start loading the local LLM in the background and build the first model bundle.
+        """Start loading the local LLM in the background, replay a feedback spool left by an earlier
+        run, and build the first model bundle.
 
         The action server calls this once its worker is up, so the first user does not wait for
         the bundle and the LLM is ready sooner; turns that arrive meanwhile are answered as usual
         (the LLM stages fall back to templates until the weights are in memory).
         """
         self.llm.warmup()
+        if self.feedback_writer.spool.size():  # feedback kept while the database was down, before a restart
+            self.feedback_writer.replay_in_background()
         bundle = self.bundles.current()
         if bundle.text is not None:  # embed the descriptions now, not inside the first free-text wish
             text = bundle.text

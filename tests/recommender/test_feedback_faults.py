@@ -284,3 +284,17 @@ def test_an_event_the_database_refuses_is_kept_aside_without_taking_the_database
     outcome = service.feedback_writer.replay()
     assert (outcome.stored, outcome.rejected, outcome.left) == (0, 1, 0)
     assert json.loads(service.feedback_writer.spool.rejected_path.read_text())["item_id"] == "gone"
+
+
+def test_an_action_server_started_with_a_spool_left_behind_replays_it(store: Store, settings: Settings) -> None:
+    first = RecommenderService(store=store, settings=fast_settings(settings, db_retry_seconds=60))
+    first.bundles.current()
+    with database_down(store):
+        first.record_feedback(BOB, like("1", "m1"))
+    first.guard.close()  # stopped before the probe saw the database back
+    restarted = RecommenderService(store=store, settings=settings)
+    restarted.warm_up()
+    deadline = time.monotonic() + 10
+    while spooled(settings) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert_stored_feedback(store, [(restarted.user_id(BOB), "1", "like", None)])
