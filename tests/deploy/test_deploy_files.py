@@ -35,7 +35,7 @@ def test_compose_file_describes_the_replica_layout() -> None:
     assert services["actions"]["environment"]["RECSYS_LLM_BASE_URL"] == "http://vllm:8000/v1"
     assert services["rasa"]["environment"]["REPLICA_ACTION_FRONT"] == "nginx:5055"  # action calls through nginx
     for name in ("actions", "worker"):  # one shared model folder
-        assert "models:/var/lib/recsys" in services[name]["volumes"]
+        assert "models:/var/lib/recsys/models/serving" in services[name]["volumes"]
     # every secret from the environment, required (${VAR:?...}), never a literal
     text = (DEPLOY / "compose.yaml").read_text(encoding="utf-8")
     for secret in ("RECSYS_USER_ID_SECRET", "RECSYS_ACTION_TOKEN", "RECSYS_RASA_AUTH_TOKEN",
