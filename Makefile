@@ -134,6 +134,9 @@ bench: $(VENV)/.installed ## Benchmarks: model fit/latency, retrain, LLM turn (b
 	$(PY) benchmarks/retrain_bench.py
 	$(PY) benchmarks/llm_bench.py
 
+bench-load: $(VENV)/.installed $(MODEL) ## Load: 100 concurrent conversations for 10 min, LLM off and on, and a saturation run (benchmarks/results/load.*; docs/load.md)
+	$(PY) benchmarks/load_bench.py
+
 bench-sim: $(VENV)/.installed $(MODEL) ## Simulated users vs the live bot and a perfect-understanding yardstick, 200 popular + 200 whole-catalog targets (docs/evaluation/simulator.*)
 	$(PY) -m recommender simulate --start-stack --users 200 --pool popular,all --seed 42 --max-turns 15 --concurrency 2 --out docs/evaluation
 

@@ -24,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the action server, for its /metrics (the action's share of each turn); '' to skip")
     parser.add_argument("--conversations", type=int, default=100, help="concurrent conversations (1-1000, default 100)")
     parser.add_argument("--duration", type=float, default=120.0, help="seconds to keep them going (default 120, max 3600)")
-    parser.add_argument("--think", type=float, default=5.0,
-                        help="mean seconds a person takes before the next message (uniform 0.5-1.5 x; default 5; "
+    parser.add_argument("--think", type=float, default=10.0,
+                        help="mean seconds a person takes before the next message (uniform 0.5-1.5 x; default 10; "
                              "0 = back to back, a saturation test)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the words each conversation uses (default 42)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before one turn counts as failed")
