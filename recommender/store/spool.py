@@ -140,7 +140,8 @@ class FeedbackSpool:
         line = event.to_line()
         with self.locked():
             created = not self.path.exists()
-            with self.path.open("ab") as handle:
+            # owner-only: the spool holds pseudonymous user ids, like the database
+            with os.fdopen(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as handle:
                 size = handle.tell()
                 if size + len(line) + 1 > self.max_bytes:
                     raise SpoolFullError(
@@ -223,7 +224,7 @@ class FeedbackSpool:
             return handle.read(1) == b"\n"
 
     def _reject(self, line: bytes) -> None:
-        with self.rejected_path.open("ab") as handle:
+        with os.fdopen(os.open(self.rejected_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as handle:
             handle.write(line if line.endswith(b"\n") else line + b"\n")
             handle.flush()
             os.fsync(handle.fileno())
@@ -231,7 +232,7 @@ class FeedbackSpool:
     def _rewrite(self, lines: list[bytes], path: Path | None = None) -> None:
         target = path or self.path
         tmp = target.with_name(f".{target.name}.partial")
-        with tmp.open("wb") as handle:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
             handle.write(b"".join(lines))
             handle.flush()
             os.fsync(handle.fileno())

@@ -147,6 +147,7 @@ def test_feedback_while_the_database_is_down_is_spooled_acknowledged_and_replaye
     assert "Toy Story" in first.text and second.kind == "like"  # the usual acknowledgement
     assert elapsed < 3.0
     assert [e["item_id"] for e in spooled(settings)] == ["1", "2"]
+    assert (settings.var_dir / "spool" / "feedback.jsonl").stat().st_mode & 0o077 == 0  # owner-only
     assert FEEDBACK_SPOOL.labels("spooled")._value.get() - before == 2
     assert store.count_feedback(source="chat") == 0
     # the database is back: the next write replays the spool (in order, with the original times)
