@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -40,8 +41,9 @@ class LLMTurn:
         self.store = store
         self.settings = settings
         self.guard = guard
-        # users forgotten by this process: their follow-ups still queued or running are never sent
-        self._forgotten: set[str] = set()
+        # users forgotten by this process (pseudonymous id -> when): their follow-ups still queued or
+        # running are never sent; kept only as long as a follow-up can take (the store knows after that)
+        self._forgotten: dict[str, float] = {}
         self._forgotten_lock = threading.Lock()
 
     @property
@@ -160,8 +162,11 @@ class LLMTurn:
     def forget_user(self, user_id: str) -> None:
         """This user's follow-ups not yet sent never will be: queued ones are cancelled now, running
         ones are stopped at delivery."""
+        now = time.monotonic()
+        keep_for = 2 * self.settings.llm_timeout_s + 60
         with self._forgotten_lock:
-            self._forgotten.add(user_id)
+            self._forgotten = {u: t for u, t in self._forgotten.items() if now - t < keep_for}
+            self._forgotten[user_id] = now
         self.pipeline.withdraw_followups(user_id)
 
     def may_send(self, user_id: str | None, turn_started: datetime) -> bool:
