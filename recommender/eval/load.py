@@ -26,7 +26,7 @@ import math
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,18 +175,11 @@ class LoadDriver:
             visit += 1
             run.visits += 1
             ask = rng.choice(ASKS).format(genre=rng.choice(GENRES), decade=rng.choice(DECADES))
-            steps: list[tuple[str, Callable[[Any], str | None]]] = [
-                ("recommend", lambda _: ask),
-                ("refine", lambda _: rng.choice(CRITIQUES)),
-                ("feedback", lambda last: None if _first_item(last) is None else
-                 "/feedback" + json.dumps({"item_id": _first_item(last), "kind": fb.LIKE}, separators=(",", ":"))),
-                ("other", lambda _: OTHER_OPTIONS),
-            ]
             last: Any = None
-            for kind, message_for in steps:
+            for kind in ("recommend", "refine", "feedback", "other"):
                 if time.perf_counter() >= deadline:
                     return
-                text = message_for(last)
+                text = self._message(kind, ask, last, rng)
                 if text is None:
                     continue  # nothing to like: the last answer had no items
                 body = await self._post(client, sender, text, kind, run, t0)
@@ -197,7 +190,21 @@ class LoadDriver:
                     last = body
                 await self._think(rng)
 
+    @staticmethod
+    def _message(kind: str, ask: str, last: Any, rng: random.Random) -> str | None:
+        """What the person sends for this step of the visit (None: nothing to press)."""
+        if kind == "recommend":
+            return ask
+        if kind == "refine":
+            return rng.choice(CRITIQUES)
+        if kind == "feedback":
+            item = _first_item(last)
+            return None if item is None else "/feedback" + json.dumps({"item_id": item, "kind": fb.LIKE},
+                                                                      separators=(",", ":"))
+        return OTHER_OPTIONS
+
     async def run_async(self) -> LoadRun:
+        """Probe the server, then run every conversation until the time is up."""
         run = LoadRun(conversations=self.conversations)
         limits = httpx.Limits(max_connections=self.conversations + 4, max_keepalive_connections=self.conversations)
         async with httpx.AsyncClient(base_url=self.rasa_url, timeout=self.timeout_s, limits=limits) as client:
