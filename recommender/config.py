@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     knn_shrinkage: float = Field(default=25.0, ge=0, description="Shrinkage of item-item cosine toward 0.")
     popularity_prior: float = Field(default=20.0, ge=0, description="Bayesian prior count for mean ratings.")
     like_threshold: float = Field(default=4.0, description="A rating at or above this counts as a like.")
-    max_message_chars: int = Field(default=2000, ge=1, description="Longer user messages are cut (by the actions) before they reach the recommender.")
+    max_message_chars: int = Field(default=2000, ge=1, description="Longer user messages are cut before NLU (every rasa_addons channel reads the same RECSYS_MAX_MESSAGE_CHARS) and again by the actions before they reach the recommender.")
     shared_data_dir: Path = Field(
         default=PROJECT_ROOT.parent / "shared" / "data",
         description="Read-only shared datasets (goodbooks-10k, ml-latest-small, ...); never copied into the project.",

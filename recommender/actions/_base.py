@@ -133,9 +133,15 @@ class ServiceAction(Action, ABC):
                 observed.outcome = "error"
                 del dispatcher.messages[sent_before:]  # no half-finished reply before the apology
                 key = next((k for cls, k in ERROR_RESPONSES if isinstance(exc, cls)), "utter_something_went_wrong")
-                logger.exception(
-                    "%s failed for conversation %s (%s)", self.name(), self.conversation(tracker), type(exc).__name__
-                )
+                if key == "utter_something_went_wrong":  # not the person's doing: the traceback is for us
+                    logger.exception(
+                        "%s failed for conversation %s (%s)", self.name(), self.conversation(tracker), type(exc).__name__
+                    )
+                else:  # an unknown item, a vague reference...: the type only, as these messages quote the
+                    # person's words and personal data stays out of logs
+                    logger.warning(
+                        "%s failed for conversation %s (%s)", self.name(), self.conversation(tracker), type(exc).__name__
+                    )
                 utter_response(dispatcher, domain, key)
             except Exception:
                 observed.outcome = "error"
