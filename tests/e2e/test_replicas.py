@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.replicas, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.replicas, pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_PYTHON = Path(os.environ.get("APP_VENV", REPO_ROOT / ".venv")) / "bin" / "python"
@@ -398,3 +398,27 @@ def test_only_one_retrain_runs_at_a_time_then_every_action_server_serves_the_new
                             headers={"Authorization": f"Bearer {SECRETS['RECSYS_ACTION_TOKEN']}"}).text
         assert f'recsys_served_model_info{{version="{version}"}} 1.0' in metrics, \
             [line for line in metrics.splitlines() if "served_model" in line]
+
+
+def test_socketio_through_nginx_stays_on_one_replica(replicas: Replicas) -> None:
+    """The web widget's transport through nginx: Engine.IO's long-polling is several HTTP requests per
+    session, each of which must reach the replica holding the session (nginx's ip_hash upstream for
+    /socket.io/); round robin would answer them "session not found" on the other replica."""
+    rasa_python = Path(os.environ.get("RASA_VENV", REPO_ROOT / ".venv-rasa")) / "bin" / "python"
+    offset = replicas.log_size()
+    result = subprocess.run(
+        [str(rasa_python), "tests/e2e/socketio_client.py", replicas.front, uuid.uuid4().hex,
+         "recommend me a comedy from the 90s"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, f"{result.stderr[-3000:]}\n{replicas.logs()}"
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out.get("turns") and out["turns"][0], out
+    cards = [m for m in out["turns"][0] if m.get("type") == "recommendations"]
+    assert len(cards) == 1 and cards[0]["items"], out
+    hops = [h for h in replicas.hops_since(offset) if h.uri.startswith("/socket.io/")]
+    # every request answered, but for the last: the long poll still open when the client disconnects,
+    # which nginx logs as 499 (the client closed it), not a lost session
+    failed = [i for i, h in enumerate(hops) if h.status >= 400]
+    assert len(hops) >= 3 and failed in ([], [len(hops) - 1]), [(h.uri, h.status, h.upstream) for h in hops]
+    assert len({h.upstream for h in hops}) == 1, f"one socket.io session on two replicas: {hops}"
