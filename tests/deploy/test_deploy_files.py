@@ -79,3 +79,12 @@ def test_compose_nginx_conf_passes_nginx_t(tmp_path: Path) -> None:
     (tmp_path / "nginx.conf").write_text(conf, encoding="utf-8")
     checked = _nginx_t(tmp_path / "nginx.conf", tmp_path)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_kubernetes_examples_in_the_deploy_guide_parse() -> None:
+    guide = (REPO_ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", guide, flags=re.S)
+    documents = [doc for block in blocks for doc in yaml.safe_load_all(block) if doc]
+    kinds = {doc["kind"]: doc for doc in documents}
+    assert set(kinds) >= {"Ingress", "Deployment"}, list(kinds)
+    assert kinds["Ingress"]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/affinity"] == "cookie"
