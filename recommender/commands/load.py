@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005", help="the running Rasa server (loopback only)")
     parser.add_argument("--action-url", default="http://127.0.0.1:5055",
-                        help="the action server, for its /metrics (the action's share of each turn); '' to skip")
+                        help="the action server, for its /metrics (the action's share of each turn); several comma-separated "
+                             "(replicas, each directly, not through a load balancer); '' to skip")
     parser.add_argument("--conversations", type=int, default=100, help="concurrent conversations (1-1000, default 100)")
     parser.add_argument("--duration", type=float, default=120.0, help="seconds to keep them going (default 120, max 3600)")
     parser.add_argument("--think", type=float, default=10.0,

@@ -232,17 +232,20 @@ Buckets = dict[str, list[tuple[float, float]]]  # action -> [(upper bound, cumul
 
 
 def scrape_action_histograms(action_url: str, token: str | None, timeout: float = 10.0) -> tuple[Buckets, dict[str, float]]:
-    """`recsys_action_latency_seconds` from the action server's /metrics: cumulative buckets and sums per
-    action (every outcome together)."""
+    """`recsys_action_latency_seconds` from the action servers' /metrics (`action_url` may name several,
+    comma-separated: replicas are added up): cumulative buckets and sums per action, every outcome together."""
     from prometheus_client.parser import text_string_to_metric_families
 
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = httpx.get(f"{check_loopback(action_url)}/metrics", headers=headers, timeout=timeout)
-    if response.status_code != 200:
-        raise LoadError(f"{action_url}/metrics answered HTTP {response.status_code} (is RECSYS_ACTION_TOKEN set?)")
+    texts = []
+    for url in (u.strip() for u in action_url.split(",") if u.strip()):
+        response = httpx.get(f"{check_loopback(url)}/metrics", headers=headers, timeout=timeout)
+        if response.status_code != 200:
+            raise LoadError(f"{url}/metrics answered HTTP {response.status_code} (is RECSYS_ACTION_TOKEN set?)")
+        texts.append(response.text)
     buckets: dict[str, dict[float, float]] = {}
     sums: dict[str, float] = {}
-    for family in text_string_to_metric_families(response.text):
+    for family in (f for text in texts for f in text_string_to_metric_families(text)):
         if family.name != "recsys_action_latency_seconds":
             continue
         for sample in family.samples:
