@@ -19,96 +19,33 @@ Results: benchmarks/results/db_faults.{json,md}.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fault_injection
 os.environ.setdefault("RECSYS_LLM_BACKEND", "none")
 
+from fault_injection import locked, seed_store, silent_port, store_at
 from sqlalchemy import create_engine, text
-from sqlalchemy.orm import sessionmaker
 
 from benchmarks._provenance import commit_label, provenance
 from recommender.config import Settings
 from recommender.service import RecommenderService
 from recommender.store import Store
-from recommender.store.db import DatabaseTimeouts, make_engine
+from recommender.store.db import DatabaseTimeouts
 from recommender.types import ConversationContext, FeedbackRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 ADMIN_URL = os.environ.get("RECSYS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-LOCKED = "users, sessions, feedback_events, impressions, recommendation_requests"
-
-
-def seed(store: Store) -> None:
-    spec = importlib.util.spec_from_file_location("_catalog", ROOT / "tests" / "recommender" / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.seed_store(store)
-
-
-@contextmanager
-def store_at(store: Store, url: str, timeouts: DatabaseTimeouts) -> Iterator[None]:
-    engine, sessions = store.engine, store._sessions
-    store.engine = make_engine(url, timeouts)
-    store._sessions = sessionmaker(store.engine, expire_on_commit=False)
-    try:
-        yield
-    finally:
-        store.engine.dispose()
-        store.engine, store._sessions = engine, sessions
-
-
-@contextmanager
-def silent_port() -> Iterator[int]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    server.settimeout(0.2)
-    stop, accepted = threading.Event(), []
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join()
-        for conn in accepted:
-            conn.close()
-        server.close()
-
-
-@contextmanager
-def locked(url: str) -> Iterator[None]:
-    holder = create_engine(url).connect()
-    holder.execute(text(f"LOCK TABLE {LOCKED} IN ACCESS EXCLUSIVE MODE"))
-    try:
-        yield
-    finally:
-        holder.rollback()
-        holder.close()
 
 
 def turns(service: RecommenderService, n: int, tag: str) -> dict[str, float]:
@@ -141,7 +78,7 @@ def main() -> int:
             timeouts = DatabaseTimeouts.from_settings(settings)
             store = Store(url, timeouts)
             store.migrate()
-            seed(store)
+            seed_store(store)
 
             def fresh() -> RecommenderService:
                 service = RecommenderService(store=store, settings=settings)

@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fault_injection
 
+from fault_injection import locked
 from sqlalchemy import create_engine, func, select, text
 
 from benchmarks._provenance import commit_label, provenance
@@ -38,7 +40,6 @@ from recommender.store.models import FeedbackEventRow
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ADMIN_URL = os.environ.get("RECSYS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-LOCKED = "users, sessions, feedback_events, impressions, recommendation_requests"
 FAILURE = "something went wrong"
 
 
@@ -110,16 +111,11 @@ def main() -> int:
             with LiveStack(Path(work) / "stack", database_url=url, env={"RECSYS_VAR_DIR": str(var)}) as stack:
                 log("healthy")
                 result["healthy"] = conversations(stack, args.turns, "healthy")
-                holder = create_engine(url).connect()
-                holder.execute(text(f"LOCK TABLE {LOCKED} IN ACCESS EXCLUSIVE MODE"))
                 log("hung")
-                try:
+                with locked(url):
                     result["hung"] = conversations(stack, args.turns, "hung")
                     spool = var / "spool" / "feedback.jsonl"
                     result["hung"]["spooled"] = len(spool.read_text().splitlines()) if spool.exists() else 0
-                finally:
-                    holder.rollback()
-                    holder.close()
                 released = time.perf_counter()
                 sent = result["healthy"]["likes_sent"] + result["hung"]["likes_sent"]
                 deadline = released + 120

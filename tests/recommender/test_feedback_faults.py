@@ -8,21 +8,18 @@ mocked below the store.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fault_injection import database_down, seed_store
 from feedback_checks import assert_stored_feedback
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.orm import sessionmaker
 
 from recommender.actions.feedback import ActionRecordFeedback
 from recommender.cli import main as cli_main
@@ -31,36 +28,12 @@ from recommender.observability.metrics import FEEDBACK_SPOOL
 from recommender.service import RecommenderService
 from recommender.serving.feedback_writer import FeedbackNotStoredError, feedback_key
 from recommender.store import Store
-from recommender.store.db import DatabaseTimeouts, make_engine, session_scope
+from recommender.store.db import DatabaseTimeouts, session_scope
 from recommender.store.models import FeedbackEventRow
 from recommender.store.spool import SpooledFeedback
 from recommender.types import ConversationContext, FeedbackRequest
 
-
-def seed_store(store: Store) -> None:
-    """The small catalog and ratings of tests/recommender/conftest.py (its fixtures are for SQLite only)."""
-    spec = importlib.util.spec_from_file_location("_catalog_for_faults", Path(__file__).with_name("conftest.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.seed_store(store)
-
-
 BOB = ConversationContext(user="bob", text="I like it")
-CLOSED_PORT_URL = "postgresql+psycopg://recsys@127.0.0.1:1/recsys"  # nothing listens on port 1
-
-
-@contextmanager
-def database_down(store: Store) -> Iterator[None]:
-    """The store's database becomes unreachable (connection refused) until the block ends."""
-    engine, sessions = store.engine, store._sessions
-    store.engine = make_engine(CLOSED_PORT_URL, DatabaseTimeouts(connect_s=1))
-    store._sessions = sessionmaker(store.engine, expire_on_commit=False)
-    try:
-        yield
-    finally:
-        store.engine.dispose()
-        store.engine, store._sessions = engine, sessions
 
 
 def like(item: str, message_id: str | None) -> FeedbackRequest:

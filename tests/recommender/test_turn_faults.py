@@ -9,18 +9,15 @@ instead of hanging the suite.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fault_injection import seed_store, silent_port, store_at
 from sqlalchemy import create_engine, text
-from sqlalchemy.orm import sessionmaker
 
 from recommender.config import Settings
 from recommender.errors import CorruptModelError
@@ -28,63 +25,10 @@ from recommender.observability.metrics import DB_UNAVAILABLE
 from recommender.service import RecommenderService
 from recommender.serving import bundles
 from recommender.store import Store
-from recommender.store.db import DatabaseTimeouts, make_engine
+from recommender.store.db import DatabaseTimeouts
 from recommender.types import ConversationContext, FeedbackRequest
 
 ASK = ConversationContext(user="bob", text="recommend me something")
-
-
-def seed_store(store: Store) -> None:
-    """The small catalog and ratings of tests/recommender/conftest.py (its fixtures are for SQLite only)."""
-    spec = importlib.util.spec_from_file_location("_catalog_for_turn_faults", Path(__file__).with_name("conftest.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.seed_store(store)
-
-
-@contextmanager
-def store_at(store: Store, url: str, timeouts: DatabaseTimeouts) -> Iterator[None]:
-    """The store talks to `url` (a dead or silent database) until the block ends."""
-    engine, sessions = store.engine, store._sessions
-    store.engine = make_engine(url, timeouts)
-    store._sessions = sessionmaker(store.engine, expire_on_commit=False)
-    try:
-        yield
-    finally:
-        store.engine.dispose()
-        store.engine, store._sessions = engine, sessions
-
-
-@contextmanager
-def silent_port() -> Iterator[int]:
-    """A TCP port that accepts and never answers (for at most 30 s)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    server.settimeout(0.2)
-    stop, accepted = threading.Event(), []
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    timer = threading.Timer(30.0, stop.set)
-    timer.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        stop.set()
-        timer.cancel()
-        thread.join()
-        for conn in accepted:
-            conn.close()
-        server.close()
 
 
 def timed_turns(service: RecommenderService, n: int) -> list[float]:

@@ -6,13 +6,13 @@ on the elapsed time rather than hanging the suite.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fault_injection import silent_port as accepting_silently
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -69,31 +69,8 @@ def test_a_table_locked_by_another_session_fails_the_read_after_the_statement_ti
 @pytest.fixture
 def silent_port() -> Iterator[int]:
     """A TCP port that accepts connections and never answers (closed after 20 s at the latest)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    closer = threading.Timer(20.0, stop.set)
-    closer.start()
-    yield server.getsockname()[1]
-    stop.set()
-    closer.cancel()
-    thread.join()
-    for conn in accepted:
-        conn.close()
-    server.close()
+    with accepting_silently(close_after_s=20.0) as port:
+        yield port
 
 
 def test_a_port_that_accepts_and_never_answers_fails_after_the_connect_timeout(silent_port: int) -> None:
