@@ -4,6 +4,9 @@
 class RecommenderError(Exception):
     """Base of every error the recommender raises on purpose."""
 
+    # whether the message may quote the person's own words (then logs name the error's type only)
+    quotes_user_text = False
+
 
 class ConfigurationError(RecommenderError):
     """A setting is missing or invalid; the message names the setting and the fix."""
@@ -41,6 +44,8 @@ class ImportValidationError(RecommenderError):
 
 class AmbiguousItemError(RecommenderError):
     """Feedback or a question that does not say which item it is about."""
+
+    quotes_user_text = True  # "could not resolve 'the one with the guy' to a shown item"
 
 
 class DataSourceError(RecommenderError):

@@ -137,10 +137,11 @@ class ServiceAction(Action, ABC):
                     logger.exception(
                         "%s failed for conversation %s (%s)", self.name(), self.conversation(tracker), type(exc).__name__
                     )
-                else:  # an unknown item, a vague reference...: the type only, as these messages quote the
-                    # person's words and personal data stays out of logs
+                else:  # the person's doing (an unknown item, a vague reference): a warning, no traceback;
+                    # a message that quotes their words is left out (personal data stays out of logs)
                     logger.warning(
-                        "%s failed for conversation %s (%s)", self.name(), self.conversation(tracker), type(exc).__name__
+                        "%s failed for conversation %s (%s%s)", self.name(), self.conversation(tracker),
+                        type(exc).__name__, "" if exc.quotes_user_text else f": {exc}",
                     )
                 utter_response(dispatcher, domain, key)
             except Exception:

@@ -185,9 +185,10 @@ def test_recommender_errors_get_a_polite_response(error, response, failing, trac
     (record,) = [r for r in caplog.records if r.name == "recommender.actions._base"]
     if response == "utter_something_went_wrong":  # ours to fix: logged with its traceback
         assert record.levelname == "ERROR" and record.exc_info
-    else:  # the person's doing: the type only, never the message, which quotes their words
+    else:  # the person's doing: a warning; the message only when it cannot quote their words
         assert record.levelname == "WARNING" and not record.exc_info
-        assert type(error).__name__ in record.getMessage() and str(error) not in record.getMessage()
+        assert type(error).__name__ in record.getMessage()
+        assert (str(error) in record.getMessage()) is not error.quotes_user_text
     # the conversation by its pseudonymous id: the raw sender id is personal data
     assert log_id(user_key("rest", "conv-42"), get_settings().user_id_secret) in record.getMessage()
     assert "conv-42" not in record.getMessage()
