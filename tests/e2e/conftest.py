@@ -458,9 +458,11 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, through Playwright (never a downloaded browser)."""
+    """Debian's Chromium, headless, through Playwright (never a downloaded browser). Per module, not per
+    session: Playwright's sync API keeps an event loop running in the main thread while it is open,
+    and every later test that calls `asyncio.run` (the actions' tests) would fail."""
     from browser_visit import CHROMIUM
 
     if not CHROMIUM.is_file():
