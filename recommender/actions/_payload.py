@@ -51,7 +51,7 @@ NATIVE_CARDS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 # Channels whose send_custom_json passes the dict to a platform API: text and buttons only.
 NO_CUSTOM_CHANNELS = frozenset(
-    {"slack", "telegram", "facebook", "twilio", "twilio_voice", "mattermost", "rocketchat",
+    {SLACK_CHANNEL, TELEGRAM_CHANNEL, "facebook", "twilio", "twilio_voice", "mattermost", "rocketchat",
      "webexteams", "hangouts", "botframework"}
 )
 
