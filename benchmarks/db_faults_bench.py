@@ -25,7 +25,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fault_injection
 os.environ.setdefault("RECSYS_LLM_BACKEND", "none")
 
-from fault_injection import locked, seed_store, silent_port, store_at
-from sqlalchemy import create_engine, text
+from fault_injection import locked, scratch_postgres_database, seed_store, silent_port, store_at
 
 from benchmarks._provenance import commit_label, provenance
 from recommender.config import Settings
@@ -65,63 +63,53 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"recsys_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     result: dict[str, Any] = {}
-    try:
-        with tempfile.TemporaryDirectory() as var:
-            settings = Settings(var_dir=Path(var), database_url=url, default_k=3, user_id_secret="bench",
-                                knn_shrinkage=0.0, llm_backend="none")
-            timeouts = DatabaseTimeouts.from_settings(settings)
-            store = Store(url, timeouts)
-            store.migrate()
-            seed_store(store)
+    with scratch_postgres_database(ADMIN_URL) as url, tempfile.TemporaryDirectory() as var:
+        settings = Settings(var_dir=Path(var), database_url=url, default_k=3, user_id_secret="bench",
+                            knn_shrinkage=0.0, llm_backend="none")
+        timeouts = DatabaseTimeouts.from_settings(settings)
+        store = Store(url, timeouts)
+        store.migrate()
+        seed_store(store)
 
-            def fresh() -> RecommenderService:
-                service = RecommenderService(store=store, settings=settings)
-                service.recommend(ConversationContext(user="warm", text="recommend me something"))
-                return service
+        def fresh() -> RecommenderService:
+            service = RecommenderService(store=store, settings=settings)
+            service.recommend(ConversationContext(user="warm", text="recommend me something"))
+            return service
 
-            result["settings"] = {"connect_timeout_s": timeouts.connect_s, "statement_timeout_ms": timeouts.statement_ms,
-                                  "db_retry_seconds": settings.db_retry_seconds}
-            result["healthy"] = turns(fresh(), args.turns, "healthy")
-            service = fresh()
-            with store_at(store, "postgresql+psycopg://x@127.0.0.1:1/x", timeouts):
-                result["down"] = turns(service, args.turns, "down")
-            service.guard.close()
-            service = fresh()
-            with silent_port() as port, store_at(store, f"postgresql+psycopg://x@127.0.0.1:{port}/x", timeouts):
-                result["silent"] = turns(service, args.turns, "silent")
-            service.guard.close()
-            service = fresh()
-            with locked(url):
-                result["hung"] = turns(service, args.turns, "hung")
-                presses = []
-                for k in range(args.turns):
-                    started = time.perf_counter()
-                    service.record_feedback(ConversationContext(user="presser"),
-                                            FeedbackRequest(kind="like", item_id=str(k % 15 + 1), message_id=f"m{k}"))
-                    presses.append(time.perf_counter() - started)
-                spooled = service.feedback_writer.spool.pending()
-            released = time.perf_counter()
-            deadline = released + 60
-            while service.feedback_writer.spool.pending() and time.perf_counter() < deadline:
-                time.sleep(0.1)
-            stored = store.count_feedback(user_id=service.user_id(ConversationContext(user="presser")))
-            result["hung_feedback"] = {
-                "sent": args.turns, "spooled": spooled, "stored_after_release": stored,
-                "first_press_s": round(presses[0], 3), "rest_p50_s": round(statistics.median(presses[1:]), 4),
-                "replayed_within_s": round(time.perf_counter() - released, 2),
-            }
-            service.guard.close()
-            store.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        result["settings"] = {"connect_timeout_s": timeouts.connect_s, "statement_timeout_ms": timeouts.statement_ms,
+                              "db_retry_seconds": settings.db_retry_seconds}
+        result["healthy"] = turns(fresh(), args.turns, "healthy")
+        service = fresh()
+        with store_at(store, "postgresql+psycopg://x@127.0.0.1:1/x", timeouts):
+            result["down"] = turns(service, args.turns, "down")
+        service.guard.close()
+        service = fresh()
+        with silent_port() as port, store_at(store, f"postgresql+psycopg://x@127.0.0.1:{port}/x", timeouts):
+            result["silent"] = turns(service, args.turns, "silent")
+        service.guard.close()
+        service = fresh()
+        with locked(url):
+            result["hung"] = turns(service, args.turns, "hung")
+            presses = []
+            for k in range(args.turns):
+                started = time.perf_counter()
+                service.record_feedback(ConversationContext(user="presser"),
+                                        FeedbackRequest(kind="like", item_id=str(k % 15 + 1), message_id=f"m{k}"))
+                presses.append(time.perf_counter() - started)
+            spooled = service.feedback_writer.spool.pending()
+        released = time.perf_counter()
+        deadline = released + 60
+        while service.feedback_writer.spool.pending() and time.perf_counter() < deadline:
+            time.sleep(0.1)
+        stored = store.count_feedback(user_id=service.user_id(ConversationContext(user="presser")))
+        result["hung_feedback"] = {
+            "sent": args.turns, "spooled": spooled, "stored_after_release": stored,
+            "first_press_s": round(presses[0], 3), "rest_p50_s": round(statistics.median(presses[1:]), 4),
+            "replayed_within_s": round(time.perf_counter() - released, 2),
+        }
+        service.guard.close()
+        store.engine.dispose()
     result["provenance"] = provenance()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "db_faults.json").write_text(json.dumps(result, indent=1) + "\n")

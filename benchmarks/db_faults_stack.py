@@ -30,8 +30,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # fault_injection
 
-from fault_injection import locked
-from sqlalchemy import create_engine, func, select, text
+from fault_injection import locked, scratch_postgres_database
+from sqlalchemy import create_engine, func, select
 
 from benchmarks._provenance import commit_label, provenance
 from benchmarks._stack import APP_PYTHON, REPO_ROOT, LiveStack, log
@@ -91,43 +91,33 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"recsys_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     result: dict[str, Any] = {}
-    try:
-        with tempfile.TemporaryDirectory() as work:
-            var = Path(work) / "var"
-            env = {**os.environ, "RECSYS_VAR_DIR": str(var), "RECSYS_LLM_BACKEND": "none"}
-            fetched = REPO_ROOT / "var" / "data" / "movielens100k"
-            if fetched.is_dir():  # the project's copy: no download
-                shutil.copytree(fetched, var / "data" / "movielens100k")
-            log("ingesting MovieLens 100K into a fresh PostgreSQL database")
-            subprocess.run([str(APP_PYTHON), "-m", "recommender", "ingest", "movielens100k", "--no-progress",
-                            "--database-url", url], cwd=REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-            Store(url).engine.dispose()
-            with LiveStack(Path(work) / "stack", database_url=url, env={"RECSYS_VAR_DIR": str(var)}) as stack:
-                log("healthy")
-                result["healthy"] = conversations(stack, args.turns, "healthy")
-                log("hung")
-                with locked(url):
-                    result["hung"] = conversations(stack, args.turns, "hung")
-                    spool = var / "spool" / "feedback.jsonl"
-                    result["hung"]["spooled"] = len(spool.read_text().splitlines()) if spool.exists() else 0
-                released = time.perf_counter()
-                sent = result["healthy"]["likes_sent"] + result["hung"]["likes_sent"]
-                deadline = released + 120
-                while likes_stored(url) < sent and time.perf_counter() < deadline:
-                    time.sleep(0.2)
-                result["after_release"] = {"likes_sent": sent, "likes_stored": likes_stored(url),
-                                           "stored_within_s": round(time.perf_counter() - released, 1)}
-                result["stack"] = stack.timings
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(ADMIN_URL) as url, tempfile.TemporaryDirectory() as work:
+        var = Path(work) / "var"
+        env = {**os.environ, "RECSYS_VAR_DIR": str(var), "RECSYS_LLM_BACKEND": "none"}
+        fetched = REPO_ROOT / "var" / "data" / "movielens100k"
+        if fetched.is_dir():  # the project's copy: no download
+            shutil.copytree(fetched, var / "data" / "movielens100k")
+        log("ingesting MovieLens 100K into a fresh PostgreSQL database")
+        subprocess.run([str(APP_PYTHON), "-m", "recommender", "ingest", "movielens100k", "--no-progress",
+                        "--database-url", url], cwd=REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        Store(url).engine.dispose()
+        with LiveStack(Path(work) / "stack", database_url=url, env={"RECSYS_VAR_DIR": str(var)}) as stack:
+            log("healthy")
+            result["healthy"] = conversations(stack, args.turns, "healthy")
+            log("hung")
+            with locked(url):
+                result["hung"] = conversations(stack, args.turns, "hung")
+                spool = var / "spool" / "feedback.jsonl"
+                result["hung"]["spooled"] = len(spool.read_text().splitlines()) if spool.exists() else 0
+            released = time.perf_counter()
+            sent = result["healthy"]["likes_sent"] + result["hung"]["likes_sent"]
+            deadline = released + 120
+            while likes_stored(url) < sent and time.perf_counter() < deadline:
+                time.sleep(0.2)
+            result["after_release"] = {"likes_sent": sent, "likes_stored": likes_stored(url),
+                                       "stored_within_s": round(time.perf_counter() - released, 1)}
+            result["stack"] = stack.timings
     result["provenance"] = provenance()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "db_faults_stack.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,3 +98,18 @@ def locked(url: str, tables: str = TURN_TABLES) -> Iterator[None]:
         holder.rollback()
         holder.close()
         engine.dispose()
+
+
+@contextmanager
+def scratch_postgres_database(admin_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database beside `admin_url`'s (for a benchmark run); its URL; dropped after."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"recsys_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
