@@ -158,7 +158,11 @@ class RecommenderSlackBot(SlackBot):
 
 
 class RecommenderSlackInput(SlackInput):
-    """`slack`: verified requests, Block Kit, retries handled once, replies in the conversation's thread."""
+    """`slack`: verified requests, Block Kit, retries handled once, replies in the conversation's thread.
+
+    Rasa's `errors_ignore_retry` and retry-header options are accepted (credentials written for Rasa's
+    channel still load) but not used: a retry is recognised by its ids, whatever its reason.
+    """
 
     @classmethod
     def name(cls) -> Text:
