@@ -47,7 +47,7 @@ trap stop INT TERM EXIT
 .venv/bin/python -m recommender.actionserver --actions recommender.actions --port "$ACTION_PORT" > >(tee var/log/actions.log) 2>&1 &
 pids+=($!)
 # shellcheck disable=SC2086  # the origins are a list of words
-.venv-rasa/bin/rasa run --enable-api --auth-token "$RECSYS_RASA_AUTH_TOKEN" --cors $RECSYS_CORS_ORIGINS -i 127.0.0.1 --port "$RASA_PORT" \
+.venv-rasa/bin/rasa run --enable-api --auth-token="$RECSYS_RASA_AUTH_TOKEN" --cors $RECSYS_CORS_ORIGINS -i 127.0.0.1 --port "$RASA_PORT" \
   --model models/recommender.tar.gz --endpoints "$endpoints" --credentials credentials.yml > >(tee var/log/rasa.log) 2>&1 &
 pids+=($!)
 .venv/bin/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >var/log/web.log 2>&1 &

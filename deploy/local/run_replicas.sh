@@ -140,7 +140,7 @@ for i in 1 2; do
 done
 for i in 1 2; do
   # shellcheck disable=SC2086  # the origins are a list of words
-  .venv-rasa/bin/rasa run --enable-api --auth-token "$RECSYS_RASA_AUTH_TOKEN" --cors $RECSYS_CORS_ORIGINS \
+  .venv-rasa/bin/rasa run --enable-api --auth-token="$RECSYS_RASA_AUTH_TOKEN" --cors $RECSYS_CORS_ORIGINS \
     -i 127.0.0.1 --port "${RASA_PORTS[$((i - 1))]}" --model "$RASA_MODEL" \
     --endpoints deploy/local/endpoints.yml --credentials credentials.yml >"$RUN_DIR/log/rasa-$i.log" 2>&1 &
   pids+=($!)
