@@ -73,6 +73,10 @@ _POST_SKIP = {"?", "-", ",", "is", "are", "'s", "please", "definitely", "totally
 # person does not want that genre anyway (recommender/dialogue/genres.py).
 DEGREE_HEDGES = {"too", "overly", "very", "so", "that", "super", "excessively", "particularly", "terribly",
                  "extremely", "exceedingly", "insanely", "crazy", "hugely"}
+# Degree words that hedge from anywhere between the cue and the word it reaches: "nothing with
+# too much gore", "not a lot of violence", "no heavy romance". ("so" and "that" only count right
+# after the cue: in "nothing that is horror" "that" is a pronoun.)
+GAP_HEDGES = (DEGREE_HEDGES - {"so", "that", "very"}) | {"much", "lot", "lots", "heavy", "excessive", "over-the-top"}
 # Words that may sit between two genres of one negated list: "no horror, thriller or crime".
 CONNECTORS = {
     "or", "and", "nor", ",", "/", "&", "either", "neither", "any", "anything", "more", "also", "the", "a", "an",
@@ -141,6 +145,8 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
         if len(gap) > 7 or any(t.text in BOUNDARIES for t in gap):
             i = end
             continue
+        if sign == "-" and any(t.text in GAP_HEDGES for t in gap):
+            sign = "hedge"
         chain = [first]
         for k in range(first + 1, len(mentions)):
             between = [t.text for t in tokens[mentions[k - 1].last + 1 : mentions[k].first]]

@@ -223,3 +223,22 @@ def test_a_hedge_keeps_the_genre_wanted_in_an_earlier_turn() -> None:
     state = DialogueState(genres=("Comedy",), last_items=SHOWN.last_items)
     said = acts("nothing too silly though", intent="refine", state=state)
     assert not any(isinstance(a, (ExcludeGenres, DropGenres)) for a in said), said
+
+
+@pytest.mark.parametrize("text", [
+    "hmm, nothing with too much gore please",     # found talking to the bot: gave "1970s · not Horror"
+    "not a lot of gore though",
+    "nothing with overly scary bits",
+    "without excessive gore",
+])
+def test_a_hedge_on_a_word_for_the_wanted_genre_keeps_the_genre(text: str) -> None:
+    """"spooky flicks from the seventies" ... "nothing with too much gore": still horror, a milder one."""
+    state = DialogueState(genres=("Horror",), year_from=1970, year_to=1979, last_items=SHOWN.last_items)
+    said = acts(text, intent="refine", state=state)
+    assert not any(isinstance(a, (ExcludeGenres, DropGenres)) for a in said), said
+
+
+def test_a_hedge_on_an_unwanted_genre_still_steers_away() -> None:
+    """Without horror wanted, "nothing with too much gore" keeps horror out."""
+    said = acts("a drama, nothing with too much gore", intent="refine", state=DialogueState())
+    assert any(isinstance(a, ExcludeGenres) and "Horror" in a.genres for a in said), said
