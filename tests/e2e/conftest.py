@@ -151,12 +151,21 @@ class Stack:
         """A conversation with a fresh, unique sender id."""
         return Chat(self.client, f"e2e-{name}-{uuid.uuid4().hex[:10]}")
 
+    @property
+    def action_logs(self) -> list[Path]:
+        """Every action server's log in start order: a restart (test_action_server_restart) writes a new file."""
+        return list(self.action_server.logs) if self.action_server is not None else [self.action_log]
+
+    def action_log_text(self) -> str:
+        return "\n".join(log.read_text(errors="replace") for log in self.action_logs if log.exists())
+
     def logs(self) -> str:
         """Both servers' logs so far."""
-        return self.action_log.read_text(errors="replace") + "\n" + self.rasa_log.read_text(errors="replace")
+        return self.action_log_text() + "\n" + self.rasa_log.read_text(errors="replace")
 
     def log_tails(self, lines: int = 40) -> str:
-        return (f"--- action server log ({self.action_log}) ---\n{_tail(self.action_log, lines)}\n"
+        action_log = self.action_logs[-1]
+        return (f"--- action server log ({action_log}) ---\n{_tail(action_log, lines)}\n"
                 f"--- rasa server log ({self.rasa_log}) ---\n{_tail(self.rasa_log, lines)}")
 
 
@@ -202,8 +211,9 @@ class ActionServerControl:
     """Stop the stack's action server (SIGKILL, as a crash) and start it again on the same port."""
 
     def __init__(self, servers: _Servers, argv: list[str], env: dict[str, str], url: str,
-                 proc: subprocess.Popen[bytes]) -> None:
+                 proc: subprocess.Popen[bytes], log: Path) -> None:
         self.servers, self.argv, self.env, self.url, self.proc = servers, argv, env, url, proc
+        self.logs: list[Path] = [log]
 
     def kill(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
@@ -212,7 +222,8 @@ class ActionServerControl:
     def start(self, timeout: float = STARTUP_TIMEOUT) -> float:
         """Start it again; returns the seconds until /health answered."""
         started = time.monotonic()
-        self.proc, _ = self.servers.start("actions-restarted", self.argv, self.env)
+        self.proc, log = self.servers.start(f"actions-restarted-{len(self.logs)}", self.argv, self.env)
+        self.logs.append(log)
         with httpx.Client(timeout=2.0) as probe:
             while time.monotonic() - started < timeout:
                 if self.proc.poll() is not None:
@@ -344,7 +355,8 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
         with httpx.Client(base_url=rasa_url, timeout=TURN_TIMEOUT) as client:
             result = Stack(rasa_url, action_url, database_url, rasa_log, action_log, client, tracker_database_url,
                            web_origin=web_origin,
-                           action_server=ActionServerControl(servers, action_argv, env, action_url, action_proc))
+                           action_server=ActionServerControl(servers, action_argv, env, action_url, action_proc,
+                                                             action_log))
             warmup = result.chat("warmup").say("recommend me a movie", timeout=WARMUP_TIMEOUT)
             if warmup.status != 200 or not warmup.customs:
                 pytest.fail(f"warm-up recommendation failed: HTTP {warmup.status} {warmup.messages}\n"

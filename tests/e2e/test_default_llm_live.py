@@ -38,7 +38,7 @@ def default_stack(tmp_path_factory: pytest.TempPathFactory, stack_launcher: Any)
 def _wait_for_load(stack: Any) -> str:
     deadline = time.monotonic() + LOAD_TIMEOUT_S
     while time.monotonic() < deadline:
-        log = stack.action_log.read_text(encoding="utf-8", errors="replace")
+        log = stack.action_log_text()
         if "local LLM qwen2.5-coder-0.5b loaded" in log:
             return log
         assert "loading the local LLM qwen2.5-coder-0.5b failed" not in log, stack.log_tails()
