@@ -1,9 +1,10 @@
-"""The NLU test set and the test stories are unseen data: no sentence of theirs is in data/nlu.
+"""The NLU test sets and the test stories are unseen data: no sentence of theirs is in data/nlu.
 
 Plain pytest on the app venv: the YAML is read with PyYAML, never through Rasa.
 A sentence is compared after `normalise`: lowercase, entity markup removed
 ("[90s](decade)", '[horror]{"entity": "genre", "role": "exclude"}' -> the words),
-whitespace collapsed, trailing punctuation stripped.
+whitespace collapsed, trailing punctuation stripped (full-width Chinese punctuation too:
+"为什么推荐这些？" is "为什么推荐这些"). There is one test set per language (English, 中文).
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 TRAINING_NLU = sorted((ROOT / "data" / "nlu").glob("*.yml"))
 TEST_NLU = ROOT / "tests" / "nlu" / "test_nlu.yml"
+TEST_NLU_ZH = ROOT / "tests" / "nlu" / "test_nlu_zh.yml"
+TEST_NLU_SETS = (TEST_NLU, TEST_NLU_ZH)
+TRAINING_NLU_ZH = ROOT / "data" / "nlu" / "zh.yml"
 TEST_STORIES = sorted((ROOT / "tests" / "stories").glob("*.yml"))
 
 MIN_TEST_SENTENCES = 250
 
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
-_TRAILING_PUNCTUATION = re.compile(r"[\s.,!?;:…]+$")
+_TRAILING_PUNCTUATION = re.compile(r"[\s.,!?;:…。，、！？；：～~]+$")
 
 
 def normalise(sentence: str) -> str:
@@ -70,25 +74,37 @@ def test_normalise_removes_markup_case_spaces_and_trailing_punctuation() -> None
     assert normalise(raw) == "no horror from the 90s please"
     assert normalise("why these ?") == "why these"
     assert normalise("what's 2+2") == "what's 2+2"
+    assert normalise('不要[恐怖]{"entity": "genre", "role": "exclude"}片！') == "不要恐怖片"
+    assert normalise("为什么推荐这些？") == "为什么推荐这些"
 
 
-def test_the_test_set_is_large_and_covers_every_intent() -> None:
-    test_set = nlu_examples(TEST_NLU)
+@pytest.mark.parametrize("path", TEST_NLU_SETS, ids=lambda p: p.name)
+def test_the_test_set_is_large_and_covers_every_intent(path: Path) -> None:
+    test_set = nlu_examples(path)
     assert len(test_set) >= MIN_TEST_SENTENCES
     trained = {intent for path in TRAINING_NLU for intent, _ in nlu_examples(path)}
     tested = Counter(intent for intent, _ in test_set)
     assert set(tested) == trained, f"intents without test sentences: {sorted(trained - set(tested))}"
 
 
-def test_no_test_sentence_is_in_the_training_data() -> None:
+def test_the_chinese_training_data_covers_every_intent() -> None:
+    """data/nlu/zh.yml has Chinese examples for every intent the English files train."""
+    trained = {intent for path in TRAINING_NLU if path != TRAINING_NLU_ZH for intent, _ in nlu_examples(path)}
+    chinese = Counter(intent for intent, _ in nlu_examples(TRAINING_NLU_ZH))
+    assert set(chinese) == trained, f"intents without Chinese examples: {sorted(trained - set(chinese))}"
+
+
+@pytest.mark.parametrize("path", TEST_NLU_SETS, ids=lambda p: p.name)
+def test_no_test_sentence_is_in_the_training_data(path: Path) -> None:
     seen = training_sentences()
     leaked = [f"{sentence!r} (also in data/nlu/{seen[normalise(sentence)]})"
-              for _, sentence in nlu_examples(TEST_NLU) if normalise(sentence) in seen]
+              for _, sentence in nlu_examples(path) if normalise(sentence) in seen]
     assert not leaked, "test sentences found in the training data:\n" + "\n".join(leaked)
 
 
-def test_no_test_sentence_is_repeated() -> None:
-    counts = Counter(normalise(sentence) for _, sentence in nlu_examples(TEST_NLU))
+@pytest.mark.parametrize("path", TEST_NLU_SETS, ids=lambda p: p.name)
+def test_no_test_sentence_is_repeated(path: Path) -> None:
+    counts = Counter(normalise(sentence) for _, sentence in nlu_examples(path))
     assert not [s for s, n in counts.items() if n > 1]
 
 
