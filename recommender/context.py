@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 
 from recommender import feedback as fb
+from recommender.dialogue.chinese import number
+from recommender.phrases import has_chinese
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -19,6 +21,11 @@ _ORDINAL_WORDS = {
 }
 # word -> kind, from the one vocabulary
 FEEDBACK_WORDS: dict[str, str] = {word: kind for kind, spec in fb.KINDS.items() for word in spec.words}
+# Chinese words are found inside a phrase (no spaces between words), the longest first ("不喜欢" before "喜欢")
+FEEDBACK_WORDS_ZH: tuple[tuple[str, str], ...] = tuple(sorted(
+    ((word, kind) for kind, spec in fb.KINDS.items() for word in spec.words_zh), key=lambda wk: -len(wk[0])
+))
+_ORDINAL_ZH = re.compile(r"^(?:第\s*(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,3})|(?P<last>最后|末尾|倒数第一)|(?P<top>头))")
 
 
 def _clean(word: str) -> str:
@@ -30,6 +37,13 @@ def parse_ordinal(text: str | None) -> int | None:
     if not text:
         return None
     word = _clean(text)
+    if has_chinese(word):  # 第二部, 第2个, 最后一部, 头一部
+        match = _ORDINAL_ZH.match(word)
+        if match is None:
+            return None
+        if match.group("last"):
+            return -1
+        return number(match.group("n")) if match.group("n") else 1
     word = re.sub(r"^(the|number|no\.?|#)\s*", "", word).strip()
     word = re.sub(r"\s*(one|movie|film|book|item)$", "", word).strip() if word not in _NUMBER_WORDS else word
     if word in ("last", "final", "bottom"):
@@ -59,6 +73,8 @@ def normalise_feedback_kind(text: str | None) -> str | None:
     word = _clean(text)
     if word in FEEDBACK_WORDS:
         return FEEDBACK_WORDS[word]
+    if has_chinese(word):
+        return next((kind for phrase, kind in FEEDBACK_WORDS_ZH if phrase in word), None)
     for phrase, kind in sorted(FEEDBACK_WORDS.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"\b{re.escape(phrase)}\b", word):
             return kind
@@ -76,6 +92,8 @@ def parse_rating(text: str | None) -> float | None:
     for name, value in _NUMBER_WORDS.items():
         if re.search(rf"\b{name}\b", word):
             return float(value)
+    if (match := re.search(r"[一二两三四五]", word)) and has_chinese(word):  # 四分, 五星
+        return float(number(match.group(0)) or 0) or None
     return None
 
 
@@ -108,6 +126,8 @@ def guess_feedback_kind(text: str, rating: float | None) -> str:
     lowered = text.lower()
     if rating is not None:
         return fb.RATING
+    if has_chinese(lowered):
+        return next((kind for phrase, kind in FEEDBACK_WORDS_ZH if phrase in lowered and kind != fb.RATING), fb.LIKE)
     if _UNBOOKMARK.search(lowered):
         return fb.UNBOOKMARK
     if _BOOKMARK.search(lowered):

@@ -49,27 +49,38 @@ class KindSpec:
     acknowledgement: str  # what the bot says once it is stored: {title}, {value}
     words: tuple[str, ...]  # how people say it (the NLU's `feedback_kind` entity values, typed words)
     button: str | None = None  # the quick-reply label where the kind is a one-tap button
+    acknowledgement_zh: str = ""  # the acknowledgement in Chinese (recommender.phrases languages)
+    words_zh: tuple[str, ...] = ()  # how people say it in Chinese (matched inside a phrase: no spaces)
 
 
 KINDS: Mapping[FeedbackKind, KindSpec] = {
     spec.name: spec
     for spec in (
         KindSpec(CLICK, None, True, True, "click", True, "Noted that you opened {title}.",
-                 ("click", "clicked", "open", "opened")),
+                 ("click", "clicked", "open", "opened"), acknowledgement_zh="记下了：你打开了{title}。",
+                 words_zh=("点开", "打开")),
         KindSpec(LIKE, 5.0, True, False, "like", True, "Noted: you like {title}. I'll find more like it.",
                  ("like", "liked", "likes", "love", "loved", "loves", "great", "good", "enjoyed", "enjoy",
-                  "awesome", "amazing", "fan", "thumbs up", "👍", "up"), button="👍"),
+                  "awesome", "amazing", "fan", "thumbs up", "👍", "up"), button="👍",
+                 acknowledgement_zh="记下了：你喜欢{title}。我会多找类似的。",
+                 words_zh=("喜欢", "喜歡", "爱看", "很棒", "好看", "不错", "赞", "点赞", "超爱", "最爱", "爱")),
         KindSpec(DISLIKE, 1.0, False, False, "dislike", True,
                  "Got it, no more {title}. I'll steer away from similar picks.",
                  ("dislike", "disliked", "hate", "hated", "bad", "boring", "terrible", "awful", "meh",
-                  "not a fan", "thumbs down", "👎", "down", "no", "reject"), button="👎"),
+                  "not a fan", "thumbs down", "👎", "down", "no", "reject"), button="👎",
+                 acknowledgement_zh="明白，不再推荐{title}，也会避开类似的。",
+                 words_zh=("不喜欢", "不喜歡", "讨厌", "难看", "无聊", "不好看", "烂", "踩", "不感兴趣", "一般般")),
         KindSpec(BOOKMARK, 4.0, True, True, "bookmark", True,
                  "Saved {title}. Say “show my saved items” any time.",
-                 ("save", "saved", "bookmark", "bookmarked", "watchlist", "remember", "keep"), button="☆"),
+                 ("save", "saved", "bookmark", "bookmarked", "watchlist", "remember", "keep"), button="☆",
+                 acknowledgement_zh="已收藏{title}。随时说“我收藏了哪些”就能查看。",
+                 words_zh=("收藏", "收藏起来", "存", "存起来", "加入片单", "稍后看", "想看", "马克", "mark")),
         KindSpec(RATING, None, True, False, "rate", True, "Thanks! You rated {title} {value:g}/5.",
-                 ("rate", "rated", "rating", "stars", "star", "score")),
+                 ("rate", "rated", "rating", "stars", "star", "score"), acknowledgement_zh="谢谢！你给{title}打了{value:g}/5分。",
+                 words_zh=("打分", "评分", "打", "分", "星", "颗星")),
         KindSpec(UNBOOKMARK, None, False, True, None, False, "Removed {title} from your saved items.",
-                 ("unbookmark", "unsave", "remove")),
+                 ("unbookmark", "unsave", "remove"), acknowledgement_zh="已把{title}从收藏里移除。",
+                 words_zh=("取消收藏", "移除", "删掉收藏", "不收藏了")),
     )
 }
 KIND_NAMES: tuple[FeedbackKind, ...] = tuple(KINDS)
@@ -123,6 +134,8 @@ def opinion(kind: str, value: float | None, like_threshold: float) -> bool | Non
     return None
 
 
-def acknowledgement(kind: str, title: str, value: float | None = None) -> str:
-    """What the bot says once the event is stored ("Saved Heat (1995). ...")."""
-    return spec(kind).acknowledgement.format(title=title, value=value if value is not None else 0.0)
+def acknowledgement(kind: str, title: str, value: float | None = None, lang: str = "en") -> str:
+    """What the bot says once the event is stored ("Saved Heat (1995). ...", in `lang`)."""
+    entry = spec(kind)
+    template = entry.acknowledgement_zh if lang == "zh" and entry.acknowledgement_zh else entry.acknowledgement
+    return template.format(title=title, value=value if value is not None else 0.0)

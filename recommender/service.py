@@ -26,6 +26,7 @@ from recommender.errors import AmbiguousItemError, InvalidFeedbackError, Unknown
 from recommender.identity import pseudonymous_id, warn_if_development_secret
 from recommender.llm import LLMPipeline
 from recommender.observability.metrics import timed_turn
+from recommender.phrases import say
 from recommender.profile import Profile, load_profile
 from recommender.retrieval.bundle import ModelBundle
 from recommender.serving import wording
@@ -152,18 +153,18 @@ class RecommenderService:
         self, bundle: ModelBundle, ctx: ConversationContext, state: DialogueState, acts: tuple[Act, ...], user_id: str
     ) -> RecommendationResult:
         """One question (genre or era, chosen by entropy) with quick replies, instead of a list."""
-        question = choose_question(bundle.index, bundle.popularity.scores, state)
+        question = choose_question(bundle.index, bundle.popularity.scores, state, ctx.language)
         asked, notices = unknown_notices(
             replace(state, asked=question.attribute),
-            tuple((a.word, a.attribute) for a in acts if isinstance(a, Unknown)),
+            tuple((a.word, a.attribute) for a in acts if isinstance(a, Unknown)), ctx.language,
         )
         if notices:
             question = replace(question, text=" ".join([*notices, question.text]))
         logger.info("asked user=%s attribute=%s", user_id[:10], question.attribute)
         return RecommendationResult(
             request_id="", items=(), text=question.text, context=context_after(ctx, asked, ()),
-            model_version=bundle.version, notices=tuple(notices), state=asked, summary=asked.summary(),
-            question=question,
+            model_version=bundle.version, notices=tuple(notices), state=asked, summary=asked.summary(lang=ctx.language),
+            question=question, language=ctx.language,
         )
 
     # -- explanations ------------------------------------------------------------------------
@@ -171,17 +172,17 @@ class RecommenderService:
         """Why the last items (or the one referred to by ordinal/title/id) were recommended."""
         bundle = self.bundles.current()
         if not ctx.last_request_id:
-            return ItemsReply(wording.NOTHING_SHOWN_YET)
+            return ItemsReply(say("nothing_shown_yet", ctx.language))
         shown = self.store.impressions(ctx.last_request_id)
         if not shown:
-            return ItemsReply(wording.SHOWN_LIST_GONE)
+            return ItemsReply(say("shown_list_gone", ctx.language))
         if item_ref:
             row = resolve_row(bundle, ctx.last_item_ids, item_ref)
             if row is None:
                 raise AmbiguousItemError(f"could not resolve {item_ref!r} to a shown item")
             item = bundle.index.items[row]
             shown_item = next((s for s in shown if s.item_id == item.item_id), None)
-            reason = shown_item.reason if shown_item else wording.NOT_RECOMMENDED_BY_ME
+            reason = shown_item.reason if shown_item else say("not_recommended_by_me", ctx.language)
             one = RecommendedItem(item, shown_item.score if shown_item else 0.0, reason)
             return ItemsReply(wording.one_reason_text(item, reason), (one,))
         picked = tuple(
@@ -189,7 +190,7 @@ class RecommenderService:
             for s in shown
             if s.item_id in bundle.index.position
         )
-        return ItemsReply(wording.reasons_text(picked), picked)
+        return ItemsReply(wording.reasons_text(picked, ctx.language), picked)
 
     # -- feedback ----------------------------------------------------------------------------
     @timed_turn("feedback")
@@ -223,7 +224,7 @@ class RecommenderService:
         )
         self.llm_turn.record_feedback(request_id, kind, value)
         logger.info("feedback user=%s item=%s kind=%s", user_id[:10], item.item_id, kind)
-        text = fb.acknowledgement(kind, display_title(item.title), value)
+        text = fb.acknowledgement(kind, display_title(item.title), value, ctx.language)
         return FeedbackResult(item=item, kind=fb.spec(kind).name, value=value, text=text)
 
     def _feedback_item(
@@ -255,11 +256,12 @@ class RecommenderService:
         profile = load_profile(self.store, self.user_id(ctx), self.settings.like_threshold)
         rows = [bundle.index.position[i] for i in profile.bookmarked if i in bundle.index.position]
         if not rows:
-            return ItemsReply(wording.NOTHING_SAVED)
+            return ItemsReply(say("nothing_saved", ctx.language))
         items = tuple(
-            RecommendedItem(bundle.index.items[r], 0.0, wording.saved_reason(bundle.index.items[r])) for r in rows
+            RecommendedItem(bundle.index.items[r], 0.0, wording.saved_reason(bundle.index.items[r], ctx.language))
+            for r in rows
         )
-        return ItemsReply(wording.saved_text(items), items)
+        return ItemsReply(wording.saved_text(items, ctx.language), items)
 
     def forget_user(self, ctx: ConversationContext) -> int:
         """Delete everything stored about this user and remove them from every kept model version

@@ -19,6 +19,7 @@ class Question:
     attribute: str
     text: str
     options: tuple[str, ...]
+    labels: tuple[str, ...] = ()  # what each option's button says, in the person's language (else the option)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class ConversationContext:
     intent: str | None = None
     entities: tuple[EntityHint, ...] = ()
     state: DialogueState | None = None
+    # the language to answer in ("en" or "zh": recommender.phrases), from the `language` slot
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class RecommendationResult:
     summary: str = ""  # that state in one line, as the ranker used it
     relaxed: tuple[str, ...] = ()  # constraints loosened this turn ("genre:Drama", "years", ...)
     question: Question | None = None  # set instead of items when the bot asks first
+    language: str = "en"  # the language the text is written in (recommender.phrases)
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,11 @@ from recommender.context import guess_feedback_kind, parse_rating
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.understand import EntityHint
 from recommender.identity import user_key
+from recommender.phrases import language_of_text
 from recommender.types import ConversationContext, FeedbackRequest
 
 STATE_SLOT = "dialogue_state"
+LANGUAGE_SLOT = "language"
 # Bounds on what a tracker may bring in (issue 15: hostile input). Rasa's channels already cut the
 # text (rasa_addons/limits.py), but entities and slots can be forged: `/intent{"title": "<1 MB>"}`,
 # a list slot with a million ids. Past these bounds values are cut, never an error.
@@ -92,7 +94,15 @@ def build_context(tracker: Tracker) -> ConversationContext:
         intent=str(intent) if intent else None,
         entities=entity_hints(tracker),
         state=DialogueState.from_dict(stored) if isinstance(stored, dict) else DialogueState(),
+        language=turn_language(tracker),
     )
+
+
+def turn_language(tracker: Tracker) -> str:
+    """The language to answer in: the `language` slot (rasa_addons/language.py fills it from each worded
+    message); a bot without that slot gets the language of the message itself."""
+    slot = tracker.slots.get(LANGUAGE_SLOT)
+    return language_of_text(message_text(tracker), slot)
 
 
 def entity_hints(tracker: Tracker) -> tuple[EntityHint, ...]:

@@ -25,6 +25,7 @@ from recommender import feedback as fb
 from recommender.actions._slack import SLACK_CHANNEL, blocks_payload
 from recommender.actions._telegram import TELEGRAM_CHANNEL, cards_payload
 from recommender.context import display_title as readable_title
+from recommender.phrases import say
 from recommender.types import ItemsReply, RecommendationResult, RecommendedItem
 
 if TYPE_CHECKING:
@@ -116,15 +117,15 @@ def numbered_list(items: Sequence[RecommendedItem]) -> str:
     return "\n".join(lines)
 
 
-def recommendation_buttons(items: Sequence[RecommendedItem]) -> list[dict[str, str]]:
-    """'👍 1', '👎 1', ... per item, then 'Other options' and 'Why these?'."""
+def recommendation_buttons(items: Sequence[RecommendedItem], lang: str = "en") -> list[dict[str, str]]:
+    """'👍 1', '👎 1', ... per item, then 'Other options' and 'Why these?' (in `lang`)."""
     buttons = [
         {"title": f"{emoji} {position}", "payload": feedback_payload(rec.item.item_id, kind)}
         for position, rec in enumerate(items, start=1)
         for kind, emoji in BUTTON_KINDS
     ]
-    buttons.append({"title": "Other options", "payload": OTHER_OPTIONS_PAYLOAD})
-    buttons.append({"title": "Why these?", "payload": ASK_WHY_PAYLOAD})
+    buttons.append({"title": say("other_options", lang), "payload": OTHER_OPTIONS_PAYLOAD})
+    buttons.append({"title": say("why_these_button", lang), "payload": ASK_WHY_PAYLOAD})
     return buttons
 
 
@@ -144,25 +145,26 @@ def _lists_items(text: str, items: Sequence[RecommendedItem]) -> bool:
     )
 
 
-def _text_for_channel(text: str, items: Sequence[RecommendedItem], channel: str | None) -> str:
+def _text_for_channel(text: str, items: Sequence[RecommendedItem], channel: str | None, lang: str = "en") -> str:
     """On the web widget and Telegram the cards show the items, so numbered item lines are dropped from
     the text; elsewhere the text must list them, so a list is added when the service's text lacks one."""
     if channel in CARD_CHANNELS:
         kept = "\n".join(line for line in text.splitlines() if not _ITEM_LINE.match(line)).strip()
-        return kept or f"Here are {len(items)} picks:"
+        return kept or say("n_picks_short", lang, n=len(items))
     if _lists_items(text, items):
         return text
     return f"{text}\n\n{numbered_list(items)}" if text else numbered_list(items)
 
 
-def question_message(question: Question, channel: str | None) -> dict[str, Any]:
+def question_message(question: Question, channel: str | None, lang: str = "en") -> dict[str, Any]:
     """One question with quick replies (genre or era options, and "Surprise me")."""
     entity = "genre" if question.attribute == "genre" else "decade"
+    labels = question.labels if len(question.labels) == len(question.options) else question.options
     buttons = [
-        {"title": option, "payload": "/inform_preference" + json.dumps({entity: option}, ensure_ascii=False)}
-        for option in question.options
+        {"title": label, "payload": "/inform_preference" + json.dumps({entity: option}, ensure_ascii=False)}
+        for option, label in zip(question.options, labels, strict=True)
     ]
-    buttons.append({"title": "Surprise me", "payload": SURPRISE_PAYLOAD})
+    buttons.append({"title": say("surprise_me", lang), "payload": SURPRISE_PAYLOAD})
     message: dict[str, Any] = {"text": question.text, "buttons": buttons}
     custom = custom_for_channel(
         {"type": "question", "attribute": question.attribute, "options": list(question.options)}, channel
@@ -193,14 +195,15 @@ def state_payload(result: RecommendationResult) -> dict[str, Any]:
 
 def recommendation_message(result: RecommendationResult, channel: str | None) -> dict[str, Any]:
     """Keyword arguments for `dispatcher.utter_message` for one recommendation turn (or its question)."""
+    lang = result.language
     if result.question is not None:
-        return question_message(result.question, channel)
+        return question_message(result.question, channel, lang)
     text = _with_notices(result.text.strip(), result.notices)
     if not result.items:
-        return {"text": text or "I could not find anything that fits. Could you loosen a filter?"}
+        return {"text": text or say("nothing_fits", lang)}
     message: dict[str, Any] = {
-        "text": _text_for_channel(text, result.items, channel),
-        "buttons": recommendation_buttons(result.items),
+        "text": _text_for_channel(text, result.items, channel, lang),
+        "buttons": recommendation_buttons(result.items, lang),
     }
     payload = items_payload("recommendations", result.items, result.request_id)
     native = NATIVE_CARDS.get(channel or "")
@@ -216,12 +219,12 @@ def recommendation_message(result: RecommendationResult, channel: str | None) ->
     return message
 
 
-def saved_items_message(reply: ItemsReply, channel: str | None) -> dict[str, Any]:
+def saved_items_message(reply: ItemsReply, channel: str | None, lang: str = "en") -> dict[str, Any]:
     """Keyword arguments for `dispatcher.utter_message` listing the user's saved items."""
     text = reply.text.strip()
     if not reply.items:
-        return {"text": text or "You have not saved anything yet. Use ☆ or say 'save the first one'."}
-    message: dict[str, Any] = {"text": _text_for_channel(text, reply.items, channel)}
+        return {"text": text or say("nothing_saved", lang)}
+    message: dict[str, Any] = {"text": _text_for_channel(text, reply.items, channel, lang)}
     native = NATIVE_CARDS.get(channel or "")
     if native is not None:
         message["json_message"] = native(reply.items, items_payload("saved_items", reply.items, None)["items"])
@@ -232,10 +235,10 @@ def saved_items_message(reply: ItemsReply, channel: str | None) -> dict[str, Any
     return message
 
 
-def explanation_text(reply: ItemsReply) -> str:
+def explanation_text(reply: ItemsReply, lang: str = "en") -> str:
     """The explanation, plus 'Title: reason' for each item whose reason the text does not already give."""
     lines = [reply.text.strip()] if reply.text.strip() else []
     for rec in reply.items:
         if rec.reason and rec.reason not in reply.text:
             lines.append(f"• {display_title(rec)}: {rec.reason}")
-    return "\n".join(lines) or "I picked these from what you told me and what similar viewers liked."
+    return "\n".join(lines) or say("why_default", lang)

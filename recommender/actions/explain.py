@@ -20,6 +20,7 @@ class ActionExplain(ServiceAction):
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Explain; changes no slots."""
-        reply = self.service.explain(build_context(tracker), item_reference(tracker))
-        dispatcher.utter_message(text=explanation_text(reply))
+        ctx = build_context(tracker)
+        reply = self.service.explain(ctx, item_reference(tracker))
+        dispatcher.utter_message(text=explanation_text(reply, ctx.language))
         return []

@@ -20,6 +20,7 @@ class ActionShowSaved(ServiceAction):
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Show saved items; changes no slots."""
-        reply = self.service.saved_items(build_context(tracker))
-        dispatcher.utter_message(**saved_items_message(reply, tracker.get_latest_input_channel()))
+        ctx = build_context(tracker)
+        reply = self.service.saved_items(ctx)
+        dispatcher.utter_message(**saved_items_message(reply, tracker.get_latest_input_channel(), ctx.language))
         return []

@@ -16,8 +16,8 @@ _DECADE_WORDS = {
 }
 _DECADE = (
     r"(?:the\s+)?(?:(?P<part>early|mid|late)[\s-]*)?"
-    r"(?:(?P<d4>1[89]\d0|20[0-4]0)\s?'?s"
-    r"|'?(?P<d2>[2-9]0|00|10)\s?'?s"
+    r"(?:(?P<d4>1[89]\d0|20[0-4]0)\s?'?s(?![a-z])"  # not "after 2000 sci-fi"
+    r"|'?(?P<d2>[2-9]0|00|10)\s?'?s(?![a-z])"
     r"|(?:nineteen[\s-]*)?(?P<dw>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|aughts)"
     r"|(?P<two>two[\s-]*thousands))"
 )

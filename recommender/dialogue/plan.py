@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from recommender.context import display_title
 from recommender.dialogue.state import DialogueState, describe_era
+from recommender.phrases import genre_name, join, say
 from recommender.profile import Profile
 from recommender.retrieval.filters import HardFilters
 from recommender.retrieval.index import CatalogIndex
@@ -42,23 +43,22 @@ class QueryPlan:
 
 def plan_query(
     state: DialogueState, index: CatalogIndex, profile: Profile, k: int, *,
-    unknown: tuple[tuple[str, str], ...] = (),
+    unknown: tuple[tuple[str, str], ...] = (), lang: str = "en",
 ) -> QueryPlan:
-    """Filters, seeds and loosening for `state`; `unknown` (word, attribute) pairs are mentioned once each."""
+    """Filters, seeds and loosening for `state`; `unknown` (word, attribute) pairs are mentioned once each;
+    the notices and the summary are written in `lang`."""
     notices: list[str] = []
     if (state.genres or state.exclude_genres or state.genre_options or state.moods) and not index.genre_names:
         state, said = _once(state, NOTICE_NO_GENRES)
         if said:
-            notices.append("This catalog has no genre information, so I couldn't filter by genre.")
-    state, unknown_said = unknown_notices(state, unknown)
+            notices.append(say("no_genre_info", lang))
+    state, unknown_said = unknown_notices(state, unknown, lang)
     notices += unknown_said
     people = state.people
     if people and not any(item.people for item in index.items):
         state, said = _once(state, NOTICE_NO_PEOPLE)
         if said:
-            notices.append(
-                f"I don't have cast or crew information for this catalog, so I can't look for {', '.join(people)}."
-            )
+            notices.append(say("no_people_info", lang, people=join(people, lang)))
         state, people = replace(state, people=()), ()
     seeds, negative = _seeds(state, index, profile)
     exclude_ids = frozenset(
@@ -80,12 +80,12 @@ def plan_query(
     for key in _loosening_order(state):
         if mask.any():
             break
-        filters, people, loosened_state, why = _loosen(key, filters, people, loosened_state, state)
+        filters, people, loosened_state, why = _loosen(key, filters, people, loosened_state, state, lang)
         relaxed.append(key)
         notices.append(why)
         mask = _mask(index, filters, people)
     if not relaxed and 0 < int(mask.sum()) < k and state.constrained:
-        notices.append(f"Only {int(mask.sum())} new title{'s' if mask.sum() != 1 else ''} match all of that.")
+        notices.append(say("only_n_match", lang, n=int(mask.sum()), s="s" if mask.sum() != 1 else ""))
     titles = {index.items[index.position[i]].item_id: display_title(index.items[index.position[i]].title)
               for i in state.liked_items if i in index.position}
     return QueryPlan(
@@ -96,25 +96,25 @@ def plan_query(
         people=people,
         notices=tuple(notices),
         relaxed=tuple(relaxed),
-        summary=loosened_state.summary(titles) if relaxed else state.summary(titles),
+        summary=(loosened_state if relaxed else state).summary(titles, lang),
         state=state,
         mask=mask,
     )
 
 
 def unknown_notices(
-    state: DialogueState, unknown: tuple[tuple[str, str], ...]
+    state: DialogueState, unknown: tuple[tuple[str, str], ...], lang: str = "en"
 ) -> tuple[DialogueState, list[str]]:
     """One notice per (word, attribute) the catalog does not know, the first time it comes up."""
     notices = []
     for word, attribute in unknown:
         state, said = _once(state, f"unknown:{attribute}:{word.lower()}")
         if said and attribute == "title":
-            notices.append(f"I couldn't find “{word}” in the catalog.")
+            notices.append(say("unknown_title", lang, word=word))
         elif said and attribute == "word":
-            notices.append(f"I didn't understand “{word}” as a genre, so I left it out.")
+            notices.append(say("unknown_word", lang, word=word))
         elif said:
-            notices.append(f"I have no “{word}” {attribute} in this catalog, so I left it out.")
+            notices.append(say("unknown_attribute", lang, word=word, attribute=attribute))
     return state, notices
 
 
@@ -159,7 +159,8 @@ def _loosening_order(state: DialogueState) -> list[str]:
 
 
 def _loosen(
-    key: str, filters: HardFilters, people: tuple[str, ...], state: DialogueState, asked: DialogueState
+    key: str, filters: HardFilters, people: tuple[str, ...], state: DialogueState, asked: DialogueState,
+    lang: str = "en",
 ) -> tuple[HardFilters, tuple[str, ...], DialogueState, str]:
     """Drop one constraint (`key`) from the filters and the shown state; returns the notice too."""
     if key.startswith("mood:"):
@@ -167,23 +168,22 @@ def _loosen(
         groups = tuple(g for g in filters.genre_groups if g != mood.genres)
         return replace(filters, genre_groups=groups), people, replace(
             state, moods=tuple(m for m in state.moods if m != mood)
-        ), f"Nothing new was also “{mood.word}”, so I loosened that."
+        ), say("loosened_mood", lang, word=mood.word)
     if key == "genres_any":
         groups = tuple(g for g in filters.genre_groups if g != asked.genre_options)
-        return replace(filters, genre_groups=groups), people, replace(state, genre_options=()), (
-            f"Nothing new matched “{' or '.join(asked.genre_options)}” as well, so I loosened that."
+        options = join([genre_name(g, lang) for g in asked.genre_options], lang, "or")
+        return replace(filters, genre_groups=groups), people, replace(state, genre_options=()), say(
+            "loosened_options", lang, options=options
         )
     if key == "people":
-        return filters, (), replace(state, people=()), (
-            f"Nothing new has {', '.join(asked.people)}, so I looked beyond that."
-        )
+        return filters, (), replace(state, people=()), say("loosened_people", lang, people=join(asked.people, lang))
     if key == "years":
-        era = describe_era(asked.year_from, asked.year_to)
+        era = describe_era(asked.year_from, asked.year_to, lang)
         return replace(filters, year_from=None, year_to=None), people, replace(state, year_from=None, year_to=None), (
-            f"I've run out of new titles from {era} for this, so I looked at other years."
+            say("loosened_years", lang, era=era)
         )
     genre = key.removeprefix("genre:")
     groups = tuple(g for g in filters.genre_groups if g != (genre,))
     return replace(filters, genre_groups=groups), people, replace(
         state, genres=tuple(g for g in state.genres if g != genre)
-    ), f"Nothing new is also {genre}, so I dropped that one."
+    ), say("loosened_genre", lang, genre=genre_name(genre, lang))

@@ -16,6 +16,7 @@ import numpy as np
 
 from recommender.dialogue.acts import Act, OtherOptions, SeenItems, Surprise
 from recommender.dialogue.state import DialogueState
+from recommender.phrases import era, genre_name, say
 from recommender.retrieval.index import CatalogIndex
 from recommender.types import Question
 
@@ -31,8 +32,8 @@ def should_ask(before: DialogueState, after: DialogueState, acts: Sequence[Act],
     return not any(isinstance(a, (Surprise, OtherOptions, SeenItems)) for a in acts)
 
 
-def choose_question(index: CatalogIndex, popularity: np.ndarray, state: DialogueState) -> Question:
-    """Ask about the attribute with the most even split (entropy) among the likely candidates."""
+def choose_question(index: CatalogIndex, popularity: np.ndarray, state: DialogueState, lang: str = "en") -> Question:
+    """Ask about the attribute with the most even split (entropy) among the likely candidates (in `lang`)."""
     rows = _pool(index, popularity, state)
     genre_counts: Counter[object] = Counter(g for r in rows for g in index.items[r].genres if g.lower() != "unknown")
     decade_counts: Counter[object] = Counter(
@@ -41,13 +42,11 @@ def choose_question(index: CatalogIndex, popularity: np.ndarray, state: Dialogue
     if _entropy(decade_counts) > _entropy(genre_counts) and len(decade_counts) >= 3:
         decades = sorted((int(str(d)) for d, _ in decade_counts.most_common(MAX_OPTIONS - 1)), reverse=True)
         options = tuple(f"{d}s" for d in decades)
-        return Question("era", "Happy to help! Any particular era you're in the mood for?", options)
+        return Question("era", say("ask_era", lang), options, tuple(era(d, d + 9, lang) for d in decades))
     options = tuple(str(g) for g, _ in genre_counts.most_common(MAX_OPTIONS - 1))
     if not options:
-        return Question("reference", "Happy to help! Tell me a title you loved and I'll find more like it.", ())
-    return Question(
-        "genre", "Happy to help! What kind are you in the mood for? Pick one, or name a title you loved.", options
-    )
+        return Question("reference", say("ask_reference", lang), ())
+    return Question("genre", say("ask_genre", lang), options, tuple(genre_name(g, lang) for g in options))
 
 
 def _pool(index: CatalogIndex, popularity: np.ndarray, state: DialogueState) -> list[int]:

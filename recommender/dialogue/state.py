@@ -12,6 +12,8 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from recommender.phrases import era, genre_name, join, say
+
 MAX_MOODS = 20
 MAX_REMEMBERED_ITEMS = 500
 """Shown/seen ids kept per conversation; the oldest go first (a slot is not a database)."""
@@ -72,29 +74,30 @@ class DialogueState:
             or self.liked_items or self.wish
         )
 
-    def summary(self, titles: dict[str, str] | None = None) -> str:
-        """One short line of what was understood: 'Adventure + Drama · 1990s · not Thriller or Crime'."""
+    def summary(self, titles: dict[str, str] | None = None, lang: str = "en") -> str:
+        """One short line of what was understood: 'Adventure + Drama · 1990s · not Thriller or Crime'
+        ('冒险 + 剧情 · 1990年代 · 不要惊悚或犯罪' in Chinese)."""
         parts: list[str] = []
-        wanted = " + ".join(self.genres)
+        wanted = " + ".join(genre_name(g, lang) for g in self.genres)
         if self.genre_options:
-            options = " or ".join(self.genre_options)
+            options = join([genre_name(g, lang) for g in self.genre_options], lang, "or")
             wanted = f"{wanted} + ({options})" if wanted else options
         if wanted:
             parts.append(wanted)
         if self.moods:
             parts.append(", ".join(m.word for m in self.moods))
-        era = describe_era(self.year_from, self.year_to)
+        era = describe_era(self.year_from, self.year_to, lang)
         if era:
             parts.append(era)
         if self.people:
-            parts.append("with " + ", ".join(self.people))
+            parts.append(say("with_people", lang, people=say("list_sep", lang).join(self.people)))
         if self.liked_items:
             names = [(titles or {}).get(i, f"#{i}") for i in self.liked_items[-3:]]
-            parts.append("like " + ", ".join(names))
+            parts.append(say("like_titles", lang, titles=say("list_sep", lang).join(names)))
         if self.wish:
             parts.append("“" + "; ".join(quotable(w) for w in self.wish) + "”")
         if self.exclude_genres:
-            parts.append("not " + " or ".join(self.exclude_genres))
+            parts.append(say("not_genres", lang, genres=join([genre_name(g, lang) for g in self.exclude_genres], lang, "or")))
         return " · ".join(parts)
 
     # -- persistence ---------------------------------------------------------------------------
@@ -143,19 +146,9 @@ def quotable(text: str) -> str:
     return cleaned if len(cleaned) <= MAX_QUOTE_CHARS else cleaned[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
 
 
-def describe_era(year_from: int | None, year_to: int | None) -> str:
-    """'1990s', '1985–1995', '1994', 'before 1970', '2000 or later', or ''."""
-    if year_from is not None and year_to is not None:
-        if year_from == year_to:
-            return str(year_from)
-        if year_from % 10 == 0 and year_to == year_from + 9:
-            return f"{year_from}s"
-        return f"{year_from}–{year_to}"
-    if year_to is not None:
-        return f"before {year_to + 1}"
-    if year_from is not None:
-        return f"{year_from} or later"
-    return ""
+def describe_era(year_from: int | None, year_to: int | None, lang: str = "en") -> str:
+    """'1990s', '1985–1995', '1994', 'before 1970', '2000 or later', or '' (in `lang`)."""
+    return era(year_from, year_to, lang)
 
 
 MAX_STORED_CHARS = 200

@@ -15,7 +15,7 @@ phrases, the wish) and how the parts combine; each part has its own module (`tur
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from recommender.dialogue.acts import (
     Act,
@@ -38,6 +38,7 @@ from recommender.dialogue.acts import (
     Wish,
     is_search,
 )
+from recommender.dialogue.chinese import has_chinese, to_english
 from recommender.dialogue.cues import NOT_SEEN, OTHER, PERSON, RESET, SEEN, SURPRISE
 from recommender.dialogue.eras import find_eras
 from recommender.dialogue.genres import find_mentions, genre_acts
@@ -64,6 +65,11 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     raw = turn.text[:MAX_TEXT_CHARS]
     if raw.startswith("/"):
         raw = ""  # a button payload ("/inform_preference{...}"): its entities carry the meaning
+    if has_chinese(raw) or any(has_chinese(h.value) for h in turn.entities):  # one reader for both languages
+        raw = to_english(raw)
+        turn = replace(turn, entities=tuple(
+            replace(h, value=to_english(h.value)) if has_chinese(h.value) else h for h in turn.entities
+        ))
     text = re.sub(r"\s+", " ", raw.lower().replace("’", "'")).strip()
     tokens = tokenize(text)
     reading = _Reading()

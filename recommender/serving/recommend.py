@@ -23,6 +23,7 @@ from recommender.dialogue.state import DialogueState
 from recommender.feedback import KINDS, LIKE
 from recommender.llm import Deadline, Explanation, RerankResult, turn_prompt_version
 from recommender.models.markov import Decision, last_action
+from recommender.phrases import say
 from recommender.profile import Profile
 from recommender.ranking import RankRequest, rank
 from recommender.reasons import template_reason
@@ -59,11 +60,12 @@ class ListRecommender:
         decision = self._policy_decision(bundle, user_id)
         k = decision.k if decision is not None else self.settings.default_k
         unknown = tuple((a.word, a.attribute) for a in acts if isinstance(a, Unknown))
-        plan = plan_query(state, bundle.index, profile, k, unknown=unknown)
+        lang = ctx.language
+        plan = plan_query(state, bundle.index, profile, k, unknown=unknown, lang=lang)
         state = plan.state
         notices = list(plan.notices)
         if not acts and state.constrained and ctx.text.strip() and not ctx.text.startswith("/"):
-            notices.insert(0, wording.NOTHING_NEW)  # say so rather than pretend the list is for these words
+            notices.insert(0, say("nothing_new_heard", lang))  # say so rather than pretend the list is for these words
         more_like = next(
             (bundle.index.position[a.item_ids[-1]] for a in reversed(acts)
              if isinstance(a, LikeItems) and a.item_ids and a.item_ids[-1] in bundle.index.position),
@@ -87,14 +89,14 @@ class ListRecommender:
         items = tuple(
             RecommendedItem(
                 item=bundle.index.items[r.row], score=score, sources=r.sources,
-                reason=template_reason(bundle, r, matched, state.genres + state.genre_options),
+                reason=template_reason(bundle, r, matched, state.genres + state.genre_options, lang),
             )
             for r, score in scored[:k]
         )
         explanation: Explanation | None = None
         if query is not None and items:
             explanation, items = self.llm.explain(
-                bundle, query, items, request_id, deadline, on_followup, wording.header(items, plan.summary),
+                bundle, query, items, request_id, deadline, on_followup, wording.header(items, plan.summary, lang),
                 user_id=user_id,
             )
         new_ids = tuple(ri.item.item_id for ri in items)
@@ -123,13 +125,16 @@ class ListRecommender:
         return RecommendationResult(
             request_id=request_id if new_ids else (ctx.last_request_id or ""),
             items=items,
-            text=wording.recommendation_text(items, plan.summary, notices, explanation.reply if explanation else None),
+            text=wording.recommendation_text(
+                items, plan.summary, notices, explanation.reply if explanation else None, lang
+            ),
             context=context_after(ctx, state, new_ids, request_id if new_ids else None),
             model_version=bundle.version,
             notices=tuple(notices),
             state=state,
             summary=plan.summary,
             relaxed=plan.relaxed,
+            language=lang,
         )
 
     def _policy_decision(self, bundle: ModelBundle, session_id: str) -> Decision | None:

@@ -1,0 +1,81 @@
+"""Chinese and mixed turns -> the same acts as their English meaning (recommender/dialogue/chinese.py).
+
+Each row is a sentence a Chinese-speaking person might type; the acts are what the search must do.
+The sentences are written apart from the NLU training data (data/nlu/zh.yml).
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_understand import SHOWN, acts
+
+from recommender.dialogue.acts import (
+    AddGenres,
+    AddMood,
+    DropGenres,
+    ExcludeGenres,
+    LikeItems,
+    OtherOptions,
+    ReplaceGenres,
+    SeenItems,
+    SetEra,
+    ShiftEra,
+    Surprise,
+)
+from recommender.dialogue.chinese import number, to_english
+from recommender.dialogue.state import DialogueState
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("推荐一部90年代的喜剧电影", (SetEra(1990, 1999), AddGenres(("Comedy",)))),
+        ("来点90年代的sci-fi", (SetEra(1990, 1999), AddGenres(("Sci-Fi",)))),
+        ("有没有好看的comedy", (AddGenres(("Comedy",)),)),
+        ("上世纪八十年代的爱情片", (SetEra(1980, 1989), AddGenres(("Romance",)))),
+        ("九十年代以前的", (SetEra(None, 1989, replace=False),)),
+        ("1970年以前的战争片", (SetEra(None, 1969, replace=False), AddGenres(("War",)))),
+        ("2000年以后的科幻", (SetEra(2001, None, replace=False), AddGenres(("Sci-Fi",)))),
+        ("1985到1995年之间的犯罪片", (SetEra(1985, 1995), AddGenres(("Crime",)))),
+        ("80年代末的动作片", (SetEra(1986, 1989), AddGenres(("Action",)))),
+        ("八九十年代的喜剧", (SetEra(1980, 1999), AddGenres(("Comedy",)))),
+        ("不要恐怖片", (ExcludeGenres(("Horror",)),)),
+        ("除了恐怖片都行", (ExcludeGenres(("Horror",)),)),
+        ("恐怖片就算了", (ExcludeGenres(("Horror",)),)),
+        ("不喜欢爱情片和歌舞片", (ExcludeGenres(("Romance", "Musical")),)),
+        ("喜剧就行，不要爱情片", (ExcludeGenres(("Romance",)), AddGenres(("Comedy",)))),
+        ("冒险片，也要是剧情片", (AddGenres(("Adventure", "Drama")),)),
+        ("换成喜剧", (ReplaceGenres(("Comedy",)),)),
+        ("有没有温馨一点的", (AddMood("feel-good", ("Comedy", "Children's", "Musical", "Romance")),)),
+        ("喜欢第二部", (LikeItems(("12",)),)),
+        ("再来点像第二部的", (LikeItems(("12",)),)),
+        ("像Toy Story那样的", (LikeItems(("1",)),)),
+        ("前两部都看过了", (SeenItems(("11", "12")),)),
+        ("换一批", (OtherOptions(),)),
+        ("老一点的", (ShiftEra(-1, 1995),)),
+        ("随便推荐几部", (Surprise(),)),
+    ],
+)
+def test_a_chinese_sentence_means_what_its_english_does(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text, intent="refine") == expected
+
+
+def test_a_hedge_in_chinese_keeps_the_genre_wanted_before() -> None:
+    """"来点吓人的" ... "别太血腥": still horror, a milder one (as "nothing with too much gore")."""
+    state = DialogueState(genres=("Horror",), last_items=SHOWN.last_items)
+    said = acts("别太血腥", intent="refine", state=state)
+    assert not any(isinstance(a, (ExcludeGenres, DropGenres)) for a in said), said
+
+
+def test_chinese_entity_values_from_the_nlu_are_read_too() -> None:
+    """A genre the NLU labelled in Chinese on a button-like message reaches the state."""
+    from recommender.dialogue.understand import EntityHint
+
+    said = acts("/inform_preference", entities=(EntityHint("genre", "科幻"),))
+    assert said == (AddGenres(("Sci-Fi",)),)
+
+
+def test_chinese_numbers_and_rating_words() -> None:
+    assert [number(t) for t in ("三", "十", "十二", "二十", "7", "x")] == [3, 10, 12, 20, 7, None]
+    assert to_english("给第一部打4分") == "the first one 4 stars"
+    assert "stars" not in to_english("十分好看")  # "very", not a rating of 10
