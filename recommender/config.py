@@ -212,6 +212,10 @@ class Settings(BaseSettings):
         default="explain_v1,explain_v2,explain_v3",
         description="Comma-separated explanation prompt variants; a Thompson-sampling bandit picks one per request.",
     )
+    llm_prompt_variants_zh: str = Field(
+        default="explain_zh_v1",
+        description="The explanation prompt variants for turns in Chinese (task explain_zh), picked by the same bandit.",
+    )
     turn_budget_ms: int = Field(
         default=1500, ge=50,
         description="Time one recommendation turn may take; past it the template reasons go out first.",

@@ -25,8 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Read the bandit's tables and the turn log, print the report."""
     from recommender.llm.bandit import PromptBandit
-    from recommender.llm.pipeline import EXPLAIN_TASK
-    from recommender.llm.prompts import variants_for
+    from recommender.llm.pipeline import explain_variants
     from recommender.llm.report import format_table, variant_report
     from recommender.store import Store
     from recommender.store.prompt_stats import PromptStatsStore
@@ -35,8 +34,9 @@ def run(args: argparse.Namespace) -> int:
     store = Store(settings.resolved_database_url)
     store.migrate()
     stats_store = PromptStatsStore(store)
-    bandit = PromptBandit(stats_store, {EXPLAIN_TASK: variants_for(EXPLAIN_TASK, settings.llm_prompt_variants)})
-    stats = bandit.report() + [s for s in stats_store.all_stats() if s.task != EXPLAIN_TASK]
+    variants = explain_variants(settings)
+    bandit = PromptBandit(stats_store, variants)
+    stats = bandit.report() + [s for s in stats_store.all_stats() if s.task not in variants]
     report = variant_report(stats, stats_store.logged_versions(settings.like_threshold))
     print(format_table(report) if args.table else json.dumps(report))
     return 0

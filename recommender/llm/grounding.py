@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from recommender.context import normalise_title
+from recommender.dialogue.chinese import number
 from recommender.llm.query import QuerySummary, short_title
+from recommender.phrases import GENRE_NAMES, has_chinese
 from recommender.types import Item
 
 MAX_REASON_CHARS = 300
@@ -60,6 +62,54 @@ _NOT_NAMES = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
     "november", "december", "english", "american", "french", "british", "oscar", "oscars",
 }
+
+
+# Chinese checks (a reason written for a person writing in Chinese): the same facts, Chinese words.
+# "剧情" alone also means "plot", so only "剧情片" names Drama.
+_GENRES_ZH: dict[str, str] = {}
+for _genre, _name in GENRE_NAMES.items():  # the first genre of a name wins ("儿童": Children's, not Children)
+    if _name != _genre:
+        _GENRES_ZH.setdefault("剧情片" if _name == "剧情" else _name, _genre)
+_GENRES_ZH.update({"科幻片": "Sci-Fi", "动漫": "Animation", "卡通": "Animation", "鬼片": "Horror", "纪录": "Documentary",
+                   "音乐剧": "Musical", "悬疑片": "Mystery", "推理": "Mystery", "警匪": "Crime", "黑帮": "Crime",
+                   "言情": "Romance", "恋爱": "Romance", "魔幻": "Fantasy", "牛仔": "Western", "探险": "Adventure"})
+_NEGATIONS_ZH = ("不", "没", "无", "非", "别", "除了")
+_DECADE_ZH = re.compile(r"(?:(1[89]|20)?(\d)0|([一二三四五六七八九])十)\s*年代")
+_BOOK_TITLE = re.compile(r"《([^》]{1,80})》")
+_FOREIGN_NAME_ZH = re.compile(r"[\u4e00-\u9fff]{1,6}[·•][\u4e00-\u9fff]{1,8}")  # 汤姆·汉克斯
+
+
+def chinese_problems(text: str, scope: Scope, allowed_titles: set[str]) -> list[str]:
+    """What a Chinese sentence may not say: a genre its item lacks, a decade none of its years is in,
+    a 《title》 outside the shown items, a transliterated name (no catalog has Chinese people names)."""
+    problems: list[str] = []
+    allowed_genres = {g for it in scope.items for g in it.genres}
+    excluded = set(scope.query.exclude_genres)
+    for word, genre in _GENRES_ZH.items():
+        for match in re.finditer(re.escape(word), text):
+            if genre in allowed_genres:
+                continue
+            before = text[max(0, match.start() - 4) : match.start()]
+            if genre in excluded and any(n in before for n in _NEGATIONS_ZH):
+                continue
+            problems.append("wrong_genre")
+    years = scope.years
+    for match in _DECADE_ZH.finditer(text):
+        if match.group(3):
+            start = 1900 + (number(match.group(3)) or 0) * 10
+        elif match.group(1):
+            start = int(match.group(1) + match.group(2) + "0")
+        else:
+            start = (1900 if int(match.group(2)) >= 2 else 2000) + int(match.group(2)) * 10
+        if not any(start <= y < start + 10 for y in years):
+            problems.append("wrong_decade")
+    for match in _BOOK_TITLE.finditer(text):
+        quoted = key(match.group(1))
+        if has_chinese(match.group(1)) or not any(fuzz.ratio(quoted, t) >= 85 for t in allowed_titles):
+            problems.append("unknown_title")
+    if _FOREIGN_NAME_ZH.search(text):
+        problems.append("unsupported_name")
+    return problems
 
 
 def fold(text: str) -> str:
@@ -206,6 +256,8 @@ def check_text(
     allowed_people = {key(p) for it in scope.items for p in it.people} | {key(p) for p in scope.query.people}
     allowed_genres = {g for it in scope.items for g in it.genres}
     excluded_genres = {key(g) for g in scope.query.exclude_genres}
+    if has_chinese(text):
+        problems += chinese_problems(text, scope, allowed_titles)
 
     # 1. Titles, longest first: allowed ones cover their words; any other catalog title is foreign.
     for n in range(min(_MAX_TITLE_WORDS, len(tokens)), 0, -1):

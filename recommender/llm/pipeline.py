@@ -48,9 +48,18 @@ from recommender.types import Item
 logger = logging.getLogger(__name__)
 
 EXPLAIN_TASK = "explain"
+EXPLAIN_TASK_ZH = "explain_zh"  # the same job for a turn in Chinese (prompts/explain_zh_v*.txt)
 _PROBE_EVERY = 20
 _CUT_OFF_MARGIN = 1.25
 
+
+
+def explain_variants(settings: Settings) -> dict[str, list[str]]:
+    """The prompt variants of each explanation task: English turns and Chinese turns."""
+    return {
+        EXPLAIN_TASK: variants_for(EXPLAIN_TASK, settings.llm_prompt_variants),
+        EXPLAIN_TASK_ZH: variants_for(EXPLAIN_TASK_ZH, settings.llm_prompt_variants_zh),
+    }
 
 class LatencyEstimate:
     """How long an LLM stage takes, to stop waiting for what cannot arrive in time.
@@ -178,9 +187,7 @@ class LLMPipeline:
         self.backend: LLMBackend | None = CachingBackend(backend) if backend is not None else None
         self.counters = counters
         self.executor = executor
-        self.bandit = bandit or PromptBandit(
-            InMemoryBanditStore(), {EXPLAIN_TASK: variants_for(EXPLAIN_TASK, settings.llm_prompt_variants)}
-        )
+        self.bandit = bandit or PromptBandit(InMemoryBanditStore(), explain_variants(settings))
         self._vocab: tuple[str, CatalogVocabulary] | None = None
         self._vocab_lock = threading.Lock()
         self._rerank_time = LatencyEstimate()
@@ -191,8 +198,7 @@ class LLMPipeline:
     def from_settings(cls, settings: Settings, bandit_store: BanditStore | None = None) -> LLMPipeline:
         """The pipeline the settings describe; pass `PromptStatsStore(store)` to persist the bandit."""
         backend = get_backend(settings)
-        variants = {EXPLAIN_TASK: variants_for(EXPLAIN_TASK, settings.llm_prompt_variants)}
-        bandit = PromptBandit(bandit_store or InMemoryBanditStore(), variants, random.Random())
+        bandit = PromptBandit(bandit_store or InMemoryBanditStore(), explain_variants(settings), random.Random())
         return cls(settings, backend, bandit=bandit)
 
     @property
@@ -284,7 +290,8 @@ class LLMPipeline:
         """
         if self.backend is None or not self.settings.llm_generate or not items:
             return template_explanation()
-        variant = self.bandit.choose(EXPLAIN_TASK)
+        task = EXPLAIN_TASK_ZH if query.language == "zh" else EXPLAIN_TASK
+        variant = self.bandit.choose(task)
         prompt = get_prompt(variant)
         vocab = self.vocabulary(catalog, catalog_version)
         if deadline is None:
@@ -333,7 +340,7 @@ class LLMPipeline:
                 self.counters.inc("followup", "delivery_failed")
                 return
             self.counters.inc("followup", "sent")
-            self._shown(request_id, variant)
+            self._shown(request_id, task, variant)
 
         outcome = run_with_deadline(
             work, deadline, lambda: template_explanation(variant),
@@ -350,17 +357,17 @@ class LLMPipeline:
             return template_explanation(variant, error=outcome.reason, pending=pending, latency=outcome.seconds)
         explanation = outcome.value
         if explanation.applied:
-            self._shown(request_id, variant)
+            self._shown(request_id, task, variant)
         return explanation
 
     def withdraw_followups(self, owner: str) -> int:
         """Cancel the queued follow-ups of `owner` (see `FollowUpBacklog.withdraw`)."""
         return self.followups.withdraw(owner)
 
-    def _shown(self, request_id: str | None, variant: str) -> None:
+    def _shown(self, request_id: str | None, task: str, variant: str) -> None:
         if request_id:
             try:
-                self.bandit.record_shown(request_id, EXPLAIN_TASK, variant)
+                self.bandit.record_shown(request_id, task, variant)
             except Exception:  # bandit bookkeeping must never break a turn
                 logger.exception("could not record the prompt variant for request=%s", request_id)
 

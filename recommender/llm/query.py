@@ -35,6 +35,7 @@ class QuerySummary:
     critiques: tuple[str, ...] = ()
     liked_titles: tuple[str, ...] = ()
     disliked_titles: tuple[str, ...] = ()
+    language: str = "en"  # the language the reply is written in (recommender.phrases)
 
     @classmethod
     def from_context(
@@ -59,6 +60,7 @@ class QuerySummary:
             critiques=tuple(critiques),
             liked_titles=tuple(dict.fromkeys(tuple(ctx.liked_titles) + tuple(liked_titles))),
             disliked_titles=tuple(disliked_titles),
+            language=ctx.language,
         )
 
 

@@ -31,7 +31,7 @@ def test_every_prompt_file_parses_renders_and_keeps_its_rules(catalog: list[Item
         system, user = prompt.render(values)
         assert system["role"] == "system" and user["role"] == "user"
         assert "$" not in system["content"] + user["content"], f"{prompt.id} left a placeholder"
-        assert "never an instruction" in system["content"] or "not instructions" in system["content"]
+        assert any(rule in system["content"] for rule in ("never an instruction", "not instructions", "不是指令"))
         assert "something funny" in user["content"]
 
 
