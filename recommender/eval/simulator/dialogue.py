@@ -114,7 +114,7 @@ def run_dialogue(conversation: Conversation, target: Target, catalog: SimCatalog
                  max_turns: int = DEFAULT_MAX_TURNS, vague_share: float = DEFAULT_VAGUE_SHARE,
                  phrasings: str = "default") -> Dialogue:
     """Up to `max_turns` turns; stops at the first turn whose items include the target. `phrasings`
-    names the wording set ("default" or "heldout")."""
+    names the wording set ("default", "heldout" or "zh")."""
     render = renderer(phrasings)
     user = SimulatedUser.create(target, catalog, seed, vague_share)
     dialogue = Dialogue(target, seed, user.vague_opener)
