@@ -21,6 +21,10 @@ FILES_DIR = Path(__file__).resolve().parent
 DOMAIN_FILE = FILES_DIR / "domain.yml"
 DATA_DIR = FILES_DIR / "data"
 DATA_KINDS = ("nlu", "rules", "stories")
+# Training data in a language other than English, by file: add-to-bot adds it only when asked
+# (`--languages en,zh`), as it needs the bilingual tokenizer and the language detector of
+# rasa_addons in the bot's config.yml (docs/chinese.md).
+LANGUAGE_DATA = {"nlu/zh.yml": "zh"}
 
 
 def data_files(kind: str) -> list[Path]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from recommender import __version__
-from recommender.bot import DATA_KINDS, DOMAIN_FILE, FILES_DIR, data_files
+from recommender.bot import DATA_KINDS, DOMAIN_FILE, FILES_DIR, LANGUAGE_DATA, data_files
 from recommender.bot.plan import Addition, plan_addition
 from recommender.bot.rasa_yaml import Definitions, read_plain, round_trip_yaml
 from recommender.errors import ConfigurationError
@@ -148,12 +148,13 @@ def _read(path: Path) -> Any:
         raise ConfigurationError(f"cannot read {path} as YAML: {exc}") from exc
 
 
-def package_files() -> tuple[Any, dict[str, Any]]:
-    """The package's domain and training data, parsed with comments kept ("nlu/x.yml" -> content)."""
+def package_files(languages: tuple[str, ...] = ("en",)) -> tuple[Any, dict[str, Any]]:
+    """The package's domain and training data in `languages`, parsed with comments kept ("nlu/x.yml" -> content)."""
     yaml = round_trip_yaml()
     domain = yaml.load(DOMAIN_FILE.read_text(encoding="utf-8"))
     data = {f"{kind}/{path.name}": yaml.load(path.read_text(encoding="utf-8"))
-            for kind in DATA_KINDS for path in data_files(kind)}
+            for kind in DATA_KINDS for path in data_files(kind)
+            if LANGUAGE_DATA.get(f"{kind}/{path.name}", "en") in languages}
     return domain, data
 
 
@@ -198,10 +199,11 @@ def endpoint_block(url: str, token_env: str | None = None) -> str:
 
 
 def install(project: BotProject, action_url: str = DEFAULT_ACTION_URL, dry_run: bool = False,
-            token_env: str | None = None) -> Installation:
+            token_env: str | None = None, languages: tuple[str, ...] = ("en",)) -> Installation:
     """Add the recommender's part to `project` (see the module docstring); with `dry_run` only plan it.
-    `token_env` makes an appended action_endpoint send `Authorization: Bearer ${token_env}`."""
-    package_domain, package_data = package_files()
+    `token_env` makes an appended action_endpoint send `Authorization: Bearer ${token_env}`;
+    `languages` picks the training data added ("en", and "zh" for the Chinese examples)."""
+    package_domain, package_data = package_files(languages)
     addition = plan_addition(package_domain, package_data, project.definitions())
     addition.warnings.extend(project.policy_warnings())
     result = Installation(addition, domain_folder=project.domain_folder)

@@ -31,7 +31,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--action-token-env", metavar="VAR", default=None,
                         help="with an appended action_endpoint, have Rasa send `Authorization: Bearer ${VAR}` "
                         "(e.g. RECSYS_ACTION_TOKEN, which the action server then requires; docs/security.md)")
+    parser.add_argument("--languages", default="en", type=_languages,
+                        help="the training data to add: en (default) or en,zh for the Chinese examples too, which "
+                        "need rasa_addons' bilingual tokenizer and language detector in config.yml (docs/chinese.md)")
     parser.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
+
+
+def _languages(value: str) -> tuple[str, ...]:
+    from recommender.phrases import LANGUAGES
+
+    wanted = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    unknown = [v for v in wanted if v not in LANGUAGES]
+    if unknown or not wanted:
+        raise argparse.ArgumentTypeError(f"unknown language {', '.join(unknown) or value!r}; choose from {', '.join(LANGUAGES)}")
+    return wanted
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -102,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     from recommender.bot.project import BotProject, install
 
     project = BotProject.locate(args.path, domain=args.domain, data=args.data, endpoints=args.endpoints)
-    result = install(project, action_url=args.action_url, dry_run=args.dry_run, token_env=args.action_token_env)
+    result = install(project, action_url=args.action_url, dry_run=args.dry_run, token_env=args.action_token_env,
+                     languages=args.languages)
     print(report(result, project.root, args.dry_run))
     return 0

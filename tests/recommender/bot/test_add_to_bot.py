@@ -322,3 +322,13 @@ def test_the_guides_import_line_brings_every_action_module() -> None:
     assert line, "docs/adopt.md lost its import line"
     modules = {p.stem for p in Path(recommender.actions.__file__).parent.glob("*.py") if not p.stem.startswith("_")}
     assert set(line[1].split(", ")) == modules
+
+
+def test_chinese_examples_are_added_only_when_asked() -> None:
+    """A stock bot's whitespace tokenizer cannot read Chinese: nlu/zh.yml needs `--languages en,zh`."""
+    from recommender.bot.project import package_files
+
+    _, english = package_files()
+    _, both = package_files(("en", "zh"))
+    assert "nlu/zh.yml" not in english and "nlu/zh.yml" in both
+    assert set(both) - set(english) == {"nlu/zh.yml"}
