@@ -79,6 +79,13 @@ _TEXT: dict[str, dict[Language, str]] = {
     "other_options": {"en": "Other options", "zh": "换一批"},
     "why_these_button": {"en": "Why these?", "zh": "为什么推荐这些？"},
     "surprise_me": {"en": "Surprise me", "zh": "随便推荐"},
+    "like_button": {"en": "👍 Like", "zh": "👍 喜欢"},
+    "dislike_button": {"en": "👎 Dislike", "zh": "👎 不喜欢"},
+    "save_button": {"en": "☆ Save", "zh": "☆ 收藏"},
+    "rate_menu": {"en": "Rate", "zh": "评分"},
+    "more_about_it": {"en": "More about it", "zh": "详情"},
+    "not_quite_it": {"en": "Not quite it? Ask for other options, or why I picked these.",
+                     "zh": "不太合适？可以换一批，或者问我为什么推荐这些。"},
     # the state line ("Adventure + Drama · 1990s · not Thriller or Crime")
     "with_people": {"en": "with {people}", "zh": "有{people}"},
     "like_titles": {"en": "like {titles}", "zh": "类似{titles}"},

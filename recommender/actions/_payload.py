@@ -209,7 +209,7 @@ def recommendation_message(result: RecommendationResult, channel: str | None) ->
     native = NATIVE_CARDS.get(channel or "")
     if native is not None:
         more = message.pop("buttons")[-2:]  # "Other options", "Why these?"; the cards carry the rest
-        message["json_message"] = native(result.items, payload["items"], more)
+        message["json_message"] = native(result.items, payload["items"], more, lang)
         return message
     payload["state"] = state_payload(result)
     payload["relaxed"] = list(result.relaxed)
@@ -227,7 +227,7 @@ def saved_items_message(reply: ItemsReply, channel: str | None, lang: str = "en"
     message: dict[str, Any] = {"text": _text_for_channel(text, reply.items, channel, lang)}
     native = NATIVE_CARDS.get(channel or "")
     if native is not None:
-        message["json_message"] = native(reply.items, items_payload("saved_items", reply.items, None)["items"])
+        message["json_message"] = native(reply.items, items_payload("saved_items", reply.items, None)["items"], (), lang)
         return message
     custom = custom_for_channel(items_payload("saved_items", reply.items, None), channel)
     if custom is not None:

@@ -22,10 +22,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from recommender import feedback as fb
+from recommender.phrases import genre_name, say
 from recommender.types import RecommendedItem
 
 SLACK_CHANNEL = "slack"
-OPINION_LABELS = ((fb.LIKE, "👍 Like"), (fb.DISLIKE, "👎 Dislike"), (fb.BOOKMARK, "☆ Save"))
+# feedback kind -> the phrases key of its button label
+OPINION_LABELS = ((fb.LIKE, "like_button"), (fb.DISLIKE, "dislike_button"), (fb.BOOKMARK, "save_button"))
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
 MAX_BUTTON_TEXT = 75
@@ -66,49 +68,49 @@ def actions_block(block_id: str, elements: Sequence[dict[str, Any] | None]) -> d
     return {"type": "actions", "block_id": block_id, "elements": kept} if kept else None
 
 
-def _rating_select(position: int, ratings: Sequence[str]) -> dict[str, Any] | None:
+def _rating_select(position: int, ratings: Sequence[str], lang: str = "en") -> dict[str, Any] | None:
     if not ratings or any(len(value) > MAX_OPTION_VALUE for value in ratings):
         return None  # an item id too long for Slack's option values: the opinion buttons still work
     return {
         "type": "static_select", "action_id": f"rate-{position}",
-        "placeholder": {"type": "plain_text", "text": "Rate", "emoji": True},
+        "placeholder": {"type": "plain_text", "text": say("rate_menu", lang), "emoji": True},
         "options": [{"text": {"type": "plain_text", "text": "★" * stars, "emoji": True}, "value": value}
                     for stars, value in enumerate(ratings, start=1)],
     }
 
 
-def item_blocks(position: int, entry: dict[str, Any], title: str) -> list[dict[str, Any]]:
-    """One item (an entry of the custom payload's `items`): its section, then its buttons."""
+def item_blocks(position: int, entry: dict[str, Any], title: str, lang: str = "en") -> list[dict[str, Any]]:
+    """One item (an entry of the custom payload's `items`): its section, then its buttons (labels in `lang`)."""
     lines = [f"*{position}. {escape(title)}*"]
     if entry.get("genres"):
-        lines.append(escape(", ".join(str(g) for g in entry["genres"])))
+        lines.append(escape(", ".join(genre_name(str(g), lang) for g in entry["genres"])))
     if entry.get("reason"):
         lines.append(escape(str(entry["reason"])))
     link = _web_url(entry.get("url"), 1000)
     if link is not None:
-        lines.append(f"<{link}|More about it>" if "|" not in link and ">" not in link else escape(link))
+        lines.append(f"<{link}|{say('more_about_it', lang)}>" if "|" not in link and ">" not in link else escape(link))
     section: dict[str, Any] = {"type": "section", "block_id": f"item-{position}",
                                "text": {"type": "mrkdwn", "text": _cut("\n".join(lines), MAX_SECTION_CHARS)}}
     cover = _web_url(entry.get("image_url"), MAX_IMAGE_URL)
     if cover is not None:
         section["accessory"] = {"type": "image", "image_url": cover, "alt_text": _cut(title, MAX_ALT_TEXT)}
     feedback = entry.get("feedback") or {}
-    elements = [button(label, feedback[kind], f"{kind}-{position}") for kind, label in OPINION_LABELS
+    elements = [button(say(label, lang), feedback[kind], f"{kind}-{position}") for kind, label in OPINION_LABELS
                 if kind in feedback]
-    elements.append(_rating_select(position, entry.get("ratings") or []))
+    elements.append(_rating_select(position, entry.get("ratings") or [], lang))
     actions = actions_block(f"feedback-{position}", elements)
     return [section, actions] if actions is not None else [section]
 
 
 def blocks_payload(items: Sequence[RecommendedItem], entries: Sequence[dict[str, Any]],
-                   more: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+                   more: Sequence[dict[str, str]] = (), lang: str = "en") -> dict[str, Any]:
     """The `custom` payload for Slack: `text` (the items as lines) and `blocks` (a card per item, then `more`)."""
     from recommender.actions._payload import display_title, numbered_list
 
     shown = list(zip(items, entries, strict=True))[:MAX_ITEMS]
     blocks: list[dict[str, Any]] = []
     for position, (rec, entry) in enumerate(shown, start=1):
-        blocks.extend(item_blocks(position, entry, display_title(rec)))
+        blocks.extend(item_blocks(position, entry, display_title(rec), lang))
     if more:
         extra = actions_block("more", [button(b["title"], b["payload"], f"more-{i}") for i, b in enumerate(more)])
         if extra is not None:
