@@ -175,8 +175,8 @@ def _decade(digits: str, century: str) -> str | None:
     return f"{2000 + value}s"
 
 
-_PART = {"初": "early", "初期": "early", "早期": "early", "中": "mid", "中期": "mid", "末": "late", "末期": "late",
-         "后期": "late", "晚期": "late"}
+_PART = {"初": "early", "初期": "early", "早期": "early", "前期": "early", "前半段": "early", "中": "mid", "中期": "mid",
+         "中段": "mid", "末": "late", "末期": "late", "后期": "late", "晚期": "late", "后半段": "late"}
 
 
 def _eras(text: str) -> str:
@@ -201,11 +201,13 @@ def _eras(text: str) -> str:
         part = _PART.get(m.group("p") or "", "")
         return f" the {part + ' ' if part else ''}{found} "
 
-    text = re.sub(century + r"(?P<d>\d0|[一二三四五六七八九]十)\s*年代\s*(?P<p>初期|早期|中期|末期|后期|晚期|初|中|末)?",
-                  decade, text)
+    text = re.sub(century + r"(?P<d>\d0|[一二三四五六七八九]十|[零〇一二三四五六七八九][零〇])\s*年代\s*"
+                  r"(?P<p>前半段|后半段|初期|早期|前期|中期|中段|末期|后期|晚期|初|中|末)?", decade, text)
     point = r"(the (?:early |mid |late )?\d{4}s|\d{4})\s*年?\s*"
     text = re.sub(point + r"(?:到|至|-|~|—|和)\s*" + point + r"(?:之间|间)?",
                   lambda m: f" between {m.group(1)} and {m.group(2)} ", text)
+    text = re.sub(r"(?:早于|早过|不晚于)\s*" + point, lambda m: f" before {m.group(1)} ", text)
+    text = re.sub(r"(?:晚于|晚过|不早于)\s*" + point, lambda m: f" after {m.group(1)} ", text)
     text = re.sub(point + r"(?:以前|之前|前|以前的|或更早|及以前)", lambda m: f" before {m.group(1)} ", text)
     text = re.sub(point + r"(?:以后|之后|后|以来|或更晚|及以后|至今)", lambda m: f" after {m.group(1)} ", text)
     text = re.sub(point + r"(?:左右|前后|上下)", lambda m: f" around {m.group(1)} ", text)

@@ -93,7 +93,8 @@ async def main():
     out["error"] = await call(f"http://127.0.0.1:{error.sockets[0].getsockname()[1]}/webhook")
     rejected = await serve(http("400 Bad Request", {"action_name": "action_recommend", "error": "no"}))
     out["rejected"] = await call(f"http://127.0.0.1:{rejected.sockets[0].getsockname()[1]}/webhook")
-    out["fallback_text"] = domain.responses["utter_something_went_wrong"][0]["text"]
+    # the tracker has no `language` slot set: the variation without a condition
+    out["fallback_text"] = next(r["text"] for r in domain.responses["utter_something_went_wrong"] if not r.get("condition"))
     print(json.dumps(out))
 
 asyncio.run(main())

@@ -46,7 +46,7 @@ def parse_reply(messages: list[dict[str, Any]], latency_ms: float = 0.0) -> BotR
             relaxed += [str(r) for r in custom.get("relaxed") or []]
         elif custom.get("type") == "question":
             question = str(custom.get("attribute") or "")
-    if question is None and not items and texts and texts[-1].rstrip().endswith("?"):
+    if question is None and not items and texts and texts[-1].rstrip().endswith(("?", "？")):
         question = ""  # a question in words only; the user guesses the attribute from them
     return BotReply(item_ids=tuple(items), relaxed=tuple(relaxed), question=question, text="\n".join(texts),
                     latency_ms=latency_ms, raw=messages)
