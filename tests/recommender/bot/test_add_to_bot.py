@@ -244,7 +244,7 @@ def test_an_empty_project_gets_the_whole_reference_conversation(tmp_path: Path) 
     bot = write(tmp_path / "bot", {"config.yml": "language: en\n", "domain.yml": 'version: "3.1"\n',
                                    "data/.keep.yml": "", "endpoints.yml": ""})
 
-    result = install(BotProject.locate(bot))
+    result = install(BotProject.locate(bot), languages=("en", "zh"))  # the whole of it, Chinese included
 
     package = package_definitions()
     files = installed(bot)
