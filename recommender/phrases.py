@@ -26,6 +26,14 @@ GENRE_NAMES: dict[str, str] = {
     "Romance": "爱情", "Sci-Fi": "科幻", "Thriller": "惊悚", "War": "战争", "Western": "西部",
 }
 
+# mood words as the dialogue reader names them (recommender/dialogue/lexicon.py) -> Chinese; others as they are
+MOOD_NAMES: dict[str, str] = {
+    "feel-good": "温馨", "light-hearted": "轻松", "light": "轻松", "fun": "有趣", "cute": "可爱", "exciting": "刺激",
+    "dark": "黑暗", "violent": "暴力", "gritty": "硬核", "epic": "史诗", "date night": "约会", "sad": "伤感",
+    "moving": "感人", "emotional": "动情", "intense": "紧张", "mind-bending": "烧脑", "thought-provoking": "发人深省",
+    "uplifting": "励志", "heartwarming": "暖心", "cheerful": "欢快",
+}
+
 _TEXT: dict[str, dict[Language, str]] = {
     # the list and its header
     "one_pick": {"en": "Here is 1 pick", "zh": "为你挑了 1 部"},
@@ -144,6 +152,11 @@ def say(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
 def genre_name(genre: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A catalog genre as a reader of `lang` calls it ("Horror" -> "恐怖"); unknown ones as they are."""
     return GENRE_NAMES.get(genre, genre) if language(lang) == "zh" else genre
+
+
+def mood_name(word: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A mood word as a reader of `lang` says it ("feel-good" -> "温馨"); unknown ones as they are."""
+    return MOOD_NAMES.get(word, word) if language(lang) == "zh" else word
 
 
 def join(words: Sequence[str], lang: str = DEFAULT_LANGUAGE, last: str = "and") -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from recommender.context import display_title
-from recommender.phrases import genre_name, say
+from recommender.phrases import genre_name, join, mood_name, say
 from recommender.ranking import RankedRow
 from recommender.retrieval.bundle import ModelBundle
 from recommender.types import Item
@@ -49,7 +49,7 @@ def template_reason(
             return say("liked_by_fans_of", lang, reason=reason, title=seed_title)
         return say("similar_to", lang, reason=reason, title=seed_title)
     if matched:
-        reason = say("matches", lang, reason=reason, moods=" and ".join(matched) if lang == "en" else "、".join(matched))
+        reason = say("matches", lang, reason=reason, moods=join([mood_name(m, lang) for m in matched], lang))
     if "text" in ranked.sources:
         reason = say("story_fits", lang, reason=reason)
     count = float(bundle.popularity.counts[ranked.row])

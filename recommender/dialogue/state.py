@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from recommender.phrases import era, genre_name, join, say
+from recommender.phrases import era, genre_name, join, mood_name, say
 
 MAX_MOODS = 20
 MAX_REMEMBERED_ITEMS = 500
@@ -85,7 +85,7 @@ class DialogueState:
         if wanted:
             parts.append(wanted)
         if self.moods:
-            parts.append(", ".join(m.word for m in self.moods))
+            parts.append(say("list_sep", lang).join(mood_name(m.word, lang) for m in self.moods))
         era = describe_era(self.year_from, self.year_to, lang)
         if era:
             parts.append(era)

@@ -34,6 +34,10 @@ def test_the_state_line_in_chinese() -> None:
                           exclude_genres=("Thriller", "Crime"))
     assert state.summary() == "Adventure + Drama · 1990s · not Thriller or Crime"
     assert state.summary(lang="zh") == "冒险 + 剧情 · 1990年代 · 不要惊悚或犯罪"
+    from recommender.dialogue.state import Mood
+
+    moody = DialogueState(moods=(Mood("feel-good", ("Comedy",)), Mood("twisty", ("Mystery",))))
+    assert moody.summary(lang="zh") == "温馨、twisty"
 
 
 def test_eras_and_item_descriptions_in_chinese() -> None:
