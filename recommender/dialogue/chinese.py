@@ -14,6 +14,7 @@ What the bot writes back in Chinese is in recommender/phrases.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from recommender.phrases import HAN, has_chinese
@@ -46,11 +47,12 @@ _add("funny", "搞笑", "好笑", "幽默", "逗", "滑稽", "爆笑", "逗比",
 _add("silly", "傻", "沙雕", "蠢萌")
 _add("crime", "犯罪", "警匪", "罪案", "黑社会", "涉案")
 _add("gangster", "黑帮", "帮派", "黑道", "黑手党")
-_add("heist", "劫案", "抢劫", "盗窃", "偷盗")
+_add("heist", "劫案", "抢劫", "盗窃", "偷盗", "打劫", "抢银行")
 _add("cops", "警察", "刑警")
 _add("documentary", "纪录片", "纪录", "记录片", "纪实", "真实事件")
 _add("drama", "剧情", "剧情片", "文艺", "正剧", "文艺片")
-_add("tearjerker", "感人", "催泪", "虐心", "哭", "泪目", "煽情")
+_add("serious", "严肃", "沉重", "深刻")
+_add("tearjerker", "感人", "催泪", "虐心", "哭", "泪目", "煽情", "苦情", "苦情戏", "悲剧")
 _add("biopic", "传记", "人物传记")
 _add("coming-of-age", "成长", "青春")
 _add("fantasy", "奇幻", "魔幻", "魔法", "神话", "巫师", "龙")
@@ -65,7 +67,7 @@ _add("musical", "歌舞", "歌舞片", "音乐剧", "音乐片", "唱歌", "跳�
 _add("mystery", "悬疑", "推理", "解谜", "谜案")
 _add("detective", "侦探", "探案")
 _add("mind-bending", "烧脑")
-_add("romance", "爱情", "爱情片", "恋爱", "言情")
+_add("romance", "爱情", "爱情片", "恋爱", "言情", "感情戏", "爱情戏", "谈恋爱", "情感")
 _add("romantic", "浪漫", "甜蜜", "甜")
 _add("sci-fi", "科幻", "科幻片", "未来", "赛博朋克")
 _add("space", "太空", "外太空", "宇宙", "星际")
@@ -116,8 +118,8 @@ _add("other options", "换一批", "换几部", "换一些", "换一个", "换�
 _add("start over", "重新开始", "从头开始", "重来", "重新来", "清空", "清空条件", "清除条件", "重置", "从头来")
 _add("already seen", "看过了", "看过", "已经看过", "早看过", "都看过", "刷过", "看完了")
 _add("never seen", "没看过", "没有看过", "还没看")
-_add("older", "老一点", "老点", "更老", "早一点", "更早", "老片", "老电影", "老一些", "旧一点", "年代久一点")
-_add("newer", "新一点", "新点", "更新", "近一点", "最近的", "近几年", "新片", "新一些", "新的", "最新")
+_add("older", "更早期", "早期的", "老一点", "老点", "更老", "早一点", "更早", "老片", "老电影", "老一些", "旧一点", "年代久一点")
+_add("newer", "更近期", "近期", "近一些", "晚一点", "新近", "新一点", "新点", "更新", "近一点", "最近的", "近几年", "新片", "新一些", "新的", "最新")
 _add("any era", "年代不限", "不限年代", "什么年代都行", "哪个年代都行")
 _add("something similar to", "像", "类似", "类似于", "类似于像")  # "像Heat那样的", "来点像Heat的"
 _add("more similar to", "再来点像", "多来点像", "更多像", "多点像", "更像")
@@ -134,6 +136,7 @@ _add("watch", "看", "观看")
 _add("movies", "电影", "影片", "片子", "片", "部", "电影吧", "片儿")
 _add("tonight", "今晚", "今天晚上")
 _add("good", "好看", "精彩", "好", "不错的")
+_add("preferably", "最好", "最好是", "希望是", "倾向于")
 _add("something", "什么", "啥", "点")
 _add("please", "请", "吧", "呗", "哈")
 _add("why", "为什么", "为啥", "怎么")
@@ -241,9 +244,26 @@ def _longest() -> int:
     return max(len(p) for p in _WORDS)
 
 
+# A refusal after what it refuses ("儿童片不要哈", "冒险片就免了吧", "恐怖的不看"): Chinese puts it at the
+# end of the clause, where the English reader expects "X? no thanks".
+_POSTPOSED_REFUSAL = re.compile(
+    r"(?:就|也|都|可)?(?:不要|不想要|不想看|不看|不考虑|免了|算了|拉倒|就算了|pass)(?:了|哈|啊|呀|吧|啦|嘛|哦|谢谢)*"
+    r"(?=\s*(?:[,.!?;，。！？；]|$))"
+)
+
+
+@lru_cache(maxsize=1)
+def _simplified() -> Callable[[str], str]:
+    """Traditional characters -> simplified (OpenCC, loaded once): the tables here are simplified."""
+    import opencc
+
+    return opencc.OpenCC("t2s").convert  # type: ignore[no-any-return]
+
+
 def to_english(text: str) -> str:
     """A Chinese or mixed sentence as the English words the dialogue reader understands."""
-    text = _references(_eras(text.translate(_PUNCTUATION)))
+    text = _references(_eras(_simplified()(text).translate(_PUNCTUATION)))
+    text = _POSTPOSED_REFUSAL.sub(lambda m: " no thanks " if m.start() > 0 else m.group(0), text)
     out: list[str] = []
     i, longest = 0, _longest()
     while i < len(text):

@@ -67,7 +67,8 @@ _POST_NEGATIONS = {
         "out of the question", "please no", "need not apply",
     )
 }
-_POST_SKIP = {"?", "-", ",", "is", "are", "'s", "please", "definitely", "totally", "really", "just", "also", "all", "so"}
+_POST_SKIP = {"?", "-", ",", "is", "are", "'s", "please", "definitely", "totally", "really", "just", "also", "all", "so",
+              "movies", "movie", "films", "film", "flicks", "stuff", "ones"}
 # A negation followed by one of these limits how much, not what: "funny but not too silly",
 # "nothing overly violent". The mention is "hedge": it steers away from the genre only when the
 # person does not want that genre anyway (recommender/dialogue/genres.py).

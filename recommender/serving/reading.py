@@ -21,6 +21,7 @@ from recommender.dialogue.acts import (
     ShiftEra,
     is_search,
 )
+from recommender.dialogue.chinese import has_chinese, to_english
 from recommender.dialogue.eras import find_eras
 from recommender.dialogue.lexicon import genre_for_word, genre_name_forms
 from recommender.dialogue.reducer import reduce
@@ -83,7 +84,7 @@ class TurnReader:
         # the NLU did not call this a search: words that merely imply a genre ("are you serious?",
         # "at war with my boss") are not enough; an answer to the bot's question, a sentence that asks
         # for something to watch, or a short one naming a genre ("sci fi pls") is
-        text = ctx.text.lower()
+        text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()  # one test for both languages
         names_genre = len(text.split()) <= 4 and any(
             re.search(rf"\b{re.escape(form)}s?\b", text) for form in genre_name_forms(tuple(bundle.index.genre_names))
         )

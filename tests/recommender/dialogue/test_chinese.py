@@ -57,6 +57,17 @@ from recommender.dialogue.state import DialogueState
         ("换一批", (OtherOptions(),)),
         ("老一点的", (ShiftEra(-1, 1995),)),
         ("随便推荐几部", (Surprise(),)),
+        # a refusal after what it refuses, as Chinese puts it
+        ("幼稚的儿童片不要哈", (ExcludeGenres(("Children's",)),)),
+        ("冒险片就免了吧", (ExcludeGenres(("Adventure",)),)),
+        ("恐怖的不看", (ExcludeGenres(("Horror",)),)),
+        ("最好不是鬼片", (ExcludeGenres(("Horror",)),)),
+        ("不要感情戏", (ExcludeGenres(("Romance",)),)),
+        ("比较严肃的片子", (AddGenres(("Drama",)),)),
+        ("要更近期的", (ShiftEra(1, 1995),)),
+        # traditional characters read as simplified
+        ("戰爭片", (AddGenres(("War",)),)),
+        ("別的呢？", (OtherOptions(),)),
     ],
 )
 def test_a_chinese_sentence_means_what_its_english_does(text: str, expected: tuple[object, ...]) -> None:

@@ -148,6 +148,11 @@ def test_a_turn_the_nlu_did_not_route_is_a_search_only_when_it_asks_for_one(serv
     assert kind("what's the weather like") == "none"
     assert kind("a serious one", "nlu_fallback", DialogueState(asked="genre")) == "search"  # an answer
     assert kind("we already saw those", "feedback", DialogueState(last_items=("1", "2"))) == "seen"
+    # the same test in Chinese (the NLU sent these to help and feedback in the Chinese simulator)
+    assert kind("别给我恐怖的", "help") == "search"
+    assert kind("我不太喜欢喜剧题材的", "feedback") == "search"
+    assert kind("给我找个comedy吧", "nlu_fallback") == "search"
+    assert kind("西红柿炒蛋怎么做") == "none"
 
 
 def test_words_that_change_nothing_are_owned_up_to(service: RecommenderService) -> None:
