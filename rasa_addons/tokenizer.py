@@ -21,10 +21,11 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+from rasa_addons.language import HAN
+
 logger = logging.getLogger(__name__)
 
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+RUNS = re.compile(f"{HAN.pattern}+|[^{HAN.pattern[1:-1]}]+")  # runs of Chinese characters, and the rest
 WORD = re.compile(r"\w")
 WORD_EDGES = re.compile(r"\W*(\w(?:.*\w)?)\W*$", re.DOTALL)  # a Latin run without the punctuation around it
 
