@@ -79,6 +79,8 @@ class TurnReader:
         before, acts, _ = self.read(bundle, ctx)
         if any(isinstance(a, SeenItems) for a in acts):
             return "seen"
+        if any(isinstance(a, OtherOptions) for a in acts) and (before.last_items or ctx.last_item_ids):
+            return "search"  # "others?" right after a list: more of the same search
         if not is_search(acts):
             return "none"
         # the NLU did not call this a search: words that merely imply a genre ("are you serious?",

@@ -68,6 +68,9 @@ from recommender.dialogue.state import DialogueState
         # traditional characters read as simplified
         ("戰爭片", (AddGenres(("War",)),)),
         ("別的呢？", (OtherOptions(),)),
+        ("这些太旧了", (ShiftEra(1, 1995),)),
+        ("往前推推", (ShiftEra(-1, 1995),)),
+        ("谈情说爱的就免了吧", (ExcludeGenres(("Romance",)),)),
     ],
 )
 def test_a_chinese_sentence_means_what_its_english_does(text: str, expected: tuple[object, ...]) -> None:
