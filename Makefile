@@ -18,7 +18,7 @@ WEB_VENDOR := web/vendor/socket.io.min.js
 RASA_SOURCES := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
 PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
-.PHONY: help setup test-setup browser nginx replicas run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-sim bench-redial lint audit clean
+.PHONY: help setup test-setup browser nginx replicas run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-sim bench-sim-zh bench-redial lint audit clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -139,6 +139,10 @@ bench-load: $(VENV)/.installed $(MODEL) ## Load: 100 concurrent conversations fo
 
 bench-sim: $(VENV)/.installed $(MODEL) ## Simulated users vs the live bot and a perfect-understanding yardstick, 200 popular + 200 whole-catalog targets (docs/evaluation/simulator.*)
 	$(PY) -m recommender simulate --start-stack --users 200 --pool popular,all --seed 42 --max-turns 15 --concurrency 2 --out docs/evaluation
+
+bench-sim-zh: $(VENV)/.installed $(MODEL) ## The same 200 popular targets, simulated users writing English then Chinese (docs/evaluation/bilingual/, docs/chinese.md)
+	$(PY) -m recommender simulate --start-stack --users 200 --pool popular --seed 42 --max-turns 15 --concurrency 2 --phrasings zh --out docs/evaluation/bilingual/zh --transcripts var/simulator/zh
+	$(PY) -m recommender simulate --start-stack --users 200 --pool popular --seed 42 --max-turns 15 --concurrency 2 --phrasings default --out docs/evaluation/bilingual/en --transcripts var/simulator/en
 
 bench-redial: $(VENV)/.installed ## ReDial conversational benchmark on ml-latest-small (docs/evaluation/redial.*)
 	$(PY) -m recommender evaluate --dataset redial

@@ -24,17 +24,20 @@ SEED = 42
 # SR@15 the live bot must reach on these 20 popular-pool users (seed 42). Measured on 2026-12-06 with
 # the working tree of 2ef47e4 (LLM off, as in every e2e test): bot 0.95 (19/20, Wilson 95% 0.76-0.99,
 # 5.3 turns on average), yardstick 1.0. Set below the interval's lower end so that noise does not fail
-# it while a real regression in understanding does; raise it as the bot improves.
+# it while a real regression in understanding does; raise it as the bot improves. The same users writing
+# Chinese (phrasings_zh.py, issue 16) must reach the same bar: the 200-user runs measured 0.955 in
+# English and 0.960 in Chinese (docs/chinese.md).
 MIN_SR_AT_15 = 0.75
 
 
-def test_simulated_users_find_their_targets(stack) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("phrasings", ["default", "zh"])
+def test_simulated_users_find_their_targets(stack, phrasings: str) -> None:  # type: ignore[no-untyped-def]
     catalog = load_movielens100k_catalog(get_settings())
     bot = RestBot(stack.rasa_url)
     try:
         bot.probe()
         result = simulate_pool(bot, catalog, SimConfig(pool="popular", users=USERS, seed=SEED, concurrency=2,
-                                                       progress=False))
+                                                       progress=False, phrasings=phrasings))
     finally:
         bot.close()
     section = result.section
