@@ -162,6 +162,8 @@ def number(text: str) -> int | None:
     if "十" not in text:
         return int("".join(str(_NUMERALS[ch]) for ch in text))
     tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or "十" in tens + ones:
+        return None  # "十十", "二二十": no number
     return (_NUMERALS[tens] if tens else 1) * 10 + (_NUMERALS[ones] if ones else 0)
 
 
@@ -254,6 +256,9 @@ _POSTPOSED_REFUSAL = re.compile(
 )
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 @lru_cache(maxsize=1)
 def _simplified() -> Callable[[str], str]:
     """Traditional characters -> simplified (OpenCC, loaded once): the tables here are simplified."""
@@ -264,6 +269,7 @@ def _simplified() -> Callable[[str], str]:
 
 def to_english(text: str) -> str:
     """A Chinese or mixed sentence as the English words the dialogue reader understands."""
+    text = _SURROGATES.sub("", text)  # OpenCC cannot encode a lone surrogate
     text = _references(_eras(_simplified()(text).translate(_PUNCTUATION)))
     text = _POSTPOSED_REFUSAL.sub(lambda m: " no thanks " if m.start() > 0 else m.group(0), text)
     out: list[str] = []

@@ -7,6 +7,8 @@ The sentences are written apart from the NLU training data (data/nlu/zh.yml).
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_understand import SHOWN, acts
 
 from recommender.dialogue.acts import (
@@ -93,6 +95,15 @@ def test_chinese_entity_values_from_the_nlu_are_read_too() -> None:
 
 
 def test_chinese_numbers_and_rating_words() -> None:
-    assert [number(t) for t in ("三", "十", "十二", "二十", "7", "x")] == [3, 10, 12, 20, 7, None]
+    assert [number(t) for t in ("三", "十", "十二", "二十", "7", "x", "十十十", "二二十")] == [3, 10, 12, 20, 7, None, None, None]
     assert to_english("给第一部打4分") == "the first one 4 stars"
     assert "stars" not in to_english("十分好看")  # "very", not a rating of 10
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("第十二三两零〇九年代前后以部个分星不要太别除了都行，。！？ abc0123456789像的了")) | st.characters(),
+               max_size=60))
+def test_any_text_reads_without_error(text: str) -> None:
+    """Hostile or odd Chinese ("第十十十部", "九十十年代") never breaks a turn: it reads as something or nothing."""
+    assert isinstance(to_english(text), str)
+    acts(text, intent="refine")
