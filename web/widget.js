@@ -41,11 +41,20 @@
   var HISTORY_LIMIT = 60; // entries (messages and cards) kept across a reload; older ones are dropped
   var TYPING_TIMEOUT_MS = 60000;
   var STAR = "★";
+  // the card buttons' words in the language of the bot's payload (`language`, docs/chinese.md)
   var OPINIONS = {
-    like: { icon: "👍", verb: "Like", done: "Liked" },
-    dislike: { icon: "👎", verb: "Dislike", done: "Disliked" },
-    bookmark: { icon: "☆", verb: "Save", done: "Saved" }
+    en: {
+      like: { icon: "👍", verb: "Like", done: "Liked" },
+      dislike: { icon: "👎", verb: "Dislike", done: "Disliked" },
+      bookmark: { icon: "☆", verb: "Save", done: "Saved" }
+    },
+    zh: {
+      like: { icon: "👍", verb: "喜欢", done: "已喜欢" },
+      dislike: { icon: "👎", verb: "不喜欢", done: "不喜欢" },
+      bookmark: { icon: "☆", verb: "收藏", done: "已收藏" }
+    }
   };
+  function opinionWords(language) { return OPINIONS[language] || OPINIONS.en; }
   var SCRIPT = document.currentScript;
   var BASE = SCRIPT && SCRIPT.src ? new URL(".", SCRIPT.src).href : new URL(".", window.location.href).href;
 
@@ -431,7 +440,7 @@
     var ids = [];
     payload.items.forEach(function (item) {
       if (item && typeof item === "object" && item.item_id !== undefined) {
-        list.appendChild(self.card(item, saved));
+        list.appendChild(self.card(item, saved, payload.language));
         ids.push(String(item.item_id));
       }
     });
@@ -439,11 +448,12 @@
     ids.forEach(function (itemId) { self.refresh(itemId); }); // what was pressed before (a reload, a repeat)
   };
 
-  Chat.prototype.card = function (item, saved) {
+  Chat.prototype.card = function (item, saved, language) {
     var title = readableTitle(item.title);
     var itemId = String(item.item_id);
     var card = el("li", "recsys-card");
     card.setAttribute("data-item-id", itemId);
+    card.setAttribute("data-lang", OPINIONS[language] ? language : "en");
 
     var image = safeHttpUrl(item.image_url);
     if (image) {
@@ -476,7 +486,7 @@
     if (Array.isArray(item.genres) && item.genres.length) { meta.push(item.genres.join(" · ")); }
     if (meta.length) { body.appendChild(el("p", "recsys-card-meta", meta.join(" — "))); }
     if (item.reason) { body.appendChild(el("p", "recsys-card-reason", item.reason)); }
-    body.appendChild(this.opinionButtons(item, itemId, title, saved));
+    body.appendChild(this.opinionButtons(item, itemId, title, saved, card.getAttribute("data-lang")));
     if (Array.isArray(item.ratings) && item.ratings.length) { body.appendChild(this.stars(item, itemId, title)); }
     card.appendChild(body);
     return card;
@@ -492,14 +502,15 @@
     var state = this.feedback[itemId] || {};
     Array.prototype.forEach.call(this.log.querySelectorAll(".recsys-card"), function (card) {
       if (card.getAttribute("data-item-id") !== itemId) { return; }
+      var bookmark = opinionWords(card.getAttribute("data-lang")).bookmark;
       Array.prototype.forEach.call(card.querySelectorAll(".recsys-fb"), function (b) {
         var kind = b.getAttribute("data-kind");
         var on = kind === "bookmark" ? !!state.saved : state.opinion === kind;
         b.setAttribute("aria-pressed", on ? "true" : "false");
         if (kind === "bookmark") {
           b.disabled = on;
-          b.querySelector(".recsys-fb-icon").textContent = on ? "★" : OPINIONS.bookmark.icon;
-          b.querySelector(".recsys-fb-label").textContent = on ? OPINIONS.bookmark.done : OPINIONS.bookmark.verb;
+          b.querySelector(".recsys-fb-icon").textContent = on ? "★" : bookmark.icon;
+          b.querySelector(".recsys-fb-label").textContent = on ? bookmark.done : bookmark.verb;
         }
       });
       Array.prototype.forEach.call(card.querySelectorAll(".recsys-star"), function (b) {
@@ -510,7 +521,7 @@
     });
   };
 
-  Chat.prototype.opinionButtons = function (item, itemId, title, saved) {
+  Chat.prototype.opinionButtons = function (item, itemId, title, saved, language) {
     var self = this;
     var group = el("div", "recsys-card-actions");
     group.setAttribute("role", "group");
@@ -519,7 +530,7 @@
     if (saved) { this.state(itemId).saved = true; }
     ["like", "dislike", "bookmark"].forEach(function (kind) {
       if (typeof payloads[kind] !== "string") { return; }
-      var words = OPINIONS[kind];
+      var words = opinionWords(language)[kind];
       var b = button("recsys-fb recsys-fb-" + kind, null, words.verb + " " + title);
       b.setAttribute("data-kind", kind);
       b.appendChild(el("span", "recsys-fb-icon", words.icon)).setAttribute("aria-hidden", "true");

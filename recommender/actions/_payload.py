@@ -94,9 +94,11 @@ def item_payload(rec: RecommendedItem) -> dict[str, Any]:
     }
 
 
-def items_payload(kind: str, items: Sequence[RecommendedItem], request_id: str | None) -> dict[str, Any]:
-    """The whole custom payload for a list of items (`kind` is "recommendations" or "saved_items")."""
-    return {"type": kind, "request_id": request_id, "items": [item_payload(rec) for rec in items]}
+def items_payload(kind: str, items: Sequence[RecommendedItem], request_id: str | None,
+                  lang: str = "en") -> dict[str, Any]:
+    """The whole custom payload for a list of items (`kind` is "recommendations" or "saved_items");
+    `language` tells a client which words to put on its buttons (the web widget)."""
+    return {"type": kind, "request_id": request_id, "language": lang, "items": [item_payload(rec) for rec in items]}
 
 
 def custom_for_channel(payload: dict[str, Any], channel: str | None) -> dict[str, Any] | None:
@@ -205,7 +207,7 @@ def recommendation_message(result: RecommendationResult, channel: str | None) ->
         "text": _text_for_channel(text, result.items, channel, lang),
         "buttons": recommendation_buttons(result.items, lang),
     }
-    payload = items_payload("recommendations", result.items, result.request_id)
+    payload = items_payload("recommendations", result.items, result.request_id, lang)
     native = NATIVE_CARDS.get(channel or "")
     if native is not None:
         more = message.pop("buttons")[-2:]  # "Other options", "Why these?"; the cards carry the rest
@@ -229,7 +231,7 @@ def saved_items_message(reply: ItemsReply, channel: str | None, lang: str = "en"
     if native is not None:
         message["json_message"] = native(reply.items, items_payload("saved_items", reply.items, None)["items"], (), lang)
         return message
-    custom = custom_for_channel(items_payload("saved_items", reply.items, None), channel)
+    custom = custom_for_channel(items_payload("saved_items", reply.items, None, lang), channel)
     if custom is not None:
         message["json_message"] = custom
     return message

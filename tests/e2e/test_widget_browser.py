@@ -135,3 +135,17 @@ def test_one_script_tag_embeds_the_chat_in_any_page(channels_stack: Any, web_ser
         assert not visit.errors and not visit.dialogs and not visit.refused, (visit.errors, visit.dialogs, visit.refused)
     finally:
         visit.close()
+
+
+def test_a_chinese_turn_gets_chinese_card_buttons(channels_stack: Any, web_server: str, browser: Any) -> None:
+    """The widget writes its card buttons in the payload's language (docs/chinese.md)."""
+    visit = Visit(browser, web_server, channels_stack.rasa_url, PHONE)
+    try:
+        visit.open()
+        visit.say("推荐几部九十年代的喜剧片")
+        first = visit.wait_for_cards().locator("li.recsys-card").first
+        assert first.get_attribute("data-lang") == "zh"
+        assert first.locator("button.recsys-fb-like .recsys-fb-label").inner_text() == "喜欢"
+        assert first.locator("button.recsys-fb-bookmark .recsys-fb-label").inner_text() == "收藏"
+    finally:
+        visit.close()

@@ -184,7 +184,7 @@ def test_saved_items_use_the_same_shape():
     custom = saved_items_message(reply, "rest")["json_message"]
     assert custom["type"] == "saved_items"
     assert custom["items"][0]["item_id"] == "50"
-    assert set(custom) == {"type", "request_id", "items"}
+    assert set(custom) == {"type", "request_id", "language", "items"}
     assert saved_items_message(ItemsReply("Nothing saved yet."), "rest") == {"text": "Nothing saved yet."}
 
 
