@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from recommender.phrases import HAN, has_chinese
 
-__all__ = ["has_chinese", "number", "to_english"]
+__all__ = ["decade_start", "has_chinese", "number", "to_english"]
 
 _NUMERALS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
              "九": 9, "十": 10}
@@ -140,7 +140,7 @@ _add("tonight", "今晚", "今天晚上")
 _add("good", "好看", "精彩", "好", "不错的")
 _add("preferably", "最好", "最好是", "希望是", "倾向于")
 _add("something", "什么", "啥", "点")
-_add("please", "请", "吧", "呗", "哈")
+_add("please", "请", "呗", "哈")
 _add("why", "为什么", "为啥", "怎么")
 _add("save", "收藏")
 _add("stars", "分", "星", "颗星")
@@ -172,14 +172,19 @@ _ORDINAL_ENGLISH = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"
 _COUNT_ENGLISH = {2: "two", 3: "three", 4: "four", 5: "five"}
 
 
-def _decade(digits: str, century: str) -> str | None:
-    """'九十' / '90' (+ '上世纪') -> '1990s'; None when it is no decade."""
+def decade_start(digits: str, century: str = "") -> int | None:
+    """The first year of a Chinese decade: '九十' / '90' (+ '上世纪') -> 1990, '10' -> 2010; None when it is
+    no decade. One reading for what a person says and for what an LLM reason claims (llm/grounding.py)."""
     value = number(digits)
     if value is None or value % 10 or value > 90:
         return None
-    if value >= 30 or century:
-        return f"{1900 + value}s"
-    return f"{2000 + value}s"
+    return 1900 + value if value >= 30 or century else 2000 + value
+
+
+def _decade(digits: str, century: str) -> str | None:
+    """'九十' / '90' (+ '上世纪') -> '1990s'; None when it is no decade."""
+    start = decade_start(digits, century)
+    return None if start is None else f"{start}s"
 
 
 _PART = {"初": "early", "初期": "early", "早期": "early", "前期": "early", "前半段": "early", "中": "mid", "中期": "mid",

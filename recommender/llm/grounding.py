@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from recommender.context import normalise_title
-from recommender.dialogue.chinese import number
+from recommender.dialogue.chinese import decade_start
 from recommender.llm.query import QuerySummary, short_title
 from recommender.phrases import GENRE_NAMES, has_chinese
 from recommender.types import Item
@@ -95,13 +95,11 @@ def chinese_problems(text: str, scope: Scope, allowed_titles: set[str]) -> list[
             problems.append("wrong_genre")
     years = scope.years
     for match in _DECADE_ZH.finditer(text):
-        if match.group(3):
-            start = 1900 + (number(match.group(3)) or 0) * 10
-        elif match.group(1):
-            start = int(match.group(1) + match.group(2) + "0")
+        if match.group(1):
+            start: int | None = int(match.group(1) + match.group(2) + "0")
         else:
-            start = (1900 if int(match.group(2)) >= 2 else 2000) + int(match.group(2)) * 10
-        if not any(start <= y < start + 10 for y in years):
+            start = decade_start(match.group(3) + "十" if match.group(3) else match.group(2) + "0")
+        if start is not None and not any(start <= y < start + 10 for y in years):
             problems.append("wrong_decade")
     for match in _BOOK_TITLE.finditer(text):
         quoted = key(match.group(1))
