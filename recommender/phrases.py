@@ -39,6 +39,8 @@ _TEXT: dict[str, dict[Language, str]] = {
     "one_pick": {"en": "Here is 1 pick", "zh": "为你挑了 1 部"},
     "n_picks": {"en": "Here are {n} picks", "zh": "为你挑了 {n} 部"},
     "n_picks_short": {"en": "Here are {n} picks:", "zh": "为你挑了 {n} 部："},
+    "header": {"en": "{count}:", "zh": "{count}："},
+    "header_with_state": {"en": "{count} ({described}):", "zh": "{count}（{described}）："},
     "found_nothing_for": {"en": "I couldn't find anything {described}.", "zh": "没有找到符合“{described}”的电影。"},
     "found_nothing_new": {"en": "I couldn't find anything new.", "zh": "没有找到新的电影。"},
     "loosen_hint": {"en": "Try loosening a filter, e.g. another decade or genre.", "zh": "试试放宽一个条件，比如换个年代或类型。"},

@@ -15,9 +15,7 @@ from recommender.types import Item, RecommendedItem
 def header(items: tuple[RecommendedItem, ...], described: str, lang: str = "en") -> str:
     """'Here are 3 picks (Comedy · 1990s · not Horror):'."""
     count = say("one_pick", lang) if len(items) == 1 else say("n_picks", lang, n=len(items))
-    if lang == "zh":
-        return count + (f"（{described}）" if described else "") + "："
-    return count + (f" ({described})" if described else "") + ":"
+    return say("header_with_state", lang, count=count, described=described) if described else say("header", lang, count=count)
 
 
 def recommendation_text(
