@@ -256,7 +256,7 @@ def _longest() -> int:
 # A refusal after what it refuses ("儿童片不要哈", "冒险片就免了吧", "恐怖的不看"): Chinese puts it at the
 # end of the clause, where the English reader expects "X? no thanks".
 _POSTPOSED_REFUSAL = re.compile(
-    r"(?:就|也|都|可)?(?:不要|不想要|不想看|不看|不考虑|免了|算了|拉倒|就算了|pass)(?:了|哈|啊|呀|吧|啦|嘛|哦|谢谢)*"
+    r"(?:还是|就|也|都|可)?(?:不要|不想要|不想看|不看|不考虑|免了|算了|拉倒|就算了|pass)(?:了|哈|啊|呀|吧|啦|嘛|哦|谢谢)*"
     r"(?=\s*(?:[,.!?;，。！？；]|$))"
 )
 

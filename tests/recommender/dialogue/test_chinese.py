@@ -62,6 +62,7 @@ from recommender.dialogue.state import DialogueState
         # a refusal after what it refuses, as Chinese puts it
         ("幼稚的儿童片不要哈", (ExcludeGenres(("Children's",)),)),
         ("冒险片就免了吧", (ExcludeGenres(("Adventure",)),)),
+        ("嗯 爱情戏还是算了吧", (ExcludeGenres(("Romance",)),)),  # found talking to the bot: read as a wish
         ("恐怖的不看", (ExcludeGenres(("Horror",)),)),
         ("最好不是鬼片", (ExcludeGenres(("Horror",)),)),
         ("不要感情戏", (ExcludeGenres(("Romance",)),)),
