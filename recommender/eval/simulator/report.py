@@ -218,8 +218,11 @@ def write_report(runs: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def write_transcripts(dialogues: Iterable[Dialogue], path: Path, only_failures: bool = True) -> int:
-    """JSON lines of the (failed) dialogues, for debugging; returns how many were written."""
-    rows = [json.dumps(d.as_dict(), ensure_ascii=False) for d in dialogues if not (only_failures and d.success)]
+def write_transcripts(dialogues: Iterable[Dialogue], path: Path, only_failures: bool = True,
+                      only_violations: bool = False) -> int:
+    """JSON lines of the (failed, or constraint-breaking) dialogues, for debugging; returns how many
+    were written."""
+    rows = [json.dumps(d.as_dict(), ensure_ascii=False) for d in dialogues
+            if not (only_failures and d.success) and not (only_violations and not any(t.violations for t in d.turns))]
     atomic_write_text(path, "\n".join(rows) + ("\n" if rows else ""))
     return len(rows)

@@ -129,3 +129,7 @@ def test_report_files_merge_pools_across_runs(tmp_path: Path) -> None:
     assert write_transcripts([*dialogues, _dialogue(None, [1.0], [()])], tmp_path / "f.jsonl") == 1
     row = json.loads((tmp_path / "f.jsonl").read_text())
     assert row["success_turn"] is None and row["target"]["item_id"] == "1"
+    broke = _dialogue(2, [1.0, 2.0], [("2",), ("1",)], violations=1)
+    assert write_transcripts([*dialogues, broke], tmp_path / "v.jsonl", only_failures=False,
+                             only_violations=True) == 1
+    assert json.loads((tmp_path / "v.jsonl").read_text())["success_turn"] == 2
