@@ -17,7 +17,12 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from recommender.dialogue.negation import DEGREE_HEDGES
 from recommender.phrases import HAN, has_chinese
+
+# Stands for a Chinese word the reader has no entry for, where dropping it would move a hedge's
+# scope onto the next word it knows (an inert token: too short to be a wish, no cue, no genre).
+UNKNOWN_WORD = "x"
 
 __all__ = ["decade_start", "has_chinese", "number", "to_english"]
 
@@ -291,6 +296,9 @@ def to_english(text: str) -> str:
                 i += n
                 break
         else:
-            out.append(" ")  # a word with no entry: dropped
+            # a word with no entry is dropped, except the adjective a degree word governs: "别太长的爱情片"
+            # is "not too <long> romance", so the hedge stays on "long" and never reaches the romance
+            said = "".join(out).split()
+            out.append(f" {UNKNOWN_WORD} " if said and said[-1] in DEGREE_HEDGES else " ")
             i += 1
     return re.sub(r"\s+", " ", "".join(out)).strip()

@@ -64,9 +64,12 @@ _POST_NEGATIONS = {
         "out", "a no", "a no-go", "no-go", "not for me", "not my thing", "not my cup of tea", "off the table",
         "no thanks", "no thank you", "no way", "nope", "not", "no", "excluded", "banned", "off", "not welcome",
         "not ok", "not okay", "not allowed", "boring", "bore me", "suck", "sucks", "are the worst", "is the worst",
-        "out of the question", "please no", "need not apply",
+        "out of the question", "please no", "need not apply", "not so much",
     )
 }
+# Words that may close a post-placed "no"/"not" ("horror? not really", "musicals, no thanks").
+_POST_FINISHERS = {"really", "please", "thanks", "thank", "at", "all", "ever", "anymore", "today", "tonight", "now",
+                   "for", "way", "more", "again", "pls", "plz", "thx", "sorry", "though", "lol"}
 _POST_SKIP = {"?", "-", ",", "is", "are", "'s", "please", "definitely", "totally", "really", "just", "also", "all", "so",
               "movies", "movie", "films", "film", "flicks", "stuff", "ones"}
 # A negation followed by one of these limits how much, not what: "funny but not too silly",
@@ -93,6 +96,25 @@ BOUNDARIES = {
 }
 _POSITIVE_AFTER = [token_phrase(p) for p in ("is fine", "are fine", "is ok", "are ok", "is okay", "are okay",
                                              "is good", "are good", "would be good", "would be nice", "works", "is great")]
+
+
+# What may sit between a degree word and the word it grades: "not too much gore", "nothing too heavy on the romance".
+_GRADED_SKIP = CONNECTORS | DEGREE_HEDGES | GAP_HEDGES | {"on", "in"}
+
+
+def _governs_other_word(gap: list[Tok], *, hedged: bool) -> bool:
+    """Whether a cue's reach ends at a word before the next genre or mood: the degree word of a
+    hedge grades the first word after it ("nothing too long, a romance": the length, not the
+    romance), and a comma after a word the cue took ("nothing long, a comedy") closes the phrase."""
+    if hedged:
+        graded = next((k for k, t in enumerate(gap) if t.text not in _GRADED_SKIP), None)
+        if graded is not None:  # unless the grading goes on to a list: "nothing too long or scary"
+            return not {"or", "and", "nor"} & {t.text for t in gap[graded + 1 :]}
+    for k, t in enumerate(gap):
+        if t.text == "," and k > 0 and gap[k - 1].text not in CONNECTORS:
+            # unless a list of refused things goes on: "no long, boring or scary movies"
+            return not {"or", "and", "nor", ","} & {u.text for u in gap[k + 1 :]}
+    return False
 
 
 @dataclass(frozen=True)
@@ -143,7 +165,7 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
         if first is None:
             break
         gap = tokens[end : mentions[first].first]
-        if len(gap) > 7 or any(t.text in BOUNDARIES for t in gap):
+        if len(gap) > 7 or any(t.text in BOUNDARIES for t in gap) or _governs_other_word(gap, hedged=sign == "hedge"):
             i = end
             continue
         if sign == "-" and any(t.text in GAP_HEDGES for t in gap):
@@ -151,8 +173,8 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
         chain = [first]
         for k in range(first + 1, len(mentions)):
             between = [t.text for t in tokens[mentions[k - 1].last + 1 : mentions[k].first]]
-            if not all(w in CONNECTORS for w in between):
-                break
+            if not all(w in CONNECTORS for w in between) or (sign == "hedge" and not between):
+                break  # "not too gory horror": the horror is what is graded, and wanted
             chain.append(k)
         # a comma alone continues a negated list only if the list goes on with or/and/nor
         kept = [chain[0]]
@@ -187,6 +209,9 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
             ahead = [m for m in mentions[k + 1 :] if m.first <= j + 6]
             if ahead:
                 continue  # "comedy, no horror": the "no" belongs to what follows
+            after = tokens[j + 1].text if j + 1 < len(tokens) else "."
+            if after in DEGREE_HEDGES or (after[0].isalnum() and after not in _POST_FINISHERS):
+                continue  # "a romance, not too long": the "not" belongs to another word
         polarity[k] = "-"
         back = k
         while back > 0 and all(

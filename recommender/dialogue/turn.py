@@ -36,3 +36,6 @@ class CatalogView:
     genre_names: tuple[str, ...]
     find_title: Callable[[str], str | None] = lambda _text: None  # strict title -> item id
     year_of: Callable[[str], int | None] = lambda _item_id: None
+    # (old until, recent from): what "an old movie" / "something recent" mean before anything is
+    # shown, the catalog's oldest and newest tenth (MovieLens 100K: 1967, 1997)
+    era_edges: tuple[int, int] | None = None

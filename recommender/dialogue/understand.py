@@ -182,8 +182,13 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
 
 
 def _pivot(state: DialogueState, catalog: CatalogView, direction: int) -> int | None:
-    """"Older" is older than everything in the last list, "newer" newer than all of it."""
+    """"Older" is older than everything in the last list, "newer" newer than all of it; with no list
+    and no era yet, "an old movie" is from the catalog's oldest tenth and "something recent" from its
+    newest."""
     years = [y for i in state.last_items if (y := catalog.year_of(i)) is not None]
     if not years:
-        return None
+        if catalog.era_edges is None or state.year_from is not None or state.year_to is not None:
+            return None
+        old_until, recent_from = catalog.era_edges
+        return old_until + 1 if direction < 0 else recent_from - 1
     return min(years) if direction < 0 else max(years)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import numpy as np
+
 from recommender.context import parse_ordinal
 from recommender.dialogue.acts import (
     Act,
@@ -69,7 +71,9 @@ class TurnReader:
             row = index.position.get(item_id)
             return index.items[row].year if row is not None else None
 
-        view = CatalogView(tuple(index.genre_names), find_title, year_of)
+        years = [item.year for item in index.items if item.year is not None]
+        edges = (int(np.percentile(years, 10)), int(np.percentile(years, 90))) if len(years) >= 10 else None
+        view = CatalogView(tuple(index.genre_names), find_title, year_of, edges)
         self._view = (bundle, view)
         return view
 

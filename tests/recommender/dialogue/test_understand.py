@@ -5,6 +5,8 @@ Each row is one sentence a person might type; the expected acts are what the sea
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from recommender.dialogue.acts import (
@@ -26,6 +28,7 @@ from recommender.dialogue.acts import (
     Unknown,
     Wish,
 )
+from recommender.dialogue.reducer import reduce
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.understand import CatalogView, EntityHint, Turn, understand
 
@@ -242,3 +245,50 @@ def test_a_hedge_on_an_unwanted_genre_still_steers_away() -> None:
     """Without horror wanted, "nothing with too much gore" keeps horror out."""
     said = acts("a drama, nothing with too much gore", intent="refine", state=DialogueState())
     assert any(isinstance(a, ExcludeGenres) and "Horror" in a.genres for a in said), said
+
+
+@pytest.mark.parametrize("text", [
+    "nothing too long, a romance",        # the hedge grades "long", not the romance
+    "a romance, not too long",
+    "not too long romance please",
+    "nothing long, a romance",            # a comma after the word the cue took closes it
+    "别太长的那种爱情片",                     # found talking to the bot: excluded Romance
+    "不要太长，爱情片就行",
+])
+def test_a_cue_that_grades_another_word_never_reaches_the_genre(text: str) -> None:
+    said = acts(text, state=DialogueState())
+    assert AddGenres(("Romance",)) in said, said
+    assert not any(isinstance(a, (ExcludeGenres, DropGenres)) for a in said), said
+
+
+@pytest.mark.parametrize(("text", "excluded"), [
+    ("a drama, nothing too heavy on the romance", "Romance"),   # the graded word may follow "heavy on the"
+    ("no long, boring or scary movies", "Horror"),              # a list of what is refused still reaches
+    ("nothing too scary", "Horror"),
+    ("nothing too long or scary", "Horror"),                  # the grading goes on to a list
+])
+def test_a_graded_genre_word_is_still_steered_away_from(text: str, excluded: str) -> None:
+    said = acts(text, state=DialogueState())
+    assert any(isinstance(a, ExcludeGenres) and excluded in a.genres for a in said), said
+
+
+@pytest.mark.parametrize(("text", "wanted"), [
+    ("not too gory horror please", "Horror"),     # the horror is what is graded, and wanted
+    ("别太血腥的恐怖片", "Horror"),
+])
+def test_a_graded_adjective_before_its_genre_keeps_the_genre(text: str, wanted: str) -> None:
+    said = acts(text, state=DialogueState())
+    assert AddGenres((wanted,)) in said and not any(isinstance(a, ExcludeGenres) for a in said), said
+
+
+@pytest.mark.parametrize(("text", "year_from", "year_to"), [
+    ("an old movie", None, 1967),
+    ("来点老片子", None, 1967),                    # found talking to the bot: set no era on a first turn
+    ("something recent", 1997, None),
+])
+def test_old_or_recent_before_any_list_means_the_catalogs_oldest_or_newest_tenth(
+    text: str, year_from: int | None, year_to: int | None
+) -> None:
+    catalog = replace(CATALOG, era_edges=(1967, 1997))
+    state = reduce(DialogueState(), understand(Turn(text), DialogueState(), catalog))
+    assert (state.year_from, state.year_to) == (year_from, year_to)
