@@ -108,10 +108,11 @@ def run(args: argparse.Namespace) -> int:
             result = simulate_pool(bot, catalog, cfg)
             failures = transcripts / f"failures-{pool}.jsonl"
             write_transcripts(result.bot, failures)
-            write_transcripts(result.bot, transcripts / f"violations-{pool}.jsonl", only_failures=False,
-                              only_violations=True)
+            violated = transcripts / f"violations-{pool}.jsonl"
+            write_transcripts(result.bot, violated, only_failures=False, only_violations=True)
             result.section["config"] |= {
                 "command": _command(args, pool), "commit": commit(), "transcripts": relative(failures),
+                "violation_transcripts": relative(violated),
                 "date": datetime.date.today().isoformat(), "stack": "started" if args.start_stack else rasa_url,
             }
             if args.start_stack:

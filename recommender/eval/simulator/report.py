@@ -144,6 +144,8 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", (f"Bot SR@{cfg['max_turns']} 95% interval (Wilson): {ci}. Run: `{cfg['command']}` at commit "
                   f"{cfg.get('commit', '?')}, {cfg.get('date', '?')}; {cfg.get('vague_share')} of dialogues open "
                   f"vaguely; failure transcripts: `{cfg.get('transcripts', '')}`"
+                  + (f", dialogues with violations: `{cfg['violation_transcripts']}`"
+                     if cfg.get("violation_transcripts") else "")
                   + (f"; Rasa model `{cfg['rasa_model']}`." if cfg.get("rasa_model") else ".")), ""]
     return "\n".join(lines + list(_METHOD)).rstrip() + "\n"
 
