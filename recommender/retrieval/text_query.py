@@ -7,9 +7,10 @@ title + genres + keywords + description from the catalog's enrichment file
 (`recommender.catalog.enrichment`); an item without enrichment falls back to what the catalog
 itself says about it (`item_text`: title, genres, people, its own description).
 
-Item vectors are computed on the first query, not at construction, and cached on disk as .npy
-keyed by a checksum of the texts and the model (`cached_embeddings`; no pickle), so a service
-start costs nothing and a second start reads the cache.
+Item vectors are computed on the first query (the service starts that at warm-up, in the
+background, and a query arriving meanwhile ranks without its text score rather than wait), not at
+construction, and cached on disk as .npy keyed by a checksum of the texts and the model
+(`cached_embeddings`; no pickle), so a service start costs nothing and a second start reads the cache.
 """
 
 from __future__ import annotations
@@ -92,12 +93,31 @@ class TextQueryScorer:
                     self._vectors = cached_embeddings(self.texts, self.encoder, self.cache_dir)
         return self._vectors
 
+    def vectors_unless_busy(self) -> np.ndarray | None:
+        """The item vectors, or None while another thread (the service's warm-up) is still embedding
+        them: a turn never waits minutes behind the whole catalog going through MiniLM."""
+        if self._vectors is not None:
+            return self._vectors
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self._vectors is None:
+                self._vectors = cached_embeddings(self.texts, self.encoder, self.cache_dir)
+            return self._vectors
+        finally:
+            self._lock.release()
+
     def embed_query(self, query: str) -> np.ndarray:
         """The query's unit vector."""
         return self.encoder.encode([query.strip()])[0].astype(np.float32)
 
-    def score(self, query: str) -> np.ndarray:
-        """Cosine of the query with each catalog row, float32 [rows]; all zeros for an empty query."""
+    def score(self, query: str) -> np.ndarray | None:
+        """Cosine of the query with each catalog row, float32 [rows]; all zeros for an empty query;
+        None while the item texts are still being embedded (the turn ranks without the wish)."""
         if not query.strip():
             return np.zeros(len(self.texts), dtype=np.float32)
-        return self.vectors @ self.embed_query(query)
+        vectors = self.vectors_unless_busy()
+        if vectors is None:
+            logger.warning("free-text wish left out of this turn: the item texts are still being embedded")
+            return None
+        return vectors @ self.embed_query(query)

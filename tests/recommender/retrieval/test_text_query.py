@@ -100,3 +100,30 @@ def test_real_minilm_ranks_a_heist_above_a_cartoon(tmp_path: Path) -> None:
     assert scores[2] > scores[1] and scores[0] > scores[1]
     assert scores[2] > scores[3]
     assert scorer.embed_query("space opera").shape == scorer.vectors.shape[1:]
+
+
+def test_a_wish_during_the_warm_up_embedding_ranks_without_text_instead_of_waiting(tmp_path: Path) -> None:
+    """Found in the simulator: the first free-text wish waited 118 s behind the warm-up thread's
+    embedding of the catalog, and every other turn queued behind it on the service thread."""
+    import threading
+
+    release = threading.Event()
+
+    class SlowCatalog(BagOfWords):
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            if len(texts) > 1:  # the catalog, not a query
+                release.wait(timeout=30)
+            return super().encode(texts)
+
+    scorer = TextQueryScorer(ITEMS, ENRICHMENT, tmp_path, SlowCatalog())
+    warm_up = threading.Thread(target=lambda: scorer.vectors)
+    warm_up.start()
+    try:
+        while not scorer._lock.locked():
+            threading.Event().wait(0.01)
+        assert scorer.score("heist twist") is None  # at once, not after the embedding
+    finally:
+        release.set()
+        warm_up.join(timeout=30)
+    scores = scorer.score("heist twist")
+    assert scores is not None and int(np.argmax(scores)) == 2
