@@ -19,8 +19,10 @@ class ActionExplain(ServiceAction):
     action_name = "action_explain"
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        """Explain; changes no slots."""
+        """Explain; changes no slots (a search the NLU sent here is answered as a search)."""
         ctx = build_context(tracker)
+        if self.service.misrouted_search(ctx):  # "show me something that makes me laugh" asks no "why"
+            return self.recommendation_turn(dispatcher, tracker, ctx)
         reply = self.service.explain(ctx, item_reference(tracker))
         dispatcher.utter_message(text=explanation_text(reply, ctx.language))
         return []

@@ -19,8 +19,10 @@ class ActionShowSaved(ServiceAction):
     action_name = "action_show_saved"
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        """Show saved items; changes no slots."""
+        """Show saved items; changes no slots (a search the NLU sent here is answered as a search)."""
         ctx = build_context(tracker)
+        if self.service.misrouted_search(ctx):  # "show me science fiction" is no request for the saved list
+            return self.recommendation_turn(dispatcher, tracker, ctx)
         reply = self.service.saved_items(ctx)
         dispatcher.utter_message(**saved_items_message(reply, tracker.get_latest_input_channel(), ctx.language))
         return []

@@ -7,7 +7,7 @@ or "less like" ("like X but Y" keeps X as a reference and reads Y as a genre).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from recommender.dialogue.lexicon import terms_for
 from recommender.dialogue.turn import CatalogView, Turn
@@ -93,6 +93,8 @@ def title_refs(
     terms = terms_for(catalog.genre_names)
     for hint in turn.entities:
         if hint.entity == "title" and hint.value.strip() and hint.value.lower().strip() not in terms:
+            if _inside_a_genre_phrase(hint.value.lower().strip(), text, terms):
+                continue  # "story" of "a love story" (the NLU's guess; a fuzzy match made it Toy Story)
             item_id = catalog.find_title(hint.value)
             if item_id is None:
                 unknown.append(hint.value.strip()[:80])
@@ -118,6 +120,14 @@ def title_refs(
                 spans.append((offset, offset + len(phrase)))
                 break
     return list(dict.fromkeys(ids)), spans, unknown
+
+
+def _inside_a_genre_phrase(value: str, text: str, terms: Collection[str]) -> bool:
+    """Whether `value` is only part of a longer genre phrase the text says ("love story")."""
+    return any(
+        len(term) > len(value) and re.search(rf"\b{re.escape(value)}\b", term) and re.search(rf"\b{re.escape(term)}\b", text)
+        for term in terms
+    )
 
 
 def _starts_with_genre(rest: str, catalog: CatalogView) -> bool:

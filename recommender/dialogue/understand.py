@@ -137,9 +137,12 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         if not lacking.term.is_mood and lacking.polarity == "+":
             acts.append(Unknown(lacking.term.form))
     mentions += missing  # their words are explained: no free-text wish from them
+    explained_words = {tokens[i].text for i in reading.consumed}
     for hint in turn.entities:  # a genre the NLU labelled that the lexicon did not see in the text
         if hint.entity not in ("genre", "mood") or not hint.value.strip():
             continue
+        if set(hint.value.lower().split()) <= explained_words:
+            continue  # part of an era or a title the words already say ("circa 1995")
         genres = genre_for_word(hint.value, catalog.genre_names)
         if not genres:
             if hint.entity == "genre" and not seen and hint.value.lower().strip() not in STOPWORDS and not any(

@@ -37,8 +37,17 @@ _ASKS_FOR_SOMETHING = re.compile(
     r"show|give|find|looking|look|want|wanna|need|fancy|crave|craving|mood|feel like|up for|go for|could do with|"
     r"would love|love|like|enjoy|into|bring|queue|put on|play|tonight|evening|weekend|date|got|have you|any|some|"
     r"one|ones|stuff|titles?|picks?|options?|prefer|preferably|ideally|how about|what about|maybe|perhaps|"
-    r"instead|rather|more|else|less|no|not|without|from|before|after|older|newer|earlier|later|\d{2,4}s?)\b"
+    r"instead|rather|more|else|less|no|not|nothing|none|without|skip|from|before|after|older|newer|earlier|later|"
+    r"\d{2,4}s?)\b"
 )
+# Words a message of these intents holds ("my saved list", "why these?"). Without them, a message the
+# NLU sent there that reads as a search ("show me science fiction" as show_saved, "show me something
+# that makes me laugh" as ask_why, both seen in the simulator) is answered as the search it is.
+_INTENT_WORDS = {
+    "show_saved": re.compile(r"\b(?:sav(?:e|ed|ing)|bookmark\w*|watch ?list|my list|favou?rites?|starred|kept)\b"
+                             r"|收藏|保存|片单|清单|存"),
+    "ask_why": re.compile(r"\b(?:why|how come|reasons?|explain\w*|because|what makes)\b|为什么|为啥|理由|原因|怎么"),
+}
 
 
 class TurnReader:
@@ -83,8 +92,10 @@ class TurnReader:
         before, acts, _ = self.read(bundle, ctx)
         if any(isinstance(a, SeenItems) for a in acts):
             return "seen"
-        if any(isinstance(a, OtherOptions) for a in acts) and (before.last_items or ctx.last_item_ids):
-            return "search"  # "others?" right after a list: more of the same search
+        if any(isinstance(a, (OtherOptions, ExcludeGenres, ShiftEra)) for a in acts) and (
+            before.last_items or ctx.last_item_ids
+        ):
+            return "search"  # "others?", "nothing with aliens", "these are too recent" right after a list
         if not is_search(acts):
             return "none"
         # the NLU did not call this a search: words that merely imply a genre ("are you serious?",
@@ -96,6 +107,14 @@ class TurnReader:
         )
         asks = before.asked is not None or names_genre or _ASKS_FOR_SOMETHING.search(text)
         return "search" if asks else "none"
+
+    def misrouted_search(self, bundle: ModelBundle, ctx: ConversationContext) -> bool:
+        """Whether a message the NLU gave a non-search intent (saved items, "why") holds none of
+        that intent's words and reads as a search: then it is answered as one."""
+        words = _INTENT_WORDS.get(ctx.intent or "")
+        if words is None or ctx.text.startswith("/") or words.search(ctx.text.lower()):
+            return False
+        return self.turn_kind(bundle, ctx) == "search"
 
     def critique_acts(self, bundle: ModelBundle, ctx: ConversationContext, critique: Critique) -> tuple[Act, ...]:
         """A button's critique ("older", "no horror", "more like #2", "other options") as acts."""

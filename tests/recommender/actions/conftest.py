@@ -139,6 +139,10 @@ class FakeService:
         self._enter("turn_kind", ctx)
         return self.kind_of_turn
 
+    def misrouted_search(self, ctx: ConversationContext) -> bool:
+        self._enter("misrouted_search", ctx)
+        return self.kind_of_turn == "search"
+
     def recommend(self, ctx: ConversationContext, *, on_followup: Callable[[FollowUp], None] | None = None
                   ) -> RecommendationResult:
         self._enter("recommend", ctx)

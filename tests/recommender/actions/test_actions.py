@@ -127,7 +127,7 @@ def test_refine_other_options_from_the_button(fake, tracker, ent, run, domain):
 
 def test_explain_sends_reasons(fake, tracker, ent, run, domain):
     messages, events = run(ActionExplain(fake), tracker("why the first one?", "ask_why", [ent("ordinal", "first")]), domain)
-    assert fake.calls[0][1][1] == "first"
+    assert [c[0] for c in fake.calls] == ["misrouted_search", "explain"] and fake.calls[1][1][1] == "first"
     assert "reason for 50" in messages[0]["text"]
     assert events == []
 
@@ -232,7 +232,7 @@ def test_default_service_is_created_lazily(monkeypatch, tracker, run, domain, fa
         run(action, tracker(), domain)
         run(ActionExplain(), tracker(intent="ask_why"), domain)
         assert created == [1]
-        assert [c[0] for c in fake.calls] == ["recommend", "explain"]
+        assert [c[0] for c in fake.calls] == ["recommend", "misrouted_search", "explain"]
     finally:
         service_module.reset_default_service()
 
@@ -275,4 +275,17 @@ def test_fallback_answers_a_search_the_nlu_missed(fake, tracker, run, domain):
     fake.kind_of_turn = "search"
     messages, events = run(ActionFallback(fake), tracker("got any war movies?", "out_of_scope"), domain)
     assert [c[0] for c in fake.calls] == ["turn_kind", "recommend"]
+    assert messages[0]["custom"]["type"] == "recommendations" and "dialogue_state" in slot_events(events)
+
+
+@pytest.mark.parametrize(("action", "text", "intent"), [
+    (ActionShowSaved, "show me science fiction", "show_saved"),
+    (ActionExplain, "show me something that makes me laugh", "ask_why"),
+])
+def test_a_search_the_nlu_sent_to_saved_or_why_is_answered_as_a_search(fake, tracker, run, domain, action, text,
+                                                                        intent):
+    """Found in the simulator: these got "You haven't saved anything yet" and "I haven't recommended anything yet"."""
+    fake.kind_of_turn = "search"
+    messages, events = run(action(fake), tracker(text, intent), domain)
+    assert [c[0] for c in fake.calls] == ["misrouted_search", "recommend"]
     assert messages[0]["custom"]["type"] == "recommendations" and "dialogue_state" in slot_events(events)

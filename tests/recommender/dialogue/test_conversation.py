@@ -155,6 +155,26 @@ def test_a_turn_the_nlu_did_not_route_is_a_search_only_when_it_asks_for_one(serv
     assert kind("西红柿炒蛋怎么做") == "none"
     assert kind("別的呢？", "nlu_fallback", DialogueState(last_items=("1", "2"))) == "search"  # after a list
     assert kind("others?", "nlu_fallback") == "none"  # nothing shown yet: nothing to show more of
+    shown = DialogueState(last_items=("1", "2"))
+    assert kind("nothing with aliens", "nlu_fallback", shown) == "search"  # a refusal after a list
+    assert kind("these are too recent", "nlu_fallback", shown) == "search"
+    assert kind("these are too recent", "nlu_fallback") == "none"  # nothing shown: no list to critique
+
+
+def test_a_search_sent_to_saved_items_or_why_is_answered_as_one(service: RecommenderService) -> None:
+    """Seen in the simulator: "show me science fiction" got the saved list, "show me something that
+    makes me laugh" the "why" answer."""
+    def misrouted(text: str, intent: str) -> bool:
+        return service.misrouted_search(ConversationContext(user="k", text=text, intent=intent, state=DialogueState()))
+
+    assert misrouted("show me science fiction", "show_saved")
+    assert misrouted("show me something that makes me laugh", "ask_why")
+    assert not misrouted("show me my saved comedies", "show_saved")
+    assert not misrouted("why these comedies?", "ask_why")
+    assert not misrouted("what makes these good for a comedy night", "ask_why")
+    assert not misrouted("为什么推荐这些喜剧", "ask_why")
+    assert not misrouted("show me what I saved", "show_saved")
+    assert not misrouted("show me science fiction", "greet")  # only the intents that have their own words
 
 
 def test_words_that_change_nothing_are_owned_up_to(service: RecommenderService) -> None:

@@ -292,3 +292,22 @@ def test_old_or_recent_before_any_list_means_the_catalogs_oldest_or_newest_tenth
     catalog = replace(CATALOG, era_edges=(1967, 1997))
     state = reduce(DialogueState(), understand(Turn(text), DialogueState(), catalog))
     assert (state.year_from, state.year_to) == (year_from, year_to)
+
+
+def test_a_word_of_an_era_the_nlu_took_for_a_genre_is_not_an_unknown_genre() -> None:
+    """Seen in the simulator: "ideally from circa 1995" answered "I didn't understand “circa” as a genre"."""
+    said = acts("ideally from circa 1995", entities=(EntityHint("genre", "circa"),), state=DialogueState())
+    assert said == (SetEra(1993, 1997, True),), said
+
+
+def test_less_dated_is_newer() -> None:
+    assert acts("something less dated") == (ShiftEra(1, 1995),)
+
+
+def test_a_title_guess_inside_a_genre_phrase_is_no_title() -> None:
+    """Seen in the simulator: the NLU took "story" of "how about a love story?" for a title, and a
+    fuzzy match made it Toy Story ("like Toy Story", no Romance)."""
+    catalog = replace(CATALOG, find_title=lambda t: "1" if "story" in t.lower() else None)
+    said = understand(Turn("how about a love story?", "out_of_scope", (EntityHint("title", "story"),)),
+                      DialogueState(), catalog)
+    assert said == (AddGenres(("Romance",)),), said
