@@ -307,11 +307,6 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
         **(extra_env or {}),
     }
 
-    if not reuse:
-        _ingest(app_python, database_url, env)
-    if prepare is not None:
-        prepare(database_url)
-
     action_port, rasa_port = _free_port(), _free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
@@ -322,9 +317,8 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
 
     servers = _Servers(workdir)
     try:
-        action_argv = [str(app_python), "-m", "recommender.actionserver", "--actions", "recommender.actions",
-                       "--port", str(action_port)]
-        action_proc, action_log = servers.start("actions", action_argv, env)
+        # Rasa loads its model (tens of seconds) while the catalog is imported: it needs neither the
+        # recommender's database nor the action server until the first message
         rasa_proc, rasa_log = servers.start(
             "rasa",
             [str(rasa_bin), "run", "--enable-api", "--auth-token", RASA_API_TOKEN, "--cors", web_origin,
@@ -332,6 +326,13 @@ def launch_stack(workdir: Path, reuse_database: str = "", extra_env: dict[str, s
              "--port", str(rasa_port), "--credentials", str(credentials or "credentials.yml"), "-i", "127.0.0.1"],
             env,
         )
+        if not reuse:
+            _ingest(app_python, database_url, env)
+        if prepare is not None:
+            prepare(database_url)
+        action_argv = [str(app_python), "-m", "recommender.actionserver", "--actions", "recommender.actions",
+                       "--port", str(action_port)]
+        action_proc, action_log = servers.start("actions", action_argv, env)
         rasa_url, action_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}"
         deadline = time.monotonic() + STARTUP_TIMEOUT
         ready = {"rasa": False, "actions": False}
