@@ -217,11 +217,9 @@ test-e2e: setup $(MODEL) $(VENV)/.browser | $(NGINX_BIN) ## Live end-to-end conv
 	$(PY) -m pytest -m e2e
 
 test: test-setup $(MODEL) ## Every test: lint (ruff, mypy), dependency audit, Rasa validation, test stories and unseen NLU sentences, then pytest (unit, PostgreSQL, real data, live end-to-end)
-	$(MAKE) lint
-	$(MAKE) audit
-	$(MAKE) validate
-	$(MAKE) test-rasa
-	$(MAKE) test-nlu
+	@# the checks are independent, mostly single-threaded and start up slowly (mypy, Rasa's imports):
+	@# side by side, each one's output kept together
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint audit validate test-rasa test-nlu
 	$(PY) -m pytest
 
 clean: ## Remove runtime state (database, fetched data, models); keeps the venvs

@@ -161,6 +161,54 @@ def servers(tmp_path: Path) -> Iterator[Servers]:
         running.stop()
 
 
+# Rasa 3.6's default config (rasa/engine/recipes/config_files/default_config.yml), which the stock
+# bot's config.yml leaves in force, with the epochs of its four neural models cut.
+_STOCK_CONFIG_FEWER_EPOCHS = """recipe: default.v1
+assistant_id: placeholder_default
+language: en
+pipeline:
+  - name: WhitespaceTokenizer
+  - name: RegexFeaturizer
+  - name: LexicalSyntacticFeaturizer
+  - name: CountVectorsFeaturizer
+  - name: CountVectorsFeaturizer
+    analyzer: "char_wb"
+    min_ngram: 1
+    max_ngram: 4
+  - name: DIETClassifier
+    epochs: {epochs}
+    constrain_similarities: true
+  - name: EntitySynonymMapper
+  - name: ResponseSelector
+    epochs: {epochs}
+    constrain_similarities: true
+  - name: FallbackClassifier
+    threshold: 0.3
+    ambiguity_threshold: 0.1
+policies:
+  - name: MemoizationPolicy
+  - name: RulePolicy
+  - name: UnexpecTEDIntentPolicy
+    max_history: 5
+    epochs: {epochs}
+  - name: TEDPolicy
+    max_history: 5
+    epochs: {epochs}
+    constrain_similarities: true
+"""
+ADOPTED_BOT_EPOCHS = int(os.environ.get("E2E_ADOPTED_BOT_EPOCHS", "40"))
+
+
+def _train_with_fewer_epochs(bot: Path) -> None:
+    """The stock bot's own default config written out with `ADOPTED_BOT_EPOCHS` instead of 100 epochs
+    (make test's time, issue 12): the guide never touches config.yml, so this tests the same steps;
+    the time a bot developer waits with the full defaults is in docs/measurements.md
+    (`E2E_ADOPTED_BOT_EPOCHS=100` measures it again)."""
+    stock = (bot / "config.yml").read_text(encoding="utf-8")
+    assert "pipeline:\n# #" in stock and "policies:\n# #" in stock, "the stock config is no longer Rasa's defaults"
+    (bot / "config.yml").write_text(_STOCK_CONFIG_FEWER_EPOCHS.format(epochs=ADOPTED_BOT_EPOCHS), encoding="utf-8")
+
+
 def _seed_movielens(var_dir: Path) -> None:
     """The MovieLens wheel `ingest` would download, copied from this checkout's var/ when it is there."""
     from recommender.catalog.movielens import WHEEL_NAME
@@ -223,6 +271,7 @@ def test_stock_bot_adopts_the_recommender_as_docs_adopt_md_says(
     assert (bot / "domain" / "domain.yml").read_bytes() == stock_domain
     assert {p.name: p.read_bytes() for p in (bot / "data").glob("*.yml")} == stock_data
 
+    _train_with_fewer_epochs(bot)
     out, timings["rasa data validate + rasa train"] = run_block("train", bot, env, ports, timeout=3600)
     run_block("settings", bot, env, ports)
     _seed_movielens(bot / "var" / "recommender")
