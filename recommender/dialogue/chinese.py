@@ -283,22 +283,27 @@ def to_english(text: str) -> str:
     text = _references(_eras(_simplified()(text).translate(_PUNCTUATION)))
     text = _POSTPOSED_REFUSAL.sub(lambda m: " no thanks " if m.start() > 0 else m.group(0), text)
     out: list[str] = []
+    after_degree = False  # whether the last word put out is a degree word ("too")
     i, longest = 0, _longest()
     while i < len(text):
         if not HAN.match(text[i]):
             out.append(text[i])
+            if not text[i].isspace():
+                after_degree = False
             i += 1
             continue
         for n in range(min(longest, len(text) - i), 0, -1):
             english = _WORDS.get(text[i : i + n])
             if english is not None:
                 out.append(f" {english} ")
+                if english.strip():  # a word read as nothing ("的") leaves the last word as it was
+                    after_degree = english.split()[-1] in DEGREE_HEDGES
                 i += n
                 break
         else:
             # a word with no entry is dropped, except the adjective a degree word governs: "别太长的爱情片"
             # is "not too <long> romance", so the hedge stays on "long" and never reaches the romance
-            said = "".join(out).split()
-            out.append(f" {UNKNOWN_WORD} " if said and said[-1] in DEGREE_HEDGES else " ")
+            out.append(f" {UNKNOWN_WORD} " if after_degree else " ")
+            after_degree = False
             i += 1
     return re.sub(r"\s+", " ", "".join(out)).strip()

@@ -89,8 +89,13 @@ class TextQueryScorer:
         """Unit item vectors [rows, dim], embedded (or read from the cache) on first use."""
         if self._vectors is None:
             with self._lock:
-                if self._vectors is None:
-                    self._vectors = cached_embeddings(self.texts, self.encoder, self.cache_dir)
+                return self._embedded()
+        return self._vectors
+
+    def _embedded(self) -> np.ndarray:
+        """The vectors, embedding (or reading) them if nobody has yet; the caller holds the lock."""
+        if self._vectors is None:
+            self._vectors = cached_embeddings(self.texts, self.encoder, self.cache_dir)
         return self._vectors
 
     def vectors_unless_busy(self) -> np.ndarray | None:
@@ -101,9 +106,7 @@ class TextQueryScorer:
         if not self._lock.acquire(blocking=False):
             return None
         try:
-            if self._vectors is None:
-                self._vectors = cached_embeddings(self.texts, self.encoder, self.cache_dir)
-            return self._vectors
+            return self._embedded()
         finally:
             self._lock.release()
 
