@@ -73,6 +73,12 @@ def _derived(word: str, terms: dict[str, Term]) -> Term | None:
     return None
 
 
+def _names(term: Term, genre: str) -> bool:
+    """Whether `term` is the genre's own name ("horror", "comedies"), not a word that only implies
+    it ("slasher", "funny")."""
+    return squash(term.form.rstrip("s")) == squash(genre).rstrip("s")
+
+
 def genre_acts(
     mentions: list[Mention], tokens: list[Tok], state: DialogueState, catalog: CatalogView
 ) -> list[Act]:
@@ -89,7 +95,11 @@ def genre_acts(
         if m.polarity == "hedge":  # "not too silly": milder, not none; see below
             hedged.extend(genres[:1])
         elif m.polarity == "-":
-            excluded.extend(g for g in genres[:1] if g not in excluded)
+            for g in genres[:1]:
+                if not _names(m.term, g) and (g in state.genres or g in state.genre_options):
+                    hedged.append(g)  # horror wanted, "no slasher stuff": a kind of horror less, not no horror
+                elif g not in excluded:
+                    excluded.append(g)
         elif m.polarity == "soft":
             dropped.extend(genres if not m.term.is_mood else genres[:1])
         elif m.polarity == "drop":
@@ -107,7 +117,7 @@ def genre_acts(
         if m.polarity == "hedge":
             continue
         for g in catalog_genres(m.term.keys, vocabulary)[:1 if m.term.is_mood else None]:
-            say = (squash(m.term.form.rstrip("s")) == squash(g).rstrip("s"), m.first, m.polarity)
+            say = (_names(m.term, g), m.first, m.polarity)
             last_say[g] = max(last_say.get(g, say), say)
     excluded = [g for g in excluded if g not in wanted or last_say.get(g, (False, 0, "-"))[2] == "-"]
     wanted = [g for g in wanted if g not in excluded]

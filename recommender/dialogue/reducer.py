@@ -40,9 +40,6 @@ from recommender.dialogue.acts import (
 from recommender.dialogue.state import MAX_REMEMBERED_ITEMS, DialogueState, Mood
 
 MAX_WISHES = 3
-MIN_NARROWED_WIDTH = 3
-"""A window at least twice this wide is narrowed by "older"/"newer" (older than the list just
-shown, still in the 1990s); a narrower one ("late 80s") moves back or forward by its width."""
 
 
 def reduce(state: DialogueState, acts: Sequence[Act]) -> DialogueState:
@@ -183,14 +180,15 @@ def _set_era(state: DialogueState, act: SetEra) -> DialogueState:
 
 def _shift_era(state: DialogueState, act: ShiftEra) -> DialogueState:
     """"Older": older than everything just shown (before `pivot`, the oldest year in the last list),
-    keeping the window's start where it still fits; "newer": newer than all of it, keeping the
-    window's end. A narrow window ("late 80s"), or one the
-    pivot leaves no room in, moves back or forward by its width; an open side is opened further."""
+    keeping the window's start where it still fits, however narrow ("late 80s" then "older" stays in
+    the late 80s: a critique narrows what was said, it does not take it back); "newer": newer than
+    all of it, keeping the window's end. A window the pivot leaves no room in moves back or forward
+    by its width; an open side is opened further."""
     older = act.direction < 0
     year_from, year_to = state.year_from, state.year_to
     closed = year_from is not None and year_to is not None
     width = (year_to - year_from + 1) if closed else 0  # type: ignore[operator]
-    if act.pivot is not None and not (closed and width < MIN_NARROWED_WIDTH * 2):
+    if act.pivot is not None:
         if older:
             new_to = act.pivot - 1
             if year_to is not None:

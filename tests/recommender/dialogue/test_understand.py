@@ -241,6 +241,27 @@ def test_a_hedge_on_a_word_for_the_wanted_genre_keeps_the_genre(text: str) -> No
     assert not any(isinstance(a, (ExcludeGenres, DropGenres)) for a in said), said
 
 
+@pytest.mark.parametrize("text", [
+    "ugh, no slasher stuff",                      # found talking to the bot: excluded horror itself
+    "no zombies please",
+    "without the gore",
+])
+def test_refusing_a_kind_of_the_wanted_genre_keeps_the_genre(text: str) -> None:
+    """Horror wanted, then "no slasher stuff": less of one kind of horror, not no horror."""
+    state = DialogueState(genres=("Horror",), last_items=SHOWN.last_items)
+    said = acts(text, intent="refine", state=state)
+    assert not any(isinstance(a, (ExcludeGenres, DropGenres)) for a in said), said
+    after = reduce(state, list(said))
+    assert after.genres == ("Horror",) and "Horror" not in after.exclude_genres
+
+
+def test_refusing_the_wanted_genre_by_its_name_still_excludes_it() -> None:
+    """Horror wanted, then "no horror after all": a change of mind."""
+    state = DialogueState(genres=("Horror",), last_items=SHOWN.last_items)
+    after = reduce(state, list(acts("no horror after all", intent="refine", state=state)))
+    assert "Horror" not in after.genres
+
+
 def test_a_hedge_on_an_unwanted_genre_still_steers_away() -> None:
     """Without horror wanted, "nothing with too much gore" keeps horror out."""
     said = acts("a drama, nothing with too much gore", intent="refine", state=DialogueState())
