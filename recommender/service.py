@@ -133,6 +133,10 @@ class RecommenderService:
         """What this message does to the search, whatever intent the NLU gave it: "seen", "search" or "none"."""
         return self.reader.turn_kind(self.bundles.current(), ctx)
 
+    def names_an_item(self, ctx: ConversationContext) -> bool:
+        """Whether the words name a catalog item as understanding reads them ("Heat", not "a love story")."""
+        return self.reader.names_an_item(self.bundles.current(), ctx)
+
     def misrouted_search(self, ctx: ConversationContext) -> bool:
         """Whether a turn sent to "saved items" or "why" is really a search (no word of that intent in it)."""
         return self.reader.misrouted_search(self.bundles.current(), ctx)

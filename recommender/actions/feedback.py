@@ -27,7 +27,10 @@ class ActionRecordFeedback(ServiceAction):
         """Record feedback; a dislike also keeps the item out of this conversation's next lists."""
         ctx = build_context(tracker)
         kind = "button" if latest_entity(tracker, "item_id") else self.service.turn_kind(ctx)
-        names_an_item = bool(latest_entity(tracker, "ordinal") or latest_entity(tracker, "title"))
+        # an ordinal, or a title understanding keeps: the NLU's "title" in "not a love story" is none
+        names_an_item = bool(latest_entity(tracker, "ordinal")) or (
+            kind == "search" and bool(latest_entity(tracker, "title")) and self.service.names_an_item(ctx)
+        )
         if kind == "seen" or (kind == "search" and not names_an_item):
             # "we already saw the first two": leave them out and show others, never a rating;
             # "I like westerns" is a wish for westerns, not feedback on an item

@@ -57,8 +57,21 @@ class CatalogIndex:
         if exact:
             return max(exact, key=lambda i: popularity[i] if popularity is not None else 0.0)
         matches = process.extract(query, self.titles, scorer=fuzz.WRatio, score_cutoff=86, limit=5)
+        matches = [m for m in matches if _aligned(query, m[0])]
         if not matches:
             return None
         best = max(score for _, score, _ in matches)
         tied = [i for _, score, i in matches if score >= best - 1]
         return max(tied, key=lambda i: popularity[i] if popularity is not None else 0.0)
+
+
+def _aligned(query: str, title: str) -> bool:
+    """Whether a fuzzy match is a misspelling, or whole words (a letter off at most) of one inside
+    the other ("raiders" in "raiders of the lost ark", "heat with al pacino"), not a fragment of a
+    word: WRatio's partial matching scores "ed" inside "edge of my seat" 90 (found in the
+    simulator's transcripts) and "heat" inside "heated" 90."""
+    if fuzz.ratio(query, title) >= 80:
+        return True
+    shorter, longer = sorted((query, title), key=len)
+    n, words = len(shorter.split()), longer.split()
+    return any(fuzz.ratio(shorter, " ".join(words[i : i + n])) >= 85 for i in range(len(words) - n + 1))

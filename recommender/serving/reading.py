@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -18,14 +19,16 @@ from recommender.dialogue.acts import (
     ExcludeGenres,
     LikeItems,
     OtherOptions,
+    RejectItems,
     SeenItems,
     SetEra,
     ShiftEra,
+    Unknown,
     is_search,
 )
 from recommender.dialogue.chinese import has_chinese, to_english
 from recommender.dialogue.eras import find_eras
-from recommender.dialogue.lexicon import genre_for_word, genre_name_forms
+from recommender.dialogue.lexicon import genre_for_word, genre_name_forms, terms_for
 from recommender.dialogue.reducer import reduce
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.understand import CatalogView, EntityHint, Turn, understand
@@ -48,6 +51,17 @@ _INTENT_WORDS = {
                              r"|收藏|保存|片单|清单|存"),
     "ask_why": re.compile(r"\b(?:why|how come|reasons?|explain\w*|because|what makes)\b|为什么|为啥|理由|原因|怎么"),
 }
+
+
+@lru_cache(maxsize=8)
+def _genre_noun_phrase(vocabulary: tuple[str, ...]) -> re.Pattern[str]:
+    """A genre named as a thing to watch, at any length: an article or a plain adjective before a
+    catalog genre name or a phrase for one ("I'd say a good drama", "a detective story"); "at war
+    with my boss" has none."""
+    forms = set(genre_name_forms(vocabulary)) | {f for f in terms_for(vocabulary) if " " in f}
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"\b(?:a|an|some|any|good|great|nice|decent|proper|solid|classic|fun)\s+(?:\w+\s+)?"
+                      rf"(?:{alternatives})s?\b")
 
 
 class TurnReader:
@@ -102,11 +116,23 @@ class TurnReader:
         # "at war with my boss") are not enough; an answer to the bot's question, a sentence that asks
         # for something to watch, or a short one naming a genre ("sci fi pls") is
         text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()  # one test for both languages
+        vocabulary = tuple(bundle.index.genre_names)
         names_genre = len(text.split()) <= 4 and any(
-            re.search(rf"\b{re.escape(form)}s?\b", text) for form in genre_name_forms(tuple(bundle.index.genre_names))
+            re.search(rf"\b{re.escape(form)}s?\b", text) for form in genre_name_forms(vocabulary)
         )
-        asks = before.asked is not None or names_genre or _ASKS_FOR_SOMETHING.search(text)
+        asks = (before.asked is not None or names_genre or _ASKS_FOR_SOMETHING.search(text)
+                or _genre_noun_phrase(vocabulary).search(text))
         return "search" if asks else "none"
+
+    def names_an_item(self, bundle: ModelBundle, ctx: ConversationContext) -> bool:
+        """Whether the words name a catalog item as understanding reads them (a title, or one the
+        catalog lacks): the NLU's title guess inside a genre phrase ("story" of "not a love story")
+        names none, and the turn is the search it reads as."""
+        _, acts, _ = self.read(bundle, ctx)
+        return any(
+            isinstance(a, (LikeItems, RejectItems, SeenItems)) or (isinstance(a, Unknown) and a.attribute == "title")
+            for a in acts
+        )
 
     def misrouted_search(self, bundle: ModelBundle, ctx: ConversationContext) -> bool:
         """Whether a message the NLU gave a non-search intent (saved items, "why") holds none of

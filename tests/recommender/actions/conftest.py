@@ -108,6 +108,7 @@ class FakeService:
         self.settings = Settings(_env_file=None, rasa_url="http://127.0.0.1:9")
         self.on_followup: Callable[[FollowUp], None] | None = None
         self.kind_of_turn = "none"  # what `turn_kind` answers ("search", "seen" or "none")
+        self.title_is_an_item = True  # what `names_an_item` answers
 
     def _enter(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -138,6 +139,10 @@ class FakeService:
     def turn_kind(self, ctx: ConversationContext) -> str:
         self._enter("turn_kind", ctx)
         return self.kind_of_turn
+
+    def names_an_item(self, ctx: ConversationContext) -> bool:
+        self._enter("names_an_item", ctx)
+        return self.title_is_an_item
 
     def misrouted_search(self, ctx: ConversationContext) -> bool:
         self._enter("misrouted_search", ctx)

@@ -152,6 +152,22 @@ def test_feedback_by_words_with_rating(fake, tracker, ent, run, domain):
     assert events == []
 
 
+def test_feedback_whose_title_understanding_drops_is_the_search_it_reads_as(fake, tracker, ent, run, domain):
+    """"not a love story" as feedback on the title "love" (seen in the simulator: it disliked Love!
+    Valour! Compassion!) is a search without romance."""
+    fake.kind_of_turn, fake.title_is_an_item = "search", False
+    t = tracker("not a love story", "feedback", [ent("title", "love")])
+    run(ActionRecordFeedback(fake), t, domain)
+    assert [c[0] for c in fake.calls] == ["turn_kind", "names_an_item", "recommend"]
+
+
+def test_feedback_on_a_title_understanding_keeps_is_recorded(fake, tracker, ent, run, domain):
+    fake.kind_of_turn = "search"
+    t = tracker("I loved Toy Story", "feedback", [ent("title", "Toy Story")])
+    run(ActionRecordFeedback(fake), t, domain)
+    assert [c[0] for c in fake.calls] == ["turn_kind", "names_an_item", "record_feedback"]
+
+
 def test_show_saved(fake, tracker, run, domain):
     messages, events = run(ActionShowSaved(fake), tracker("show my saved items", "show_saved"), domain)
     assert messages[0]["custom"]["type"] == "saved_items"

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recommender.dialogue.state import DialogueState
+from recommender.dialogue.turn import EntityHint
 from recommender.profile import load_profile
 from recommender.service import RecommenderService
 from recommender.types import ConversationContext, RecommendationResult
@@ -159,6 +160,24 @@ def test_a_turn_the_nlu_did_not_route_is_a_search_only_when_it_asks_for_one(serv
     assert kind("nothing with aliens", "nlu_fallback", shown) == "search"  # a refusal after a list
     assert kind("these are too recent", "nlu_fallback", shown) == "search"
     assert kind("these are too recent", "nlu_fallback") == "none"  # nothing shown: no list to critique
+    # a genre named as a thing to watch, at any length (the simulator's "I'd say a good drama" and
+    # "I'd say a detective story" were out_of_scope and got the redirect)
+    assert kind("I'd say a good drama") == "search"
+    assert kind("well I would say a nice love story") == "search"
+    assert kind("my brother and I are at war again") == "none"
+
+
+def test_a_title_guess_understanding_drops_names_no_item(service: RecommenderService) -> None:
+    """Seen in the simulator: "not a love story" as feedback disliked "Love! Valour! Compassion!",
+    and "looking for an edge-of-my-seat film" liked "Ed"."""
+    def names(text: str, title: str) -> bool:
+        ctx = ConversationContext(user="k", text=text, intent="feedback", entities=(EntityHint("title", title),),
+                                  state=DialogueState(last_items=("1", "2")))
+        return service.names_an_item(ctx)
+
+    assert not names("not a love story", "love")
+    assert not names("looking for an edge-of-my-seat film", "edge-of-my-seat")
+    assert names("I loved Toy Story", "Toy Story")
 
 
 def test_a_search_sent_to_saved_items_or_why_is_answered_as_one(service: RecommenderService) -> None:

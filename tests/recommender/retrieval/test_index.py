@@ -1,0 +1,31 @@
+"""CatalogIndex.find_title: what a typed title may match, and what it must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommender.retrieval.index import CatalogIndex
+from recommender.types import Item
+
+TITLES = ["Ed (1996)", "Raiders of the Lost Ark (1981)", "Shawshank Redemption, The (1994)", "Heat (1995)",
+          "Godfather, The (1972)", "Love! Valour! Compassion! (1997)"]
+INDEX = CatalogIndex([Item(item_id=str(i), title=t, year=None, genres=()) for i, t in enumerate(TITLES)])
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("raiders", "Raiders of the Lost Ark (1981)"),       # whole words of a longer title
+    ("shawshank", "Shawshank Redemption, The (1994)"),  # inside a longer title
+    ("the godfathr", "Godfather, The (1972)"),           # misspelt
+    ("heat with al pacino", "Heat (1995)"),             # a title inside longer words
+    ("ed", "Ed (1996)"),
+])
+def test_a_typed_title_finds_its_item(typed: str, expected: str) -> None:
+    row = INDEX.find_title(typed)
+    assert row is not None and INDEX.items[row].title == expected
+
+
+@pytest.mark.parametrize("typed", ["edge-of-my-seat", "edge of my seat", "heated debate about nothing"])
+def test_a_fragment_of_a_word_is_no_title(typed: str) -> None:
+    """WRatio's partial match scores "ed" inside "edge of my seat" 90: seen in the simulator, where
+    "looking for an edge-of-my-seat film" liked Ed (1996)."""
+    assert INDEX.find_title(typed) is None
