@@ -41,6 +41,7 @@ _ASKS_FOR_SOMETHING = re.compile(
     r"would love|love|like|enjoy|into|bring|queue|put on|play|tonight|evening|weekend|date|got|have you|any|some|"
     r"one|ones|stuff|titles?|picks?|options?|prefer|preferably|ideally|how about|what about|maybe|perhaps|"
     r"instead|rather|more|else|less|no|not|nothing|none|without|skip|from|before|after|older|newer|earlier|later|"
+    r"also|as well|add|better|"
     r"\d{2,4}s?)\b"
 )
 # Words a message of these intents holds ("my saved list", "why these?"). Without them, a message the

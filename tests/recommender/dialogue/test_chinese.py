@@ -38,6 +38,13 @@ from recommender.dialogue.state import DialogueState
         ("九十年代以前的", (SetEra(None, 1989, replace=False),)),
         ("1970年以前的战争片", (SetEra(None, 1969, replace=False), AddGenres(("War",)))),
         ("2000年以后的科幻", (SetEra(2001, None, replace=False), AddGenres(("Sci-Fi",)))),
+        # from the Chinese simulator's transcripts: "前后" is around (it was read as "before after"),
+        # and everyday words for laughing, singing and dancing, and depth
+        ("我比较喜欢1995年前后的", (SetEra(1993, 1997, replace=True),)),
+        ("要能让我笑出来的电影", (AddGenres(("Comedy",)),)),
+        ("不要唱唱跳跳的", (ExcludeGenres(("Musical",)),)),
+        ("再加个条件：有点深度", (AddGenres(("Drama",)),)),
+        ("跳过恐怖片", (ExcludeGenres(("Horror",)),)),
         ("1985到1995年之间的犯罪片", (SetEra(1985, 1995), AddGenres(("Crime",)))),
         ("80年代末的动作片", (SetEra(1986, 1989), AddGenres(("Action",)))),
         ("八九十年代的喜剧", (SetEra(1980, 1999), AddGenres(("Comedy",)))),

@@ -154,6 +154,8 @@ def test_a_turn_the_nlu_did_not_route_is_a_search_only_when_it_asks_for_one(serv
     assert kind("我不太喜欢喜剧题材的", "feedback") == "search"
     assert kind("给我找个comedy吧", "nlu_fallback") == "search"
     assert kind("西红柿炒蛋怎么做") == "none"
+    assert kind("再加个条件：甜一点") == "search"  # "add a condition: sweeter" (out_of_scope in the simulator)
+    assert kind("could it also be romantic") == "search"
     assert kind("別的呢？", "nlu_fallback", DialogueState(last_items=("1", "2"))) == "search"  # after a list
     assert kind("others?", "nlu_fallback") == "none"  # nothing shown yet: nothing to show more of
     shown = DialogueState(last_items=("1", "2"))
