@@ -145,6 +145,7 @@ _add("recommend", "推荐", "推薦", "介绍", "安利")
 _add("show me", "给我", "来点", "来几部", "来一部", "找", "找几部", "找一部")
 _add("i want", "想看", "我想看", "要", "想要")
 _add("watch", "看", "观看")
+_add("", "看的", "看的话")  # "给小朋友看的就算了": who it is for, no verb to come between a genre and its refusal
 _add("movies", "电影", "影片", "片子", "片", "部", "电影吧", "片儿")
 _add("tonight", "今晚", "今天晚上")
 _add("good", "好看", "精彩", "好", "不错的")
