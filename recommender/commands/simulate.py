@@ -41,10 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"simultaneous dialogues with the bot (default 1, at most {MAX_CONCURRENCY})")
     parser.add_argument("--vague-share", type=float, default=DEFAULT_VAGUE_SHARE,
                         help="share of users who open vaguely instead of with a genre (default 0.2)")
-    parser.add_argument("--phrasings", choices=("default", "heldout", "zh"), default="default",
+    parser.add_argument("--phrasings", choices=("default", "heldout", "zh", "casual"), default="default",
                         help="the simulated users' wording: default (phrasings.py), heldout (phrasings_heldout.py, "
-                             "never read by the bot's developers; measures generalisation) or zh (phrasings_zh.py, "
-                             "colloquial Chinese written apart from the bot's Chinese data) (default: default)")
+                             "never read by the bot's developers; measures generalisation), zh (phrasings_zh.py, "
+                             "colloquial Chinese written apart from the bot's Chinese data) or casual "
+                             "(phrasings_casual.py, casual chat English written apart from the bot's vocabulary) "
+                             "(default: default)")
     parser.add_argument("--out", default=str(PROJECT_ROOT / "docs" / "evaluation"),
                         help="folder for simulator.md/.json/.png (default docs/evaluation)")
     parser.add_argument("--transcripts", default=str(PROJECT_ROOT / "var" / "simulator"),

@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from recommender.eval.simulator import phrasings_heldout, phrasings_zh
+from recommender.eval.simulator import phrasings_casual, phrasings_heldout, phrasings_zh
 from recommender.eval.simulator.acts import Act, Era
 from recommender.eval.simulator.catalog import SimulatorError
 from recommender.eval.simulator.render import LeakageError, leaks, part_name, render_from
@@ -226,17 +226,20 @@ def render(act: Act, rng: random.Random, title: str = "", attempts: int = 50) ->
 
 
 # -- phrasing sets ------------------------------------------------------------------------------
-PHRASING_SETS: tuple[str, ...] = ("default", "heldout", "zh")
+PHRASING_SETS: tuple[str, ...] = ("default", "heldout", "zh", "casual")
 
 
 def renderer(name: str = "default") -> Callable[..., str]:
     """The `render` of a phrasing set: "default" (this module), "heldout" (`phrasings_heldout.py`,
-    wording the bot's developers never read, to measure how the bot generalises) or "zh"
-    (`phrasings_zh.py`, colloquial Chinese written without reading the bot's Chinese data)."""
+    wording the bot's developers never read, to measure how the bot generalises), "zh"
+    (`phrasings_zh.py`, colloquial Chinese written without reading the bot's Chinese data) or
+    "casual" (`phrasings_casual.py`, casual chat English written without reading the bot's vocabulary)."""
     if name == "default":
         return render
     if name == "heldout":
         return phrasings_heldout.render
     if name == "zh":
         return phrasings_zh.render
+    if name == "casual":
+        return phrasings_casual.render
     raise SimulatorError(f"unknown phrasing set {name!r}; choose one of: {', '.join(PHRASING_SETS)}")

@@ -24,7 +24,7 @@ class SimConfig:
     concurrency: int = 1
     vague_share: float = DEFAULT_VAGUE_SHARE
     min_ratings: int = POPULAR_MIN_RATINGS
-    phrasings: str = "default"  # wording set: "default" (phrasings.py), "heldout" or "zh" (phrasings_<set>.py)
+    phrasings: str = "default"  # wording set: "default" (phrasings.py), "heldout", "zh" or "casual" (phrasings_<set>.py)
     progress: bool = True
 
 
