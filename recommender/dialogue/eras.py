@@ -14,8 +14,16 @@ _DECADE_WORDS = {
     "twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
     "seventies": 1970, "eighties": 1980, "nineties": 1990, "noughties": 2000, "aughts": 2000,
 }
+# a part of a decade said in words ("the tail end of the nineties", "the start of the 1990s")
+_PART_WORDS = {
+    "start of": "early", "beginning of": "early", "first part of": "early", "dawn of": "early",
+    "first half of": "first half", "second half of": "second half", "latter half of": "second half",
+    "back half of": "second half", "middle of": "mid", "end of": "late", "tail end of": "late",
+    "latter part of": "late", "last part of": "late", "close of": "late",
+}
+_PART = r"early|mid|late|" + "|".join(w.replace(" ", r"\s+") for w in sorted(_PART_WORDS, key=len, reverse=True))
 _DECADE = (
-    r"(?:the\s+)?(?:(?P<part>early|mid|late)[\s-]*)?"
+    rf"(?:the\s+)?(?:(?P<part>{_PART})(?:\s+the)?[\s-]*)?"
     r"(?:(?P<d4>1[89]\d0|20[0-4]0)\s?'?s(?![a-z])"  # not "after 2000 sci-fi"
     r"|'?(?P<d2>[2-9]0|00|10)\s?'?s(?![a-z])"
     r"|(?:nineteen[\s-]*)?(?P<dw>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|aughts)"
@@ -43,6 +51,11 @@ def _point(text: str) -> tuple[int, int] | None:
     else:
         start = 2000
     part = match.group("part")
+    part = _PART_WORDS.get(" ".join(part.split()), part) if part else part
+    if part == "first half":
+        return start, start + 4
+    if part == "second half":
+        return start + 5, start + 9
     if part == "early":
         return start, start + 3
     if part == "mid":
@@ -105,7 +118,7 @@ _OLDER = re.compile(
     r"old-school|old school|oldies|too (?:new|recent|modern)|further back|(?:go|going) back(?: further| more)?|"
     r"back in time|(?:go|going|move|something|anything|a little|slightly|bit|even) earlier|earlier than (?:these|those|that|this)|"
     r"(?:earlier|older) (?:movies|films|ones|stuff|titles|years|decades|era|pictures|releases|picks)|^earlier\b|"
-    r"predates? (?:these|those)|before (?:these|those|that|them)|"
+    r"predates? (?:these|those)|before (?:all )?(?:of )?(?:these|those|that|them)|"
     r"golden age|something old|an old (?:movie|film|one)|old (?:movies|films|ones|stuff)|"
     r"not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b"
 )
@@ -114,7 +127,8 @@ _NEWER = re.compile(
     r"contemporary|latest|up to date|too (?:old|dated)|less (?:dated|old)|not as (?:old|dated)|fresher|closer to (?:today|now|the present)|more current|"
     r"forward in time|further forward|(?:go|going|move|something|anything|a little|slightly|bit|even) later|"
     r"later than (?:these|those|that|this)|(?:later|newer) (?:movies|films|ones|stuff|titles|years|decades|era|pictures|releases|picks)|"
-    r"^later\b|after (?:these|those|that|them)|"
+    r"^later\b|after (?:all )?(?:of )?(?:these|those|that|them)|outdated|"
+    r"(?:feels?|feeling|looks?|looking|seems?|a bit|kind of|kinda|sort of|too|very|so|rather|quite|pretty|bit) dated|"
     r"not (?:so |that |too |very )?old|nothing (?:too |so |that )?old)\b"
 )
 

@@ -8,9 +8,12 @@ Whether a second genre narrows or replaces ("also", "instead") is decided here t
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
 
 from recommender.dialogue.acts import Act, AddGenres, AddMood, DropGenres, ExcludeGenres, ReplaceGenres
-from recommender.dialogue.lexicon import Term, catalog_genres, squash, terms_for
+from recommender.dialogue.lexicon import Term, catalog_genres, genre_name_forms, plurals, squash, terms_for
 from recommender.dialogue.negation import Mention
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.tokens import Tok, token_phrase
@@ -53,16 +56,28 @@ def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -
                 found.append(Mention(term, i, i))  # "noirish", "western-y", "sci-fi-esque"
                 i += 1
                 break
+            if n == 1 and (term := _misspelt(phrase, catalog.genre_names, terms)) is not None:
+                found.append(Mention(term, i, i))  # "documentery", "westren"
+                i += 1
+                break
         else:
             i += 1
     return found
 
 
 _SUFFIXES = ("-esque", "esque", "-ish", "ish", "-like", "-y", "-ey", "y", "ey", "ie", "-ie")
+# hyphenated words that say "of this genre" ("drama-heavy", "war-themed", "crime-based")
+_HYPHEN_SUFFIXES = ("-heavy", "-themed", "-based", "-centric", "-focused", "-driven", "-oriented", "-flavoured",
+                    "-flavored", "-leaning", "-inspired", "-type", "-style", "-laden", "-filled", "-packed", "-fuelled",
+                    "-fueled", "-infused", "-tinged")
 
 
 def _derived(word: str, terms: dict[str, Term]) -> Term | None:
-    """A genre word with an informal suffix ("noirish", "western-y", "horrory") -> its term."""
+    """A genre word with an informal suffix ("noirish", "western-y", "horrory", "war-themed") -> its term."""
+    for suffix in _HYPHEN_SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if stem != word and (term := terms.get(stem)) is not None:
+            return term
     for suffix in _SUFFIXES:
         stem = word.removesuffix(suffix)
         if stem != word and len(stem) >= 4:
@@ -70,6 +85,28 @@ def _derived(word: str, terms: dict[str, Term]) -> Term | None:
                 term = terms.get(candidate)
                 if term is not None:
                     return term
+    return None
+
+
+# English words one letter away from a genre name: never a typo of it
+_REAL_WORDS = {"auction", "auctions", "faction", "factions", "thrilled", "mastery", "adventurer", "adventurers",
+               "musica", "comely", "dramas", "horrors", "westerns"}
+
+
+@lru_cache(maxsize=8)
+def _typo_targets(vocabulary: tuple[str, ...]) -> tuple[str, ...]:
+    """The catalog's genre names (and plurals) long enough that one wrong letter is still them."""
+    return tuple(f for name in genre_name_forms(vocabulary) for f in plurals(name) if len(f) >= 6 and " " not in f)
+
+
+def _misspelt(word: str, vocabulary: tuple[str, ...], terms: dict[str, Term]) -> Term | None:
+    """A genre name typed with one letter wrong, missing, extra or swapped ("documentery",
+    "comdey", "westren"): one edit away and not a word of its own ("auction" is no action)."""
+    if len(word) < 6 or word in _REAL_WORDS or not word.isalpha():
+        return None
+    for target in _typo_targets(vocabulary):
+        if abs(len(target) - len(word)) <= 1 and OSA.distance(word, target) <= 1:
+            return terms.get(target)
     return None
 
 

@@ -64,7 +64,9 @@ _POST_NEGATIONS = {
         "out", "a no", "a no-go", "no-go", "not for me", "not my thing", "not my cup of tea", "off the table",
         "no thanks", "no thank you", "no way", "nope", "not", "no", "excluded", "banned", "off", "not welcome",
         "not ok", "not okay", "not allowed", "boring", "bore me", "suck", "sucks", "are the worst", "is the worst",
-        "out of the question", "please no", "need not apply", "not so much",
+        "out of the question", "please no", "need not apply", "not so much", "nah", "naw", "nope", "hard pass",
+        "pass", "i'll pass", "ill pass", "not really", "meh", "no ty", "not feeling it", "not my vibe", "not my jam",
+        "hell no", "no chance", "not today", "not tonight", "not for us", "not for tonight", "no no",
     )
 }
 # Words that may close a post-placed "no"/"not" ("horror? not really", "musicals, no thanks").

@@ -19,6 +19,20 @@ STOPWORDS |= {
     "earlier", "later", "old-fashioned", "classic", "classics", "modern", "kinda", "sounds", "sound", "would",
 }
 
+# chat filler: greetings, hedges, company and occasion ("heyy, help me pick a film", "me and my mates
+# want...", "idk, whatever works tbh"): never a description of a film
+STOPWORDS |= {
+    "help", "helping", "idk", "dunno", "tbh", "ngl", "imo", "honestly", "literally", "basically", "bored", "hiya",
+    "howdy", "sup", "yo", "cheers", "haha", "hehe", "omg", "ugh", "mmm", "whatcha", "gimme", "lemme", "y'know",
+    "mates", "mate", "friends", "friend", "buddy", "buddies", "girlfriend", "boyfriend", "wife", "husband",
+    "partner", "couch", "sofa", "popcorn", "wants", "wanting", "needing", "fancy", "fancying", "choose", "choosing",
+    "decide", "deciding", "hoping", "hope", "perfect", "ideal", "awesome", "amazing", "lovely", "works", "work",
+    "fine", "whichever", "anyway", "anyways", "though", "tho", "tho'", "okay", "alrighty", "yeah", "yup", "ya",
+    "coming", "staying", "home", "later", "soon", "asap", "quick", "quickly", "random", "currently", "lately",
+    "wondered", "reckon", "happy", "glad", "definitely", "totally", "absolutely", "probably", "possible",
+    "possibly", "preference", "preferences", "particular", "specific", "got", "gotten", "offer", "offering",
+}
+_GREETING = re.compile(r"(?:h+e+y+|h+i+y*a*|h+e+l+o+|y+o+|s+u+p+|m+o+r+n+i+n+g*)")
 
 _WISH_MARKERS = {"about", "where", "involving", "featuring", "based", "whose", "which", "set", "starring",
                  "plot", "story", "theme", "themes", "with", "like"}
@@ -37,6 +51,7 @@ def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention
     content = [
         t for i, t in enumerate(tokens)
         if i not in covered and t.text not in STOPWORDS and re.fullmatch(r"[a-z][a-z'-]+", t.text)
+        and not _GREETING.fullmatch(t.text)
         and t.text not in CONNECTORS and t.text not in BOUNDARIES and len(t.text) > 2
         and not any(t.text == w for cue in NEGATIONS for w in cue)
     ]

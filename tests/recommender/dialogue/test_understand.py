@@ -129,6 +129,20 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("between 1985 and 1995", (SetEra(1985, 1995),)),
         ("around 1990", (SetEra(1988, 1992),)),
         ("something older", (ShiftEra(-1, 1995),)),
+        # from a casual wording set written apart from the bot (simulate --phrasings casual)
+        ("these feel a bit dated", (ShiftEra(1, 1995),)),
+        ("something that came out after all of these", (ShiftEra(1, 1995),)),
+        ("something that came out before all of these", (ShiftEra(-1, 1995),)),
+        ("the tail end of the nineties", (SetEra(1996, 1999),)),
+        ("the start of the 1960s", (SetEra(1960, 1963),)),
+        ("the first half of the 80s", (SetEra(1980, 1984),)),
+        ("comedies? nah", (ExcludeGenres(("Comedy",)),)),
+        ("shootouts and explosions? nah", (ExcludeGenres(("Action",)),)),
+        ("westerns? hard pass", (ExcludeGenres(("Western",)),)),
+        ("and make it drama-heavy too", (AddGenres(("Drama",)),)),
+        ("war-themed would be great", (AddGenres(("War",)),)),
+        ("a documentery", (AddGenres(("Documentary",)),)),   # one letter off a genre name
+        ("a westren", (AddGenres(("Western",)),)),
         ("a bit newer", (ShiftEra(1, 1995),)),
         ("these are too old", (ShiftEra(1, 1995),)),
         ("hmm, too recent for me", (ShiftEra(-1, 1995),)),
@@ -180,6 +194,18 @@ def test_sentence_to_acts(text: str, expected: tuple[object, ...]) -> None:
 )
 def test_the_intent_decides_what_a_bare_reference_means(text: str, intent: str, expected: tuple[object, ...]) -> None:
     assert acts(text, intent) == expected
+
+
+@pytest.mark.parametrize("text", ["an auction house", "a faction war story"])
+def test_a_real_word_one_letter_off_a_genre_is_no_typo(text: str) -> None:
+    assert not any(isinstance(a, AddGenres) and "Action" in a.genres for a in acts(text)), acts(text)
+
+
+@pytest.mark.parametrize("text", ["heyy, help me pick a film?", "hiya, i need a movie for tonight, idk what",
+                                  "me and my mates need something to watch"])
+def test_chat_filler_is_no_free_text_wish(text: str) -> None:
+    """Seen with the casual wording set: an opener became the wish "heyy, help me pick a film?"."""
+    assert not any(isinstance(a, Wish) for a in acts(text, state=DialogueState())), acts(text)
 
 
 def test_already_seen_is_never_a_rating_or_a_genre() -> None:
