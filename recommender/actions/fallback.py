@@ -1,10 +1,11 @@
 """`action_fallback`: turns whose intent has no search in it, with one more chance to be one.
 
 The NLU's intent is a guess: "got any war movies?" sometimes lands on out_of_scope, "nah, something
-with romance" on deny, "help me find a western" on help. When the recommender still reads a search
-in the words (a genre, an era, a title to go by), the turn is answered as one; anything else gets
-the intent's own reply: the polite redirect (out_of_scope), the help text (help, a yes or no out of
-context) or a request to rephrase (nlu_fallback).
+with romance" on deny, "help me find a western" on help, "year-wise i'm thinking late 70's" on
+goodbye. When the recommender still reads a search in the words (a genre, an era, a title to go
+by), the turn is answered as one; anything else gets the intent's own reply: the polite redirect
+(out_of_scope), the help text (help, a yes or no out of context), the farewell (goodbye, unless
+no word of farewell is in it) or a request to rephrase (nlu_fallback).
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ OTHERWISE = {
     "help": "utter_help",
     "affirm": "utter_help",
     "deny": "utter_help",
+    "goodbye": "utter_goodbye",
 }
+# intents with words of their own ("bye", "see you"): a search only when none of those words is there
+# ("later!" is a goodbye, "year-wise i'm thinking late 70's" is not)
+_OWN_WORDS = {"goodbye"}
 
 
 class ActionFallback(ServiceAction):
@@ -35,7 +40,11 @@ class ActionFallback(ServiceAction):
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Recommend when the words ask for something; else say what the bot can do."""
         ctx = build_context(tracker)
-        if self.service.turn_kind(ctx) == "none":
+        if ctx.intent in _OWN_WORDS:
+            searching = self.service.misrouted_search(ctx)
+        else:
+            searching = self.service.turn_kind(ctx) != "none"
+        if not searching:
             utter_response(dispatcher, domain, OTHERWISE.get(ctx.intent or "", "utter_default"))
             return []
         return self.recommendation_turn(dispatcher, tracker, ctx)

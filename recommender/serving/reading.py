@@ -44,13 +44,17 @@ _ASKS_FOR_SOMETHING = re.compile(
     r"also|as well|add|better|"
     r"\d{2,4}s?)\b"
 )
-# Words a message of these intents holds ("my saved list", "why these?"). Without them, a message the
-# NLU sent there that reads as a search ("show me science fiction" as show_saved, "show me something
+# Words a message of these intents holds ("my saved list", "why these?", "bye"). Without them, a message
+# the NLU sent there that reads as a search ("show me science fiction" as show_saved, "show me something
 # that makes me laugh" as ask_why, both seen in the simulator) is answered as the search it is.
 _INTENT_WORDS = {
     "show_saved": re.compile(r"\b(?:sav(?:e|ed|ing)|bookmark\w*|watch ?list|my list|favou?rites?|starred|kept)\b"
                              r"|收藏|保存|片单|清单|存"),
     "ask_why": re.compile(r"\b(?:why|how come|reasons?|explain\w*|because|what makes)\b|为什么|为啥|理由|原因|怎么"),
+    # "year-wise i'm thinking late 70's" went to goodbye in the simulator and ended the conversation
+    "goodbye": re.compile(r"\b(?:bye+|goodbye|good-bye|see (?:you|ya|u)|later|laters|cya|ttyl|good ?night|nighty?|"
+                          r"ciao|cheers|farewell|take care|that'?s (?:all|it)|i'?m (?:done|off|out)|gotta go|have to go|"
+                          r"peace|adios|thanks?|thank you|thx|ty)\b|再见|拜拜|回见|晚安|下次见|先这样|谢谢|走了"),
 }
 
 

@@ -294,6 +294,17 @@ def test_fallback_answers_a_search_the_nlu_missed(fake, tracker, run, domain):
     assert messages[0]["custom"]["type"] == "recommendations" and "dialogue_state" in slot_events(events)
 
 
+def test_a_goodbye_says_goodbye_unless_it_is_a_search_without_a_farewell(fake, tracker, run, domain):
+    messages, _ = run(ActionFallback(fake), tracker("thanks, bye!", "goodbye"), domain)
+    assert [m["response"] for m in messages] == ["utter_goodbye"]
+    assert [c[0] for c in fake.calls] == ["misrouted_search"]
+    fake.calls.clear()
+    fake.kind_of_turn = "search"  # "year-wise i'm thinking late 70's", sent to goodbye in the simulator
+    messages, _ = run(ActionFallback(fake), tracker("year-wise i'm thinking late 70's", "goodbye"), domain)
+    assert [c[0] for c in fake.calls] == ["misrouted_search", "recommend"]
+    assert messages[0]["custom"]["type"] == "recommendations"
+
+
 @pytest.mark.parametrize(("action", "text", "intent"), [
     (ActionShowSaved, "show me science fiction", "show_saved"),
     (ActionExplain, "show me something that makes me laugh", "ask_why"),

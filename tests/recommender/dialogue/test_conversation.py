@@ -194,6 +194,10 @@ def test_a_search_sent_to_saved_items_or_why_is_answered_as_one(service: Recomme
     assert not misrouted("why these comedies?", "ask_why")
     assert not misrouted("what makes these good for a comedy night", "ask_why")
     assert not misrouted("为什么推荐这些喜剧", "ask_why")
+    # the farewell's own words: "later!" is a goodbye, an era with no farewell in it is a search
+    assert misrouted("year-wise i'm thinking late 70's", "goodbye")
+    assert not misrouted("ok thanks, see you later", "goodbye")
+    assert not misrouted("later!", "goodbye")
     assert not misrouted("show me what I saved", "show_saved")
     assert not misrouted("show me science fiction", "greet")  # only the intents that have their own words
 
