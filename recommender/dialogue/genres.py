@@ -90,7 +90,7 @@ def _derived(word: str, terms: dict[str, Term]) -> Term | None:
 
 # English words one letter away from a genre name: never a typo of it
 _REAL_WORDS = {"auction", "auctions", "faction", "factions", "thrilled", "mastery", "adventurer", "adventurers",
-               "musica", "comely", "dramas", "horrors", "westerns"}
+               "musica", "comely"}
 
 
 @lru_cache(maxsize=8)
