@@ -16,6 +16,7 @@ MODEL     := models/recommender.tar.gz
 INGESTED  := var/.ingested-movielens100k
 WEB_VENDOR := web/vendor/socket.io.min.js
 RASA_SOURCES := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/null)
+TEST_WORKERS ?= 2
 PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
 .PHONY: help setup test-setup browser nginx replicas run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-sim bench-sim-zh bench-redial lint audit clean
@@ -220,7 +221,9 @@ test: test-setup $(MODEL) ## Every test: lint (ruff, mypy), dependency audit, Ra
 	@# the checks are independent, mostly single-threaded and start up slowly (mypy, Rasa's imports):
 	@# side by side, each one's output kept together
 	$(MAKE) --no-print-directory -j3 --output-sync=target lint audit validate test-rasa test-nlu
-	$(PY) -m pytest
+	@# two pytest workers: about half of the suite's time is spent waiting on servers and subprocesses;
+	@# a test module stays on one worker (tests/conftest.py), so its stack or LLM server starts once
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 clean: ## Remove runtime state (database, fetched data, models); keeps the venvs
 	rm -rf var models results

@@ -33,6 +33,28 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("RECSYS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+# Test modules that share a costly session fixture: under pytest-xdist they run on one worker.
+_SHARED_WORKER = {
+    "tests/packaging/test_wheel_install.py": "installed_recommender",
+    "tests/e2e/test_adopt_stock_bot.py": "installed_recommender",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`make test` runs two pytest-xdist workers. Each test module runs whole on one of them (xdist's
+    loadfile), so a module's stack or LLM server starts once, and the modules of `_SHARED_WORKER`
+    share a worker and so their session fixture. (xdist's own loadgroup cannot group under pytest 9:
+    it renames `item._nodeid`, which pytest 9 no longer reads.)"""
+    from xdist.scheduler import LoadFileScheduling
+
+    class ModuleScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = super()._split_scope(nodeid)
+            return _SHARED_WORKER.get(module, module)
+
+    return ModuleScheduling(config, log)
+
+
 def shared_data_path(*parts: str) -> Path:
     """A path in the shared data folder: $RECSYS_SHARED_DATA, else <repo>/../shared/data."""
     root = os.environ.get("RECSYS_SHARED_DATA")
