@@ -33,5 +33,8 @@ def test_a_short_load_run_answers_every_turn_and_stores_every_like(stack: Any, t
     stored = report["feedback_stored"]
     assert stored["ok"] and stored["sent"] == stored["stored"] == report["feedback_sent"] > 0, stored
     assert report["action_server"]["action_recommend"]["count"] >= 1
-    assert report["where_the_time_goes"]["recommend"]["action_mean"] <= report["latency_by_kind"]["recommend"]["mean"]
+    # the action's mean is over every turn that ran it (the NLU may send a turn of another kind to
+    # action_recommend), so it is bounded by the slowest turns, not by the "recommend" turns' own mean
+    # (0.070 vs 0.068 s failed that comparison once)
+    assert report["where_the_time_goes"]["recommend"]["action_mean"] <= report["latency"]["p99"]
     assert out.with_suffix(".md").read_text().startswith("### Load")
