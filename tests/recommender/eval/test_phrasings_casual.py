@@ -11,6 +11,7 @@ import re
 import string
 
 import pytest
+from phrasing_dialogues import default_and
 
 from recommender.catalog.movielens import GENRES
 from recommender.eval.simulator import phrasings, phrasings_casual, phrasings_heldout, phrasings_zh
@@ -324,18 +325,9 @@ def test_simulate_command_accepts_casual() -> None:
 
 
 def test_a_dialogue_with_the_casual_set_uses_its_words() -> None:
-    from recommender.eval.simulator.catalog import SimCatalog, Target
-    from recommender.eval.simulator.dialogue import run_dialogue
-    from recommender.eval.simulator.yardstick import YardstickBot
-    from recommender.types import Item
-
-    items = [Item(str(n), f"T{n} ({1960 + n})", 1960 + n, (GENRES[n % len(GENRES)], "Comedy")) for n in range(1, 30)]
-    cat = SimCatalog.build(items, {str(n): 100 - n for n in range(1, 30)})
-    target = Target.of(cat.items["25"])
-    runs = [run_dialogue(YardstickBot(cat, k=2).conversation(), target, cat, seed=11, max_turns=8,
-                         phrasings=name) for name in ("default", "casual")]
-    assert runs[0].turns[0].act == runs[1].turns[0].act  # same user, same first act
-    assert all(not t.leaked for d in runs for t in d.turns)
-    assert [t.text for t in runs[0].turns] != [t.text for t in runs[1].turns]
-    casual = {t for ts in TEMPLATES.values() for t in ts}
-    assert runs[1].turns[0].text in casual or runs[1].turns[0].act.kind != "opener"
+    default, casual = default_and("casual")
+    assert default.turns[0].act == casual.turns[0].act  # same user, same first act
+    assert all(not t.leaked for d in (default, casual) for t in d.turns)
+    assert [t.text for t in default.turns] != [t.text for t in casual.turns]
+    templates = {t for ts in TEMPLATES.values() for t in ts}
+    assert casual.turns[0].text in templates or casual.turns[0].act.kind != "opener"

@@ -10,6 +10,7 @@ import re
 import string
 
 import pytest
+from phrasing_dialogues import default_and
 
 from recommender.catalog.movielens import GENRES
 from recommender.eval.simulator import phrasings, phrasings_zh
@@ -229,16 +230,7 @@ def test_simulate_command_accepts_zh() -> None:
 
 
 def test_a_dialogue_with_the_chinese_set_speaks_chinese() -> None:
-    from recommender.eval.simulator.catalog import SimCatalog, Target
-    from recommender.eval.simulator.dialogue import run_dialogue
-    from recommender.eval.simulator.yardstick import YardstickBot
-    from recommender.types import Item
-
-    items = [Item(str(n), f"T{n} ({1960 + n})", 1960 + n, (GENRES[n % len(GENRES)], "Comedy")) for n in range(1, 30)]
-    cat = SimCatalog.build(items, {str(n): 100 - n for n in range(1, 30)})
-    target = Target.of(cat.items["25"])
-    runs = [run_dialogue(YardstickBot(cat, k=2).conversation(), target, cat, seed=11, max_turns=8,
-                         phrasings=name) for name in ("default", "zh")]
-    assert runs[0].turns[0].act == runs[1].turns[0].act  # same user, same first act
-    assert all(not t.leaked for d in runs for t in d.turns)
-    assert all(_HAN.search(t.text) for t in runs[1].turns)
+    default, zh = default_and("zh")
+    assert default.turns[0].act == zh.turns[0].act  # same user, same first act
+    assert all(not t.leaked for d in (default, zh) for t in d.turns)
+    assert all(_HAN.search(t.text) for t in zh.turns)
