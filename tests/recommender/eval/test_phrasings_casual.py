@@ -5,7 +5,6 @@ picks the set."""
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import string
@@ -14,9 +13,8 @@ import pytest
 from phrasing_dialogues import default_and
 
 from recommender.catalog.movielens import GENRES
-from recommender.eval.simulator import phrasings, phrasings_casual, phrasings_heldout, phrasings_zh
+from recommender.eval.simulator import phrasings, phrasings_heldout, phrasings_zh
 from recommender.eval.simulator.acts import Act, Era
-from recommender.eval.simulator.phrasings import renderer
 from recommender.eval.simulator.phrasings_casual import GENRE_WORDS, TEMPLATES, decade_names, era_phrases, render
 from recommender.eval.simulator.render import LeakageError, leaks, normalise
 from recommender.eval.simulator.users import true_era
@@ -300,28 +298,6 @@ def test_a_title_every_wording_would_name_is_refused() -> None:
         render(Act("era", era=Era("before", 1990, year_to=1990)), random.Random(0), title="1990")
     text = render(Act("era", era=Era("decade", 1990, year_from=1990, year_to=1999)), random.Random(0), title="1990")
     assert not leaks(text, "1990")
-
-
-def test_renderer_picks_the_casual_set() -> None:
-    assert "casual" in phrasings.PHRASING_SETS
-    assert renderer("casual") is phrasings_casual.render
-
-
-def test_the_run_config_records_the_set() -> None:
-    from dataclasses import asdict
-
-    from recommender.eval.simulator.run import SimConfig
-
-    assert asdict(SimConfig(phrasings="casual"))["phrasings"] == "casual"
-
-
-def test_simulate_command_accepts_casual() -> None:
-    from recommender.commands import simulate
-
-    parser = argparse.ArgumentParser()
-    simulate.add_arguments(parser)
-    assert parser.parse_args(["--phrasings", "casual"]).phrasings == "casual"
-    assert parser.parse_args([]).phrasings == "default"
 
 
 def test_a_dialogue_with_the_casual_set_uses_its_words() -> None:

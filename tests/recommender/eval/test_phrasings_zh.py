@@ -4,7 +4,6 @@ and era form renders in Chinese, no title leaks (also next to Chinese characters
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import string
@@ -13,9 +12,8 @@ import pytest
 from phrasing_dialogues import default_and
 
 from recommender.catalog.movielens import GENRES
-from recommender.eval.simulator import phrasings, phrasings_zh
+from recommender.eval.simulator import phrasings
 from recommender.eval.simulator.acts import Act, Era
-from recommender.eval.simulator.phrasings import renderer
 from recommender.eval.simulator.phrasings_zh import GENRE_WORDS, TEMPLATES, decade_names, era_phrases, leaks_zh, render
 from recommender.eval.simulator.render import LeakageError, leaks
 from recommender.eval.simulator.users import true_era
@@ -213,20 +211,6 @@ def test_a_year_title_every_era_wording_would_name_is_refused() -> None:
         render(Act("era", era=Era("before", 1990, year_to=1990)), random.Random(0), title="1990")
     text = render(Act("era", era=Era("decade", 1990, year_from=1990, year_to=1999)), random.Random(0), title="1990")
     assert "1990" not in text
-
-
-def test_renderer_picks_the_chinese_set() -> None:
-    assert "zh" in phrasings.PHRASING_SETS
-    assert renderer("zh") is phrasings_zh.render
-
-
-def test_simulate_command_accepts_zh() -> None:
-    from recommender.commands import simulate
-
-    parser = argparse.ArgumentParser()
-    simulate.add_arguments(parser)
-    assert parser.parse_args(["--phrasings", "zh"]).phrasings == "zh"
-    assert parser.parse_args([]).phrasings == "default"
 
 
 def test_a_dialogue_with_the_chinese_set_speaks_chinese() -> None:

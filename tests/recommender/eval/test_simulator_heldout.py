@@ -3,7 +3,6 @@ set, every genre and era renders, no title leaks, and `--phrasings` picks the se
 
 from __future__ import annotations
 
-import argparse
 import random
 import string
 
@@ -11,10 +10,8 @@ import pytest
 from phrasing_dialogues import default_and
 
 from recommender.catalog.movielens import GENRES
-from recommender.eval.simulator import phrasings, phrasings_heldout
+from recommender.eval.simulator import phrasings
 from recommender.eval.simulator.acts import Act, Era
-from recommender.eval.simulator.catalog import SimulatorError
-from recommender.eval.simulator.phrasings import renderer
 from recommender.eval.simulator.phrasings_heldout import GENRE_WORDS, TEMPLATES, render
 from recommender.eval.simulator.render import LeakageError, leaks, normalise
 from recommender.eval.simulator.users import true_era
@@ -112,34 +109,6 @@ def test_the_title_never_leaks() -> None:
 def test_a_title_every_wording_would_name_is_refused() -> None:
     with pytest.raises(LeakageError):
         render(Act("era", era=Era("before", 1990, year_to=1990)), random.Random(0), title="1990")
-
-
-def test_renderer_picks_the_set() -> None:
-    assert renderer() is phrasings.render
-    assert renderer("default") is phrasings.render
-    assert renderer("heldout") is phrasings_heldout.render
-    with pytest.raises(SimulatorError):
-        renderer("nope")
-
-
-def test_the_run_config_records_the_set() -> None:
-    from dataclasses import asdict
-
-    from recommender.eval.simulator.run import SimConfig
-
-    assert asdict(SimConfig())["phrasings"] == "default"
-    assert asdict(SimConfig(phrasings="heldout"))["phrasings"] == "heldout"
-
-
-def test_simulate_command_has_the_option() -> None:
-    from recommender.commands import simulate
-
-    parser = argparse.ArgumentParser()
-    simulate.add_arguments(parser)
-    assert parser.parse_args([]).phrasings == "default"
-    assert parser.parse_args(["--phrasings", "heldout"]).phrasings == "heldout"
-    with pytest.raises(SystemExit):
-        parser.parse_args(["--phrasings", "other"])
 
 
 def test_a_dialogue_with_the_held_out_set_uses_its_words() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import random
 import string
 
@@ -10,7 +12,8 @@ import pytest
 from recommender.catalog.movielens import GENRES
 from recommender.eval.simulator import phrasings
 from recommender.eval.simulator.acts import Act, Era
-from recommender.eval.simulator.phrasings import GENRE_WORDS, TEMPLATES, decade_names, render
+from recommender.eval.simulator.catalog import SimulatorError
+from recommender.eval.simulator.phrasings import GENRE_WORDS, TEMPLATES, decade_names, render, renderer
 from recommender.eval.simulator.render import LeakageError, leaks, normalised_titles
 from recommender.eval.simulator.users import true_era
 
@@ -107,3 +110,36 @@ def test_user_words_stay_plain_text() -> None:
             text = template.replace("{noun}", "").replace("{pred}", "").replace("{mass}", "")
             text = text.replace("{from}", "").replace("{in}", "").replace("{bare}", "")
             assert set(text) <= allowed, (kind, template)
+
+
+@pytest.mark.parametrize("name", phrasings.PHRASING_SETS)
+def test_every_wording_set_is_chosen_by_name_everywhere(name: str) -> None:
+    """The renderer, the run's config and `simulate --phrasings` know every set by the same name."""
+    from dataclasses import asdict
+
+    from recommender.commands import simulate
+    from recommender.eval.simulator.run import SimConfig
+
+    module = phrasings if name == "default" else importlib.import_module(f"recommender.eval.simulator.phrasings_{name}")
+    assert renderer(name) is module.render
+    assert asdict(SimConfig(phrasings=name))["phrasings"] == name
+    parser = argparse.ArgumentParser()
+    simulate.add_arguments(parser)
+    assert parser.parse_args(["--phrasings", name]).phrasings == name
+
+
+def test_the_default_set_is_the_default_and_an_unknown_one_is_refused() -> None:
+    from dataclasses import asdict
+
+    from recommender.commands import simulate
+    from recommender.eval.simulator.run import SimConfig
+
+    assert asdict(SimConfig())["phrasings"] == "default"
+
+    with pytest.raises(SimulatorError):
+        renderer("nope")
+    parser = argparse.ArgumentParser()
+    simulate.add_arguments(parser)
+    assert parser.parse_args([]).phrasings == "default" and renderer() is phrasings.render
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--phrasings", "other"])
