@@ -19,9 +19,10 @@ STOPWORDS |= {
     "earlier", "later", "old-fashioned", "classic", "classics", "modern", "kinda", "sounds", "sound", "would",
 }
 
-# chat filler: greetings, hedges, company and occasion ("heyy, help me pick a film", "me and my mates
-# want...", "idk, whatever works tbh"): never a description of a film
-STOPWORDS |= {
+# Chat filler: greetings, hedges, company and occasion ("heyy, help me pick a film", "me and my mates
+# want...", "idk, whatever works tbh"). Unmarked, they describe no film; after a marker they may
+# ("a film about friends", "about coming home"), so they only count as filler without one.
+CHAT_FILLER = {
     "help", "helping", "idk", "dunno", "tbh", "ngl", "imo", "honestly", "literally", "basically", "bored", "hiya",
     "howdy", "sup", "yo", "cheers", "haha", "hehe", "omg", "ugh", "mmm", "whatcha", "gimme", "lemme", "y'know",
     "mates", "mate", "friends", "friend", "buddy", "buddies", "girlfriend", "boyfriend", "wife", "husband",
@@ -51,7 +52,6 @@ def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention
     content = [
         t for i, t in enumerate(tokens)
         if i not in covered and t.text not in STOPWORDS and re.fullmatch(r"[a-z][a-z'-]+", t.text)
-        and not _GREETING.fullmatch(t.text)
         and t.text not in CONNECTORS and t.text not in BOUNDARIES and len(t.text) > 2
         and not any(t.text == w for cue in NEGATIONS for w in cue)
     ]
@@ -61,6 +61,8 @@ def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention
     marked = any(t.text in _WISH_MARKERS for t in tokens[:first_content])
     if understood and not marked:
         return ""
-    if not understood and not marked and len(content) < 2:
-        return ""
+    if not marked:
+        content = [t for t in content if t.text not in CHAT_FILLER and not _GREETING.fullmatch(t.text)]
+        if len(content) < 2:
+            return ""
     return re.sub(r"\s+", " ", raw.strip())[:160]

@@ -208,6 +208,11 @@ def test_chat_filler_is_no_free_text_wish(text: str) -> None:
     assert not any(isinstance(a, Wish) for a in acts(text, state=DialogueState())), acts(text)
 
 
+@pytest.mark.parametrize("text", ["something about coming home", "a movie about friends and work"])
+def test_words_of_chat_are_a_wish_after_a_marker_of_content(text: str) -> None:
+    assert Wish(text) in acts(text, state=DialogueState())
+
+
 def test_already_seen_is_never_a_rating_or_a_genre() -> None:
     """"we already saw the first two" was stored as a 2/5 rating and "already" tagged as a genre."""
     found = acts("we already saw the first two", "feedback", (EntityHint("genre", "already"),))
