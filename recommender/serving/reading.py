@@ -51,10 +51,12 @@ _INTENT_WORDS = {
     "show_saved": re.compile(r"\b(?:sav(?:e|ed|ing)|bookmark\w*|watch ?list|my list|favou?rites?|starred|kept)\b"
                              r"|收藏|保存|片单|清单|存"),
     "ask_why": re.compile(r"\b(?:why|how come|reasons?|explain\w*|because|what makes)\b|为什么|为啥|理由|原因|怎么"),
-    # "year-wise i'm thinking late 70's" went to goodbye in the simulator and ended the conversation
+    # "year-wise i'm thinking late 70's" went to goodbye in the simulator and ended the conversation;
+    # a thank-you alone is no farewell word: "thanks!" is a goodbye (no search in it), "thanks, now a
+    # comedy" a search
     "goodbye": re.compile(r"\b(?:bye+|goodbye|good-bye|see (?:you|ya|u)|later|laters|cya|ttyl|good ?night|nighty?|"
-                          r"ciao|cheers|farewell|take care|that'?s (?:all|it)|i'?m (?:done|off|out)|gotta go|have to go|"
-                          r"peace|adios|thanks?|thank you|thx|ty)\b|再见|拜拜|回见|晚安|下次见|先这样|谢谢|走了"),
+                          r"ciao|farewell|take care|that'?s (?:all|it)|i'?m (?:done|off|out)|gotta go|have to go|"
+                          r"adios)\b|再见|拜拜|回见|晚安|下次见|先这样|走了"),
 }
 
 

@@ -198,6 +198,7 @@ def test_a_search_sent_to_saved_items_or_why_is_answered_as_one(service: Recomme
     assert misrouted("year-wise i'm thinking late 70's", "goodbye")
     assert not misrouted("ok thanks, see you later", "goodbye")
     assert not misrouted("later!", "goodbye")
+    assert misrouted("thanks! now something from the 80s", "goodbye")
     assert not misrouted("show me what I saved", "show_saved")
     assert not misrouted("show me science fiction", "greet")  # only the intents that have their own words
 
