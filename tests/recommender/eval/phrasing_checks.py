@@ -1,8 +1,13 @@
-"""One simulated user talking in two wording sets, for the tests of each set (zh, heldout, casual)."""
+"""What the tests of each simulator wording set (zh, heldout, casual) share: one simulated user
+talking in two sets, and every genre act rendered many times."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable, Iterator
+
 from recommender.catalog.movielens import GENRES
+from recommender.eval.simulator.acts import Act
 from recommender.eval.simulator.catalog import SimCatalog, Target
 from recommender.eval.simulator.dialogue import Dialogue, run_dialogue
 from recommender.eval.simulator.yardstick import YardstickBot
@@ -18,3 +23,15 @@ def default_and(name: str) -> tuple[Dialogue, Dialogue]:
     default, other = (run_dialogue(YardstickBot(cat, k=2).conversation(), target, cat, seed=11, max_turns=8,
                                    phrasings=wording) for wording in ("default", name))
     return default, other
+
+
+def genre_renderings(render: Callable[..., str], genre: str) -> Iterator[tuple[str, set[str]]]:
+    """(template key, every distinct text of 400 draws) for each genre act and answer of `genre`,
+    each text checked for leftover placeholders."""
+    rng = random.Random(3)
+    for kind in ("genre", "add_genre", "exclude"):
+        for answer in (False, True):
+            key = "answer_genre" if answer and kind != "exclude" else kind
+            texts = {render(Act(kind, genre=genre, answer=answer), rng) for _ in range(400)}  # type: ignore[arg-type]
+            assert all(t and "{" not in t and "}" not in t for t in texts), texts
+            yield key, texts
