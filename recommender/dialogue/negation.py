@@ -207,13 +207,18 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
         n = match_at(tokens, j, _POST_NEGATIONS)
         if not n:
             continue
-        if tokens[j].text in ("no", "not") and n == 1:
+        if tokens[j].text in ("no", "not"):
             ahead = [m for m in mentions[k + 1 :] if m.first <= j + 6]
-            if ahead:
+            if ahead and n == 1:
                 continue  # "comedy, no horror": the "no" belongs to what follows
-            after = tokens[j + 1].text if j + 1 < len(tokens) else "."
+            nxt = j + n
+            while nxt < len(tokens) and tokens[nxt].text in _POST_FINISHERS - DEGREE_HEDGES:
+                nxt += 1
+            after = tokens[nxt].text if nxt < len(tokens) else "."
             if after in DEGREE_HEDGES or (after[0].isalnum() and after not in _POST_FINISHERS):
-                continue  # "a romance, not too long": the "not" belongs to another word
+                # "a romance, not too long", "a thriller, not really long", "westerns? not really
+                # sure": the "not" belongs to another word
+                continue
         polarity[k] = "-"
         back = k
         while back > 0 and all(

@@ -139,6 +139,9 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("comedies? nah", (ExcludeGenres(("Comedy",)),)),
         ("shootouts and explosions? nah", (ExcludeGenres(("Action",)),)),
         ("westerns? hard pass", (ExcludeGenres(("Western",)),)),
+        ("any westerns? not really sure", (AddGenres(("Western",)),)),   # "not really" grades "sure"
+        ("i want a thriller, not really long", (AddGenres(("Thriller",)),)),
+        ("horror? not really", (ExcludeGenres(("Horror",)),)),
         ("and make it drama-heavy too", (AddGenres(("Drama",)),)),
         ("war-themed would be great", (AddGenres(("War",)),)),
         ("a documentery", (AddGenres(("Documentary",)),)),   # one letter off a genre name
