@@ -146,6 +146,17 @@ def genre_acts(
             moods.append(AddMood(m.term.form, genres))
         else:
             wanted.extend(g for g in genres if g not in wanted)
+    # "spooky but not gory": one word wants a genre, another refuses a kind of it; a hedge, as
+    # across turns (the same word both ways, or the genre refused by its name, is a change of mind)
+    refusing: dict[str, set[str]] = {}
+    wanting: dict[str, set[str]] = {}
+    for m in mentions:
+        if m.polarity in ("-", "+") and not m.term.is_mood:
+            for g in catalog_genres(m.term.keys, vocabulary)[:1 if m.polarity == "-" else None]:
+                forms = refusing if m.polarity == "-" else wanting
+                forms.setdefault(g, set()).add("" if _names(m.term, g) else m.term.form)
+    excluded = [g for g in excluded
+                if not (g in wanting and g in refusing and "" not in refusing[g] and not refusing[g] & wanting[g])]
     # one sentence that both names and rules out a genre: the genre's own name beats a word that
     # only implies it ("sci-fi, no aliens" keeps sci-fi), and between equals the later one wins
     # ("these are all comedies, I don't want comedy")

@@ -40,7 +40,7 @@ from recommender.dialogue.acts import (
 )
 from recommender.dialogue.chinese import has_chinese, to_english
 from recommender.dialogue.cues import NOT_SEEN, OTHER, PERSON, RESET, SEEN, SURPRISE
-from recommender.dialogue.eras import find_eras
+from recommender.dialogue.eras import EraPhrase, find_eras
 from recommender.dialogue.genres import find_mentions, genre_acts
 from recommender.dialogue.lexicon import catalog_genres, genre_for_word, terms_for
 from recommender.dialogue.negation import polarised
@@ -111,7 +111,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
 
     # eras
     terms = terms_for(catalog.genre_names)
-    for phrase in find_eras(text):
+    for phrase in _either_era(find_eras(text), text):
         if phrase.shift and text[phrase.start : phrase.end] in terms:
             continue  # "classics" is a genre of this catalog, not "older"
         consume(phrase.start, phrase.end)
@@ -182,6 +182,24 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     if wished and not seen:
         acts.append(Wish(wished))
     return tuple(acts)
+
+
+def _either_era(phrases: list[EraPhrase], text: str) -> list[EraPhrase]:
+    """Two windows joined by "or" are one that spans both: "the late sixties or early seventies"."""
+    out: list[EraPhrase] = []
+    for phrase in phrases:
+        last = out[-1] if out else None
+        if (last is not None and _closed(last) and _closed(phrase)
+                and re.fullmatch(r"\s*,?\s*(?:or|or maybe|or even|maybe)\s*", text[last.end : phrase.start])):
+            out[-1] = replace(last, end=phrase.end, year_from=min(last.year_from, phrase.year_from),  # type: ignore[type-var]
+                              year_to=max(last.year_to, phrase.year_to))  # type: ignore[type-var]
+        else:
+            out.append(phrase)
+    return out
+
+
+def _closed(phrase: EraPhrase) -> bool:
+    return phrase.year_from is not None and phrase.year_to is not None and not phrase.shift and not phrase.clear
 
 
 def _pivot(state: DialogueState, catalog: CatalogView, direction: int) -> int | None:

@@ -136,6 +136,8 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("the tail end of the nineties", (SetEra(1996, 1999),)),
         ("the start of the 1960s", (SetEra(1960, 1963),)),
         ("the first half of the 80s", (SetEra(1980, 1984),)),
+        ("the late sixties or early seventies", (SetEra(1966, 1973),)),   # one window, not the last of two
+        ("i'm in the mood for something spooky but not gory", (AddGenres(("Horror",)),)),  # horror, less gore
         ("comedies? nah", (ExcludeGenres(("Comedy",)),)),
         ("shootouts and explosions? nah", (ExcludeGenres(("Action",)),)),
         ("westerns? hard pass", (ExcludeGenres(("Western",)),)),
