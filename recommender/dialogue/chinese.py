@@ -233,6 +233,8 @@ def _eras(text: str) -> str:
     text = re.sub(r"(?:晚于|晚过|不早于)\s*" + point, lambda m: f" after {m.group(1)} ", text)
     # "前后" (around) before "前" (before) and "后" (after): "1995年前后" is around 1995
     text = re.sub(point + r"(?:左右|前后|上下)", lambda m: f" around {m.group(1)} ", text)
+    # a decade "以后" counts from its start: "九十年代以后" is the 1990s on, not from 2000
+    text = re.sub(r"(the (?:early |mid |late )?\d{4}s)\s*(?:以后|之后|以来|及以后|至今)", r" \1 onwards ", text)
     text = re.sub(point + r"(?:以前|之前|前|以前的|或更早|及以前)", lambda m: f" before {m.group(1)} ", text)
     text = re.sub(point + r"(?:以后|之后|后|以来|或更晚|及以后|至今)", lambda m: f" after {m.group(1)} ", text)
     return re.sub(r"(\d{4})\s*年(?!代)", r" \1 ", text)

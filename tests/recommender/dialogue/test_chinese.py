@@ -45,7 +45,8 @@ from recommender.dialogue.state import DialogueState
         ("不要唱唱跳跳的", (ExcludeGenres(("Musical",)),)),
         ("再加个条件：有点深度", (AddGenres(("Drama",)),)),
         ("跳过恐怖片", (ExcludeGenres(("Horror",)),)),
-        ("给小朋友看的就算了", (ExcludeGenres(("Children's",)),)),   # "for kids to watch: no thanks" wanted them
+        ("给小朋友看的就算了", (ExcludeGenres(("Children's",)),)),
+        ("九十年代以后的", (SetEra(1990, None, replace=False),)),   # the 1990s on, not from 2000   # "for kids to watch: no thanks" wanted them
         ("1985到1995年之间的犯罪片", (SetEra(1985, 1995), AddGenres(("Crime",)))),
         ("80年代末的动作片", (SetEra(1986, 1989), AddGenres(("Action",)))),
         ("八九十年代的喜剧", (SetEra(1980, 1999), AddGenres(("Comedy",)))),
