@@ -112,6 +112,8 @@ _CLEAR = re.compile(
     r"\b(?:any|whatever|whichever)\s+(?:year|decade|era|time|period)s?\b"
     r"|\b(?:year|decade|era|when it was made|release date)\s+(?:doesn'?t|does not|don'?t)\s+matter\b"
     r"|\bdon'?t care (?:about )?(?:when|the year|the decade)\b"
+    r"|\b(?:forget|drop|ignore|never mind|nevermind|remove|scrap|lose|ditch|skip)\s+(?:about\s+)?(?:the\s+)?"
+    r"(?:year|decade|era|date|period|time ?frame)s?(?: (?:thing|part|bit|limit|filter))?\b"
 )
 _OLDER = re.compile(
     r"\b(?:older|earlier ones?|an earlier|something earlier|(?:a )?(?:bit|little|touch|tad|lot) earlier|vintage|"

@@ -126,11 +126,12 @@ _MOOD_FORMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("crime", "war", "drama"): ("gritty", "brutal", "violent", "violence"),
     ("adventure", "war", "fantasy"): ("epic", "sweeping"),
     ("romance", "comedy"): ("date night", "date-night", "date movie"),
-    ("mystery", "thriller"): ("keeps me guessing", "keep me guessing", "keeps you guessing", "guessing till the end"),
+    ("mystery", "thriller"): ("keeps me guessing", "keep me guessing", "keeps you guessing", "guessing till the end",
+                              "twisty", "twist", "twists", "plot twist", "plot twists"),
     ("thriller", "action"): ("heart racing", "heart-racing", "heart pounding", "on the edge"),
     ("drama", "romance"): ("makes me cry", "make me cry", "cry", "a good cry", "sob", "tissues", "sad", "emotional", "moving", "touching", "heartbreaking", "bittersweet", "tragic"),
     ("thriller", "action", "war"): ("intense", "nerve-wracking", "high-stakes"),
-    ("sci-fi", "mystery", "thriller"): ("mind-bending", "mind bending", "trippy", "cerebral", "twisty", "twist"),
+    ("sci-fi", "mystery", "thriller"): ("mind-bending", "mind bending", "trippy", "cerebral"),
     ("drama", "documentary", "war"): ("thought-provoking", "makes me think", "make me think", "thoughtful", "deep", "profound", "meaningful"),
 }
 

@@ -48,6 +48,15 @@ _DROPS = {
         "lose", "purge", "toss", "toss the", "remove all", "strike", "knock out", "minus the",
     )
 }
+# Taking back one genre for another: "swap the horror for a thriller", "replace horror with a western"
+# (not a bare "swap" or "switch": "switch to comedy" wants comedy). What follows "for"/"with" is wanted.
+_SWAPS = {
+    token_phrase(p) for p in (
+        "swap the", "swap out", "swap out the", "replace", "replace the", "trade the", "trade in the", "trade out",
+        "switch out", "switch out the", "switch the", "exchange the",
+    )
+}
+_DROPS |= _SWAPS
 # Negation words that do not negate what follows.
 _CANCELS = {
     token_phrase(p) for p in (
@@ -172,11 +181,14 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
             continue
         if sign == "-" and any(t.text in GAP_HEDGES for t in gap):
             sign = "hedge"
+        swap = sign == "drop" and tuple(t.text for t in tokens[i:end]) in _SWAPS
         chain = [first]
         for k in range(first + 1, len(mentions)):
             between = [t.text for t in tokens[mentions[k - 1].last + 1 : mentions[k].first]]
             if not all(w in CONNECTORS for w in between) or (sign == "hedge" and not between):
                 break  # "not too gory horror": the horror is what is graded, and wanted
+            if swap and {"with", "for"} & set(between):
+                break  # "replace horror with a western": the western is wanted
             chain.append(k)
         # a comma alone continues a negated list only if the list goes on with or/and/nor
         kept = [chain[0]]

@@ -35,6 +35,9 @@ CHAT_FILLER = {
 }
 _GREETING = re.compile(r"(?:h+e+y+|h+i+y*a*|h+e+l+o+|y+o+|s+u+p+|m+o+r+n+i+n+g*)")
 
+# one-word negation cues: content after one of them in the same clause is refused, not wished for
+_NEGATING = {cue[0] for cue in NEGATIONS if len(cue) == 1}
+
 _WISH_MARKERS = {"about", "where", "involving", "featuring", "based", "whose", "which", "set", "starring",
                  "plot", "story", "theme", "themes", "with", "like"}
 
@@ -58,6 +61,13 @@ def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention
     if not content or (len(content) < 2 and len(content[0].text) < 5):
         return ""
     first_content = tokens.index(content[0])
+    clause = tokens[:first_content]
+    for k in range(len(clause) - 1, -1, -1):
+        if clause[k].text in BOUNDARIES:
+            clause = clause[k + 1 :]
+            break
+    if any(t.text in _NEGATING for t in clause):
+        return ""  # "nothing with subtitles": a refusal, never a description to look for
     marked = any(t.text in _WISH_MARKERS for t in tokens[:first_content])
     if understood and not marked:
         return ""

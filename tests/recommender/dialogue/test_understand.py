@@ -291,6 +291,23 @@ def test_refusing_a_kind_of_the_wanted_genre_keeps_the_genre(text: str) -> None:
     assert after.genres == ("Horror",) and "Horror" not in after.exclude_genres
 
 
+@pytest.mark.parametrize("text", ["swap the horror for a thriller", "replace horror with a thriller"])
+def test_swapping_one_genre_for_another(text: str) -> None:
+    state = DialogueState(genres=("Horror",), last_items=SHOWN.last_items)
+    after = reduce(state, list(acts(text, intent="refine", state=state)))
+    assert after.genres == ("Thriller",), after
+
+
+@pytest.mark.parametrize("text", ["ok forget the decade", "forget about the years", "drop the era filter"])
+def test_forgetting_the_era_clears_it(text: str) -> None:
+    assert ClearEra() in acts(text, intent="refine", state=DialogueState(year_from=1990, year_to=1999))
+
+
+def test_a_refused_thing_is_no_free_text_wish() -> None:
+    """"nothing with subtitles" wished for subtitles (found probing in new words)."""
+    assert not any(isinstance(a, Wish) for a in acts("nothing with subtitles please"))
+
+
 def test_refusing_the_wanted_genre_by_its_name_still_excludes_it() -> None:
     """Horror wanted, then "no horror after all": a change of mind."""
     state = DialogueState(genres=("Horror",), last_items=SHOWN.last_items)
