@@ -192,7 +192,12 @@ def test_a_slow_server_is_cut_off_at_the_turn_budget(
     assert [ri.reason for ri in result.items] == [ri.reason for ri in plain.items]
     request, _ = logged(store, result.request_id)
     assert request.prompt_version is None  # REST: nothing of the LLM reached the user
-    assert llm.llm.counters.get("rerank", "timeout") == 1 and llm.llm.counters.get("explain", "timeout") == 1
+    counters = llm.llm.counters
+    assert counters.get("rerank", "timeout") == 1
+    # the explanation is cut off too: by its own timeout, or, when the re-rank's wait has left it too
+    # little of the turn (a busy machine), not started at all (with another CPU-heavy job beside the
+    # suite, "timeout" alone failed once)
+    assert counters.get("explain", "timeout") + counters.get("explain", "skipped_over_budget") == 1
 
 
 def test_on_a_push_channel_the_late_llm_message_follows_through_rasa(
