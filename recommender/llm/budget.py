@@ -4,6 +4,7 @@ A recommendation turn must answer within `turn_budget_ms` on every channel. The 
 small worker pool; the caller waits at most until the deadline and otherwise returns the fallback at
 once. On channels that can push a later message, the worker is allowed to finish (bounded by
 `llm_timeout_s`) and its result is handed to a follow-up callback instead of being thrown away.
+`LatencyEstimate` remembers how long a stage took, so a turn does not wait for what cannot arrive in time.
 """
 
 from __future__ import annotations
@@ -117,3 +118,53 @@ def _deliver_late(future: Future[T], on_late: Callable[[T], None]) -> None:
         on_late(value)
     except Exception:
         logger.exception("follow-up delivery failed")
+
+
+_PROBE_EVERY = 20
+_CUT_OFF_MARGIN = 1.25
+
+
+class LatencyEstimate:
+    """How long an LLM stage takes, to stop waiting for what cannot arrive in time.
+
+    Completed calls feed a moving average. A call cut off by its time limit finished nothing, so
+    the time it ran is only a lower bound: it is kept apart (`record_timeout`) and any later budget
+    no larger than that is known to be too small. (Recording it as a duration made a local model
+    that always runs out of time look exactly as fast as its budget, so every turn waited the whole
+    budget again.) Waiting out the budget for output that is late every time only delays the first
+    message and keeps the CPU busy; every `_PROBE_EVERY`-th such turn still tries, so a faster
+    backend (or a quieter machine) is noticed.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: float | None = None
+        self.timed_out_after: float | None = None  # the longest run that was cut off since the last completion
+        self._skipped = 0
+        self._lock = threading.Lock()
+
+    def record(self, seconds: float) -> None:
+        """Fold one completed call's duration into the average."""
+        with self._lock:
+            self.seconds = seconds if self.seconds is None else 0.7 * self.seconds + 0.3 * seconds
+            self.timed_out_after = None
+
+    def record_timeout(self, seconds: float) -> None:
+        """A call ran `seconds` and was cut off: it needs more than that."""
+        with self._lock:
+            self.timed_out_after = max(seconds, self.timed_out_after or 0.0)
+
+    def over_budget(self, remaining: float) -> bool:
+        """Whether to skip waiting: recent calls needed longer than `remaining` seconds."""
+        with self._lock:
+            too_slow = self.seconds is not None and self.seconds > remaining
+            # a call cut off after X seconds needs more than X: a budget less than a quarter above X
+            # (the same budget again, give or take scheduling) will not do either
+            cut_off = self.timed_out_after is not None and remaining <= _CUT_OFF_MARGIN * self.timed_out_after
+            if not (too_slow or cut_off):
+                self._skipped = 0
+                return False
+            self._skipped += 1
+            if self._skipped >= _PROBE_EVERY:
+                self._skipped = 0
+                return False
+            return True

@@ -13,8 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
 
 from recommender.config import Settings
 from recommender.feedback import is_positive
@@ -25,10 +24,10 @@ from recommender.llm.bandit import (
     InMemoryBanditStore,
     PromptBandit,
 )
-from recommender.llm.budget import Deadline, run_with_deadline
+from recommender.llm.budget import Deadline, LatencyEstimate, run_with_deadline
 from recommender.llm.cache import CachingBackend
 from recommender.llm.errors import LLMTimeoutError
-from recommender.llm.followup import FollowUp, FollowUpWithdrawn
+from recommender.llm.followup import FollowUp, FollowUpBacklog, FollowUpWithdrawn
 from recommender.llm.generate import (
     ExplainItem,
     Explanation,
@@ -49,8 +48,6 @@ logger = logging.getLogger(__name__)
 
 EXPLAIN_TASK = "explain"
 EXPLAIN_TASK_ZH = "explain_zh"  # the same job for a turn in Chinese (prompts/explain_zh_v*.txt)
-_PROBE_EVERY = 20
-_CUT_OFF_MARGIN = 1.25
 
 
 
@@ -60,116 +57,6 @@ def explain_variants(settings: Settings) -> dict[str, list[str]]:
         EXPLAIN_TASK: variants_for(EXPLAIN_TASK, settings.llm_prompt_variants),
         EXPLAIN_TASK_ZH: variants_for(EXPLAIN_TASK_ZH, settings.llm_prompt_variants_zh),
     }
-
-class LatencyEstimate:
-    """How long an LLM stage takes, to stop waiting for what cannot arrive in time.
-
-    Completed calls feed a moving average. A call cut off by its time limit finished nothing, so
-    the time it ran is only a lower bound: it is kept apart (`record_timeout`) and any later budget
-    no larger than that is known to be too small. (Recording it as a duration made a local model
-    that always runs out of time look exactly as fast as its budget, so every turn waited the whole
-    budget again.) Waiting out the budget for output that is late every time only delays the first
-    message and keeps the CPU busy; every `_PROBE_EVERY`-th such turn still tries, so a faster
-    backend (or a quieter machine) is noticed.
-    """
-
-    def __init__(self) -> None:
-        self.seconds: float | None = None
-        self.timed_out_after: float | None = None  # the longest run that was cut off since the last completion
-        self._skipped = 0
-        self._lock = threading.Lock()
-
-    def record(self, seconds: float) -> None:
-        """Fold one completed call's duration into the average."""
-        with self._lock:
-            self.seconds = seconds if self.seconds is None else 0.7 * self.seconds + 0.3 * seconds
-            self.timed_out_after = None
-
-    def record_timeout(self, seconds: float) -> None:
-        """A call ran `seconds` and was cut off: it needs more than that."""
-        with self._lock:
-            self.timed_out_after = max(seconds, self.timed_out_after or 0.0)
-
-    def over_budget(self, remaining: float) -> bool:
-        """Whether to skip waiting: recent calls needed longer than `remaining` seconds."""
-        with self._lock:
-            too_slow = self.seconds is not None and self.seconds > remaining
-            # a call cut off after X seconds needs more than X: a budget less than a quarter above X
-            # (the same budget again, give or take scheduling) will not do either
-            cut_off = self.timed_out_after is not None and remaining <= _CUT_OFF_MARGIN * self.timed_out_after
-            if not (too_slow or cut_off):
-                self._skipped = 0
-                return False
-            self._skipped += 1
-            if self._skipped >= _PROBE_EVERY:
-                self._skipped = 0
-                return False
-            return True
-
-
-class FollowUpBacklog:
-    """The follow-ups waiting for (or running on) the LLM pool: at most `limit`, the oldest dropped.
-
-    A follow-up enters when its turn's deadline passed without the LLM's text. The pool has two
-    workers and a message takes seconds to minutes on a CPU, so without a bound the queue grows
-    for as long as push turns come faster than that, and every message arrives later.
-
-    Drop policy: **drop the oldest** that has not started. It is the stalest: its conversation has
-    most likely moved on, while the newest belongs to the list the user is reading now, and a
-    message that arrives minutes late is what the bound is for. A running call cannot be stopped,
-    so when every other entry is already running the newest is refused instead. Either way the
-    turn itself already answered with the template reasons; nothing but the nicer wording is lost,
-    and every drop is counted (`followup` / `dropped_oldest`, `refused_backlog_full`, `forgotten`).
-    """
-
-    def __init__(self, limit: int, counters: Callable[[], LLMCounters]) -> None:
-        self.limit = max(1, limit)
-        self._counters = counters  # the pipeline's, read at each count (tests swap them)
-        self._entries: list[tuple[Future[Any], str | None]] = []
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        with self._lock:
-            self._prune()
-            return len(self._entries)
-
-    def add(self, future: Future[Any] | None, owner: str | None) -> bool:
-        """Take a pending follow-up in, dropping the oldest queued ones past the limit; False when
-        this one was refused (cancelled) instead."""
-        if future is None:
-            return True
-        with self._lock:
-            self._prune()
-            self._entries.append((future, owner))
-            n = 0
-            while len(self._entries) > self.limit and n < len(self._entries) - 1:
-                oldest, _ = self._entries[n]
-                if oldest.cancel():  # only a call that has not started can be
-                    del self._entries[n]
-                    self._counters().inc("followup", "dropped_oldest")
-                    logger.warning("LLM follow-up backlog full (%d): dropped the oldest", self.limit)
-                else:
-                    n += 1
-            if len(self._entries) > self.limit:  # all others running: refuse the newest
-                self._entries.pop()
-                future.cancel()
-                self._counters().inc("followup", "refused_backlog_full")
-                logger.warning("LLM follow-up backlog full (%d, all running): refused the newest", self.limit)
-                return False
-            return True
-
-    def withdraw(self, owner: str) -> int:
-        """Cancel the queued follow-ups of `owner` (a user who was forgotten); returns how many."""
-        with self._lock:
-            cancelled = [f for f, o in self._entries if o == owner and f.cancel()]
-            self._entries = [(f, o) for f, o in self._entries if f not in cancelled]
-        if cancelled:
-            self._counters().inc("followup", "forgotten", len(cancelled))
-        return len(cancelled)
-
-    def _prune(self) -> None:
-        self._entries = [(f, o) for f, o in self._entries if not f.done()]
-
 
 class LLMPipeline:
     """Re-ranking and grounded generation for one process; cheap to build, loads nothing up front."""

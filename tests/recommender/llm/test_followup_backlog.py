@@ -20,8 +20,8 @@ from llm_helpers import CATALOG, HANG_CEILING_S, ScriptedBackend, chat_completio
 
 from recommender.config import Settings
 from recommender.llm import Deadline, ExplainItem, FollowUp, LLMPipeline, QuerySummary
+from recommender.llm.followup import FollowUpBacklog
 from recommender.llm.metrics import COUNTERS, LLMCounters, PrometheusCollector
-from recommender.llm.pipeline import FollowUpBacklog
 from recommender.observability.metrics import exposition
 from recommender.service import RecommenderService
 from recommender.store import Store
