@@ -34,7 +34,7 @@ from recommender.serving.bundles import BundleHolder
 from recommender.serving.db_guard import DatabaseGuard, GuardedBanditStore
 from recommender.serving.feedback_writer import FeedbackWriter
 from recommender.serving.llm_turn import FollowUpCallback, LLMTurn
-from recommender.serving.reading import TurnReader, resolve_row
+from recommender.serving.reading import TurnReader, TurnReading, resolve_row
 from recommender.serving.recommend import ListRecommender, context_after
 from recommender.store.prompt_stats import PromptStatsStore
 from recommender.store.repository import Store, get_store
@@ -129,13 +129,9 @@ class RecommenderService:
         """(state before, this turn's acts, state after) without ranking: for tests and tools."""
         return self.reader.read(self.bundles.current(), ctx)
 
-    def turn_kind(self, ctx: ConversationContext) -> str:
-        """What this message does to the search, whatever intent the NLU gave it: "seen", "search" or "none"."""
-        return self.reader.turn_kind(self.bundles.current(), ctx)
-
-    def names_an_item(self, ctx: ConversationContext) -> bool:
-        """Whether the words name a catalog item as understanding reads them ("Heat", not "a love story")."""
-        return self.reader.names_an_item(self.bundles.current(), ctx)
+    def read_turn(self, ctx: ConversationContext) -> TurnReading:
+        """What this message does to the search, whatever intent the NLU gave it, and whether it names an item."""
+        return self.reader.read_turn(self.bundles.current(), ctx)
 
     def misrouted_search(self, ctx: ConversationContext) -> bool:
         """Whether a turn sent to "saved items" or "why" is really a search (no word of that intent in it)."""

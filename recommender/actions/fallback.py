@@ -43,7 +43,7 @@ class ActionFallback(ServiceAction):
         if ctx.intent in _OWN_WORDS:
             searching = self.service.misrouted_search(ctx)
         else:
-            searching = self.service.turn_kind(ctx) != "none"
+            searching = self.service.read_turn(ctx).kind != "none"
         if not searching:
             utter_response(dispatcher, domain, OTHERWISE.get(ctx.intent or "", "utter_default"))
             return []

@@ -26,10 +26,11 @@ class ActionRecordFeedback(ServiceAction):
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         """Record feedback; a dislike also keeps the item out of this conversation's next lists."""
         ctx = build_context(tracker)
-        kind = "button" if latest_entity(tracker, "item_id") else self.service.turn_kind(ctx)
+        reading = None if latest_entity(tracker, "item_id") else self.service.read_turn(ctx)
+        kind = "button" if reading is None else reading.kind
         # an ordinal, or a title understanding keeps: the NLU's "title" in "not a love story" is none
         names_an_item = bool(latest_entity(tracker, "ordinal")) or (
-            kind == "search" and bool(latest_entity(tracker, "title")) and self.service.names_an_item(ctx)
+            reading is not None and kind == "search" and bool(latest_entity(tracker, "title")) and reading.names_an_item
         )
         if kind == "seen" or (kind == "search" and not names_an_item):
             # "we already saw the first two": leave them out and show others, never a rating;

@@ -8,7 +8,7 @@ context), and maps an explicit `Critique` from a button to acts.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -71,6 +71,21 @@ def _genre_noun_phrase(vocabulary: tuple[str, ...]) -> re.Pattern[str]:
                       rf"(?:{alternatives})s?\b")
 
 
+
+@dataclass(frozen=True)
+class TurnReading:
+    """What a message does to the search, read once for the actions that must decide on it.
+
+    `kind`: "seen" (items already seen), "search" (a genre, era, reference, ...) or "none";
+    `names_an_item`: whether the words name a catalog item as understanding reads them (a title,
+    or one the catalog lacks): the NLU's title guess inside a genre phrase ("story" of "not a love
+    story") names none, and such a turn is the search it reads as.
+    """
+
+    kind: str
+    names_an_item: bool
+
+
 class TurnReader:
     """Turns a conversation context into (state before, acts, state after) against one bundle's catalog."""
 
@@ -107,10 +122,17 @@ class TurnReader:
         self._view = (bundle, view)
         return view
 
-    def turn_kind(self, bundle: ModelBundle, ctx: ConversationContext) -> str:
-        """What this message does to the search, whatever intent the NLU gave it: "seen" (items
-        already seen), "search" (a genre, era, reference, ...), or "none"."""
+    def read_turn(self, bundle: ModelBundle, ctx: ConversationContext) -> TurnReading:
+        """What this message does, whatever intent the NLU gave it (understanding runs once)."""
         before, acts, _ = self.read(bundle, ctx)
+        names_item = any(
+            isinstance(a, (LikeItems, RejectItems, SeenItems)) or (isinstance(a, Unknown) and a.attribute == "title")
+            for a in acts
+        )
+        return TurnReading(self._kind(bundle, ctx, before, acts), names_item)
+
+    @staticmethod
+    def _kind(bundle: ModelBundle, ctx: ConversationContext, before: DialogueState, acts: tuple[Act, ...]) -> str:
         if any(isinstance(a, SeenItems) for a in acts):
             return "seen"
         if any(isinstance(a, (OtherOptions, ExcludeGenres, ShiftEra)) for a in acts) and (
@@ -131,23 +153,13 @@ class TurnReader:
                 or _genre_noun_phrase(vocabulary).search(text))
         return "search" if asks else "none"
 
-    def names_an_item(self, bundle: ModelBundle, ctx: ConversationContext) -> bool:
-        """Whether the words name a catalog item as understanding reads them (a title, or one the
-        catalog lacks): the NLU's title guess inside a genre phrase ("story" of "not a love story")
-        names none, and the turn is the search it reads as."""
-        _, acts, _ = self.read(bundle, ctx)
-        return any(
-            isinstance(a, (LikeItems, RejectItems, SeenItems)) or (isinstance(a, Unknown) and a.attribute == "title")
-            for a in acts
-        )
-
     def misrouted_search(self, bundle: ModelBundle, ctx: ConversationContext) -> bool:
         """Whether a message the NLU gave a non-search intent (saved items, "why") holds none of
         that intent's words and reads as a search: then it is answered as one."""
         words = _INTENT_WORDS.get(ctx.intent or "")
         if words is None or ctx.text.startswith("/") or words.search(ctx.text.lower()):
             return False
-        return self.turn_kind(bundle, ctx) == "search"
+        return self.read_turn(bundle, ctx).kind == "search"
 
     def critique_acts(self, bundle: ModelBundle, ctx: ConversationContext, critique: Critique) -> tuple[Act, ...]:
         """A button's critique ("older", "no horror", "more like #2", "other options") as acts."""

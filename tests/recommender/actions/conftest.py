@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from recommender.config import Settings
 from recommender.dialogue.state import DialogueState
 from recommender.llm.followup import FollowUp
+from recommender.serving.reading import TurnReading
 from recommender.types import (
     ConversationContext,
     Critique,
@@ -107,8 +108,8 @@ class FakeService:
         self.followups_enabled = True  # the actions give push channels a sink to Rasa
         self.settings = Settings(_env_file=None, rasa_url="http://127.0.0.1:9")
         self.on_followup: Callable[[FollowUp], None] | None = None
-        self.kind_of_turn = "none"  # what `turn_kind` answers ("search", "seen" or "none")
-        self.title_is_an_item = True  # what `names_an_item` answers
+        self.kind_of_turn = "none"  # the kind `read_turn` answers ("search", "seen" or "none")
+        self.title_is_an_item = True  # its `names_an_item`
 
     def _enter(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -136,13 +137,9 @@ class FakeService:
             summary="Comedy · 1970–1999",
         )
 
-    def turn_kind(self, ctx: ConversationContext) -> str:
-        self._enter("turn_kind", ctx)
-        return self.kind_of_turn
-
-    def names_an_item(self, ctx: ConversationContext) -> bool:
-        self._enter("names_an_item", ctx)
-        return self.title_is_an_item
+    def read_turn(self, ctx: ConversationContext) -> TurnReading:
+        self._enter("read_turn", ctx)
+        return TurnReading(self.kind_of_turn, self.title_is_an_item)
 
     def misrouted_search(self, ctx: ConversationContext) -> bool:
         self._enter("misrouted_search", ctx)

@@ -145,7 +145,7 @@ def test_feedback_by_button(fake, tracker, ent, run, domain):
 def test_feedback_by_words_with_rating(fake, tracker, ent, run, domain):
     t = tracker("rate the first one 4 stars", "feedback", [ent("ordinal", "first"), ent("rating", "4 stars")])
     messages, events = run(ActionRecordFeedback(fake), t, domain)
-    assert [c[0] for c in fake.calls] == ["turn_kind", "record_feedback"]
+    assert [c[0] for c in fake.calls] == ["read_turn", "record_feedback"]
     feedback = fake.calls[1][1][1]
     assert (feedback.kind, feedback.item_ref, feedback.value) == ("rating", "first", 4.0)
     assert messages[0]["text"].startswith("Noted")
@@ -158,14 +158,14 @@ def test_feedback_whose_title_understanding_drops_is_the_search_it_reads_as(fake
     fake.kind_of_turn, fake.title_is_an_item = "search", False
     t = tracker("not a love story", "feedback", [ent("title", "love")])
     run(ActionRecordFeedback(fake), t, domain)
-    assert [c[0] for c in fake.calls] == ["turn_kind", "names_an_item", "recommend"]
+    assert [c[0] for c in fake.calls] == ["read_turn", "recommend"]
 
 
 def test_feedback_on_a_title_understanding_keeps_is_recorded(fake, tracker, ent, run, domain):
     fake.kind_of_turn = "search"
     t = tracker("I loved Toy Story", "feedback", [ent("title", "Toy Story")])
     run(ActionRecordFeedback(fake), t, domain)
-    assert [c[0] for c in fake.calls] == ["turn_kind", "names_an_item", "record_feedback"]
+    assert [c[0] for c in fake.calls] == ["read_turn", "record_feedback"]
 
 
 def test_show_saved(fake, tracker, run, domain):
@@ -258,7 +258,7 @@ def test_already_seen_said_as_feedback_is_an_exclusion_not_a_rating(fake, tracke
     fake.kind_of_turn = "seen"
     t = tracker("we already saw the first two", "feedback", [ent("rating", "two")], slots={"last_item_ids": ["1", "2"]})
     messages, events = run(ActionRecordFeedback(fake), t, domain)
-    assert [c[0] for c in fake.calls] == ["turn_kind", "recommend"]
+    assert [c[0] for c in fake.calls] == ["read_turn", "recommend"]
     assert messages[0]["custom"]["type"] == "recommendations"
     assert "dialogue_state" in slot_events(events)
 
@@ -266,7 +266,7 @@ def test_already_seen_said_as_feedback_is_an_exclusion_not_a_rating(fake, tracke
 def test_a_taste_said_as_feedback_without_an_item_is_a_search(fake, tracker, ent, run, domain):
     fake.kind_of_turn = "search"
     messages, _ = run(ActionRecordFeedback(fake), tracker("I like westerns", "feedback", [ent("kind", "like")]), domain)
-    assert [c[0] for c in fake.calls] == ["turn_kind", "recommend"]
+    assert [c[0] for c in fake.calls] == ["read_turn", "recommend"]
     assert messages[0]["custom"]["type"] == "recommendations"
 
 
@@ -274,7 +274,7 @@ def test_feedback_on_a_named_item_stays_feedback_even_with_genre_words(fake, tra
     fake.kind_of_turn = "search"
     t = tracker("loved the second one, great comedy", "feedback", [ent("kind", "loved"), ent("ordinal", "second")])
     run(ActionRecordFeedback(fake), t, domain)
-    assert [c[0] for c in fake.calls] == ["turn_kind", "record_feedback"]
+    assert [c[0] for c in fake.calls] == ["read_turn", "record_feedback"]
 
 
 @pytest.mark.parametrize(("intent", "response"), [
@@ -284,13 +284,13 @@ def test_feedback_on_a_named_item_stays_feedback_even_with_genre_words(fake, tra
 def test_fallback_redirects_what_is_not_a_search(fake, tracker, run, domain, intent, response):
     messages, events = run(ActionFallback(fake), tracker("what's the weather tomorrow", intent), domain)
     assert [m["response"] for m in messages] == [response] and events == []
-    assert [c[0] for c in fake.calls] == ["turn_kind"]
+    assert [c[0] for c in fake.calls] == ["read_turn"]
 
 
 def test_fallback_answers_a_search_the_nlu_missed(fake, tracker, run, domain):
     fake.kind_of_turn = "search"
     messages, events = run(ActionFallback(fake), tracker("got any war movies?", "out_of_scope"), domain)
-    assert [c[0] for c in fake.calls] == ["turn_kind", "recommend"]
+    assert [c[0] for c in fake.calls] == ["read_turn", "recommend"]
     assert messages[0]["custom"]["type"] == "recommendations" and "dialogue_state" in slot_events(events)
 
 

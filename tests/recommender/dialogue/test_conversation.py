@@ -139,7 +139,7 @@ def test_the_oldest_statement_is_loosened_first(service: RecommenderService) -> 
 
 def test_a_turn_the_nlu_did_not_route_is_a_search_only_when_it_asks_for_one(service: RecommenderService) -> None:
     def kind(text: str, intent: str = "out_of_scope", state: DialogueState | None = None) -> str:
-        return service.turn_kind(ConversationContext(user="k", text=text, intent=intent, state=state or DialogueState()))
+        return service.read_turn(ConversationContext(user="k", text=text, intent=intent, state=state or DialogueState())).kind
 
     assert kind("got any war movies?") == "search"
     assert kind("nah, something with romance", "deny") == "search"
@@ -175,7 +175,7 @@ def test_a_title_guess_understanding_drops_names_no_item(service: RecommenderSer
     def names(text: str, title: str) -> bool:
         ctx = ConversationContext(user="k", text=text, intent="feedback", entities=(EntityHint("title", title),),
                                   state=DialogueState(last_items=("1", "2")))
-        return service.names_an_item(ctx)
+        return service.read_turn(ctx).names_an_item
 
     assert not names("not a love story", "love")
     assert not names("looking for an edge-of-my-seat film", "edge-of-my-seat")
