@@ -20,7 +20,9 @@ In a temporary var dir (RECSYS_VAR_DIR), with its own SQLite database:
    each user's last positive new rating, which neither has seen (the recent-slice decision);
 5. **forced**: `python -m recommender retrain --force` with nothing new (offline decision).
 
-A published run includes the refit of the candidate on every event (`refit s`).
+Every run fits the candidate (`train s`, scored on the offline items) and the contender (`contender s`: the
+same configuration on every event but the recent slice, scored there against the published version); a
+published run adds the contender's refit on every event (`refit s`). See recommender/training/retrain_fit.py.
 
 Every run is a separate process, timed from the outside (wall, including imports) and from the
 inside (the job's own phases). The machine's load average is recorded with each run: the
@@ -144,9 +146,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"{report['held_back_events']} ({report['live_share']:.0%}) held back, then bulk-inserted as chat "
         "feedback before the second run (not sent through the bot: benchmarks/replay_bench.py does that)."),
         "",
-        ("| run | status | events (candidate / served) | warm start | job s | job CPU s | train s | evaluate s | "
-         "refit s | process s | load before | decided on | candidate NDCG@10 | other NDCG@10 |"),
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ("| run | status | events (candidate / served) | warm start | job s | job CPU s | train s | contender s | "
+         "evaluate s | refit s | process s | load before | decided on | candidate NDCG@10 | other NDCG@10 |"),
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["runs"]:
         s = r["seconds"]
@@ -161,7 +163,8 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"| {r['label']} | {r['status']} | {_n(r.get('train_events'))} / {_n(r.get('serving_events'))} | "
             f"{'from ' + warm['from'] + ' (' + ', '.join(warm['bases']) + ')' if warm else 'none (from scratch)'} | "
-            f"{s.get('total')} | {_n(s.get('cpu'))} | {_n(s.get('train'))} | {_n(s.get('evaluate'))} | "
+            f"{s.get('total')} | {_n(s.get('cpu'))} | {_n(s.get('train'))} | {_n(s.get('contender'))} | "
+            f"{_n(s.get('evaluate'))} | "
             f"{_n(s.get('refit'))} | {r['process_wall_seconds']} | {r['load_average_before']} | "
             f"{_n(r['decided_on'])} | {_n(cand)} | {other} |"
         )
@@ -177,10 +180,11 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [
         "",
         ("Events: what the candidate was trained and evaluated on (without the held-out items) / what the "
-        "published model was refitted on (every event; a rejected candidate is stored as evaluated). Warm start: "
+        "published model was refitted on (every event; a rejected candidate is stored as evaluated). On the recent "
+        "slice the candidate NDCG@10 is the contender's. Warm start: "
         "the published version the candidate's SASRec base continued from."),
         "",
-        ("Job s: the job's own wall time (load, train, Markov, evaluate, refit, write); job CPU s: the CPU time its "
+        ("Job s: the job's own wall time (load, train, contender, Markov, evaluate, refit, write); job CPU s: the CPU time its "
         "threads used (on an idle 2-core machine the wall time approaches it; wall >> CPU means the cores were "
         "busy with other work); process s adds the interpreter and imports. The first run also embeds the item "
         "texts for the content model (cold cache)."),

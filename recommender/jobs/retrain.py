@@ -22,10 +22,10 @@ One run (`retrain(store, settings)`; docs/feedback-loop.md has the whole story):
 6. Decide (`jobs.publish_policy.PublishPolicy`); the reason and every number are logged and stored
    in the version row's `metrics`. The LLM score's weight in re-ranked heads is refitted from
    logged feedback too (`recommender.llm.weight`) and travels with the version.
-7. Publish: the candidate is refitted on ALL events (`training.retrain_fit.for_serving`: the
-   blend keeps its weights and refits its bases, SASRec continuing from its held-out fit), so the
-   served model has trained on every event it may see, the held-out ones included. A rejected
-   candidate is stored as evaluated, for audit.
+7. Publish: the candidate's configuration is fitted again on ALL events
+   (`training.retrain_fit.for_serving`: the blend's weights learn from each user's last item, then
+   its bases are refitted on everything), so the served model has trained on every event it may
+   see, the held-out ones included. A rejected candidate is stored as evaluated, for audit.
 8. Write the version folder atomically (`write_version`), remove from it the users forgotten
    while the run trained (`training.forget.forget_users_gone_since`: "forget me" rewrites the
    versions that exist when it runs, this one did not yet), and add a `published` or `rejected`
@@ -64,7 +64,14 @@ from recommender.store.repository import FeedbackLog, ModelVersion, Store
 from recommender.training.artifacts import ServingModels, load_version, new_version_name, versions_lock, write_version
 from recommender.training.data import interaction_data
 from recommender.training.forget import forget_users_gone_since
-from recommender.training.retrain_fit import EMPTY, fit_candidate, for_serving, new_positives, retrain_split
+from recommender.training.retrain_fit import (
+    EMPTY,
+    fit_candidate,
+    fit_contender,
+    for_serving,
+    new_positives,
+    retrain_split,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -194,13 +201,16 @@ def retrain(
         raise RetrainError(f"cannot train {candidate.name} on {len(split.train)} events: {exc}") from exc
     seconds["train"] = time.perf_counter() - tick
     tick = time.perf_counter()
+    contender = fit_contender(candidate, split, factory, warm)
+    seconds["contender"] = time.perf_counter() - tick
+    tick = time.perf_counter()
     markov = MarkovActionModel.from_store(store)
     seconds["markov"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
     popularity = get_spec("popularity").build().fit(split.train)
     ranker = PublishedRanker(published_models, data) if published_models is not None else None
-    scores = score_slices(split.train, split.offline, split.recent, candidate, popularity, ranker,
+    scores = score_slices(split, candidate, contender, popularity, ranker,
                           k=settings.retrain_eval_k, max_users=settings.retrain_eval_max_users)
     seconds["evaluate"] = time.perf_counter() - tick
     evidence = Evidence(k=settings.retrain_eval_k, offline=scores.offline, recent=scores.recent,
@@ -216,7 +226,7 @@ def retrain(
     model = candidate
     if decision.publish:
         tick = time.perf_counter()
-        model = for_serving(candidate, data, factory)  # trained on every event, the held-out ones too
+        model = for_serving(candidate, contender, data, factory)  # trained on every event, the held-out ones too
         seconds["refit"] = time.perf_counter() - tick
     metrics["serving_events"] = len(data) if decision.publish else len(split.train)
     llm_weight = fit_llm_weight(
@@ -239,7 +249,7 @@ def retrain(
     seconds = {name: round(value, 3) for name, value in seconds.items()}
     store.add_model_version(
         version=version, status=status, path=str(path), trained_on_events=len(log.ids), last_event_id=last_id,
-        train_seconds=seconds["train"] + seconds.get("refit", 0.0), metrics={**metrics, "seconds": seconds},
+        train_seconds=seconds["train"] + seconds["contender"] + seconds.get("refit", 0.0), metrics={**metrics, "seconds": seconds},
         reason=decision.reason,
     )
     current = version if decision.publish else (published.version if published else "")

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 
 from recommender.eval.evaluate import Ranker, held_out_gains
-from recommender.eval.split import HeldOut
 from recommender.jobs.publish_policy import OfflineEvidence, RecentEvidence
 from recommender.models.base import InteractionData, PreferenceModel, Query, top_k
 from recommender.models.common import user_histories
 from recommender.training.artifacts import ServingModels
+from recommender.training.retrain_fit import RetrainSplit
 
 SAMPLE_SEED = 42
 
@@ -74,33 +74,35 @@ class Scores:
 
 
 def score_slices(
-    train: InteractionData,
-    offline: HeldOut,
-    recent: HeldOut,
+    split: RetrainSplit,
     candidate: PreferenceModel,
+    contender: PreferenceModel,
     popularity: PreferenceModel,
     published: Ranker | None,
     *,
     k: int,
     max_users: int,
 ) -> Scores:
-    """NDCG@k of the candidate and popularity on both slices, and of the published version on the recent one.
-
-    Each slice is a fixed-seed sample of at most `max_users` users; histories are `train`'s.
+    """NDCG@k on both slices: the candidate and popularity on the offline items (histories of
+    `split.train`); the contender, popularity and the published version on the recent slice
+    (histories of `split.contender_train`, every event but the recent slice: what the published
+    version and the contender were trained on). In the results the contender is the recent slice's
+    "candidate" (`training.retrain_fit`). Each slice is a fixed-seed sample of at most `max_users` users.
     """
-    histories = user_histories(train)
-    offline, recent = offline.sample(max_users, SAMPLE_SEED), recent.sample(max_users, SAMPLE_SEED)
+    offline, recent = split.offline.sample(max_users, SAMPLE_SEED), split.recent.sample(max_users, SAMPLE_SEED)
     metrics: dict[str, dict[str, Any]] = {
         "offline": {"users": len(offline), "candidate_ndcg": None, "popularity_ndcg": None},
         "recent": {"users": len(recent), "candidate_ndcg": None, "published_ndcg": None, "popularity_ndcg": None},
     }
     gains: dict[str, np.ndarray] = {}
-    for section, held, models in (
-        ("offline", offline, {"candidate": candidate, "popularity": popularity}),
-        ("recent", recent, {"candidate": candidate, "popularity": popularity, "published": published}),
+    for section, held, train, models in (
+        ("offline", offline, split.train, {"candidate": candidate, "popularity": popularity}),
+        ("recent", recent, split.contender_train, {"candidate": contender, "popularity": popularity,
+                                                   "published": published}),
     ):
         if not len(held):
             continue
+        histories = user_histories(train)
         for label, model in models.items():
             if model is not None:
                 gains[f"{section}:{label}"] = held_out_gains(model, held, histories, k)

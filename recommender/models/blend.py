@@ -248,6 +248,13 @@ class LinearBlend(PreferenceModel):
         self.fit_report.update(self._epochs_report())
         return self
 
+    def keep_warm_bases_of(self, other: LinearBlend) -> Self:
+        """Take `other`'s held-out fits as the ones a later warm start continues from (the retrain
+        serves a fit on every event but continues from its candidate's, `training.retrain_fit`)."""
+        self.warm_bases = dict(other.warm_bases)
+        self.fit_report.update(self._epochs_report())
+        return self
+
     def _set_weights(self, learned: LearnedWeights) -> None:
         self.coef, self.intercept = learned.coef, learned.intercept
         self.feature_mean, self.feature_std = learned.feature_mean, learned.feature_std

@@ -13,6 +13,7 @@ from recommender.models.registry import get_spec
 from recommender.models.warm_start import WarmStart
 from recommender.training.retrain_fit import (
     fit_candidate,
+    fit_contender,
     for_serving,
     new_positives,
     retrain_split,
@@ -74,19 +75,31 @@ def test_the_candidate_never_sees_a_held_out_pair_and_the_served_model_sees_all(
     held = set(zip(split.offline.users.tolist(), split.offline.items.tolist(), strict=True))
     held |= set(zip(recent.users.tolist(), recent.items.tolist(), strict=True))
     assert not visible_pairs(split.train) & held and visible_pairs(data) - visible_pairs(split.train) == held
+    recent_pairs = set(zip(recent.users.tolist(), recent.items.tolist(), strict=True))
+    assert visible_pairs(data) - visible_pairs(split.contender_train) == recent_pairs
     candidate = fit_candidate(blend(), split.train)
-    served = for_serving(candidate, data, blend)
+    contender = fit_contender(candidate, split, blend)
+    assert isinstance(contender, LinearBlend) and contender is not candidate
+    # the contender's weights learn from each user's last item: the offline one, unless it is recent
+    assert contender.fit_report["training_users"] == candidate.fit_report["training_users"]
+    served = for_serving(candidate, contender, data, blend)
     assert isinstance(served, LinearBlend)
     counts = np.bincount(np.unique(data.user_idx * data.n_items + data.item_idx) % data.n_items, minlength=data.n_items)
     np.testing.assert_array_equal(served.models["popularity"].score(Query()), counts.astype(np.float32))
-    # a model without a refit of its own is fitted again on everything
-    popularity = for_serving(get_spec("popularity").build().fit(split.train), data, get_spec("popularity").build)
-    np.testing.assert_array_equal(popularity.score(Query()), counts.astype(np.float32))
+    # the next retrain continues from the candidate's held-out fits, which saw no held-out item
+    assert served.warm_bases["sasrec"] is candidate.warm_bases["sasrec"]
+    # a model without bases of its own is its own contender, and is fitted again on everything
+    popularity = get_spec("popularity").build().fit(split.train)
+    assert fit_contender(popularity, split, get_spec("popularity").build) is popularity
+    refitted = for_serving(popularity, popularity, data, get_spec("popularity").build)
+    np.testing.assert_array_equal(refitted.score(Query()), counts.astype(np.float32))
 
 
 def test_a_candidate_warm_starts_from_the_published_model() -> None:
     data = synthetic_interactions()
-    published = for_serving(fit_candidate(blend(), retrain_split(data).train), data, blend)
+    split = retrain_split(data)
+    first = fit_candidate(blend(), split.train)
+    published = for_serving(first, fit_contender(first, split, blend), data, blend)
     candidate = fit_candidate(blend(), retrain_split(data).train, WarmStart(published))
     assert candidate.fit_report["warm_started"] == ["sasrec"]  # type: ignore[attr-defined]
     assert candidate.fit_report["sasrec:epochs_trained"] == 3  # type: ignore[attr-defined]
