@@ -49,7 +49,7 @@ from benchmarks._provenance import commit_label, provenance
 from recommender.commands.train import _reusable_bases
 from recommender.config import get_settings
 from recommender.eval.datasets import load_dataset
-from recommender.eval.evaluate import seed_everything
+from recommender.eval.ranking import seed_everything
 from recommender.models.base import Query
 from recommender.models.blend import LinearBlend
 from recommender.models.common import user_histories

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from recommender import feedback as fb
 from recommender.actions._slack import SLACK_CHANNEL, blocks_payload
 from recommender.actions._telegram import TELEGRAM_CHANNEL, cards_payload
+from recommender.actions._text import display_title, numbered_list
 from recommender.context import display_title as readable_title
 from recommender.phrases import say
 from recommender.types import ItemsReply, RecommendationResult, RecommendedItem
@@ -69,15 +70,6 @@ def feedback_payload(item_id: str, kind: str, rating: int | None = None) -> str:
     return "/" + FEEDBACK_INTENT + json.dumps(entities, separators=(",", ":"), ensure_ascii=False)
 
 
-def display_title(rec: RecommendedItem) -> str:
-    """'Godfather, The (1972)' -> 'The Godfather (1972)', with the year added when the title lacks it."""
-    item = rec.item
-    title = readable_title(item.title)
-    if item.year and f"({item.year})" not in title:
-        return f"{title} ({item.year})"
-    return title
-
-
 def item_payload(rec: RecommendedItem) -> dict[str, Any]:
     """One entry of `items` in the custom payload."""
     item = rec.item
@@ -108,15 +100,6 @@ def custom_for_channel(payload: dict[str, Any], channel: str | None) -> dict[str
     if channel == SOCKETIO_CHANNEL:
         return {"data": payload}
     return payload
-
-
-def numbered_list(items: Sequence[RecommendedItem]) -> str:
-    """'1. Title (year) — reason' lines, so the reply reads well on text-only channels."""
-    lines = []
-    for position, rec in enumerate(items, start=1):
-        reason = f" — {rec.reason}" if rec.reason else ""
-        lines.append(f"{position}. {display_title(rec)}{reason}")
-    return "\n".join(lines)
 
 
 def recommendation_buttons(items: Sequence[RecommendedItem], lang: str = "en") -> list[dict[str, str]]:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from recommender import feedback as fb
+from recommender.actions._text import display_title, numbered_list
 from recommender.phrases import genre_name, say
 from recommender.types import RecommendedItem
 
@@ -105,8 +106,6 @@ def item_blocks(position: int, entry: dict[str, Any], title: str, lang: str = "e
 def blocks_payload(items: Sequence[RecommendedItem], entries: Sequence[dict[str, Any]],
                    more: Sequence[dict[str, str]] = (), lang: str = "en") -> dict[str, Any]:
     """The `custom` payload for Slack: `text` (the items as lines) and `blocks` (a card per item, then `more`)."""
-    from recommender.actions._payload import display_title, numbered_list
-
     shown = list(zip(items, entries, strict=True))[:MAX_ITEMS]
     blocks: list[dict[str, Any]] = []
     for position, (rec, entry) in enumerate(shown, start=1):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from recommender import feedback as fb
+from recommender.actions._text import display_title
 from recommender.phrases import genre_name, say
 from recommender.types import RecommendedItem
 
@@ -44,8 +45,6 @@ def item_card(position: int, entry: dict[str, Any], title: str, lang: str = "en"
 def cards_payload(items: Sequence[RecommendedItem], entries: Sequence[dict[str, Any]],
                   more: Sequence[dict[str, str]] = (), lang: str = "en") -> dict[str, Any]:
     """The `custom` payload for Telegram: a card per item, then `more` (Rasa buttons) on a last message."""
-    from recommender.actions._payload import display_title
-
     messages = [item_card(position, entry, display_title(rec), lang)
                 for position, (rec, entry) in enumerate(zip(items, entries, strict=True), start=1)]
     if more:

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
     from recommender.commands.common import settings_from
     from recommender.eval.datasets import load_dataset
-    from recommender.eval.evaluate import seed_everything
+    from recommender.eval.ranking import seed_everything
     from recommender.models.blend import LinearBlend
     from recommender.models.registry import available_specs, get_spec
 

@@ -21,31 +21,26 @@ from __future__ import annotations
 import logging
 import os
 import platform
-import random
 import sys
 import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from recommender.eval.datasets import describe, subsample_users
 from recommender.eval.metrics import (
-    catalog_coverage,
-    hit_rate_at_k,
-    mrr_at_k,
-    ndcg_at_k,
     ndcg_gains,
     paired_ratio_interval,
 )
+from recommender.eval.ranking import rank_held_out, ranking_metrics, seed_everything
 from recommender.eval.served import SERVED, ServedConfig, compare, evaluate_served, seed_repeats
-from recommender.eval.split import HeldOut, LeaveLastOutSplit, leave_last_out
-from recommender.models.base import InteractionData, PreferenceModel, Query
+from recommender.eval.split import LeaveLastOutSplit, leave_last_out
+from recommender.models.base import InteractionData, PreferenceModel
 from recommender.models.common import user_histories
 from recommender.models.registry import ModelSpec, available_specs
 
@@ -78,71 +73,6 @@ class EvalConfig:
         if self.served_seeds is not None:
             return (self.seed, *[s for s in self.served_seeds if s != self.seed])
         return (self.seed,) if self.quick else (self.seed, self.seed + 1, self.seed + 2)
-
-
-def seed_everything(seed: int) -> None:
-    """Same random state before every fit, so grid points and models start alike."""
-    random.seed(seed)
-    np.random.seed(seed)
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a project dependency
-        return
-    torch.manual_seed(seed)
-
-
-class Ranker(Protocol):
-    """Anything that ranks items for a query: every `PreferenceModel`, or a published version's adapter."""
-
-    def recommend(self, query: Query, k: int, exclude: np.ndarray | None = None) -> np.ndarray:
-        """Top-k item indices, best first, never an item in `exclude`."""
-        ...
-
-
-def rank_held_out(
-    model: Ranker,
-    held_out: HeldOut,
-    histories: list[tuple[np.ndarray, np.ndarray]],
-    k: int,
-    *,
-    progress: bool = False,
-    desc: str = "",
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """Top-k lists for the held-out users and the seconds each request took.
-
-    The query is exactly what serving would send for a known user: their history (oldest
-    first, ratings as weights) and their index. Everything in the history is excluded.
-    """
-    recommended: list[np.ndarray] = []
-    seconds = np.zeros(len(held_out), dtype=np.float64)
-    users = tqdm(held_out.users.tolist(), desc=desc, disable=not progress, file=sys.stderr, leave=False, unit="user")
-    with threadpool_limits(limits=1, user_api="blas"):
-        for row, user in enumerate(users):
-            items, weights = histories[user]
-            query = Query(history=items, weights=weights, user=int(user))
-            start = time.perf_counter()
-            top = model.recommend(query, k, exclude=items)
-            seconds[row] = time.perf_counter() - start
-            recommended.append(top)
-    return recommended, seconds
-
-
-def held_out_gains(
-    model: Ranker, held_out: HeldOut, histories: list[tuple[np.ndarray, np.ndarray]], k: int
-) -> np.ndarray:
-    """Per held-out user, 1/log2(1 + rank) of their item within the top k (0 beyond): NDCG@k is the mean."""
-    recommended, _ = rank_held_out(model, held_out, histories, k)
-    return ndcg_gains(recommended, held_out.items, k)
-
-
-def ranking_metrics(recommended: list[np.ndarray], targets: np.ndarray, n_items: int, k: int) -> dict[str, float]:
-    """HR, NDCG, MRR and coverage at k, rounded for the report."""
-    return {
-        f"hr@{k}": round(hit_rate_at_k(recommended, targets, k), 5),
-        f"ndcg@{k}": round(ndcg_at_k(recommended, targets, k), 5),
-        f"mrr@{k}": round(mrr_at_k(recommended, targets, k), 5),
-        f"coverage@{k}": round(catalog_coverage(recommended, n_items, k), 5),
-    }
 
 
 def _fit(spec: ModelSpec, params: dict[str, Any], data: InteractionData, cfg: EvalConfig) -> tuple[PreferenceModel, float]:

@@ -23,11 +23,12 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from recommender.eval.metrics import ndcg_gains, paired_ratio_interval
+from recommender.eval.ranking import held_out_gains, rank_held_out, ranking_metrics, seed_everything
 from recommender.eval.split import LeaveLastOutSplit
 from recommender.models.base import PreferenceModel
 from recommender.models.registry import get_spec
@@ -35,10 +36,20 @@ from recommender.training.retrain_fit import simulate_retrains
 
 if TYPE_CHECKING:
     from recommender.config import Settings
-    from recommender.eval.evaluate import EvalConfig
 
 SERVED = "blend (served)"
 TARGET_RATIO = 1.15
+
+
+class RunSettings(Protocol):
+    """What of the evaluation's settings (`eval.evaluate.EvalConfig`) the served rows read."""
+
+    @property
+    def k(self) -> int: ...  # noqa: D102 - the cut-off
+    @property
+    def seed(self) -> int: ...  # noqa: D102 - the main seed
+    @property
+    def quick(self) -> bool: ...  # noqa: D102 - each model's quick settings
 
 
 @dataclass(frozen=True)
@@ -69,8 +80,6 @@ class ServedConfig:
 
 def fit_served(served: ServedConfig, data: Any, seed: int, quick: bool) -> tuple[PreferenceModel, dict[str, Any]]:
     """The model the last of the simulated retrains publishes, and how the chain went."""
-    from recommender.eval.evaluate import seed_everything
-
     seed_everything(seed)
     started = time.perf_counter()
     chain = simulate_retrains(data, served.factory(seed, quick), steps=served.steps, step_share=served.step_share,
@@ -83,11 +92,9 @@ def evaluate_served(
     split: LeaveLastOutSplit,
     histories_train: list[tuple[np.ndarray, np.ndarray]],
     histories_train_valid: list[tuple[np.ndarray, np.ndarray]],
-    cfg: EvalConfig,
+    cfg: RunSettings,
 ) -> dict[str, Any]:
     """The served configuration as one row of the report (same keys as a tuned model's)."""
-    from recommender.eval.evaluate import rank_held_out, ranking_metrics
-
     model, _ = fit_served(served, split.train, cfg.seed, cfg.quick)
     recommended, _ = rank_held_out(model, split.validation, histories_train, cfg.k)
     validation = ranking_metrics(recommended, split.validation.items, split.train.n_items, cfg.k)
@@ -141,11 +148,9 @@ def seed_repeats(
     histories_train_valid: list[tuple[np.ndarray, np.ndarray]],
     chosen: dict[str, dict[str, Any]],
     seeds: Sequence[int],
-    cfg: EvalConfig,
+    cfg: RunSettings,
 ) -> list[dict[str, Any]]:
     """`compare` for each seed: the served chain and each baseline (at its `chosen` point) fitted anew."""
-    from recommender.eval.evaluate import held_out_gains, seed_everything
-
     rows = []
     for seed in seeds:
         baselines = {}

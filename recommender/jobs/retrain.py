@@ -150,7 +150,7 @@ def retrain(
     candidate_factory: Callable[[], PreferenceModel] | None = None,
 ) -> RetrainOutcome:
     """One retrain run (see the module docstring); never leaves a half-written version behind."""
-    from recommender.eval.evaluate import seed_everything
+    from recommender.eval.ranking import seed_everything
     from recommender.models.registry import get_spec
 
     started, cpu_started = time.perf_counter(), time.process_time()

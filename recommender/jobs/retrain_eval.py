@@ -1,6 +1,6 @@
 """How the retrain job scores models: NDCG@k on held-out items, ranked the way `recommender.eval` ranks.
 
-Full ranking over the catalog minus the user's history (`eval.evaluate.rank_held_out`). The
+Full ranking over the catalog minus the user's history (`eval.ranking.rank_held_out`). The
 published version indexes items and users by the ids in its manifest; `PublishedRanker` maps
 queries to them, and items it does not know rank last.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from recommender.eval.evaluate import Ranker, held_out_gains
+from recommender.eval.ranking import Ranker, held_out_gains
 from recommender.jobs.publish_policy import OfflineEvidence, RecentEvidence
 from recommender.models.base import InteractionData, PreferenceModel, Query, top_k
 from recommender.models.common import user_histories

@@ -9,7 +9,8 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pytest
 
-from recommender.eval.evaluate import EvalConfig, rank_held_out, run_evaluation
+from recommender.eval.evaluate import EvalConfig, run_evaluation
+from recommender.eval.ranking import rank_held_out
 from recommender.eval.report import write_report
 from recommender.eval.split import leave_last_out, visible_pairs
 from recommender.models.base import InteractionData, PreferenceModel, Query
