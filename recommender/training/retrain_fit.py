@@ -25,9 +25,9 @@ One retrain, given every event it may use (`data`) and the model published befor
 Why a contender: the blend's weights learn from the last item its bases did not see. In the
 candidate that item is two steps back (the job's offline item, then the blend's own), and
 keeping the candidate's weights served 0.1360 validation NDCG@10 on MovieLens 100K; the
-contender's serve 0.1404, for one more fit per retrain (docs/evaluation/training-time.md). A
-published model fitted the contender's way also beats a candidate on the recent slice by that
-margin, so the candidate alone would be compared with an unequal rival.
+contender's serve 0.1404, for one more fit per retrain (docs/evaluation/training-time.md). The
+candidate itself would be an unequal rival for a published contender on the recent slice: in the
+job's tests it lost to one by more than the noise margin.
 
 `simulate_retrains` replays a chain of such retrains over growing time prefixes of a data set:
 the offline evaluation scores the served configuration this way (`recommender.eval.served`).
