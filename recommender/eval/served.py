@@ -45,11 +45,19 @@ class RunSettings(Protocol):
     """What of the evaluation's settings (`eval.evaluate.EvalConfig`) the served rows read."""
 
     @property
-    def k(self) -> int: ...  # noqa: D102 - the cut-off
+    def k(self) -> int:
+        """The cut-off of every metric."""
+        ...
+
     @property
-    def seed(self) -> int: ...  # noqa: D102 - the main seed
+    def seed(self) -> int:
+        """The main seed."""
+        ...
+
     @property
-    def quick(self) -> bool: ...  # noqa: D102 - each model's quick settings
+    def quick(self) -> bool:
+        """Whether each model runs at its quick settings."""
+        ...
 
 
 @dataclass(frozen=True)

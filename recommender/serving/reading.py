@@ -71,7 +71,6 @@ def _genre_noun_phrase(vocabulary: tuple[str, ...]) -> re.Pattern[str]:
                       rf"(?:{alternatives})s?\b")
 
 
-
 @dataclass(frozen=True)
 class TurnReading:
     """What a message does to the search, read once for the actions that must decide on it.
