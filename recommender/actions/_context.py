@@ -46,6 +46,16 @@ def message_text(tracker: Tracker) -> str:
     return clean(str(text), get_settings().max_message_chars)
 
 
+def last_bot_response(tracker: Tracker) -> str | None:
+    """The domain response the bot last sent ("utter_greet"), or None: Rasa keeps its name in the bot
+    event's metadata, whether a rule or a custom action sent it."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            name = (event.get("metadata") or {}).get("utter_action")
+            return name if isinstance(name, str) else None
+    return None
+
+
 ANY_ROLE = "*"
 """Read an entity whatever role DIET gave it: it sometimes puts `exclude` on a non-genre entity."""
 

@@ -279,7 +279,7 @@ def test_feedback_on_a_named_item_stays_feedback_even_with_genre_words(fake, tra
 
 @pytest.mark.parametrize(("intent", "response"), [
     ("out_of_scope", "utter_out_of_scope"), ("nlu_fallback", "utter_default"), ("help", "utter_help"),
-    ("deny", "utter_help"), ("affirm", "utter_help"),
+    ("deny", "utter_help"), ("affirm", "utter_help"), ("greet", "utter_greet"),
 ])
 def test_fallback_redirects_what_is_not_a_search(fake, tracker, run, domain, intent, response):
     messages, events = run(ActionFallback(fake), tracker("what's the weather tomorrow", intent), domain)
@@ -303,6 +303,26 @@ def test_a_goodbye_says_goodbye_unless_it_is_a_search_without_a_farewell(fake, t
     messages, _ = run(ActionFallback(fake), tracker("year-wise i'm thinking late 70's", "goodbye"), domain)
     assert [c[0] for c in fake.calls] == ["misrouted_search", "recommend"]
     assert messages[0]["custom"]["type"] == "recommendations"
+
+
+def test_a_greeting_that_holds_a_search_is_answered_as_one(fake, tracker, run, domain):
+    """Found talking to `make run`: this got the greeting alone, and the wish was lost."""
+    fake.kind_of_turn = "search"
+    messages, events = run(ActionFallback(fake), tracker("hey, got anything creepy from the early eighties?", "greet"),
+                           domain)
+    assert [c[0] for c in fake.calls] == ["read_turn", "recommend"]
+    assert messages[0]["custom"]["type"] == "recommendations" and "dialogue_state" in slot_events(events)
+
+
+@pytest.mark.parametrize(("last_response", "answer"), [("utter_greet", "recommendations"), ("utter_help", None)])
+def test_a_yes_to_the_greetings_offer_asks_for_a_list(fake, tracker, run, domain, last_response, answer):
+    t = tracker("yes please", "affirm")
+    t.events.insert(0, {"event": "bot", "text": "Hi! Want some suggestions now?", "metadata": {"utter_action": last_response}})
+    messages, _ = run(ActionFallback(fake), t, domain)
+    if answer:
+        assert [c[0] for c in fake.calls] == ["recommend"] and messages[0]["custom"]["type"] == answer
+    else:
+        assert [m["response"] for m in messages] == ["utter_help"]
 
 
 @pytest.mark.parametrize(("action", "text", "intent"), [
