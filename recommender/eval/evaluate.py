@@ -38,7 +38,7 @@ from recommender.eval.metrics import (
     paired_ratio_interval,
 )
 from recommender.eval.ranking import rank_held_out, ranking_metrics, seed_everything
-from recommender.eval.served import SERVED, ServedConfig, compare, evaluate_served, seed_repeats
+from recommender.eval.served import SERVED, ServedConfig, compare, evaluate_served, pooled, seed_repeats
 from recommender.eval.split import LeaveLastOutSplit, leave_last_out
 from recommender.models.base import InteractionData, PreferenceModel
 from recommender.models.common import user_histories
@@ -64,7 +64,7 @@ class EvalConfig:
     progress: bool = True
     # the retrain job's configuration, scored next to the tuned models (None: the settings' when the
     # blend is evaluated from the registry); `served_seeds`: the seeds its comparison is repeated
-    # with (None: the main seed and the next two, only the main one in quick runs)
+    # with (None: the main seed and the next four, only the main one in quick runs)
     served: ServedConfig | None = None
     served_seeds: tuple[int, ...] | None = None
 
@@ -72,7 +72,7 @@ class EvalConfig:
         """The main seed first, then the others."""
         if self.served_seeds is not None:
             return (self.seed, *[s for s in self.served_seeds if s != self.seed])
-        return (self.seed,) if self.quick else (self.seed, self.seed + 1, self.seed + 2)
+        return (self.seed,) if self.quick else tuple(range(self.seed, self.seed + 5))
 
 
 def _fit(spec: ModelSpec, params: dict[str, Any], data: InteractionData, cfg: EvalConfig) -> tuple[PreferenceModel, float]:
@@ -221,7 +221,9 @@ def run_evaluation(
             failed[SERVED] = f"{type(exc).__name__}: {exc}"
     comparisons = _comparisons(results, cfg.k)
     if SERVED in results:
-        comparisons["served_by_seed"] = _served_by_seed(served, results, split, histories_train_valid, cfg)
+        by_seed = _served_by_seed(served, results, split, histories_train_valid, cfg)
+        comparisons["served_pooled"] = pooled(by_seed)
+        comparisons["served_by_seed"] = [{k: v for k, v in row.items() if k != "_gains"} for row in by_seed]
     for result in results.values():
         result.pop("_test_gains", None)
     return {

@@ -190,9 +190,14 @@ def test_the_served_configuration_is_scored_next_to_the_tuned_models_for_several
     assert [r["seed"] for r in by_seed] == [42, 7] and all(r["baseline"] == "bpr" for r in by_seed)
     assert by_seed[0]["served_ndcg@10"] == pytest.approx(row["test"]["ndcg@10"], abs=1e-4)
     assert all(r["ratio_95ci"][0] <= r["ratio"] <= r["ratio_95ci"][1] for r in by_seed)
+    together = report["comparisons"]["served_pooled"]  # both seeds at once: between the two seeds' ratios
+    assert together["seeds"] == [42, 7] and together["ratio_95ci"][0] <= together["ratio"] <= together["ratio_95ci"][1]
+    assert min(r["ratio"] for r in by_seed) - 1e-4 <= together["ratio"] <= max(r["ratio"] for r in by_seed) + 1e-4
+    assert all("_gains" not in r for r in by_seed)
     assert "blend_vs_best_single_model" not in report["comparisons"]  # no tuned blend in this run
     markdown = write_report(report, tmp_path)["markdown"].read_text()
     assert f"| {SERVED} |" in markdown and "## The served configuration" in markdown
     assert "| 7 |" in markdown and "RECSYS_RETRAIN_PARAMS" in markdown
     met = sum(r["meets_1_15x"] for r in by_seed)
     assert f"1.15x or more on {met} of 2" in markdown
+    assert "All 2 seeds together" in markdown and f"ratio {together['ratio']}," in markdown
