@@ -19,7 +19,7 @@ RASA_SOURCES := domain.yml config.yml $(shell find data -name '*.yml' 2>/dev/nul
 TEST_WORKERS ?= 2
 PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 
-.PHONY: help setup test-setup browser nginx replicas run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-sim bench-sim-zh bench-redial lint audit clean
+.PHONY: help setup test-setup browser nginx replicas run test test-unit test-rasa test-nlu test-e2e validate rasa-model data train evaluate bench bench-served bench-sim bench-sim-zh bench-redial lint audit clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -134,6 +134,11 @@ bench: $(VENV)/.installed ## Benchmarks: model fit/latency, retrain, LLM turn (b
 	$(PY) benchmarks/models_bench.py
 	$(PY) benchmarks/retrain_bench.py
 	$(PY) benchmarks/llm_bench.py
+
+SERVED_VARIANTS ?= '{}'
+SEEDS ?= 42
+bench-served: $(VENV)/.installed ## Variants of the served blend on the validation split only: make bench-served SERVED_VARIANTS="'{\"epochs\": 400}'" SEEDS=42,43 (benchmarks/results/served_variants.*)
+	$(PY) benchmarks/served_variants.py $(SERVED_VARIANTS) --seeds $(SEEDS)
 
 bench-load: $(VENV)/.installed $(MODEL) ## Load: 100 concurrent conversations for 10 min, LLM off and on, and a saturation run (benchmarks/results/load.*; docs/load.md)
 	$(PY) benchmarks/load_bench.py
