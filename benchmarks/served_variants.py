@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # runnable as a plain script from anywhere
+
+from benchmarks._provenance import commit_label, provenance
 from recommender.config import get_settings
 from recommender.eval.datasets import load_dataset
 from recommender.eval.ranking import rank_held_out, ranking_metrics
@@ -64,11 +68,13 @@ def main() -> None:
                          "chain_s": round(time.perf_counter() - started, 1),
                          "last_retrain_s": chain["retrains"][-1].get("seconds")})
             print(json.dumps(rows[-1]), flush=True)
-    report = {"dataset": args.dataset, "served_params": served, "loadavg_at_end": list(os.getloadavg()), "rows": rows}
+    report = {"dataset": args.dataset, "served_params": served, "provenance": provenance(), "rows": rows}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "served_variants.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = ["# Served-configuration variants (validation NDCG@10 only)", "",
-             f"Served parameters: `{json.dumps(served)}`; load average at the end {report['loadavg_at_end']}.", "",
+             (f"Served parameters: `{json.dumps(served)}`; commit {commit_label(report['provenance'])}, "
+              f"{report['provenance'].get('date_utc', '')} UTC; times depend on the machine's load "
+              f"({report['provenance'].get('load_average')})."), "",
              "| variant | seed | validation NDCG@10 | chain s | last retrain s |", "|---|---|---|---|---|"]
     lines += [f"| `{json.dumps(r['variant'])}` | {r['seed']} | {r['validation_ndcg@10']:.4f} | {r['chain_s']} | "
               f"{r['last_retrain_s']} |" for r in rows]
