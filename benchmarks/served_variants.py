@@ -3,7 +3,7 @@
 Not a test, and it never looks at the test split: this is how a change to `RECSYS_RETRAIN_PARAMS`
 is chosen before `make evaluate` reports it on test. Each variant is merged into the served
 parameters (`base_params` merged per base), run through the retrain job's procedure as the
-evaluation runs it (`recommender.eval.served.fit_served`: ten simulated retrains over growing
+evaluation runs it (`recommender.eval.served.served_validation`: ten simulated retrains over growing
 time prefixes of the training split, each continuing from the one before), and its published
 model is ranked for the validation users. The same as the validation column of the served row of
 `make evaluate`, without the rest of the evaluation (about 2 minutes per variant and seed).
@@ -28,8 +28,7 @@ sys.path.insert(0, str(ROOT))  # runnable as a plain script from anywhere
 from benchmarks._provenance import commit_label, provenance
 from recommender.config import get_settings
 from recommender.eval.datasets import load_dataset
-from recommender.eval.ranking import rank_held_out, ranking_metrics
-from recommender.eval.served import ServedConfig, fit_served
+from recommender.eval.served import ServedConfig, served_validation
 from recommender.eval.split import leave_last_out
 from recommender.models.common import user_histories
 
@@ -60,10 +59,8 @@ def main() -> None:
     for variant in variants:
         for seed in seeds:
             started = time.perf_counter()
-            model, chain = fit_served(ServedConfig(model=settings.retrain_model, params=merged(served, variant)),
-                                      split.train, seed, quick=False)
-            recommended, _ = rank_held_out(model, split.validation, histories, 10)
-            metrics = ranking_metrics(recommended, split.validation.items, split.train.n_items, 10)
+            config = ServedConfig(model=settings.retrain_model, params=merged(served, variant))
+            metrics, chain = served_validation(config, split, histories, seed, quick=False, k=10)
             rows.append({"variant": variant, "seed": seed, "validation_ndcg@10": round(metrics["ndcg@10"], 4),
                          "chain_s": round(time.perf_counter() - started, 1),
                          "last_retrain_s": chain["retrains"][-1].get("seconds")})

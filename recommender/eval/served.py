@@ -96,6 +96,20 @@ def fit_served(served: ServedConfig, data: Any, seed: int, quick: bool) -> tuple
     return chain.served, {"chain_seconds": round(time.perf_counter() - started, 1), "retrains": list(chain.steps)}
 
 
+def served_validation(
+    served: ServedConfig,
+    split: LeaveLastOutSplit,
+    histories_train: list[tuple[np.ndarray, np.ndarray]],
+    seed: int,
+    quick: bool,
+    k: int,
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """The chain on `train`, scored on the validation items (what a variant is chosen by), and how the chain went."""
+    model, chain = fit_served(served, split.train, seed, quick)
+    recommended, _ = rank_held_out(model, split.validation, histories_train, k)
+    return ranking_metrics(recommended, split.validation.items, split.train.n_items, k), chain
+
+
 def evaluate_served(
     served: ServedConfig,
     split: LeaveLastOutSplit,
@@ -104,9 +118,7 @@ def evaluate_served(
     cfg: RunSettings,
 ) -> dict[str, Any]:
     """The served configuration as one row of the report (same keys as a tuned model's)."""
-    model, _ = fit_served(served, split.train, cfg.seed, cfg.quick)
-    recommended, _ = rank_held_out(model, split.validation, histories_train, cfg.k)
-    validation = ranking_metrics(recommended, split.validation.items, split.train.n_items, cfg.k)
+    validation, _ = served_validation(served, split, histories_train, cfg.seed, cfg.quick, cfg.k)
     model, chain = fit_served(served, split.train_validation, cfg.seed, cfg.quick)
     recommended, seconds = rank_held_out(model, split.test, histories_train_valid, cfg.k)
     last = chain["retrains"][-1]
