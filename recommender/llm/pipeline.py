@@ -234,14 +234,17 @@ class LLMPipeline:
             on_late=late if on_followup is not None else None, executor=self.executor,
         )
         if outcome.from_fallback:
+            # the backend's own timeout (the turn's remaining time) can fire a moment before the turn
+            # stops waiting: the same timeout, only with nothing left running to follow up on
+            reason = "timeout" if outcome.reason == _OWN_TIMEOUT else outcome.reason
             pending = on_followup is not None and outcome.reason == "timeout"
-            if outcome.reason == "timeout" and not pending:  # REST: nothing more will come of this call
+            if reason == "timeout" and not pending:  # nothing more will come of this call
                 self._explain_time.record_timeout(outcome.seconds)
-            self.counters.inc("explain", "timeout" if outcome.reason == "timeout" else _error_reason(outcome))
+            self.counters.inc("explain", "timeout" if reason == "timeout" else _error_reason(outcome))
             if pending:
                 self.counters.inc("followup", "scheduled")
                 pending = self.followups.add(outcome.future, followup_owner)
-            return template_explanation(variant, error=outcome.reason, pending=pending, latency=outcome.seconds)
+            return template_explanation(variant, error=reason, pending=pending, latency=outcome.seconds)
         explanation = outcome.value
         if explanation.applied:
             self._shown(request_id, task, variant)
@@ -270,6 +273,9 @@ class LLMPipeline:
             return
         for task, variant in credited:
             self.counters.inc("bandit_reward", f"{task}:{variant}")
+
+
+_OWN_TIMEOUT = f"error:{LLMTimeoutError.__name__}"
 
 
 def _error_reason(outcome: object) -> str:

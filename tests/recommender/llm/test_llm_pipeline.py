@@ -165,6 +165,23 @@ def test_without_a_push_channel_a_slow_llm_is_simply_skipped(tmp_path: Path, gat
     assert counters.get("explain", "timeout") == 1 and counters.get("followup", "scheduled") == 0
 
 
+def test_a_backend_that_times_out_on_its_own_before_the_turn_stops_waiting_counts_as_a_timeout(
+    tmp_path: Path,
+) -> None:
+    """The backend's own timeout is the turn's remaining time, so on a busy machine it can fire a
+    moment before the turn stops waiting; that is the same timeout, not a backend error (CI saw
+    "error:timeout" instead of "timeout" once under load)."""
+
+    def own_timeout(messages: Sequence[ChatMessage]) -> str:
+        raise LLMTimeoutError("POST /v1/chat/completions timed out")
+
+    counters = LLMCounters()
+    llm = pipeline(tmp_path, ScriptedBackend(own_timeout), counters)
+    result = llm.explain(QUERY, ITEMS, catalog=CATALOG, catalog_version="v1", deadline=Deadline.after_s(HANG_CEILING_S))
+    assert result.source == "template" and result.error == "timeout" and not result.pending
+    assert counters.get("explain", "timeout") == 1 and counters.get("explain") == 1
+
+
 def test_backend_errors_are_counted_and_fall_back(tmp_path: Path) -> None:
     from recommender.llm.errors import LLMUnavailableError
 
