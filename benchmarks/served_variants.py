@@ -10,7 +10,8 @@ model is ranked for the validation users. The same as the validation column of t
 
     .venv/bin/python benchmarks/served_variants.py '{}' '{"epochs": 400}' --seeds 42,43
 
-Writes benchmarks/results/served_variants.{json,md} (the variants of the last run only).
+Writes benchmarks/results/served_variants.{json,md} (the variants of the last run only), or
+`<name>.{json,md}` with `--name` to keep one question's variants apart from another's.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def main() -> None:
     parser.add_argument("variants", nargs="+", help="JSON objects merged into the served retrain_params ('{}' = as served)")
     parser.add_argument("--seeds", default="42", help="comma-separated seeds (default 42)")
     parser.add_argument("--dataset", default="ml-100k")
+    parser.add_argument("--name", default="served_variants", help="file name of the results (default served_variants)")
     args = parser.parse_args()
     variants = [json.loads(v) for v in args.variants]
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -67,7 +69,7 @@ def main() -> None:
             print(json.dumps(rows[-1]), flush=True)
     report = {"dataset": args.dataset, "served_params": served, "provenance": provenance(), "rows": rows}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "served_variants.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = ["# Served-configuration variants (validation NDCG@10 only)", "",
              (f"Served parameters: `{json.dumps(served)}`; commit {commit_label(report['provenance'])}, "
               f"{report['provenance'].get('date_utc', '')} UTC; times depend on the machine's load "
@@ -75,7 +77,7 @@ def main() -> None:
              "| variant | seed | validation NDCG@10 | chain s | last retrain s |", "|---|---|---|---|---|"]
     lines += [f"| `{json.dumps(r['variant'])}` | {r['seed']} | {r['validation_ndcg@10']:.4f} | {r['chain_s']} | "
               f"{r['last_retrain_s']} |" for r in rows]
-    (RESULTS / "served_variants.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -108,6 +108,14 @@ SPECS: tuple[ModelSpec, ...] = (
         description="Cosine item-item similarity with shrinkage, top-k neighbours per item.",
     ),
     ModelSpec(
+        name="ease",
+        target="recommender.models.ease:EASE",
+        defaults={"l2": 500.0, "recent": 15},
+        grid=grid(l2=(100.0, 250.0, 500.0, 1000.0), recent=(0, 5, 15)),
+        quick_grid=grid(l2=(500.0,), recent=(0,)),
+        description="Closed-form linear item-item autoencoder (EASE, Steck 2019) on binary interactions.",
+    ),
+    ModelSpec(
         name="user_knn",
         target="recommender.models.user_knn:UserKNN",
         defaults={"neighbours": 25, "use_ratings": False},
