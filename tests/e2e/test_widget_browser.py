@@ -20,6 +20,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = Path(os.environ.get("WIDGET_SCREENSHOT_DIR", REPO_ROOT / "results" / "browser"))
+# Records every change of the typing indicator with how many card lists the chat held at that moment.
+TRACK_TYPING = """() => {
+  const typing = document.querySelector('#recsys-chat .recsys-typing');
+  window.__typingChanges = [];
+  new MutationObserver(() => window.__typingChanges.push({
+    shown: !typing.hidden, cardLists: document.querySelectorAll('#recsys-chat ol.recsys-cards').length,
+  })).observe(typing, {attributes: true, attributeFilter: ['hidden']});
+}"""
 
 
 def test_widget_recommends_stores_a_like_and_a_rating_and_keeps_the_conversation_across_a_reload(
@@ -29,12 +37,16 @@ def test_widget_recommends_stores_a_like_and_a_rating_and_keeps_the_conversation
     try:
         visit.open()
         assert visit.page.get_by_role("status").filter(has_text="Online").is_visible()
+        # The typing dots are shown from the send until the reply: recorded in the page as they change
+        # (asking "visible now?" after the send raced with a fast reply on a busy machine).
+        visit.page.evaluate(TRACK_TYPING)
         visit.say("recommend me a funny movie from the 90s")
-        typing = visit.page.locator("#recsys-chat .recsys-typing")
-        assert typing.is_visible()  # shown until the reply comes
         cards = visit.wait_for_cards().locator("li.recsys-card")
         assert cards.count() >= 2, visit.page.locator("#recsys-chat").inner_text()
+        typing = visit.page.locator("#recsys-chat .recsys-typing")
         assert typing.is_hidden()
+        changes = visit.page.evaluate("window.__typingChanges")
+        assert {"shown": True, "cardLists": 0} in changes, changes  # shown before any list arrived
         first, second = cards.nth(0), cards.nth(1)
         assert first.locator(".recsys-card-reason").is_visible() and first.locator(".recsys-card-meta").is_visible()
         # quick replies are buttons; the "👍 1" chips are left out beside the cards' own buttons
