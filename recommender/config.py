@@ -262,14 +262,14 @@ class Settings(BaseSettings):
     retrain_model: str = Field(default="blend", description="Registry name of the model the retrain job trains.")
     retrain_params: dict[str, Any] = Field(
         default_factory=lambda: {
-            "refit": False, "l2": 1e-3, "refit_warm_epochs": 1, "epochs": 200, "recent_days": 21.0,
+            "refit": False, "l2": 1e-3, "refit_warm_epochs": 1, "epochs": 200,
             "base_params": {"sasrec": {"warm_epochs": 4, "warm_lr": 2e-3}},
         },
         description="Overrides of the registry defaults for the retrained model (JSON in the environment). The job "
         "fits the candidate and the contender without refit (they are evaluated first) and refits the contender on "
         "every event itself when it publishes (recommender/training/retrain_fit.py); the SASRec base continues "
         "from the published version for 4 epochs at lr 2e-3 (6 at 5e-3 from scratch), and 1 more in the refit; "
-        "the blend's weights learn for 200 epochs; its recent popularity counts the 21 days before a user's last event. Chosen on the validation split "
+        "the blend's weights learn for 200 epochs. Chosen on the validation split "
         "(docs/evaluation/training-time.md); a retrain of MovieLens 100K fits the 60 s budget on 2 cores "
         "(benchmarks/results/retrain.md).",
     )
