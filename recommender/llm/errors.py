@@ -32,3 +32,14 @@ class LLMResponseError(LLMError):
 
 class LLMNotSupportedError(LLMError):
     """The backend does not offer this operation (e.g. log-likelihood scoring over plain chat)."""
+
+
+def failure_name(reason: str) -> str:
+    """The counters' one name for a failed LLM call: "timeout", or "error:<short name>".
+
+    `reason` is an exception class name ("LLMUnavailableError") or a deadline outcome's reason
+    ("timeout", "error:<ExceptionType>"); a timeout is "timeout" whichever clock ran out first
+    (the turn's or the backend's own), any other failure "error:unavailable", "error:value", ...
+    """
+    name = reason.removeprefix("error:").removeprefix("LLM").removesuffix("Error").lower() or "error"
+    return "timeout" if name == "timeout" else f"error:{name}"

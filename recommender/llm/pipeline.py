@@ -26,7 +26,7 @@ from recommender.llm.bandit import (
 )
 from recommender.llm.budget import Deadline, LatencyEstimate, run_with_deadline
 from recommender.llm.cache import CachingBackend
-from recommender.llm.errors import LLMTimeoutError
+from recommender.llm.errors import LLMTimeoutError, failure_name
 from recommender.llm.followup import FollowUp, FollowUpBacklog, FollowUpWithdrawn
 from recommender.llm.generate import (
     ExplainItem,
@@ -140,7 +140,7 @@ class LLMPipeline:
         if outcome.from_fallback and outcome.reason == "timeout":
             self._rerank_time.record_timeout(outcome.seconds)  # known now, not when the worker ends
         if outcome.from_fallback:
-            self.counters.inc("rerank", "timeout" if outcome.reason == "timeout" else _error_reason(outcome))
+            self.counters.inc("rerank", failure_name(outcome.reason))
             return not_applied(candidates, "LLMTimeoutError" if outcome.reason == "timeout" else outcome.reason,
                                outcome.seconds)
         self.counters.merge(worker_counts)
@@ -236,11 +236,11 @@ class LLMPipeline:
         if outcome.from_fallback:
             # the backend's own timeout (the turn's remaining time) can fire a moment before the turn
             # stops waiting: the same timeout, only with nothing left running to follow up on
-            reason = "timeout" if outcome.reason == _OWN_TIMEOUT else outcome.reason
+            reason = "timeout" if failure_name(outcome.reason) == "timeout" else outcome.reason
             pending = on_followup is not None and outcome.reason == "timeout"
             if reason == "timeout" and not pending:  # nothing more will come of this call
                 self._explain_time.record_timeout(outcome.seconds)
-            self.counters.inc("explain", "timeout" if reason == "timeout" else _error_reason(outcome))
+            self.counters.inc("explain", failure_name(outcome.reason))
             if pending:
                 self.counters.inc("followup", "scheduled")
                 pending = self.followups.add(outcome.future, followup_owner)
@@ -273,14 +273,6 @@ class LLMPipeline:
             return
         for task, variant in credited:
             self.counters.inc("bandit_reward", f"{task}:{variant}")
-
-
-_OWN_TIMEOUT = f"error:{LLMTimeoutError.__name__}"
-
-
-def _error_reason(outcome: object) -> str:
-    reason = str(getattr(outcome, "reason", "error"))
-    return reason.replace("error:LLM", "error:").replace("Error", "").lower()
 
 
 def turn_prompt_version(rerank: RerankResult | None, explanation: Explanation | None) -> str | None:

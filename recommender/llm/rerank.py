@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from recommender.llm.backend import LLMBackend
-from recommender.llm.errors import LLMError
+from recommender.llm.errors import LLMError, failure_name
 from recommender.llm.metrics import COUNTERS, LLMCounters
 from recommender.llm.parsing import ParseError, parse_ranking
 from recommender.llm.prompts import PromptTemplate, get_prompt
@@ -91,7 +91,7 @@ def rerank(
         counters.inc("rerank", f"rejected:{exc.code}")
         return not_applied(candidates, f"parse:{exc.code}", time.monotonic() - started)
     except LLMError as exc:
-        counters.inc("rerank", _error_reason(exc))
+        counters.inc("rerank", failure_name(type(exc).__name__))
         return not_applied(candidates, type(exc).__name__, time.monotonic() - started)
     counters.inc("rerank", "ok")
     counters.inc("rerank_ids", "rejected", rejected)
@@ -105,11 +105,6 @@ def rerank(
         mode="pointwise" if pointwise else "listwise",
         raw=raw,
     )
-
-
-def _error_reason(exc: LLMError) -> str:
-    name = type(exc).__name__.removeprefix("LLM").removesuffix("Error").lower() or "error"
-    return "timeout" if name == "timeout" else f"error:{name}"
 
 
 def _options(items: Sequence[Item]) -> list[str]:
