@@ -20,8 +20,19 @@ def _git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
 
 
+def cpu_model() -> str:
+    """The processor's name: the same code and seed can train to slightly different models on another CPU."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def provenance(*paths: str) -> dict[str, Any]:
-    """Commit, files under `paths` (default recommender/ and benchmarks/) that differ from it, Python, CPUs, load, date."""
+    """Commit, files under `paths` (default recommender/ and benchmarks/) that differ from it, Python, CPU, load, date."""
     watched = paths or ("recommender", "benchmarks")
     changed = _git("status", "--porcelain", "--untracked-files=no", *watched).splitlines()
     return {
@@ -29,6 +40,7 @@ def provenance(*paths: str) -> dict[str, Any]:
         "uncommitted": changed,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "cpu_model": cpu_model(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
     }
