@@ -24,7 +24,8 @@ class ActionRecordFeedback(ServiceAction):
     action_name = "action_record_feedback"
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        """Record feedback; a dislike also keeps the item out of this conversation's next lists."""
+        """Record feedback; a dislike also keeps the item out of this conversation's next lists, a
+        like of a title named in words is followed by more like it."""
         ctx = build_context(tracker)
         reading = None if latest_entity(tracker, "item_id") else self.service.read_turn(ctx)
         kind = "button" if reading is None else reading.kind
@@ -45,4 +46,9 @@ class ActionRecordFeedback(ServiceAction):
         dispatcher.utter_message(text=result.text)
         if result.kind == fb.DISLIKE and result.item.item_id not in ctx.rejected_item_ids:
             return [SlotSet("rejected_item_ids", [*ctx.rejected_item_ids, result.item.item_id])]
+        if result.kind == fb.LIKE and reading is not None and not latest_entity(tracker, "ordinal"):
+            # "I loved Fargo and Pulp Fiction, what else?": a taste told in words, and the
+            # acknowledgement promises more like it; the same turn shows them (every title named
+            # becomes a seed of the search). A press on a shown item, or "the second one", does not.
+            return self.recommendation_turn(dispatcher, tracker, ctx)
         return []

@@ -161,11 +161,31 @@ def test_feedback_whose_title_understanding_drops_is_the_search_it_reads_as(fake
     assert [c[0] for c in fake.calls] == ["read_turn", "recommend"]
 
 
-def test_feedback_on_a_title_understanding_keeps_is_recorded(fake, tracker, ent, run, domain):
+def test_a_title_liked_in_words_is_recorded_and_more_like_it_shown(fake, tracker, ent, run, domain):
+    """"I loved Toy Story, anything similar?" was acknowledged with "I'll find more like it" and
+    then nothing was shown: the like is stored and the same turn shows the list."""
     fake.kind_of_turn = "search"
-    t = tracker("I loved Toy Story", "feedback", [ent("title", "Toy Story")])
-    run(ActionRecordFeedback(fake), t, domain)
-    assert [c[0] for c in fake.calls] == ["read_turn", "record_feedback"]
+    t = tracker("I loved Toy Story, anything similar?", "feedback", [ent("title", "Toy Story")])
+    messages, events = run(ActionRecordFeedback(fake), t, domain)
+    assert [c[0] for c in fake.calls] == ["read_turn", "record_feedback", "recommend"]
+    assert messages[0]["text"].startswith("Noted: like")
+    assert messages[1]["custom"]["type"] == "recommendations"
+    assert "dialogue_state" in slot_events(events)
+
+
+@pytest.mark.parametrize(
+    ("text", "entities"),
+    [
+        ("I hated Toy Story", [("title", "Toy Story"), ("kind", "dislike")]),  # not a taste to find more of
+        ("loved the first one", [("ordinal", "first"), ("kind", "like")]),  # about the list just shown
+        ('/feedback{"item_id":"1","kind":"like"}', [("item_id", "1"), ("kind", "like")]),  # a press on a card
+    ],
+)
+def test_other_feedback_only_acknowledges(fake, tracker, ent, run, domain, text, entities):
+    fake.kind_of_turn = "search"
+    messages, _ = run(ActionRecordFeedback(fake), tracker(text, "feedback", [ent(*e) for e in entities]), domain)
+    assert "recommend" not in [c[0] for c in fake.calls]
+    assert [m.get("text", "")[:6] for m in messages] == ["Noted:"]
 
 
 def test_show_saved(fake, tracker, run, domain):
