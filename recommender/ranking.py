@@ -33,6 +33,10 @@ W_PREFERENCE_POPULARITY = 0.05
 # A free-text wish ("a heist with a twist") matched against item descriptions: strong enough to
 # reorder the candidates that pass the filters, never a filter itself.
 W_TEXT = 0.4
+# A mood ("something to cheer me up": any of Comedy, Children's, Musical, Romance) filters by any
+# of its genres; among those, an item squarely inside it (all its genres in the mood) goes before
+# one that only touches it (Titanic's Romance): a nudge of at most this much.
+W_MOOD = 0.3
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class RankRequest:
     negative_seeds: Mapping[int, float] = field(default_factory=dict)
     preference: np.ndarray | None = None  # published model's score per row, -inf where unknown
     text: np.ndarray | None = None  # similarity of each row's description to a free-text wish
+    mood_fit: np.ndarray | None = None  # 0-1: how squarely each row sits inside the wished moods
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:
@@ -102,6 +107,8 @@ def rank(bundle: ModelBundle, request: RankRequest) -> list[RankedRow]:
     if request.text is not None and request.mask.any():
         within = np.where(request.mask, request.text, 0.0)
         total = total + W_TEXT * _scaled(np.clip(within, 0.0, None))
+    if request.mood_fit is not None:
+        total = total + W_MOOD * request.mood_fit
     if request.negative_seeds and not bundle.knn.is_empty:
         negative, _ = bundle.knn.contributions(request.negative_seeds)
         total = total - W_NEGATIVE * _scaled(negative)

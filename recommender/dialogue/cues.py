@@ -20,11 +20,22 @@ RESET = re.compile(
     r"new search|clean slate|clear (?:all |the |my |every )*(?:filters?|search|preferences|criteria|everything|that)|"
     r"forget (?:all |everything |about )?(?:that|what i said|the filters|my filters|those filters|all that|everything i said))\b"
 )
+# Words every way of starting over has ("start over", "scrap that", "clean slate", "new search"):
+# the NLU's start_over without one of them is a guess, and "could you filter out criminal
+# underworld stuff?" went there and wiped the thriller and the era the person had asked for
+RESET_WORDS = re.compile(
+    r"\b(?:start\w*|strat|restart\w*|reset\w*|begin\w*|scratch|scrap|clear\w*|wipe|clean|fresh|new|square one|"
+    r"zero|ignore|forget|never ?mind|undo|erase|anew|afresh|redo|from the top|(?:remove|drop|delete|lose) (?:all|every|the)|"
+    r"(?:completely|totally|entirely|something) different|different search|over|again)\b"
+)
 SURPRISE = re.compile(
     r"\b(?:surprise me|anything(?: is fine| goes| works| at all)?$|whatever|(?:don'?t|do not) (?:really )?(?:mind|care)|"
     r"up to you|you (?:choose|pick|decide)|your (?:choice|call|pick)|dealer'?s choice|no preference|i'?m open|"
     r"doesn'?t matter|not picky|random|just recommend|just pick|just give me something|anything you like|"
-    r"whatever you (?:like|want|think)|i'?m easy|no idea)\b"
+    r"whatever you (?:like|want|think)|i'?m easy|no idea|"
+    # boredom asks for anything at all: "i'm so bored", "entertain me", "need to kill some time"
+    r"(?:i'?m|i am|so|really|very|super|getting|kinda|bit) bored|bored (?:out of my mind|stiff|to death)|boredom|"
+    r"entertain me|kill (?:some )?time|pass the time)\b"
 )
 OTHER = re.compile(
     r"\b(?:other (?:options|ones|picks|suggestions|titles|movies|films)|others|something else|anything else|"

@@ -118,9 +118,10 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
 _MOOD_FORMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("comedy", "children's", "musical", "romance"): (
         "feel-good", "feel good", "feelgood", "uplifting", "heartwarming", "heart-warming", "wholesome",
-        "cheerful", "cheery", "upbeat", "cozy", "cosy",
+        "cheerful", "cheery", "upbeat", "cozy", "cosy", "cheer me up", "cheers me up", "pick-me-up", "pick me up",
     ),
-    ("comedy", "animation", "children's"): ("light", "lighthearted", "light-hearted", "easy-going", "fun", "cute"),
+    ("comedy", "animation", "children's"): ("light", "lighter", "lighthearted", "light-hearted", "easy-going", "fun",
+                                            "cute", "breezy", "easy watching", "easy to watch"),
     ("action", "adventure", "thriller"): ("exciting", "excitement", "thrill", "thrills", "fast-paced", "fast paced"),
     ("crime", "film-noir", "thriller", "horror"): ("dark", "darker", "grim", "bleak", "disturbing", "sinister"),
     ("crime", "war", "drama"): ("gritty", "brutal", "violent", "violence"),

@@ -39,7 +39,7 @@ from recommender.dialogue.acts import (
     is_search,
 )
 from recommender.dialogue.chinese import has_chinese, to_english
-from recommender.dialogue.cues import NOT_SEEN, OTHER, PERSON, RESET, SEEN, SURPRISE
+from recommender.dialogue.cues import NOT_SEEN, OTHER, PERSON, RESET, RESET_WORDS, SEEN, SURPRISE
 from recommender.dialogue.eras import EraPhrase, find_eras
 from recommender.dialogue.genres import find_mentions, genre_acts
 from recommender.dialogue.lexicon import catalog_genres, genre_for_word, terms_for
@@ -65,7 +65,8 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     raw = turn.text[:MAX_TEXT_CHARS]
     if raw.startswith("/"):
         raw = ""  # a button payload ("/inform_preference{...}"): its entities carry the meaning
-    if has_chinese(raw) or any(has_chinese(h.value) for h in turn.entities):  # one reader for both languages
+    chinese = has_chinese(raw)
+    if chinese or any(has_chinese(h.value) for h in turn.entities):  # one reader for both languages
         raw = to_english(raw)
         turn = replace(turn, entities=tuple(
             replace(h, value=to_english(h.value)) if has_chinese(h.value) else h for h in turn.entities
@@ -78,7 +79,9 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     def consume(start: int, end: int) -> None:
         reading.consumed.update(i for i, t in enumerate(tokens) if t.start < end and t.end > start)
 
-    if turn.intent == "start_over" or RESET.search(text):
+    # a button ("/start_over") has no words: its intent is the press itself; a Chinese reset
+    # ("一切归零") keeps no English reset word in translation: its intent is trusted too
+    if RESET.search(text) or (turn.intent == "start_over" and (not text or chinese or RESET_WORDS.search(text))):
         acts.append(Reset())
         if (m := RESET.search(text)) is not None:
             consume(m.start(), m.end())

@@ -44,6 +44,15 @@ class CatalogIndex:
             return np.zeros(len(self.items), dtype=bool)
         return np.asarray(self.genre_matrix[:, columns].any(axis=1))
 
+    def genre_share(self, genres: Sequence[str]) -> np.ndarray:
+        """Per row, the share of its genres that are among `genres` (0 for a row without genres):
+        Toy Story (Animation, Children's, Comedy) sits squarely in a light mood, Star Wars (five
+        genres, one of them Romance) only at its edge."""
+        columns = [self.genre_names.index(g) for g in genres if g in self.genre_names]
+        counts = self.genre_matrix.sum(axis=1)
+        inside = self.genre_matrix[:, columns].sum(axis=1) if columns else np.zeros(len(self.items))
+        return np.divide(inside, counts, out=np.zeros(len(self.items)), where=counts > 0)
+
     def find_title(self, text: str, popularity: np.ndarray | None = None) -> int | None:
         """Best catalog row for a title the user typed, or None when nothing is close enough.
 

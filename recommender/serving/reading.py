@@ -23,10 +23,12 @@ from recommender.dialogue.acts import (
     SeenItems,
     SetEra,
     ShiftEra,
+    Surprise,
     Unknown,
     is_search,
 )
 from recommender.dialogue.chinese import has_chinese, to_english
+from recommender.dialogue.cues import SURPRISE
 from recommender.dialogue.eras import find_eras
 from recommender.dialogue.lexicon import genre_for_word, genre_name_forms, terms_for
 from recommender.dialogue.reducer import reduce
@@ -138,12 +140,15 @@ class TurnReader:
             before.last_items or ctx.last_item_ids
         ):
             return "search"  # "others?", "nothing with aliens", "these are too recent" right after a list
+        text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()  # one test for both languages
         if not is_search(acts):
-            return "none"
+            # "surprise me", "I'm bored, entertain me" ask for a list whatever the NLU called them (a
+            # bare yes is a Surprise act too, but asks for one only after an offer: not read here)
+            surprise = any(isinstance(a, Surprise) for a in acts) and SURPRISE.search(text)
+            return "search" if surprise else "none"
         # the NLU did not call this a search: words that merely imply a genre ("are you serious?",
         # "at war with my boss") are not enough; an answer to the bot's question, a sentence that asks
         # for something to watch, or a short one naming a genre ("sci fi pls") is
-        text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()  # one test for both languages
         vocabulary = tuple(bundle.index.genre_names)
         names_genre = len(text.split()) <= 4 and any(
             re.search(rf"\b{re.escape(form)}s?\b", text) for form in genre_name_forms(vocabulary)

@@ -99,6 +99,18 @@ def test_a_vague_opener_gets_one_question_then_a_list(service: RecommenderServic
 def test_surprise_me_recommends_at_once(service: RecommenderService) -> None:
     (result,) = talk(service, "surprise me")
     assert result.question is None and result.items
+    (bored,) = talk(service, "I'm so bored", user="bored")
+    assert bored.question is None and bored.items
+
+
+def test_a_mood_shows_items_squarely_inside_it_first(service: RecommenderService) -> None:
+    """"something to cheer me up" (any of Comedy, Children's, Musical, Romance) showed Men in Black,
+    one of whose four genres touches the mood, and not Groundhog Day, all inside it (on MovieLens:
+    Star Wars and Titanic first, for their Romance)."""
+    (result,) = talk(service, "something to cheer me up")
+    titles = [r.item.title for r in result.items]
+    assert "Groundhog Day (1993)" in titles and "Men in Black (1997)" not in titles
+    assert violations(result) == []
 
 
 def test_loosening_is_said_and_named(service: RecommenderService) -> None:
@@ -167,6 +179,14 @@ def test_a_turn_the_nlu_did_not_route_is_a_search_only_when_it_asks_for_one(serv
     assert kind("I'd say a good drama") == "search"
     assert kind("well I would say a nice love story") == "search"
     assert kind("my brother and I are at war again") == "none"
+    # boredom and "surprise me" ask for anything at all ("I'm bored" was a goodbye and ended the chat);
+    # a bare yes is a Surprise act too, but asks for a list only right after an offer (action_fallback)
+    assert kind("I'm bored", "goodbye") == "search"
+    assert kind("ugh, so bored tonight. entertain me", "nlu_fallback") == "search"
+    assert kind("need to kill some time", "out_of_scope") == "search"
+    assert kind("surprise me", "nlu_fallback") == "search"
+    assert kind("yes", "affirm") == "none"
+    assert kind("this board game is boring") == "none"
 
 
 def test_a_title_guess_understanding_drops_names_no_item(service: RecommenderService) -> None:

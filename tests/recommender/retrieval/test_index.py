@@ -1,4 +1,4 @@
-"""CatalogIndex.find_title: what a typed title may match, and what it must not."""
+"""CatalogIndex.find_title: what a typed title may match, and what it must not; genre_share."""
 
 from __future__ import annotations
 
@@ -29,3 +29,14 @@ def test_a_fragment_of_a_word_is_no_title(typed: str) -> None:
     """WRatio's partial match scores "ed" inside "edge of my seat" 90: seen in the simulator, where
     "looking for an edge-of-my-seat film" liked Ed (1996)."""
     assert INDEX.find_title(typed) is None
+
+
+def test_genre_share_is_the_part_of_each_items_genres_inside_a_set() -> None:
+    index = CatalogIndex([
+        Item(item_id="1", title="Toy Story (1995)", year=1995, genres=("Animation", "Children's", "Comedy")),
+        Item(item_id="2", title="Star Wars (1977)", year=1977, genres=("Action", "Adventure", "Romance", "Sci-Fi")),
+        Item(item_id="3", title="Untagged (2000)", year=2000, genres=()),
+    ])
+    share = index.genre_share(["Comedy", "Children's", "Romance", "Musical"])  # Musical: not in this catalog
+    assert share.tolist() == pytest.approx([2 / 3, 1 / 4, 0.0])
+    assert index.genre_share([]).tolist() == [0.0, 0.0, 0.0]
