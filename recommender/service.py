@@ -26,7 +26,7 @@ from recommender.errors import AmbiguousItemError, InvalidFeedbackError, Unknown
 from recommender.identity import pseudonymous_id, warn_if_development_secret
 from recommender.llm import LLMPipeline
 from recommender.observability.metrics import timed_turn
-from recommender.phrases import say
+from recommender.phrases import join, say
 from recommender.profile import Profile, load_profile
 from recommender.retrieval.bundle import ModelBundle
 from recommender.serving import wording
@@ -218,17 +218,25 @@ class RecommenderService:
                 raise InvalidFeedbackError(f"a rating must be a number from 1 to 5, got {value!r}")
         else:
             value = None
-        item = self._feedback_item(self.bundles.current(), ctx, feedback.item_id, feedback.item_ref)
+        bundle = self.bundles.current()
+        item = self._feedback_item(bundle, ctx, feedback.item_id, feedback.item_ref)
+        items = [item]
+        if kind == fb.LIKE and feedback.item_id is None and parse_ordinal(feedback.item_ref or "") is None:
+            # every title liked in the words: "I loved Fargo and Pulp Fiction"
+            items += [bundle.index.items[bundle.index.position[i]] for i in self.reader.liked_items(bundle, ctx)
+                      if i != item.item_id and i in bundle.index.position]
         user_id = self.user_id(ctx)
         request_id = feedback.request_id or ctx.last_request_id
         self.guard.call("user_session", lambda: self.store.ensure_user_session(user_id, user_id), None)
-        self.feedback_writer.write(
-            user_id=user_id, item_id=item.item_id, kind=kind, value=value, request_id=request_id,
-            session_id=user_id, message_id=feedback.message_id,
-        )
+        for liked in items:
+            self.feedback_writer.write(
+                user_id=user_id, item_id=liked.item_id, kind=kind, value=value, request_id=request_id,
+                session_id=user_id, message_id=feedback.message_id,
+            )
         self.llm_turn.record_feedback(request_id, kind, value)
-        logger.info("feedback user=%s item=%s kind=%s", user_id[:10], item.item_id, kind)
-        text = fb.acknowledgement(kind, display_title(item.title), value, ctx.language)
+        logger.info("feedback user=%s items=%s kind=%s", user_id[:10], ",".join(i.item_id for i in items), kind)
+        titles = join([display_title(i.title) for i in items], ctx.language)
+        text = fb.acknowledgement(kind, titles, value, ctx.language)
         return FeedbackResult(item=item, kind=fb.spec(kind).name, value=value, text=text)
 
     def _feedback_item(

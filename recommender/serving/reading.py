@@ -157,6 +157,11 @@ class TurnReader:
                 or _genre_noun_phrase(vocabulary).search(text))
         return "search" if asks else "none"
 
+    def liked_items(self, bundle: ModelBundle, ctx: ConversationContext) -> tuple[str, ...]:
+        """The catalog items the words say the person likes ("I loved Fargo and Pulp Fiction")."""
+        _, acts, _ = self.read(bundle, ctx)
+        return tuple(dict.fromkeys(i for a in acts if isinstance(a, LikeItems) for i in a.item_ids))
+
     def misrouted_search(self, bundle: ModelBundle, ctx: ConversationContext) -> bool:
         """Whether a message the NLU gave a non-search intent (saved items, "why") holds none of
         that intent's words and reads as a search: then it is answered as one."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from feedback_checks import assert_stored_feedback
 from sqlalchemy import select
 
 from recommender.config import Settings
+from recommender.dialogue.state import DialogueState
+from recommender.dialogue.turn import EntityHint
 from recommender.errors import AmbiguousItemError, CatalogEmptyError, InvalidFeedbackError, UnknownItemError
 from recommender.service import RecommenderService
 from recommender.store import Store
@@ -172,6 +176,24 @@ def test_feedback_is_stored_with_request_and_pseudonymous_user(service: Recommen
     assert len(rows) == 1 and rows[0].request_id == first.request_id
     assert "alice" not in users and rows[0].user_id == service.user_id(FUNNY_90S)
     assert_stored_feedback(store, [(service.user_id(FUNNY_90S), first.items[1].item.item_id, "like", None)])
+
+
+def test_every_title_liked_in_words_is_stored(service: RecommenderService, store: Store) -> None:
+    """"I loved Toy Story and Babe" stored Toy Story only (the NLU's one title entity)."""
+    ctx = ConversationContext(user="kim", text="I loved Toy Story and Babe, what else?", intent="feedback",
+                              state=DialogueState(), entities=(EntityHint("title", "Toy Story"), EntityHint("title", "Babe")))
+    result = service.record_feedback(ctx, FeedbackRequest(kind="like", item_ref="Toy Story"))
+    assert result.text == "Noted: you like Toy Story (1995) and Babe (1995). I'll find more like it."
+    user = service.user_id(ctx)
+    assert_stored_feedback(store, [(user, "1", "like", None), (user, "11", "like", None)])
+    # "the second one" names one item of the list, whatever else the words say
+    first = service.recommend(FUNNY_90S)
+    service.record_feedback(replace(first.context, text="loved the second one and Babe"),
+                            FeedbackRequest(kind="like", item_ref="second"))
+    with session_scope(store._sessions) as session:
+        alice = session.scalars(select(FeedbackEventRow.item_id).where(
+            FeedbackEventRow.user_id == service.user_id(FUNNY_90S))).all()
+    assert alice == [first.items[1].item.item_id]
 
 
 def test_impressions_are_logged_with_positions_and_version(service: RecommenderService, store: Store) -> None:
