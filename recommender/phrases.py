@@ -78,6 +78,8 @@ _TEXT: dict[str, dict[Language, str]] = {
     "loosened_people": {"en": "Nothing new has {people}, so I looked beyond that.", "zh": "没有新的电影有{people}，所以放宽了这个条件。"},
     "loosened_years": {"en": "I've run out of new titles from {era} for this, so I looked at other years.",
                        "zh": "{era}的新电影推荐完了，所以也看了其他年份。"},
+    "no_titles_from_era": {"en": "The catalog has nothing from {era}, so I looked at other years.",
+                           "zh": "目录里没有{era}的电影，所以也看了其他年份。"},
     "loosened_genre": {"en": "Nothing new is also {genre}, so I dropped that one.", "zh": "没有新的电影同时是{genre}片，所以去掉了这个类型。"},
     # the one question of a vague opener
     "ask_era": {"en": "Happy to help! Any particular era you're in the mood for?", "zh": "乐意效劳！想看哪个年代的？"},

@@ -18,7 +18,8 @@ NOT_SEEN = re.compile(r"\b(?:never|haven't|havent|have not|not|didn't|didnt|did 
 RESET = re.compile(
     r"\b(?:start(?:ing)? (?:over|again|afresh|fresh|from scratch|anew)|from scratch|reset|begin again|"
     r"new search|clean slate|clear (?:all |the |my |every )*(?:filters?|search|preferences|criteria|everything|that)|"
-    r"forget (?:all |everything |about )?(?:that|what i said|the filters|my filters|those filters|all that|everything i said))\b"
+    r"forget (?:all |everything |about )?(?:that|what i said|the filters|my filters|those filters|all that|everything i said)|"
+    r"(?:scrap|scratch|ditch|bin) (?:all )?(?:that|it))\b"  # "scrap those" is about the list: others
 )
 # Words every way of starting over has ("start over", "scrap that", "clean slate", "new search"):
 # the NLU's start_over without one of them is a guess, and "could you filter out criminal

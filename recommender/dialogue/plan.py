@@ -77,10 +77,16 @@ def plan_query(
     mask = _mask(index, filters, people)
     relaxed: list[str] = []
     loosened_state = state
-    for key in _loosening_order(state):
+    order = _loosening_order(state)
+    # a constraint nothing in the catalog meets ("from the 2000s" where the newest film is from 1998)
+    # goes first: keeping it could only empty the list, whatever else is dropped
+    impossible = [key for key in order if not _alone(index, state, key).any()]
+    for key in impossible + [key for key in order if key not in impossible]:
         if mask.any():
             break
         filters, people, loosened_state, why = _loosen(key, filters, people, loosened_state, state, lang)
+        if key == "years" and key in impossible:
+            why = say("no_titles_from_era", lang, era=describe_era(state.year_from, state.year_to, lang))
         relaxed.append(key)
         notices.append(why)
         mask = _mask(index, filters, people)
@@ -156,6 +162,19 @@ def _loosening_order(state: DialogueState) -> list[str]:
     hard = [k for k in state.stated if not k.startswith("mood:")]
     hard += [k for k in state.constraint_keys() if k not in hard and not k.startswith("mood:")]
     return moods + hard
+
+
+def _alone(index: CatalogIndex, state: DialogueState, key: str) -> np.ndarray:
+    """The catalog rows one loosenable constraint allows on its own (people: every row)."""
+    if key.startswith("mood:"):
+        return index.genre_mask(next(m.genres for m in state.moods if m.word == key.removeprefix("mood:")))
+    if key == "genres_any":
+        return index.genre_mask(state.genre_options)
+    if key == "years":
+        return HardFilters(year_from=state.year_from, year_to=state.year_to).mask(index)
+    if key.startswith("genre:"):
+        return index.genre_mask((key.removeprefix("genre:"),))
+    return np.ones(len(index), dtype=bool)
 
 
 def _loosen(

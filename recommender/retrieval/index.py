@@ -65,6 +65,8 @@ class CatalogIndex:
         exact = [i for i, t in enumerate(self.titles) if t == query]
         if exact:
             return max(exact, key=lambda i: popularity[i] if popularity is not None else 0.0)
+        if not set(query.split()) - _FUNCTION_WORDS:
+            return None  # "the" of "like the matrix" is inside half the catalog's titles: no title
         matches = process.extract(query, self.titles, scorer=fuzz.WRatio, score_cutoff=86, limit=5)
         matches = [m for m in matches if _aligned(query, m[0])]
         if not matches:
@@ -72,6 +74,13 @@ class CatalogIndex:
         best = max(score for _, score, _ in matches)
         tied = [i for _, score, i in matches if score >= best - 1]
         return max(tied, key=lambda i: popularity[i] if popularity is not None else 0.0)
+
+
+# Words that name nothing on their own: a fuzzy match made only of them is no title.
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "with", "from", "by", "my", "your", "his",
+    "her", "our", "their", "this", "that", "these", "those", "it", "its", "one", "ones", "some", "any",
+})
 
 
 def _aligned(query: str, title: str) -> bool:

@@ -149,6 +149,15 @@ def test_the_oldest_statement_is_loosened_first(service: RecommenderService) -> 
     assert violations(last) == []
 
 
+def test_an_era_the_catalog_lacks_is_loosened_before_anything_said_earlier(service: RecommenderService) -> None:
+    """"a romantic comedy", then "from the 2000s" in a catalog that ends in 1998 dropped the romance
+    and the comedy ("nothing new is also Romance") and then the era too: a list of anything."""
+    *_, last = talk(service, "a comedy", "from the 2000s")
+    assert last.relaxed == ("years",)
+    assert last.notices[0] == "The catalog has nothing from 2000s, so I looked at other years."
+    assert last.items and all("Comedy" in r.item.genres for r in last.items)
+
+
 def test_a_turn_the_nlu_did_not_route_is_a_search_only_when_it_asks_for_one(service: RecommenderService) -> None:
     def kind(text: str, intent: str = "out_of_scope", state: DialogueState | None = None) -> str:
         return service.read_turn(ConversationContext(user="k", text=text, intent=intent, state=state or DialogueState())).kind

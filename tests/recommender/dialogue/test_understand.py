@@ -172,6 +172,7 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("with Robin Williams", (AddPerson("Robin Williams"),)),
         ("start over", (Reset(),)),
         ("let's start from scratch with a western", (Reset(), AddGenres(("Western",)))),
+        ("actually scrap that, let's do a comedy", (Reset(), AddGenres(("Comedy",)))),  # was horror + comedy
         ("surprise me", (Surprise(),)),
         ("I don't mind, you pick", (Surprise(),)),
         ("other options please", (OtherOptions(),)),

@@ -24,10 +24,11 @@ def test_a_typed_title_finds_its_item(typed: str, expected: str) -> None:
     assert row is not None and INDEX.items[row].title == expected
 
 
-@pytest.mark.parametrize("typed", ["edge-of-my-seat", "edge of my seat", "heated debate about nothing"])
+@pytest.mark.parametrize("typed", ["edge-of-my-seat", "edge of my seat", "heated debate about nothing", "the", "of the"])
 def test_a_fragment_of_a_word_is_no_title(typed: str) -> None:
     """WRatio's partial match scores "ed" inside "edge of my seat" 90: seen in the simulator, where
-    "looking for an edge-of-my-seat film" liked Ed (1996)."""
+    "looking for an edge-of-my-seat film" liked Ed (1996). And "something like The Matrix" (not in
+    the catalog) tried "the" last and liked 2 Days in the Valley."""
     assert INDEX.find_title(typed) is None
 
 
