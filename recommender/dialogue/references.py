@@ -35,6 +35,11 @@ MORE_LIKE = re.compile(
     r"|\b(?:similar to|in the vein of|along the lines of|in the style of|the same as|same vibe as|like)\s*$"
 )
 LESS_LIKE = re.compile(r"\b(?:not|nothing|less|no more|fewer)\s+(?:like|similar to)\s*$")
+# words right before a title that refuse it: "space movies but not Star Wars", "anything but Titanic"
+REFUSED_TITLE = re.compile(
+    r"\b(?:not|no|no more|nothing like|anything but|everything but|except(?: for)?|other than|besides|"
+    r"apart from|without|excluding|minus|skip|anything except|rather than|instead of)\s+(?:the\s+|any\s+)?$"
+)
 _TITLE_TRIGGER = re.compile(
     r"(?:^|\b(?:something|anything|stuff|movies?|films?|ones?|more|similar|kinda|kind of|sort of|a bit|just|"
     r"maybe|preferably|perhaps|or|and)\s+)(?:like|similar to)\s+(?P<rest>.+)"
@@ -84,12 +89,14 @@ def ordinal_refs(text: str, last_items: Sequence[str]) -> tuple[list[str], list[
 
 def title_refs(
     text: str, turn: Turn, catalog: CatalogView
-) -> tuple[list[str], list[tuple[int, int]], list[str]]:
+) -> tuple[list[str], list[tuple[int, int]], list[str], set[str]]:
     """Catalog ids of titles named as references ("like Heat", "in the vein of Fargo"), their spans,
-    and the titles the NLU found that the catalog does not have (to say so once)."""
+    the titles the NLU found that the catalog does not have (to say so once), and the ids of the
+    titles the words refuse ("but not Star Wars")."""
     ids: list[str] = []
     spans: list[tuple[int, int]] = []
     unknown: list[str] = []
+    refused: set[str] = set()
     terms = terms_for(catalog.genre_names)
     for hint in turn.entities:
         if hint.entity == "title" and hint.value.strip() and hint.value.lower().strip() not in terms:
@@ -102,6 +109,8 @@ def title_refs(
                 ids.append(item_id)
                 if (idx := text.find(hint.value.lower())) >= 0:
                     spans.append((idx, idx + len(hint.value)))
+                    if REFUSED_TITLE.search(text[:idx]):
+                        refused.add(item_id)
     for m in list(_TITLE_TRIGGER.finditer(text))[:MAX_TITLE_LOOKUPS]:
         group = "rest" if m.group("rest") is not None else "rest2"
         rest, offset = m.group(group), m.start(group)
@@ -119,7 +128,7 @@ def title_refs(
                 ids.append(item_id)
                 spans.append((offset, offset + len(phrase)))
                 break
-    return list(dict.fromkeys(ids)), spans, unknown
+    return list(dict.fromkeys(ids)), spans, unknown, refused
 
 
 def _inside_a_genre_phrase(value: str, text: str, terms: Collection[str]) -> bool:

@@ -92,7 +92,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     refs, ref_spans = ordinal_refs(text, state.last_items)
     for span in ref_spans:
         consume(*span)
-    title_ids, title_spans, unknown_titles = title_refs(text, turn, catalog)
+    title_ids, title_spans, unknown_titles, refused_titles = title_refs(text, turn, catalog)
     acts += [Unknown(title, "title") for title in unknown_titles]
     for span in title_spans:
         consume(*span)
@@ -109,8 +109,10 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
                 acts.append(RejectItems((item_id,)))
             elif MORE_LIKE.search(before) or turn.intent == "refine":
                 acts.append(LikeItems((item_id,)))
-        if title_ids:
-            acts.append(LikeItems(tuple(title_ids)))
+        if liked := [i for i in title_ids if i not in refused_titles]:
+            acts.append(LikeItems(tuple(liked)))
+        if refused := [i for i in title_ids if i in refused_titles]:
+            acts.append(RejectItems(tuple(refused)))
 
     # eras
     terms = terms_for(catalog.genre_names)

@@ -256,6 +256,21 @@ def test_a_genre_word_the_nlu_took_for_a_title_stays_a_genre() -> None:
     assert found == (AddGenres(("Sci-Fi",)),)
 
 
+@pytest.mark.parametrize(
+    ("text", "title", "expected"),
+    [
+        # "movies about space but not star wars" liked Star Wars and listed its sequels
+        ("a thriller but not Heat", "Heat", (RejectItems(("6",)), AddGenres(("Thriller",)))),
+        ("anything but Fargo", "Fargo", (RejectItems(("100",)),)),
+        ("no more toy story please", "toy story", (RejectItems(("1",)),)),
+        ("something like Heat", "Heat", (LikeItems(("6",)),)),
+        ("no, something like Fargo", "Fargo", (LikeItems(("100",)),)),  # the "no" answers the bot
+    ],
+)
+def test_a_title_the_words_refuse_is_rejected_not_liked(text: str, title: str, expected: tuple[object, ...]) -> None:
+    assert acts(text, entities=(EntityHint("title", title),)) == expected
+
+
 def test_words_inside_a_title_are_not_genres() -> None:
     assert acts("something like Alien") == (LikeItems(("183",)),)
 
