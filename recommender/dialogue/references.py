@@ -102,6 +102,8 @@ def title_refs(
         if hint.entity == "title" and hint.value.strip() and hint.value.lower().strip() not in terms:
             if _inside_a_genre_phrase(hint.value.lower().strip(), text, terms):
                 continue  # "story" of "a love story" (the NLU's guess; a fuzzy match made it Toy Story)
+            if _describes_a_genre(hint.value.lower().strip(), text, terms):
+                continue  # "heavy" of "so done with heavy dramas" is no film called Heavy
             item_id = catalog.find_title(hint.value)
             if item_id is None:
                 unknown.append(hint.value.strip()[:80])
@@ -129,6 +131,14 @@ def title_refs(
                 spans.append((offset, offset + len(phrase)))
                 break
     return list(dict.fromkeys(ids)), spans, unknown, refused
+
+
+def _describes_a_genre(value: str, text: str, terms: Collection[str]) -> bool:
+    """Whether a one-word `value` is an adjective right before a genre word ("heavy dramas")."""
+    if " " in value:
+        return False
+    after = re.search(rf"\b{re.escape(value)}\s+([\w'-]+)", text)
+    return after is not None and (after.group(1) in terms or after.group(1).rstrip("s") in terms)
 
 
 def _inside_a_genre_phrase(value: str, text: str, terms: Collection[str]) -> bool:

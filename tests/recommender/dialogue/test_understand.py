@@ -271,6 +271,13 @@ def test_a_title_the_words_refuse_is_rejected_not_liked(text: str, title: str, e
     assert acts(text, entities=(EntityHint("title", title),)) == expected
 
 
+def test_a_one_word_title_before_a_genre_word_is_an_adjective() -> None:
+    """"ugh, i'm so done with heavy dramas" liked the film Heavy (1995) in the held-out simulator."""
+    found = acts("so done with heat thrillers, none of that", entities=(EntityHint("title", "heat"),))
+    assert not any(isinstance(a, (LikeItems, RejectItems)) for a in found), found
+    assert acts("something like Heat", entities=(EntityHint("title", "Heat"),)) == (LikeItems(("6",)),)
+
+
 def test_words_inside_a_title_are_not_genres() -> None:
     assert acts("something like Alien") == (LikeItems(("183",)),)
 
