@@ -10,6 +10,7 @@ cues.py        "already seen", "start over", "surprise me", "other options", peo
 wish.py        the free-text wish the other acts leave unexplained
 lexicon.py     the words for genres and moods, mapped onto any catalog's genre names
 eras.py        years and decades as people say them
+count.py       how many items the person asked to see ("three comedies", "just one")
 chinese.py     a Chinese or mixed sentence -> the English words the reader above understands
 acts.py        the typed acts
 reducer.py     reduce(state, acts) -> state: pure, the only place the search changes

@@ -67,6 +67,13 @@ class ShiftEra:
 
 
 @dataclass(frozen=True)
+class WidenEra:
+    """"Older is fine" (-1), "newer is fine too" (+1): that side of the window opens, nothing moves."""
+
+    direction: int
+
+
+@dataclass(frozen=True)
 class ClearEra:
     """"Any decade is fine"."""
 
@@ -105,6 +112,13 @@ class OtherOptions:
 
 
 @dataclass(frozen=True)
+class SetCount:
+    """How many items to show from now on ("give me three comedies", "just one")."""
+
+    count: int
+
+
+@dataclass(frozen=True)
 class Wish:
     """Free text the structured acts do not cover ("a heist with a twist")."""
 
@@ -130,13 +144,13 @@ class Unknown:
 
 
 Act = (
-    AddGenres | ReplaceGenres | ExcludeGenres | DropGenres | AddMood | SetEra | ShiftEra | ClearEra
-    | AddPerson | LikeItems | RejectItems | SeenItems | OtherOptions | Wish | Reset | Surprise | Unknown
+    AddGenres | ReplaceGenres | ExcludeGenres | DropGenres | AddMood | SetEra | ShiftEra | WidenEra | ClearEra
+    | AddPerson | LikeItems | RejectItems | SeenItems | OtherOptions | SetCount | Wish | Reset | Surprise | Unknown
 )
 
 
-SEARCH_ACTS = (AddGenres, ReplaceGenres, ExcludeGenres, DropGenres, AddMood, SetEra, ShiftEra, ClearEra, AddPerson,
-               LikeItems, Reset)
+SEARCH_ACTS = (AddGenres, ReplaceGenres, ExcludeGenres, DropGenres, AddMood, SetEra, ShiftEra, WidenEra, ClearEra,
+               AddPerson, LikeItems, Reset)
 
 
 def is_search(acts: Sequence[Act]) -> bool:

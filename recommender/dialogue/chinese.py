@@ -241,7 +241,8 @@ def _eras(text: str) -> str:
 
 
 def _references(text: str) -> str:
-    """Ordinals and counts of shown items: 第二部 -> the second one, 前两部 -> the first two."""
+    """Ordinals and counts of shown items (第二部 -> the second one, 前两部 -> the first two) and of
+    items to show (三部 -> 3 movies)."""
 
     def ordinal(m: re.Match[str]) -> str:
         value = number(m.group(1))
@@ -256,6 +257,9 @@ def _references(text: str) -> str:
     text = re.sub(rf"第\s*({_NUM})\s*(?:部|个|名|款|本|条|项|位)?", ordinal, text)
     text = re.sub(rf"前\s*({_NUM})\s*(?:部|个|名|本|条|项)", first_n, text)
     text = re.sub(r"头一?(?:部|个)", " the first one ", text)
+    # a count of films or books to show: 三部喜剧 -> "3 movies" (一部 is the article "a", 三部曲 a trilogy)
+    text = re.sub(rf"(?<![第前])({_NUM})\s*(?:部|本)(?!曲)",
+                  lambda m: f" {value} movies " if (value := number(m.group(1)) or 0) >= 2 else m.group(0), text)
     # ratings: 打4分 / 四星 / 五颗星 -> "4 stars"
     text = re.sub(r"打?\s*([1-5](?:\.5)?|[一二两三四五])\s*(?:分|星|颗星)(?![钟])",
                   lambda m: f" {m.group(1) if m.group(1)[0].isdigit() else number(m.group(1))} stars ", text)

@@ -1,5 +1,5 @@
 """Years and eras as people say them: '90s', 'the thirties', 'late 80s', 'before 1970',
-'after 2000', 'between 1985 and 1995', 'around 1990', 'make it the 1980s', 'older'.
+'after 2000', 'between 1985 and 1995', 'around 1990', 'make it the 1980s', 'older', 'older is fine'.
 
 `find_eras` returns each phrase's span and what it means, so the caller can leave those words
 out when it looks for genres ("the 1990s" is no genre, and "80s" is no rating).
@@ -70,7 +70,8 @@ class EraPhrase:
     """One era phrase: its span in the (lower-cased) text and the window it asks for.
 
     `replace` is False for an open bound ("before 1970"), which keeps the other side of an
-    existing window where the two still overlap. `shift` is -1/+1 for "older"/"newer".
+    existing window where the two still overlap. `shift` is -1/+1 for "older"/"newer" (asked
+    for); `widen` is -1/+1 for "older is fine"/"newer is fine too" (allowed, not asked for).
     """
 
     start: int
@@ -80,6 +81,7 @@ class EraPhrase:
     replace: bool = True
     shift: int = 0
     clear: bool = False
+    widen: int = 0
 
 
 _P = rf"(?P<a>{_POINT.replace('?P<', '?P<a_')})"
@@ -123,6 +125,26 @@ _OLDER = re.compile(
     r"predates? (?:these|those)|before (?:all )?(?:of )?(?:these|those|that|them)|"
     r"golden age|something old|an old (?:movie|film|one)|old (?:movies|films|ones|stuff)|"
     r"not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b"
+)
+# "older is fine", "I don't mind older films", "it doesn't have to be new": older ones are allowed, not
+# asked for. The window opens on that side; nothing moves (after an animated list, "older is fine"
+# had moved the search before 1937, where no animation is, and the animation went)
+_FINE = (r"(?:'s|'re|\s+(?:is|are|would be|'d be|will be|can be|could be|be))?\s+(?:also\s+|too\s+|totally\s+|"
+         r"perfectly\s+|just\s+|absolutely\s+|still\s+|really\s+)?(?:fine|ok|okay|alright|all right|acceptable|"
+         r"no problem|not a problem|welcome|allowed|good too|good as well|great too|cool too|cool)\b"
+         r"|\s+(?:works?|do|does)\s+(?:too|as well|for me)\b")
+_THINGS = r"(?:\s+(?:ones|movies|films|stuff|titles|picks|releases|classics|years|decades))?"
+_OLDER_OK = re.compile(
+    rf"\b(?:older|old|earlier|vintage|old-school|black and white){_THINGS}(?:{_FINE})"
+    r"|\b(?:do not|don'?t|wouldn'?t|would not|won'?t|not) (?:really )?mind\s+(?:some\s+|an?\s+|the\s+)?(?:older|old|earlier)\b"
+    r"|\b(?:can|could|may|might) (?:also |even |well )?(?:be|go) (?:older|old|earlier)\b|\bopen to (?:older|old)\b"
+    r"|\b(?:doesn'?t|does not|don'?t|do not|needn'?t|need not|no need (?:for it )?to) (?:have to |need to )?be (?:new|recent|modern)\b"
+)
+_NEWER_OK = re.compile(
+    rf"\b(?:newer|new|recent|more recent|modern|later){_THINGS}(?:{_FINE})"
+    r"|\b(?:do not|don'?t|wouldn'?t|would not|won'?t|not) (?:really )?mind\s+(?:some\s+|an?\s+|the\s+)?(?:newer|new|recent|more recent|modern)\b"
+    r"|\b(?:can|could|may|might) (?:also |even |well )?(?:be|go) (?:newer|more recent|later)\b|\bopen to (?:newer|new|recent)\b"
+    r"|\b(?:doesn'?t|does not|don'?t|do not|needn'?t|need not|no need (?:for it )?to) (?:have to |need to )?be (?:old|classic)\b"
 )
 _NEWER = re.compile(
     r"\b(?:newer|more recent|recent|modern|later ones?|something later|(?:a )?(?:bit|little|touch|tad|lot) later|"
@@ -201,6 +223,10 @@ def find_eras(text: str) -> list[EraPhrase]:
         if free(m.start(), m.end()):
             add(EraPhrase(m.start(), m.end(), clear=True))
     if not any(p.year_from is not None or p.year_to is not None for p in found):
+        for pattern, widen in ((_OLDER_OK, -1), (_NEWER_OK, 1)):
+            for m in pattern.finditer(text):
+                if free(m.start(), m.end()):
+                    add(EraPhrase(m.start(), m.end(), widen=widen))
         for pattern, shift in ((_OLDER, -1), (_NEWER, 1)):
             for m in pattern.finditer(text):
                 if free(m.start(), m.end()):

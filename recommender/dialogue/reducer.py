@@ -8,6 +8,7 @@ Rules, in one sentence each:
   a closed window ("the 1980s") replaces the old one;
 - references liked, rejected or seen are remembered by catalog id, rejected and seen ones are
   never shown again;
+- a count asked for ("three comedies") holds until another is asked for or the search is reset;
 - `Reset` clears the search but keeps what was shown, so nothing is repeated;
 - `stated` remembers the order of statements, so loosening starts with the oldest one.
 """
@@ -31,12 +32,15 @@ from recommender.dialogue.acts import (
     ReplaceGenres,
     Reset,
     SeenItems,
+    SetCount,
     SetEra,
     ShiftEra,
     Surprise,
     Unknown,
+    WidenEra,
     Wish,
 )
+from recommender.dialogue.count import MAX_COUNT
 from recommender.dialogue.state import MAX_REMEMBERED_ITEMS, DialogueState, Mood
 
 MAX_WISHES = 3
@@ -98,6 +102,8 @@ def _apply(state: DialogueState, act: Act) -> DialogueState:
         return _shift_era(state, act)
     if isinstance(act, ClearEra):
         return replace(state, year_from=None, year_to=None)
+    if isinstance(act, WidenEra):
+        return replace(state, year_from=None) if act.direction < 0 else replace(state, year_to=None)
     if isinstance(act, AddPerson):
         return replace(state, people=_union(state.people, (act.name,)))
     if isinstance(act, LikeItems):
@@ -114,6 +120,8 @@ def _apply(state: DialogueState, act: Act) -> DialogueState:
         )
     if isinstance(act, SeenItems):
         return replace(state, seen_items=_capped(_union(state.seen_items, act.item_ids)))
+    if isinstance(act, SetCount):
+        return replace(state, count=min(max(act.count, 1), MAX_COUNT))
     if isinstance(act, Wish):
         text = act.text.strip()
         if not text or text in state.wish:

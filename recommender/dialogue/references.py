@@ -66,6 +66,8 @@ def ordinal_refs(text: str, last_items: Sequence[str]) -> tuple[list[str], list[
             if m.group("all") == "all" and not re.search(r"\b(?:seen|watched|saw)\s+(?:them\s+)?all\b", text):
                 continue
             chosen = list(last_items)
+        elif m.group("edge") == "top" and not m.group(0).startswith("the"):
+            continue  # "top 3 thrillers" asks for three, it points at none
         else:
             count = _COUNT_WORDS[m.group("count")]
             chosen = list(last_items[-count:] if m.group("edge") == "last" else last_items[:count])
@@ -98,12 +100,15 @@ def title_refs(
     unknown: list[str] = []
     refused: set[str] = set()
     terms = terms_for(catalog.genre_names)
+    said_ids, said_spans = _titles_after_a_cue(text, catalog)
     for hint in turn.entities:
         if hint.entity == "title" and hint.value.strip() and hint.value.lower().strip() not in terms:
             if _inside_a_genre_phrase(hint.value.lower().strip(), text, terms):
                 continue  # "story" of "a love story" (the NLU's guess; a fuzzy match made it Toy Story)
             if _describes_a_genre(hint.value.lower().strip(), text, terms):
                 continue  # "heavy" of "so done with heavy dramas" is no film called Heavy
+            if _inside_a_longer_title(hint.value.lower().strip(), text, said_spans):
+                continue  # "back" of "i loved back to the future" matched The Empire Strikes Back
             item_id = catalog.find_title(hint.value)
             if item_id is None:
                 unknown.append(hint.value.strip()[:80])
@@ -113,6 +118,14 @@ def title_refs(
                     spans.append((idx, idx + len(hint.value)))
                     if REFUSED_TITLE.search(text[:idx]):
                         refused.add(item_id)
+    return list(dict.fromkeys(ids + said_ids)), spans + said_spans, unknown, refused
+
+
+def _titles_after_a_cue(text: str, catalog: CatalogView) -> tuple[list[str], list[tuple[int, int]]]:
+    """Titles named after "like", "similar to", "I loved" ...: the longest phrase there the catalog
+    has, and its span."""
+    ids: list[str] = []
+    spans: list[tuple[int, int]] = []
     for m in list(_TITLE_TRIGGER.finditer(text))[:MAX_TITLE_LOOKUPS]:
         group = "rest" if m.group("rest") is not None else "rest2"
         rest, offset = m.group(group), m.start(group)
@@ -130,7 +143,15 @@ def title_refs(
                 ids.append(item_id)
                 spans.append((offset, offset + len(phrase)))
                 break
-    return list(dict.fromkeys(ids)), spans, unknown, refused
+    return ids, spans
+
+
+def _inside_a_longer_title(value: str, text: str, title_spans: list[tuple[int, int]]) -> bool:
+    """Whether the NLU's title `value` is only part of a longer title the words name."""
+    return any(
+        end - start > len(value) and re.search(rf"\b{re.escape(value)}\b", text[start:end])
+        for start, end in title_spans
+    )
 
 
 def _describes_a_genre(value: str, text: str, terms: Collection[str]) -> bool:

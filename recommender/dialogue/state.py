@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from recommender.dialogue.count import MAX_COUNT
 from recommender.phrases import era, genre_name, join, mood_name, say
 
 MAX_MOODS = 20
@@ -45,6 +46,7 @@ class DialogueState:
     last_items: tuple[str, ...] = ()  # the latest list, in order, for "the second one"
     wish: tuple[str, ...] = ()  # free-text wishes ("a heist with a twist")
     asked: str | None = None  # the attribute the bot asked about last turn, if it asked
+    count: int | None = None  # how many items the person asked to see ("three comedies"); None: the policy's
     notified: tuple[str, ...] = field(default=())  # notices already given once ("no cast data")
     # active constraints, oldest statement first ("genre:Drama", "years", "mood:funny", "genres_any",
     # "people"): when nothing new passes them all, the oldest is loosened first
@@ -128,6 +130,8 @@ class DialogueState:
                 values[f.name] = _year(raw)
             elif f.name == "turns":
                 values[f.name] = int(raw) if _finite(raw) and 0 <= raw < 1_000_000 else 0
+            elif f.name == "count":
+                values[f.name] = int(raw) if _finite(raw) and 1 <= raw <= MAX_COUNT else None
             elif f.name == "asked":
                 values[f.name] = str(raw) if isinstance(raw, str) and raw else None
             else:

@@ -7,8 +7,8 @@ depends on words DIET labels inconsistently: the scope of "not", "anything but",
 but not Y", and whether a second genre narrows or replaces. Everything is resolved against the
 catalog (`CatalogView`) so the reducer stays pure.
 
-This module is only the order of reading (reset, references, eras, genres, people, control
-phrases, the wish) and how the parts combine; each part has its own module (`turn`, `tokens`,
+This module is only the order of reading (reset, references, eras, a count, genres, people,
+control phrases, the wish) and how the parts combine; each part has its own module (`turn`, `tokens`,
 `negation`, `genres`, `references`, `cues`, `wish`: see the package docstring).
 """
 
@@ -31,14 +31,17 @@ from recommender.dialogue.acts import (
     ReplaceGenres,
     Reset,
     SeenItems,
+    SetCount,
     SetEra,
     ShiftEra,
     Surprise,
     Unknown,
+    WidenEra,
     Wish,
     is_search,
 )
 from recommender.dialogue.chinese import has_chinese, to_english
+from recommender.dialogue.count import find_count
 from recommender.dialogue.cues import NOT_SEEN, OTHER, PERSON, RESET, RESET_WORDS, SEEN, SURPRISE
 from recommender.dialogue.eras import EraPhrase, find_eras
 from recommender.dialogue.genres import find_mentions, genre_acts
@@ -122,12 +125,21 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         consume(phrase.start, phrase.end)
         if phrase.clear:
             acts.append(ClearEra())
+        elif phrase.widen:
+            acts.append(WidenEra(phrase.widen))
         elif phrase.shift:
             acts.append(ShiftEra(phrase.shift, _pivot(state, catalog, phrase.shift)))
         else:
             acts.append(SetEra(phrase.year_from, phrase.year_to, replace=phrase.replace))
 
-    if not any(isinstance(a, (SetEra, ShiftEra, ClearEra)) for a in acts):
+    # how many to show ("give me three comedies", "just one"): a number inside a title or a
+    # reference ("the first two") is neither
+    count = find_count(text, frozenset(terms))
+    if count is not None and not any(tokens[i].start < count.end and tokens[i].end > count.start for i in reading.consumed):
+        acts.append(SetCount(count.count))
+        consume(count.start, count.end)
+
+    if not any(isinstance(a, (SetEra, ShiftEra, WidenEra, ClearEra)) for a in acts):
         for hint in turn.entities:  # an era the NLU found where the text did not say it (button payloads)
             if hint.entity in ("decade", "year"):
                 acts += [SetEra(p.year_from, p.year_to, p.replace) for p in find_eras(hint.value.lower())

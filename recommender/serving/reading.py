@@ -21,6 +21,7 @@ from recommender.dialogue.acts import (
     OtherOptions,
     RejectItems,
     SeenItems,
+    SetCount,
     SetEra,
     ShiftEra,
     Surprise,
@@ -136,10 +137,10 @@ class TurnReader:
     def _kind(bundle: ModelBundle, ctx: ConversationContext, before: DialogueState, acts: tuple[Act, ...]) -> str:
         if any(isinstance(a, SeenItems) for a in acts):
             return "seen"
-        if any(isinstance(a, (OtherOptions, ExcludeGenres, ShiftEra)) for a in acts) and (
+        if any(isinstance(a, (OtherOptions, ExcludeGenres, ShiftEra, SetCount)) for a in acts) and (
             before.last_items or ctx.last_item_ids
         ):
-            return "search"  # "others?", "nothing with aliens", "these are too recent" right after a list
+            return "search"  # "others?", "nothing with aliens", "too recent", "just two more" right after a list
         text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()  # one test for both languages
         if not is_search(acts):
             # "surprise me", "I'm bored, entertain me" ask for a list whatever the NLU called them (a

@@ -15,8 +15,9 @@ from dataclasses import asdict, replace
 import numpy as np
 
 from recommender.config import Settings
-from recommender.dialogue.acts import Act, LikeItems, Unknown
+from recommender.dialogue.acts import Act, LikeItems, SetCount, Unknown
 from recommender.dialogue.acts import describe as describe_act
+from recommender.dialogue.count import MAX_COUNT
 from recommender.dialogue.plan import plan_query
 from recommender.dialogue.reducer import record_shown
 from recommender.dialogue.state import DialogueState
@@ -58,7 +59,8 @@ class ListRecommender:
         budget = self.settings.turn_budget_ms
         deadline = Deadline.after_ms(budget - min(self.settings.turn_reserve_ms, budget // 2))
         decision = self._policy_decision(bundle, user_id)
-        k = decision.k if decision is not None else self.settings.default_k
+        # a count the person asked for wins over the policy's ("give me three comedies")
+        k = state.count or (decision.k if decision is not None else self.settings.default_k)
         unknown = tuple((a.word, a.attribute) for a in acts if isinstance(a, Unknown))
         lang = ctx.language
         plan = plan_query(state, bundle.index, profile, k, unknown=unknown, lang=lang)
@@ -66,6 +68,8 @@ class ListRecommender:
         notices = list(plan.notices)
         if not acts and state.constrained and ctx.text.strip() and not ctx.text.startswith("/"):
             notices.insert(0, say("nothing_new_heard", lang))  # say so rather than pretend the list is for these words
+        if any(isinstance(a, SetCount) and a.count > MAX_COUNT for a in acts):
+            notices.append(say("at_most_n", lang, n=MAX_COUNT))
         more_like = next(
             (bundle.index.position[a.item_ids[-1]] for a in reversed(acts)
              if isinstance(a, LikeItems) and a.item_ids and a.item_ids[-1] in bundle.index.position),

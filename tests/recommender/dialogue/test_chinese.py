@@ -20,6 +20,7 @@ from recommender.dialogue.acts import (
     OtherOptions,
     ReplaceGenres,
     SeenItems,
+    SetCount,
     SetEra,
     ShiftEra,
     Surprise,
@@ -32,6 +33,8 @@ from recommender.dialogue.state import DialogueState
     ("text", "expected"),
     [
         ("推荐一部90年代的喜剧电影", (SetEra(1990, 1999), AddGenres(("Comedy",)))),
+        ("给我三部喜剧", (SetCount(3), AddGenres(("Comedy",)))),
+        ("再来两部恐怖片", (SetCount(2), AddGenres(("Horror",)))),
         ("来点90年代的sci-fi", (SetEra(1990, 1999), AddGenres(("Sci-Fi",)))),
         ("有没有好看的comedy", (AddGenres(("Comedy",)),)),
         ("上世纪八十年代的爱情片", (SetEra(1980, 1989), AddGenres(("Romance",)))),

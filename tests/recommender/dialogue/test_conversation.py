@@ -238,3 +238,25 @@ def test_words_that_change_nothing_are_owned_up_to(service: RecommenderService) 
     assert unclear.notices and unclear.notices[0].startswith("I didn't catch anything new")
     _, clear = talk(service, "a comedy", "other options", user="eve")
     assert not any(n.startswith("I didn't catch") for n in clear.notices)
+
+
+def test_a_count_asked_for_holds_until_another_is_asked_for(service: RecommenderService) -> None:
+    """"give me three comedies" showed the policy's count (the settings' 3 here, so four are asked for)."""
+    four, more, two = talk(service, "give me four comedies", "other options", "just two more please")
+    assert [len(r.items) for r in (four, more, two)] == [4, 4, 1]  # 9 comedies in the catalog: one left
+    assert two.state is not None and two.state.count == 2
+    assert all("Comedy" in r.item.genres for r in four.items + more.items + two.items)
+
+
+def test_a_count_above_the_most_shown_is_capped_and_said(service: RecommenderService) -> None:
+    (many,) = talk(service, "show me 25 comedies")
+    assert many.state is not None and many.state.count == 10
+    assert any("at most 10" in n for n in many.notices)
+
+
+def test_older_is_fine_opens_the_window_and_keeps_the_genre(service: RecommenderService) -> None:
+    """"older is fine" after an animated list moved the search before 1937, and the animation went."""
+    nineties, older = talk(service, "a comedy from the 90s", "older is fine")
+    assert older.state is not None and older.state.genres == ("Comedy",)
+    assert (older.state.year_from, older.state.year_to) == (None, 1999)
+    assert violations(nineties) == [] and violations(older) == [] and older.items

@@ -22,10 +22,12 @@ from recommender.dialogue.acts import (
     ReplaceGenres,
     Reset,
     SeenItems,
+    SetCount,
     SetEra,
     ShiftEra,
     Surprise,
     Unknown,
+    WidenEra,
     Wish,
 )
 from recommender.dialogue.reducer import reduce
@@ -416,3 +418,52 @@ def test_a_title_guess_inside_a_genre_phrase_is_no_title() -> None:
     said = understand(Turn("how about a love story?", "out_of_scope", (EntityHint("title", "story"),)),
                       DialogueState(), catalog)
     assert said == (AddGenres(("Romance",)),), said
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("give me three comedies", (SetCount(3), AddGenres(("Comedy",)))),
+        ("top 3 thrillers from the 80s", (SetEra(1980, 1989), SetCount(3), AddGenres(("Thriller",)))),
+        ("just two more please", (SetCount(2), OtherOptions())),
+        ("5 more sci-fi films", (SetCount(5), AddGenres(("Sci-Fi",)))),
+    ],
+)
+def test_a_count_of_items_to_show(text: str, expected: tuple[object, ...]) -> None:
+    """"give me three comedies" showed the policy's five."""
+    assert acts(text) == expected
+
+
+@pytest.mark.parametrize("text", ["more like the first two", "i loved twelve monkeys", "the 90s", "rate it 5 stars"])
+def test_numbers_that_count_nothing_to_show(text: str) -> None:
+    assert not any(isinstance(a, SetCount) for a in acts(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "direction"),
+    [
+        ("older is fine", -1), ("older ones are ok too", -1), ("i don't mind older films", -1),
+        ("it doesn't have to be new", -1), ("it can be older", -1), ("newer is fine too", 1),
+    ],
+)
+def test_older_is_fine_allows_older_ones_without_asking_for_them(text: str, direction: int) -> None:
+    """"older is fine" after an animated list moved the search before 1937 and the animation went."""
+    assert acts(text) == (WidenEra(direction),)
+    assert reduce(DialogueState(year_from=1990, year_to=1999), acts(text)) == DialogueState(
+        year_from=None if direction < 0 else 1990, year_to=None if direction > 0 else 1999, turns=1, stated=("years",)
+    )
+
+
+@pytest.mark.parametrize("text", ["something older", "older please", "older would be great"])
+def test_asking_for_older_still_moves_the_window(text: str) -> None:
+    assert any(isinstance(a, ShiftEra) and a.direction < 0 for a in acts(text))
+
+
+def test_a_word_the_nlu_cut_out_of_a_longer_title_names_no_other_film() -> None:
+    """The NLU's title "Back" of "I loved Back to the Future" matched The Empire Strikes Back (a
+    whole word of that title), and the list was seeded by both."""
+    titles = {"back to the future": "204", "back": "172"}  # as the fuzzy lookup answers on MovieLens
+    catalog = replace(CATALOG, find_title=lambda t: titles.get(t.lower().strip()))
+    turn = Turn("I loved Back to the Future, anything similar?", "request_recommendation",
+                (EntityHint("title", "Back"),))
+    assert understand(turn, DialogueState(), catalog) == (LikeItems(("204",)),)
