@@ -48,6 +48,10 @@ def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -
                 found.append(Mention(term, i, i + n - 1))
                 i += n
                 break
+            if (term := _ruled_out_by(phrase, terms)) is not None:
+                found.append(Mention(term, i, i + n - 1, "-"))  # "something for grown-ups": no children's film
+                i += n
+                break
             if n == 1 and phrase.startswith("non-") and (term := terms.get(phrase[4:])) is not None:
                 found.append(Mention(term, i, i, "-"))  # "non-violent"
                 i += 1
@@ -62,7 +66,27 @@ def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -
                 break
         else:
             i += 1
-    return found
+    # "for adults and kids" names both audiences: neither rules the other out
+    named = {m.term.keys for m in found if m.polarity == "+"}
+    return [m for m in found if not (m.polarity == "-" and m.term.keys in named and _is_opposite(tokens, m))]
+
+
+def _is_opposite(tokens: list[Tok], mention: Mention) -> bool:
+    phrase = " ".join(t.text for t in tokens[mention.first : mention.last + 1]).replace(" - ", "-")
+    return any(phrase in forms for forms in _OPPOSITE_FORMS.values())
+
+
+# words that rule a genre out by naming its opposite audience
+_OPPOSITE_FORMS = {"children's": ("grown-ups", "grown ups", "grownups", "for adults", "adults only", "grown-up",
+                                  "for an adult", "adult audience")}
+
+
+def _ruled_out_by(phrase: str, terms: dict[str, Term]) -> Term | None:
+    """"grown-ups" -> the children's genre term (to exclude), when the catalog has one."""
+    for key, forms in _OPPOSITE_FORMS.items():
+        if phrase in forms and (term := terms.get(key)) is not None:
+            return term
+    return None
 
 
 _SUFFIXES = ("-esque", "esque", "-ish", "ish", "-like", "-y", "-ey", "y", "ey", "ie", "-ie")

@@ -37,6 +37,7 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
         "little ones", "toddlers", "my kids", "the kids", "the children", "kiddos", "youngsters",
         "all ages", "g-rated", "family-oriented", "year old", "year-old", "years old", "year olds", "year-olds",
         "my son", "my daughter", "my little one", "a child", "young children", "grandkids", "nephew", "niece",
+        "disney", "disney movie", "disney movies", "dreamworks",
     ),
     "comedy": (
         "comedy", "comedic", "jokes", "joke", "jokey", "gags", "funny", "funnier", "funniest", "hilarious", "humor", "humour", "humorous", "laugh",

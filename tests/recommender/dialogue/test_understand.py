@@ -467,3 +467,16 @@ def test_a_word_the_nlu_cut_out_of_a_longer_title_names_no_other_film() -> None:
     turn = Turn("I loved Back to the Future, anything similar?", "request_recommendation",
                 (EntityHint("title", "Back"),))
     assert understand(turn, DialogueState(), catalog) == (LikeItems(("204",)),)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("not disney stuff please, something for grown ups", (ExcludeGenres(("Children's",)),)),
+        ("a comedy for adults", (ExcludeGenres(("Children's",)), AddGenres(("Comedy",)))),
+        ("a comedy for adults and kids", (AddGenres(("Comedy", "Children's")),)),
+    ],
+)
+def test_a_film_for_grown_ups_is_no_childrens_film(text: str, expected: tuple[object, ...]) -> None:
+    """"not disney stuff please" got the help text: the catalog has no studios, but its children's genre."""
+    assert acts(text) == expected
