@@ -36,16 +36,22 @@ MORE_LIKE = re.compile(
 )
 LESS_LIKE = re.compile(r"\b(?:not|nothing|less|no more|fewer)\s+(?:like|similar to)\s*$")
 # words right before a title that refuse it: "space movies but not Star Wars", "anything but Titanic"
+_DISLIKED = (r"hated|hate|disliked|dislike|didn'?t like|did not like|don'?t like|do not like|didn'?t enjoy|"
+             r"can'?t stand|cannot stand|couldn'?t stand|not a fan of|wasn'?t a fan of|sick of|tired of|fed up with|"
+             r"bored by|was bored by|regret watching|walked out of|gave up on")
 REFUSED_TITLE = re.compile(
     r"\b(?:not|no|no more|nothing like|anything but|everything but|except(?: for)?|other than|besides|"
-    r"apart from|without|excluding|minus|skip|anything except|rather than|instead of)\s+(?:the\s+|any\s+)?$"
+    rf"apart from|without|excluding|minus|skip|anything except|rather than|instead of|{_DISLIKED})\s+(?:the\s+|any\s+)?$"
 )
 _TITLE_TRIGGER = re.compile(
     r"(?:^|\b(?:something|anything|stuff|movies?|films?|ones?|more|similar|kinda|kind of|sort of|a bit|just|"
     r"maybe|preferably|perhaps|or|and)\s+)(?:like|similar to)\s+(?P<rest>.+)"
     r"|\b(?:similar to|in the vein of|along the lines of|in the style of|reminds me of|same vibe as|a la|à la|"
-    r"the likes of|inspired by|comparable to|if i liked|since i liked|i (?:loved|liked|enjoyed|adored)|"
+    r"the likes of|inspired by|comparable to|if i liked|since i liked|"
     r"(?:already\s+)?(?:seen|watched|saw))\s+(?P<rest2>.+)"
+    # a verb of taste where a clause starts: "i loved heat", "loved heat but couldn't stand fargo"
+    r"|(?:^|\b(?:i|we|but|and|though|also)\s+|[,;.!]\s*)(?:really\s+|totally\s+|absolutely\s+|just\s+|also\s+)?"
+    rf"(?:loved|liked|enjoyed|adored|{_DISLIKED})\s+(?P<rest3>.+)"
 )
 _TITLE_STOP = re.compile(
     r"\s*(?:[.,;!?]|\bbut\b|\bplease\b|\bthough\b|\bexcept\b|\bonly\b|\bmade\b|\bfrom the\b|\bwithout\b|\bwith\b|"
@@ -101,6 +107,7 @@ def title_refs(
     refused: set[str] = set()
     terms = terms_for(catalog.genre_names)
     said_ids, said_spans = _titles_after_a_cue(text, catalog)
+    refused.update(i for i, (start, _) in zip(said_ids, said_spans, strict=True) if REFUSED_TITLE.search(text[:start]))
     for hint in turn.entities:
         if hint.entity == "title" and hint.value.strip() and hint.value.lower().strip() not in terms:
             if _inside_a_genre_phrase(hint.value.lower().strip(), text, terms):
@@ -126,30 +133,57 @@ def _titles_after_a_cue(text: str, catalog: CatalogView) -> tuple[list[str], lis
     has, and its span."""
     ids: list[str] = []
     spans: list[tuple[int, int]] = []
-    for m in list(_TITLE_TRIGGER.finditer(text))[:MAX_TITLE_LOOKUPS]:
-        group = "rest" if m.group("rest") is not None else "rest2"
+    position = 0
+    for _ in range(MAX_TITLE_LOOKUPS):
+        # each search starts where the last cue's title did: the rest of a cue runs to the end of
+        # the message, and "loved heat but couldn't stand fargo" has a second cue inside it
+        m = _TITLE_TRIGGER.search(text, position)
+        if m is None:
+            break
+        group = next(g for g in ("rest", "rest2", "rest3") if m.group(g) is not None)
         rest, offset = m.group(group), m.start(group)
+        position = offset
         if _NOT_TITLE_START.match(rest) or _starts_with_genre(rest, catalog):
             continue
         stop = _TITLE_STOP.search(rest)
         candidate = rest[: stop.start()] if stop else rest
-        words = candidate.split()[:8]
-        for n in range(len(words), 0, -1):
-            phrase = " ".join(words[:n])
-            if len(phrase) < 3:
-                break
-            item_id = catalog.find_title(phrase)
-            if item_id is not None:
-                ids.append(item_id)
-                spans.append((offset, offset + len(phrase)))
-                break
+        for start, end in _titles_in(candidate, catalog, ids):
+            spans.append((offset + start, offset + end))
     return ids, spans
 
 
+def _titles_in(candidate: str, catalog: CatalogView, ids: list[str]) -> list[tuple[int, int]]:
+    """The longest catalog title at the start of `candidate`, then after each "and" / "or" / "&"
+    that follows one ("fargo and pulp fiction"); appends the ids, returns the spans."""
+    spans: list[tuple[int, int]] = []
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", candidate)][:12]
+    i = 0
+    while i < len(words):
+        for n in range(min(len(words) - i, 8), 0, -1):
+            start, end = words[i][0], words[i + n - 1][1]
+            if end - start < 3:
+                return spans
+            item_id = catalog.find_title(candidate[start:end])
+            if item_id is not None:
+                ids.append(item_id)
+                spans.append((start, end))
+                i += n
+                break
+        else:
+            return spans
+        if i < len(words) and candidate[words[i][0] : words[i][1]] in ("and", "or", "&", "plus"):
+            i += 1
+        else:
+            return spans
+    return spans
+
+
 def _inside_a_longer_title(value: str, text: str, title_spans: list[tuple[int, int]]) -> bool:
-    """Whether the NLU's title `value` is only part of a longer title the words name."""
+    """Whether the NLU's title `value` is only part of a longer title the words name (a span that
+    joins several, "toy story and babe" as the fuzzy lookup may take it, does not count)."""
     return any(
         end - start > len(value) and re.search(rf"\b{re.escape(value)}\b", text[start:end])
+        and not re.search(r"\s(?:and|or|&|plus)\s|,", text[start:end])
         for start, end in title_spans
     )
 

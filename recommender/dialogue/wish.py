@@ -17,6 +17,8 @@ STOPWORDS |= {"haven't", "hasn't", "wasn't", "weren't", "couldn't", "wouldn't", 
 STOPWORDS |= {
     "ideally", "story", "stories", "tale", "tales", "plot", "thinking", "whole", "older", "newer", "old", "recent",
     "earlier", "later", "old-fashioned", "classic", "classics", "modern", "kinda", "sounds", "sound", "would",
+    # taste told about a title, and "different" alone: no description of a film to look for
+    "hated", "hate", "disliked", "loathed", "stand", "fan", "enjoy", "adored", "different", "differently",
 }
 
 # Chat filler: greetings, hedges, company and occasion ("heyy, help me pick a film", "me and my mates
@@ -40,6 +42,12 @@ _NEGATING = {cue[0] for cue in NEGATIONS if len(cue) == 1}
 
 _WISH_MARKERS = {"about", "where", "involving", "featuring", "based", "whose", "which", "set", "starring",
                  "plot", "story", "theme", "themes", "with", "like"}
+
+
+def _asks_about(tokens: list[Tok], k: int) -> bool:
+    """"what about" / "how about" propose something; they mark no content ("what about music
+    documentaries" is the documentaries, not a wish quoting the whole sentence)."""
+    return tokens[k].text == "about" and k > 0 and tokens[k - 1].text in ("what", "how", "wbu")
 
 
 def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention], *, understood: bool) -> str:
@@ -68,7 +76,7 @@ def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention
             break
     if any(t.text in _NEGATING for t in clause):
         return ""  # "nothing with subtitles": a refusal, never a description to look for
-    marked = any(t.text in _WISH_MARKERS for t in tokens[:first_content])
+    marked = any(t.text in _WISH_MARKERS and not _asks_about(tokens, k) for k, t in enumerate(tokens[:first_content]))
     if understood and not marked:
         return ""
     if not marked:

@@ -260,3 +260,9 @@ def test_older_is_fine_opens_the_window_and_keeps_the_genre(service: Recommender
     assert older.state is not None and older.state.genres == ("Comedy",)
     assert (older.state.year_from, older.state.year_to) == (None, 1999)
     assert violations(nineties) == [] and violations(older) == [] and older.items
+
+
+def test_a_title_the_person_hated_is_steered_away_from(service: RecommenderService) -> None:
+    (after,) = talk(service, "i hated scream, something else please")
+    assert after.state is not None and "5" in after.state.rejected_items and not after.state.liked_items
+    assert "5" not in {r.item.item_id for r in after.items}

@@ -480,3 +480,24 @@ def test_a_word_the_nlu_cut_out_of_a_longer_title_names_no_other_film() -> None:
 def test_a_film_for_grown_ups_is_no_childrens_film(text: str, expected: tuple[object, ...]) -> None:
     """"not disney stuff please" got the help text: the catalog has no studios, but its children's genre."""
     assert acts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "I hated Titanic, give me something totally different" was a like of Titanic
+        ("i hated alien, give me something totally different", (RejectItems(("183",)),)),
+        ("loved heat but couldn't stand fargo", (LikeItems(("6",)), RejectItems(("100",)))),
+        ("not a fan of the godfather, a comedy please", (RejectItems(("127",)), AddGenres(("Comedy",)))),
+        ("I loved Fargo and Heat, what else?", (LikeItems(("100", "6")), OtherOptions())),
+        ("something like heat or fargo", (LikeItems(("6", "100")),)),
+    ],
+)
+def test_taste_for_titles_told_in_words(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text, state=DialogueState()) == expected
+
+
+def test_what_about_proposes_and_marks_no_wish() -> None:
+    """"ok what about music documentaries" quoted the whole sentence as a wish, kept for good."""
+    assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)),)
+    assert Wish("documentaries about music") in acts("documentaries about music")
