@@ -82,6 +82,7 @@ class EraPhrase:
     shift: int = 0
     clear: bool = False
     widen: int = 0
+    hedged: bool = False  # "not too old": a shift that rules out only the far end
 
 
 _P = rf"(?P<a>{_POINT.replace('?P<', '?P<a_')})"
@@ -123,8 +124,7 @@ _OLDER = re.compile(
     r"back in time|(?:go|going|move|something|anything|a little|slightly|bit|even) earlier|earlier than (?:these|those|that|this)|"
     r"(?:earlier|older) (?:movies|films|ones|stuff|titles|years|decades|era|pictures|releases|picks)|^earlier\b|"
     r"predates? (?:these|those)|before (?:all )?(?:of )?(?:these|those|that|them)|"
-    r"golden age|something old|an old (?:movie|film|one)|old (?:movies|films|ones|stuff)|"
-    r"not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b"
+    r"golden age|something old|an old (?:movie|film|one)|old (?:movies|films|ones|stuff))\b"
 )
 # "older is fine", "I don't mind older films", "it doesn't have to be new": older ones are allowed, not
 # asked for. The window opens on that side; nothing moves (after an animated list, "older is fine"
@@ -152,9 +152,11 @@ _NEWER = re.compile(
     r"forward in time|further forward|(?:go|going|move|something|anything|a little|slightly|bit|even) later|"
     r"later than (?:these|those|that|this)|(?:later|newer) (?:movies|films|ones|stuff|titles|years|decades|era|pictures|releases|picks)|"
     r"^later\b|after (?:all )?(?:of )?(?:these|those|that|them)|outdated|"
-    r"(?:feels?|feeling|looks?|looking|seems?|a bit|kind of|kinda|sort of|too|very|so|rather|quite|pretty|bit) dated|"
-    r"not (?:so |that |too |very )?old|nothing (?:too |so |that )?old)\b"
+    r"(?:feels?|feeling|looks?|looking|seems?|a bit|kind of|kinda|sort of|too|very|so|rather|quite|pretty|bit) dated)\b"
 )
+# a hedge, not a critique of the list: "not too old", "nothing too recent" rule out the far end only
+_NOT_TOO_NEW = re.compile(r"\b(?:not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b")
+_NOT_TOO_OLD = re.compile(r"\b(?:not (?:so |that |too |very )?old|nothing (?:too |so |that )?old)\b")
 
 
 def _window(match: re.Match[str], group: str) -> tuple[int, int]:
@@ -227,6 +229,10 @@ def find_eras(text: str) -> list[EraPhrase]:
             for m in pattern.finditer(text):
                 if free(m.start(), m.end()):
                     add(EraPhrase(m.start(), m.end(), widen=widen))
+        for pattern, shift in ((_NOT_TOO_NEW, -1), (_NOT_TOO_OLD, 1)):
+            for m in pattern.finditer(text):
+                if free(m.start(), m.end()):
+                    add(EraPhrase(m.start(), m.end(), shift=shift, hedged=True))
         for pattern, shift in ((_OLDER, -1), (_NEWER, 1)):
             for m in pattern.finditer(text):
                 if free(m.start(), m.end()):

@@ -127,6 +127,8 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
             acts.append(ClearEra())
         elif phrase.widen:
             acts.append(WidenEra(phrase.widen))
+        elif phrase.shift and phrase.hedged and (bound := _hedge_bound(state, catalog, phrase.shift)) is not None:
+            acts.append(SetEra(bound, None, replace=False) if phrase.shift > 0 else SetEra(None, bound, replace=False))
         elif phrase.shift:
             acts.append(ShiftEra(phrase.shift, _pivot(state, catalog, phrase.shift)))
         else:
@@ -217,6 +219,22 @@ def _either_era(phrases: list[EraPhrase], text: str) -> list[EraPhrase]:
 
 def _closed(phrase: EraPhrase) -> bool:
     return phrase.year_from is not None and phrase.year_to is not None and not phrase.shift and not phrase.clear
+
+
+def _hedge_bound(state: DialogueState, catalog: CatalogView, direction: int) -> int | None:
+    """"Not too old" (+1): from the catalog's oldest tenth on, or from the middle of the last list
+    when that is older (after classic noir it stays with noir); the window only narrows. "Not too
+    recent" (-1) mirrors it. None when the catalog has no years to say what old is."""
+    if catalog.era_edges is None:
+        return None
+    old_until, recent_from = catalog.era_edges
+    years = sorted(y for i in state.last_items if (y := catalog.year_of(i)) is not None)
+    middle = years[len(years) // 2] if years else None
+    if direction > 0:
+        bound = old_until + 1 if middle is None else min(old_until + 1, middle + 1)
+        return max(bound, state.year_from) if state.year_from is not None else bound
+    bound = recent_from - 1 if middle is None else max(recent_from - 1, middle - 1)
+    return min(bound, state.year_to) if state.year_to is not None else bound
 
 
 def _pivot(state: DialogueState, catalog: CatalogView, direction: int) -> int | None:

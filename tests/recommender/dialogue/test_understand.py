@@ -501,3 +501,21 @@ def test_what_about_proposes_and_marks_no_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence as a wish, kept for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)),)
     assert Wish("documentaries about music") in acts("documentaries about music")
+
+
+def test_not_too_old_rules_out_the_far_end_only() -> None:
+    """"my kids want a cartoon" then "not too old though" went to 1996 or later (newer than every
+    film of a list from 1992-1995): a hedge rules out the catalog's oldest tenth, or what is older
+    than the middle of the list when that is older (after classic noir it stays with noir)."""
+    years = {"1": 1995, "2": 1993, "3": 1992, "4": 1941, "5": 1946, "6": 1950}
+    catalog = replace(CATALOG, year_of=years.get, era_edges=(1967, 1997))
+    cartoons, noir = DialogueState(last_items=("1", "2", "3")), DialogueState(last_items=("4", "5", "6"))
+
+    def read(text: str, state: DialogueState) -> tuple[object, ...]:
+        return understand(Turn(text), state, catalog)
+
+    assert read("not too old though", cartoons) == (SetEra(1968, None, replace=False),)
+    assert read("not too old", noir) == (SetEra(1947, None, replace=False),)
+    assert read("nothing too recent", cartoons) == (SetEra(None, 1996, replace=False),)
+    assert read("not too old", replace(cartoons, year_from=1990, year_to=1999)) == (SetEra(1990, None, replace=False),)
+    assert read("these are too old", cartoons) == (ShiftEra(1, 1995),)  # a critique of the list still moves past it
