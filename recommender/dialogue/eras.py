@@ -1,5 +1,6 @@
 """Years and eras as people say them: '90s', 'the thirties', 'late 80s', 'before 1970',
-'after 2000', 'between 1985 and 1995', 'around 1990', 'make it the 1980s', 'older', 'older is fine'.
+'after 2000', 'between 1985 and 1995', 'around 1990', 'make it the 1980s', 'older', 'older is fine',
+'not in black and white'.
 
 `find_eras` returns each phrase's span and what it means, so the caller can leave those words
 out when it looks for genres ("the 1990s" is no genre, and "80s" is no rating).
@@ -154,6 +155,14 @@ _NEWER = re.compile(
     r"^later\b|after (?:all )?(?:of )?(?:these|those|that|them)|outdated|"
     r"(?:feels?|feeling|looks?|looking|seems?|a bit|kind of|kinda|sort of|too|very|so|rather|quite|pretty|bit) dated)\b"
 )
+# black and white is an era: nearly every film was in colour by the late 1960s
+COLOUR_FROM = 1966
+_MONO = r"(?:black[- ]and[- ]white|black ?& ?white|b&w|b/w|monochrome)"
+_NOT_MONO = re.compile(
+    rf"\b(?:not|no|nothing|none|never|without|anything but|skip(?: the)?)\s+(?:in\s+|shot in\s+|filmed in\s+)?{_MONO}"
+    r"|\bin (?:full )?colou?r\b|\bcolou?r (?:films?|movies?|ones|pictures?)\b"
+)
+_IN_MONO = re.compile(rf"(?:\b(?:in|shot in|filmed in)\s+)?\b{_MONO}")
 # a hedge, not a critique of the list: "not too old", "nothing too recent" rule out the far end only
 _NOT_TOO_NEW = re.compile(r"\b(?:not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b")
 _NOT_TOO_OLD = re.compile(r"\b(?:not (?:so |that |too |very )?old|nothing (?:too |so |that )?old)\b")
@@ -224,6 +233,12 @@ def find_eras(text: str) -> list[EraPhrase]:
     for m in _CLEAR.finditer(text):
         if free(m.start(), m.end()):
             add(EraPhrase(m.start(), m.end(), clear=True))
+    for m in _NOT_MONO.finditer(text):
+        if free(m.start(), m.end()):
+            add(EraPhrase(m.start(), m.end(), COLOUR_FROM, None, replace=False))
+    for m in _IN_MONO.finditer(text):
+        if free(m.start(), m.end()) and not re.match(_FINE, text[m.end() :]):  # "black and white is fine": allowed
+            add(EraPhrase(m.start(), m.end(), None, COLOUR_FROM - 1, replace=False))
     if not any(p.year_from is not None or p.year_to is not None for p in found):
         for pattern, widen in ((_OLDER_OK, -1), (_NEWER_OK, 1)):
             for m in pattern.finditer(text):

@@ -519,3 +519,17 @@ def test_not_too_old_rules_out_the_far_end_only() -> None:
     assert read("nothing too recent", cartoons) == (SetEra(None, 1996, replace=False),)
     assert read("not too old", replace(cartoons, year_from=1990, year_to=1999)) == (SetEra(1990, None, replace=False),)
     assert read("these are too old", cartoons) == (ShiftEra(1, 1995),)  # a critique of the list still moves past it
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "i need a film noir" then this got "I didn't catch anything new"
+        ("also not in black and white if possible", (SetEra(1966, None, replace=False),)),
+        ("something in colour please", (SetEra(1966, None, replace=False),)),
+        ("a black and white comedy", (SetEra(None, 1965, replace=False), AddGenres(("Comedy",)))),
+        ("black and white is fine", (WidenEra(-1),)),
+    ],
+)
+def test_black_and_white_is_an_era(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text) == expected
