@@ -45,6 +45,12 @@ OTHER = re.compile(
     r"a few more|some others|keep (?:going|them coming)|what else|anything more|more choices|other choices|"
     r"different (?:picks|suggestions|options|titles)|try again)\b"
 )
+# the person's own past, not an audience: "from when i was a kid in the 80s" asks for no children's film
+OWN_CHILDHOOD = re.compile(
+    r"\b(?:when|since|back when|while) (?:i|we) (?:was|were) (?:a |an |just a |only a |little |young |small )?"
+    r"(?:kids?|child|children|boy|girl|teens?|teenagers?|little|young|growing up)\b(?:\s+(?:kid|kids|child|one))?"
+    r"|\b(?:my|our) (?:childhood|youth|teens|teenage years)\b|\bgrowing up\b"
+)
 PERSON = re.compile(
     r"\b(?:with|starring|featuring|stars|by|directed by|from director|actor|actress)\s+"
     r"(?P<name>[A-Z][a-zA-Z'.-]+(?:\s+(?:[A-Z][a-zA-Z'.-]+|de|van|von|del|da)){1,3})"

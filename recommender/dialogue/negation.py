@@ -57,6 +57,14 @@ _SWAPS = {
     )
 }
 _DROPS |= _SWAPS
+# A complaint about the list grades what follows as "not too X": "these are too scary", "nah too
+# violent" (both were read as wanting more of it).
+_COMPLAINTS = {
+    token_phrase(p) for p in (
+        "too", "too much", "way too", "far too", "much too", "a bit too", "a little too", "a tad too", "just too",
+        "overly", "excessively", "too damn", "kinda too", "bit too", "too many",
+    )
+}
 # Negation words that do not negate what follows.
 _CANCELS = {
     token_phrase(p) for p in (
@@ -161,11 +169,12 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
         n_soft = match_at(tokens, i, _SOFT_DROPS)
         n_drop = match_at(tokens, i, _DROPS)
         n_neg = match_at(tokens, i, NEGATIONS)
-        n = max(n_soft, n_drop, n_neg)
+        n_complaint = match_at(tokens, i, _COMPLAINTS)
+        n = max(n_soft, n_drop, n_neg, n_complaint)
         if n == 0:
             i += 1
             continue
-        sign = "soft" if n_soft == n else "drop" if n_drop == n else "-"
+        sign = "soft" if n_soft == n else "drop" if n_drop == n else "-" if n_neg == n else "hedge"
         end = i + n
         if sign == "-" and end < len(tokens) and tokens[end].text in DEGREE_HEDGES:
             sign = "hedge"

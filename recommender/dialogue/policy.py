@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from recommender.dialogue.acts import Act, OtherOptions, SeenItems, Surprise
+from recommender.dialogue.acts import Act, OtherOptions, RejectItems, SeenItems, Surprise
 from recommender.dialogue.state import DialogueState
 from recommender.phrases import era, genre_name, say
 from recommender.retrieval.index import CatalogIndex
@@ -29,7 +29,8 @@ def should_ask(before: DialogueState, after: DialogueState, acts: Sequence[Act],
     """True when the turn is a vague opener we know nothing about and we did not just ask."""
     if before.asked is not None or knows_taste or after.constrained:
         return False
-    return not any(isinstance(a, (Surprise, OtherOptions, SeenItems)) for a in acts)
+    # a title refused ("i hated titanic, something different") is something to go on
+    return not any(isinstance(a, (Surprise, OtherOptions, SeenItems, RejectItems)) for a in acts)
 
 
 def choose_question(index: CatalogIndex, popularity: np.ndarray, state: DialogueState, lang: str = "en") -> Question:

@@ -80,6 +80,9 @@ class CatalogIndex:
 _FUNCTION_WORDS = frozenset({
     "a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "with", "from", "by", "my", "your", "his",
     "her", "our", "their", "this", "that", "these", "those", "it", "its", "one", "ones", "some", "any",
+    # pronouns, auxiliaries and question words: "when" of "when i was a kid" matched When Harry Met Sally
+    "i", "me", "we", "us", "you", "he", "she", "they", "them", "is", "was", "were", "are", "be", "been", "am",
+    "when", "what", "where", "who", "why", "how", "which", "while", "if", "as", "so", "but", "not", "no", "just",
 })
 
 

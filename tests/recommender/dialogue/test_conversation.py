@@ -266,3 +266,10 @@ def test_a_title_the_person_hated_is_steered_away_from(service: RecommenderServi
     (after,) = talk(service, "i hated scream, something else please")
     assert after.state is not None and "5" in after.state.rejected_items and not after.state.liked_items
     assert "5" not in {r.item.item_id for r in after.items}
+
+
+def test_a_hated_title_is_enough_to_recommend_without_a_question(service: RecommenderService) -> None:
+    """"i hated titanic, give me something totally different" got the vague opener's question."""
+    (after,) = talk(service, "i hated scream, give me something totally different")
+    assert after.question is None and after.items
+    assert "5" not in {r.item.item_id for r in after.items}

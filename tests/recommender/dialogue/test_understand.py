@@ -533,3 +533,24 @@ def test_not_too_old_rules_out_the_far_end_only() -> None:
 )
 def test_black_and_white_is_an_era(text: str, expected: tuple[object, ...]) -> None:
     assert acts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nah too violent", (ExcludeGenres(("Crime",)),)),  # was a wish for violent films
+        ("these are way too scary", (ExcludeGenres(("Horror",)),)),
+        ("too much action", (ExcludeGenres(("Action",)),)),
+        ("i want a comedy too", (AddGenres(("Comedy",)),)),
+    ],
+)
+def test_too_x_is_a_complaint(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text, intent="refine") == expected
+
+
+def test_the_persons_own_childhood_names_no_audience() -> None:
+    """"anything from when i was a kid in the 80s" asked for children's films (and, through the
+    NLU's title "when", like When Harry Met Sally: tests/recommender/retrieval/test_index.py)."""
+    text = "feeling nostalgic, anything from when i was a kid in the 80s"
+    hints = (EntityHint("genre", "kid", "exclude"), EntityHint("decade", "80s"))
+    assert acts(text, "inform_preference", hints, DialogueState()) == (SetEra(1980, 1989),)

@@ -8,7 +8,7 @@ from recommender.retrieval.index import CatalogIndex
 from recommender.types import Item
 
 TITLES = ["Ed (1996)", "Raiders of the Lost Ark (1981)", "Shawshank Redemption, The (1994)", "Heat (1995)",
-          "Godfather, The (1972)", "Love! Valour! Compassion! (1997)"]
+          "Godfather, The (1972)", "Love! Valour! Compassion! (1997)", "When Harry Met Sally... (1989)"]
 INDEX = CatalogIndex([Item(item_id=str(i), title=t, year=None, genres=()) for i, t in enumerate(TITLES)])
 
 
@@ -24,11 +24,13 @@ def test_a_typed_title_finds_its_item(typed: str, expected: str) -> None:
     assert row is not None and INDEX.items[row].title == expected
 
 
-@pytest.mark.parametrize("typed", ["edge-of-my-seat", "edge of my seat", "heated debate about nothing", "the", "of the"])
+@pytest.mark.parametrize("typed", ["edge-of-my-seat", "edge of my seat", "heated debate about nothing", "the", "of the",
+                                   "when", "when i was"])
 def test_a_fragment_of_a_word_is_no_title(typed: str) -> None:
     """WRatio's partial match scores "ed" inside "edge of my seat" 90: seen in the simulator, where
     "looking for an edge-of-my-seat film" liked Ed (1996). And "something like The Matrix" (not in
-    the catalog) tried "the" last and liked 2 Days in the Valley."""
+    the catalog) tried "the" last and liked 2 Days in the Valley; the NLU's title "when" of "when i
+    was a kid" liked When Harry Met Sally."""
     assert INDEX.find_title(typed) is None
 
 
