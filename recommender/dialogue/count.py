@@ -1,6 +1,9 @@
 """How many items the person asked to see: "give me three comedies", "top 5", "just one",
 "two more", "a couple of thrillers".
 
+"One" before a noun is mostly an article ("can you find me one comedy?", "is there one that's also
+a comedy?"): it counts only after "just"/"only" or as "a single".
+
 A number counts only where it counts things to watch: before a noun for them (with at most three
 words between: "five more sci-fi films"), after "top"/"best", or right after a verb of asking
 ("show me 4", "just two please"). "The first two" (a reference into the list), "the 90s", "1994",
@@ -27,7 +30,8 @@ _NUMBER = (r"(?P<n>\d{1,2}(?![\d/:%']|[.,]\d|\s*(?:s\b|stars?\b|-star|out of|hou
 # what a count counts: a thing to watch or read, or a plural genre word (checked by the caller)
 _NOUNS = (r"movies?|films?|flicks?|titles?|picks?|options?|suggestions?|recommendations?|recs?|ideas?|ones?|"
           r"choices?|books?|novels?|reads?|shows?|items?|things?")
-_BARRIERS = frozenset({"of", "the", "from", "in", "with", "and", "or", "to", "by", "than", "star", "stars", "a", "an"})
+_BARRIERS = frozenset({"of", "the", "from", "in", "with", "and", "or", "to", "by", "than", "star", "stars", "a", "an",
+                       "that", "that's", "thats", "which", "who", "is", "are", "also", "where", "if", "but", "so"})
 MAX_WORDS_BETWEEN = 3
 # a count is no count after these: "the two films", "that one movie", "first two", "every one"
 _NOT_AFTER = re.compile(
@@ -69,8 +73,8 @@ def find_count(text: str, genre_words: frozenset[str] = frozenset()) -> CountPhr
         end = _counted_noun_end(text, m.end(), genre_words)
         if end is None or _NOT_AFTER.search(text[: m.start()]):
             continue
-        if m.group("n") == "one" and re.search(r"\bones?$", text[m.end() : end]):
-            continue  # "one of those scary ones": a pronoun, no count
+        if m.group("n") == "one" and not re.search(r"\b(?:just|only)\s+$", text[: m.start()]):
+            continue  # "find me one comedy" is "a comedy"; "just one comedy" counts
         found.append(CountPhrase(_value(m.group("n")), m.start("n"), m.end("n")))
     for pattern in (_AFTER_TOP, _AFTER_ASKING, _MORE):
         for m in pattern.finditer(text):
