@@ -44,10 +44,9 @@ _WISH_MARKERS = {"about", "where", "involving", "featuring", "based", "whose", "
                  "plot", "story", "theme", "themes", "with", "like"}
 
 
-def _asks_about(tokens: list[Tok], k: int) -> bool:
-    """"what about" / "how about" propose something; they mark no content ("what about music
-    documentaries" is the documentaries, not a wish quoting the whole sentence)."""
-    return tokens[k].text == "about" and k > 0 and tokens[k - 1].text in ("what", "how", "wbu")
+# "ok, what about" / "how about" before what is proposed: not part of the wish ("ok what about music
+# documentaries" was quoted whole in the reply's summary for the rest of the conversation)
+_PROPOSAL = re.compile(r"^\W*(?:[\w']+\W+){0,3}?(?:what|how|wbu)\s+about\s+", re.IGNORECASE)
 
 
 def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention], *, understood: bool) -> str:
@@ -76,11 +75,12 @@ def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention
             break
     if any(t.text in _NEGATING for t in clause):
         return ""  # "nothing with subtitles": a refusal, never a description to look for
-    marked = any(t.text in _WISH_MARKERS and not _asks_about(tokens, k) for k, t in enumerate(tokens[:first_content]))
+    marked = any(t.text in _WISH_MARKERS for t in tokens[:first_content])
     if understood and not marked:
         return ""
     if not marked:
         content = [t for t in content if t.text not in CHAT_FILLER and not _GREETING.fullmatch(t.text)]
         if len(content) < 2:
             return ""
-    return re.sub(r"\s+", " ", raw.strip())[:160]
+    text = re.sub(r"\s+", " ", raw.strip())
+    return (_PROPOSAL.sub("", text) or text)[:160]

@@ -497,9 +497,10 @@ def test_taste_for_titles_told_in_words(text: str, expected: tuple[object, ...])
     assert acts(text, state=DialogueState()) == expected
 
 
-def test_what_about_proposes_and_marks_no_wish() -> None:
-    """"ok what about music documentaries" quoted the whole sentence as a wish, kept for good."""
-    assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)),)
+def test_what_about_is_no_part_of_the_wish() -> None:
+    """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
+    assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
+    assert acts("how about something about friendship") == (Wish("something about friendship"),)
     assert Wish("documentaries about music") in acts("documentaries about music")
 
 
