@@ -1,14 +1,12 @@
 """How many items the person asked to see: "give me three comedies", "top 5", "just one",
 "two more", "a couple of thrillers".
 
-"One" before a noun is mostly an article ("can you find me one comedy?", "is there one that's also
-a comedy?"): it counts only after "just"/"only" or as "a single".
-
 A number counts only where it counts things to watch: before a noun for them (with at most three
 words between: "five more sci-fi films"), after "top"/"best", or right after a verb of asking
 ("show me 4", "just two please"). "The first two" (a reference into the list), "the 90s", "1994",
 "5 stars", "one of the best films" and titles ("Twelve Monkeys", "2 Days in the Valley") are not
-counts.
+counts. "One" before a noun is mostly an article ("can you find me one comedy?", "is there one
+that's also a comedy?"): it counts only after "just"/"only", or as "a single".
 """
 
 from __future__ import annotations
@@ -22,10 +20,10 @@ MAX_COUNT = 10
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a couple": 2, "a couple of": 2,
-    "a pair of": 2, "a dozen": 12, "half a dozen": 6, "a single": 1, "single": 1,
+    "a pair of": 2, "a dozen": 12, "half a dozen": 6, "a single": 1,
 }
 _NUMBER = (r"(?P<n>\d{1,2}(?![\d/:%']|[.,]\d|\s*(?:s\b|stars?\b|-star|out of|hours?|mins?|minutes?|pm\b|am\b))"
-           r"|half a dozen|a dozen|a couple(?: of)?|a pair of|a single|single|one|two|three|four|five|six|seven|"
+           r"|half a dozen|a dozen|a couple(?: of)?|a pair of|a single|one|two|three|four|five|six|seven|"
            r"eight|nine|ten|eleven|twelve|fifteen|twenty)")
 # what a count counts: a thing to watch or read, or a plural genre word (checked by the caller)
 _NOUNS = (r"movies?|films?|flicks?|titles?|picks?|options?|suggestions?|recommendations?|recs?|ideas?|ones?|"
@@ -93,8 +91,10 @@ def _counted_noun_end(text: str, pos: int, genre_words: frozenset[str]) -> int |
             return None  # too far, or punctuation between
         w = word.group(0)
         if _NOUN.match(w) or w in genre_words or w.rstrip("s") in genre_words or w.removesuffix("ies") + "y" in genre_words:
-            things_to = re.match(r"\s+to\s+(?:watch|see|read)\b", text[word.end():])
-            return word.end() + (things_to.end() if things_to else 0) if not w.startswith("thing") or things_to else None
+            if not w.startswith("thing"):
+                return word.end()
+            things_to = re.match(r"\s+to\s+(?:watch|see|read)\b", text[word.end() :])  # not "ten things i hate"
+            return word.end() + things_to.end() if things_to else None
         if w in _BARRIERS:
             return None
         pos = word.end()

@@ -71,14 +71,15 @@ def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -
     return [m for m in found if not (m.polarity == "-" and m.term.keys in named and _is_opposite(tokens, m))]
 
 
-def _is_opposite(tokens: list[Tok], mention: Mention) -> bool:
-    phrase = " ".join(t.text for t in tokens[mention.first : mention.last + 1]).replace(" - ", "-")
-    return any(phrase in forms for forms in _OPPOSITE_FORMS.values())
-
-
 # words that rule a genre out by naming its opposite audience
 _OPPOSITE_FORMS = {"children's": ("grown-ups", "grown ups", "grownups", "for adults", "adults only", "grown-up",
                                   "for an adult", "adult audience")}
+
+
+def _is_opposite(tokens: list[Tok], mention: Mention) -> bool:
+    """Whether the mention is one of the `_OPPOSITE_FORMS` ("grown-ups"), not the genre's own word."""
+    phrase = " ".join(t.text for t in tokens[mention.first : mention.last + 1]).replace(" - ", "-")
+    return any(phrase in forms for forms in _OPPOSITE_FORMS.values())
 
 
 def _ruled_out_by(phrase: str, terms: dict[str, Term]) -> Term | None:

@@ -50,7 +50,7 @@ def test_counts(text: str, count: int) -> None:
         "top two of those", "one of those scary ones",
         # "one" before a noun is mostly an article (from the simulator's phrasings)
         "can you find me one comedy?", "recommend one movie", "is there one that's also comedy?",
-        "what about one that's comedy as well?", "two that are also dramas",
+        "what about one that's comedy as well?", "two that are also dramas", "single dad comedies",
     ],
 )
 def test_not_counts(text: str) -> None:
