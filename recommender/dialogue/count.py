@@ -20,7 +20,7 @@ MAX_COUNT = 10
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a couple": 2, "a couple of": 2,
-    "a pair of": 2, "a dozen": 12, "half a dozen": 6, "a single": 1,
+    "a pair of": 2, "a dozen": 12, "half a dozen": 6, "a single": 1, "a pair": 2,
 }
 _NUMBER = (r"(?P<n>\d{1,2}(?![\d/:%']|[.,]\d|\s*(?:s\b|stars?\b|-star|out of|hours?|mins?|minutes?|pm\b|am\b))"
            r"|half a dozen|a dozen|a couple(?: of)?|a pair of|a single|one|two|three|four|five|six|seven|"
@@ -42,8 +42,15 @@ _AFTER_TOP = re.compile(rf"(?<!\bthe )\b(?:top|best)\s+{_NUMBER}\b(?!\s+of\s+(?:
 _AFTER_ASKING = re.compile(
     rf"\b(?:just|only|give me|show me|send me|list|suggest|recommend|pick|need|want|like|get me|gimme)\s+"
     rf"(?:(?:me|us)\s+)?(?:just\s+|only\s+|like\s+|maybe\s+|about\s+|around\s+)?{_NUMBER}"
-    rf"(?:\s+more)?(?=\s*(?:$|[.,!?;]|please|pls|plz|thanks|then|now|today|tonight|instead|at a time|this time)\b|\s*$|\s*[.,!?;])"
+    rf"(?:\s+more)?(?=\s*(?:$|[.,!?;]|please|pls|plz|thanks|then|now|today|tonight|instead|at a time|this time|"
+    rf"like (?:that|this|those|these|it|them|the \w+ one))\b|\s*$|\s*[.,!?;])"
 )
+# "ok, 2 of those from the 60s", "another couple": a count of the same kind of thing
+_OF_THOSE = re.compile(
+    rf"(?:^|[,.;!?]\s*|\b(?:ok|okay|so|then|now|maybe|just|only|give me|show me|want|like|need)\s+){_NUMBER}"
+    r"\s+(?:more\s+)?of\s+(?:those|these|them|that kind|the same)\b"
+)
+_ANOTHER = re.compile(r"\banother\s+(?P<n>couple|pair|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b(?!\s*(?:years?|decades?|s\b))")
 _MORE = re.compile(
     rf"(?:^|[.,!?;]\s*|\b(?:and|then|ok|okay|sure|yes|great|cool|nice|now|maybe)\s+){_NUMBER}\s+more"
     rf"(?!\s+(?:time|thing|question|try|minute|sec|second|day|week|hour|of)s?\b)\b"
@@ -74,8 +81,10 @@ def find_count(text: str, genre_words: frozenset[str] = frozenset()) -> CountPhr
         if m.group("n") == "one" and not re.search(r"\b(?:just|only)\s+$", text[: m.start()]):
             continue  # "find me one comedy" is "a comedy"; "just one comedy" counts
         found.append(CountPhrase(_value(m.group("n")), m.start("n"), m.end("n")))
-    for pattern in (_AFTER_TOP, _AFTER_ASKING, _MORE):
+    for pattern in (_AFTER_TOP, _AFTER_ASKING, _MORE, _OF_THOSE, _ANOTHER):
         for m in pattern.finditer(text):
+            if pattern is _OF_THOSE and m.group("n") == "one":
+                continue  # "one of those scary ones": a kind, not a count
             if not any(f.start == m.start("n") for f in found):
                 found.append(CountPhrase(_value(m.group("n")), m.start("n"), m.end("n")))
     if not found:
@@ -102,4 +111,4 @@ def _counted_noun_end(text: str, pos: int, genre_words: frozenset[str]) -> int |
 
 
 def _value(word: str) -> int:
-    return int(word) if word.isdigit() else _WORDS[word]
+    return int(word) if word.isdigit() else _WORDS.get(word) or _WORDS[f"a {word}"]

@@ -165,7 +165,8 @@ _NOT_MONO = re.compile(
 _IN_MONO = re.compile(rf"(?:\b(?:in|shot in|filmed in)\s+)?\b{_MONO}")
 # a hedge, not a critique of the list: "not too old", "nothing too recent" rule out the far end only
 _NOT_TOO_NEW = re.compile(r"\b(?:not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b")
-_NOT_TOO_OLD = re.compile(r"\b(?:not (?:so |that |too |very )?old|nothing (?:too |so |that )?old)\b")
+_NOT_TOO_OLD = re.compile(r"\b(?:not (?:so |that |too |very )?old|nothing (?:too |so |that )?old|"
+                          r"not (?:too |so |that |very )?(?:long|far) (?:ago|back))\b")
 
 
 def _window(match: re.Match[str], group: str) -> tuple[int, int]:

@@ -51,7 +51,7 @@ _TITLE_TRIGGER = re.compile(
     r"(?:already\s+)?(?:seen|watched|saw))\s+(?P<rest2>.+)"
     # a verb of taste where a clause starts: "i loved heat", "loved heat but couldn't stand fargo"
     r"|(?:^|\b(?:i|we|but|and|though|also)\s+|[,;.!]\s*)(?:really\s+|totally\s+|absolutely\s+|just\s+|also\s+)?"
-    rf"(?:loved|liked|enjoyed|adored|{_DISLIKED})\s+(?P<rest3>.+)"
+    rf"(?:loved|liked|enjoyed|adored|(?:i'?m |am )?(?:a )?(?:huge |big |massive |great )?fan of|{_DISLIKED})\s+(?P<rest3>.+)"
 )
 _TITLE_STOP = re.compile(
     r"\s*(?:[.,;!?]|\bbut\b|\bplease\b|\bthough\b|\bexcept\b|\bonly\b|\bmade\b|\bfrom the\b|\bwithout\b|\bwith\b|"
@@ -152,6 +152,9 @@ def _titles_after_a_cue(text: str, catalog: CatalogView) -> tuple[list[str], lis
     return ids, spans
 
 
+_JOINERS = ("and", "or", "&", "plus")
+
+
 def _titles_in(candidate: str, catalog: CatalogView, ids: list[str]) -> list[tuple[int, int]]:
     """The longest catalog title at the start of `candidate`, then after each "and" / "or" / "&"
     that follows one ("fargo and pulp fiction"); appends the ids, returns the spans."""
@@ -163,6 +166,8 @@ def _titles_in(candidate: str, catalog: CatalogView, ids: list[str]) -> list[tup
             start, end = words[i][0], words[i + n - 1][1]
             if end - start < 3:
                 return spans
+            if n == 1 and i + 1 < len(words) and candidate[words[i + 1][0] : words[i + 1][1]] not in _JOINERS:
+                return spans  # "tom" of "a fan of tom hanks" is no Tom and Huck: one word of several names no title
             item_id = catalog.find_title(candidate[start:end])
             if item_id is not None:
                 ids.append(item_id)
@@ -171,7 +176,7 @@ def _titles_in(candidate: str, catalog: CatalogView, ids: list[str]) -> list[tup
                 break
         else:
             return spans
-        if i < len(words) and candidate[words[i][0] : words[i][1]] in ("and", "or", "&", "plus"):
+        if i < len(words) and candidate[words[i][0] : words[i][1]] in _JOINERS:
             i += 1
         else:
             return spans

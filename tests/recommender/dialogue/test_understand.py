@@ -555,3 +555,14 @@ def test_the_persons_own_childhood_names_no_audience() -> None:
     text = "feeling nostalgic, anything from when i was a kid in the 80s"
     hints = (EntityHint("genre", "kid", "exclude"), EntityHint("decade", "80s"))
     assert acts(text, "inform_preference", hints, DialogueState()) == (SetEra(1980, 1989),)
+
+
+def test_more_ways_to_name_taste_and_time() -> None:
+    """From talking to the service: "i'm a huge fan of alien" was a free-text wish, "and not too long
+    ago either" changed nothing, and "a fan of tom hanks" must not become Tom and Huck (the one word
+    "tom" of several)."""
+    titles = {"alien": "183", "tom": "tom-and-huck"}
+    catalog = replace(CATALOG, find_title=lambda t: titles.get(t.lower().strip()), era_edges=(1967, 1997))
+    assert understand(Turn("i'm a huge fan of alien"), DialogueState(), catalog) == (LikeItems(("183",)),)
+    assert not any(isinstance(a, LikeItems) for a in understand(Turn("huge fan of tom hanks"), DialogueState(), catalog))
+    assert understand(Turn("and not too long ago either"), DialogueState(), catalog) == (SetEra(1968, None, replace=False),)
