@@ -20,7 +20,8 @@ MAX_COUNT = 10
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a couple": 2, "a couple of": 2,
-    "a pair of": 2, "a dozen": 12, "half a dozen": 6, "a single": 1, "a pair": 2,
+    "a pair of": 2, "a dozen": 12, "half a dozen": 6, "a single": 1,
+    "couple": 2, "pair": 2,  # "another couple"
 }
 _NUMBER = (r"(?P<n>\d{1,2}(?![\d/:%']|[.,]\d|\s*(?:s\b|stars?\b|-star|out of|hours?|mins?|minutes?|pm\b|am\b))"
            r"|half a dozen|a dozen|a couple(?: of)?|a pair of|a single|one|two|three|four|five|six|seven|"
@@ -111,4 +112,4 @@ def _counted_noun_end(text: str, pos: int, genre_words: frozenset[str]) -> int |
 
 
 def _value(word: str) -> int:
-    return int(word) if word.isdigit() else _WORDS.get(word) or _WORDS[f"a {word}"]
+    return int(word) if word.isdigit() else _WORDS[word]
