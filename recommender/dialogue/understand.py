@@ -230,7 +230,7 @@ def _hedge_bound(state: DialogueState, catalog: CatalogView, direction: int) -> 
     if catalog.era_edges is None:
         return None
     old_until, recent_from = catalog.era_edges
-    years = sorted(y for i in state.last_items if (y := catalog.year_of(i)) is not None)
+    years = sorted(_list_years(state, catalog))
     middle = years[len(years) // 2] if years else None
     if direction > 0:
         bound = old_until + 1 if middle is None else min(old_until + 1, middle + 1)
@@ -239,11 +239,16 @@ def _hedge_bound(state: DialogueState, catalog: CatalogView, direction: int) -> 
     return min(bound, state.year_to) if state.year_to is not None else bound
 
 
+def _list_years(state: DialogueState, catalog: CatalogView) -> list[int]:
+    """The known years of the list just shown."""
+    return [y for i in state.last_items if (y := catalog.year_of(i)) is not None]
+
+
 def _pivot(state: DialogueState, catalog: CatalogView, direction: int) -> int | None:
     """"Older" is older than everything in the last list, "newer" newer than all of it; with no list
     and no era yet, "an old movie" is from the catalog's oldest tenth and "something recent" from its
     newest."""
-    years = [y for i in state.last_items if (y := catalog.year_of(i)) is not None]
+    years = _list_years(state, catalog)
     if not years:
         if catalog.era_edges is None or state.year_from is not None or state.year_to is not None:
             return None
