@@ -95,7 +95,6 @@ def add_warm_up(app: Sanic) -> Sanic:
             from recommender.service import get_service
 
             try:
-                resolve_transformers()
                 get_service().warm_up()
             except Exception:  # the first turn builds it again and reports the error to the user
                 logger.exception("warm-up failed; the first recommendation will retry")
@@ -104,27 +103,6 @@ def add_warm_up(app: Sanic) -> Sanic:
 
     app.register_listener(warm_up, "after_server_start")
     return app
-
-
-# What the warm-up's threads take from transformers (the LLM load, the text embeddings).
-_TRANSFORMERS_NAMES = ("AutoModel", "AutoModelForCausalLM", "AutoTokenizer", "GgufConfig", "MaxTimeCriteria",
-                       "StoppingCriteriaList")
-
-
-def resolve_transformers() -> None:
-    """Import transformers and resolve the names the warm-up uses, before it starts its threads.
-
-    transformers imports its names lazily, and two threads resolving them at once can fail: on a
-    fresh clone the LLM loader and the text-embedding warm-up raced, and the embeddings died with
-    "cannot import name 'AutoModel' from 'transformers'". Resolved once here, later imports only
-    read attributes. Without transformers installed nothing is done (the warm-up reports it).
-    """
-    try:
-        import transformers
-    except ImportError:
-        return
-    for name in _TRANSFORMERS_NAMES:
-        getattr(transformers, name, None)
 
 
 def configure_worker_logging(loglevel: str | None) -> None:

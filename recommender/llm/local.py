@@ -20,6 +20,7 @@ from recommender.config import Settings
 from recommender.llm.backend import ChatMessage
 from recommender.llm.errors import LLMConfigurationError, LLMError, LLMTimeoutError
 from recommender.llm.packaged import materialise, resolve_source
+from recommender.transformers_import import from_transformers
 
 if TYPE_CHECKING:
     import torch
@@ -118,7 +119,7 @@ class LocalBackend:
                 resolve_source(self.model_name, self._expected_sha256), self.cache_root, self._dtype_name
             )
             import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
+            AutoModelForCausalLM, AutoTokenizer = from_transformers("AutoModelForCausalLM", "AutoTokenizer")
 
             if self._threads:
                 torch.set_num_threads(self._threads)
@@ -179,7 +180,7 @@ class LocalBackend:
         self._acquire(deadline)
         try:
             import torch
-            from transformers import MaxTimeCriteria, StoppingCriteriaList
+            MaxTimeCriteria, StoppingCriteriaList = from_transformers("MaxTimeCriteria", "StoppingCriteriaList")
 
             ids = self._prompt_ids(messages)
             remaining = deadline - time.monotonic()

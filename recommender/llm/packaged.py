@@ -24,6 +24,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from recommender.llm.errors import LLMConfigurationError
+from recommender.transformers_import import from_transformers
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ def materialise(source: ModelSource, cache_root: Path, dtype_name: str = "bfloat
 def _convert(gguf: Path, out: Path, dtype_name: str) -> None:
     """De-quantise a GGUF into dense weights with transformers and save them as safetensors."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+    AutoModelForCausalLM, AutoTokenizer, GgufConfig = from_transformers("AutoModelForCausalLM", "AutoTokenizer", "GgufConfig")
 
     logger.info("converting %s to %s safetensors (once; 30-60 s)", gguf.name, dtype_name)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)

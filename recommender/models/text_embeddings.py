@@ -27,6 +27,7 @@ import numpy as np
 
 from recommender.atomic import atomic_file
 from recommender.models.torch_utils import DEFAULT_THREADS, torch_threads
+from recommender.transformers_import import from_transformers
 from recommender.types import Item
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ class SentenceEncoder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
-        from transformers import AutoModel, AutoTokenizer
+        AutoModel, AutoTokenizer = from_transformers("AutoModel", "AutoTokenizer")
 
         self._tokenizer = AutoTokenizer.from_pretrained(str(self.directory))
         model = AutoModel.from_pretrained(str(self.directory), dtype=getattr(torch, self.dtype))
