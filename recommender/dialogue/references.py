@@ -170,6 +170,9 @@ def _titles_in(candidate: str, catalog: CatalogView, ids: list[str]) -> list[tup
                 return spans  # "tom" of "a fan of tom hanks" is no Tom and Huck: one word of several names no title
             item_id = catalog.find_title(candidate[start:end])
             if item_id is not None:
+                if (before := _before_a_joiner(words[i : i + n], candidate, catalog, item_id)) is not None:
+                    n = before  # "fargo and pulp fiction" found Fargo: the words after "and" were not read
+                    end = words[i + n - 1][1]
                 ids.append(item_id)
                 spans.append((start, end))
                 i += n
@@ -181,6 +184,17 @@ def _titles_in(candidate: str, catalog: CatalogView, ids: list[str]) -> list[tup
         else:
             return spans
     return spans
+
+
+def _before_a_joiner(words: list[tuple[int, int]], candidate: str, catalog: CatalogView, item_id: str) -> int | None:
+    """How many of `words` name `item_id` when the words before their first inner "and" / "or" find
+    the same title the whole phrase found (the fuzzy lookup read only the start); else None
+    ("sense and sensibility" finds another title, or none, from "sense" alone)."""
+    for k in range(1, len(words) - 1):
+        if candidate[words[k][0] : words[k][1]] in _JOINERS:
+            left = candidate[words[0][0] : words[k - 1][1]]
+            return k if len(left) >= 3 and catalog.find_title(left) == item_id else None
+    return None
 
 
 def _inside_a_longer_title(value: str, text: str, title_spans: list[tuple[int, int]]) -> bool:

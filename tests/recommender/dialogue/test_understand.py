@@ -497,6 +497,20 @@ def test_taste_for_titles_told_in_words(text: str, expected: tuple[object, ...])
     assert acts(text, state=DialogueState()) == expected
 
 
+def test_titles_joined_by_and_when_the_lookup_reads_only_the_first() -> None:
+    """"I loved Fargo and Pulp Fiction" liked Fargo alone: the fuzzy lookup found Fargo for the whole
+    phrase, and the words after "and" were never looked up. A title with "and" in it stays whole."""
+    titles = {"fargo": "100", "pulp fiction": "56", "sense and sensibility": "70"}
+
+    def fuzzy(text: str) -> str | None:  # as the catalog's lookup does: a phrase that starts with a title finds it
+        text = text.lower().strip()
+        return next((i for t, i in titles.items() if text == t or text.startswith(t + " ")), None)
+
+    catalog = replace(CATALOG, find_title=fuzzy)
+    assert understand(Turn("I loved Fargo and Pulp Fiction", None, ()), DialogueState(), catalog)[0] == LikeItems(("100", "56"))
+    assert understand(Turn("i loved sense and sensibility", None, ()), DialogueState(), catalog)[0] == LikeItems(("70",))
+
+
 def test_what_about_is_no_part_of_the_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
