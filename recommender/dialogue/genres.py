@@ -29,6 +29,25 @@ _ADD_CUES = {"also", "too", "plus", "additionally", "both", "add", "adding", "in
              "mix", "combine", "combined", "together", "along"}
 
 
+# "what about dramas?", "and the top 5 dramas" after a list of comedies: a genre offered as the
+# next thing to see, not as one more thing the comedies must be ("and it should be a drama")
+_OFFER_LEADS = (("what", "about"), ("how", "about"), ("what", "of"), ("and",))
+_OFFER_FILLERS = {"ok", "okay", "so", "well", "hmm", "alright", "right", "now", "then", "oh", "cool", "nice", "great",
+                  "thanks", "fine", "sure", ",", "."}
+_OFFER_DETERMINERS = {"a", "an", "the", "some", "any", "top", "best", "good", "great", "few", "couple", "of", "one",
+                      "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+
+
+def _offered_instead(before: list[str]) -> bool:
+    """Whether the words before the first wanted genre only offer it: "what about", "how about" or
+    "and", then nothing but a determiner or a count ("the top 5")."""
+    words = list(itertools.dropwhile(lambda w: w in _OFFER_FILLERS, before))
+    for lead in _OFFER_LEADS:
+        if tuple(words[: len(lead)]) == lead:
+            return all(w in _OFFER_DETERMINERS or w.isdigit() for w in words[len(lead):])
+    return False
+
+
 def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -> list[Mention]:
     """Genre and mood words, longest phrase first, skipping tokens already explained."""
     terms = terms_for(catalog.genre_names)
@@ -211,9 +230,12 @@ def genre_acts(
         words = {t.text for t in tokens}
         texts = [t.text for t in tokens]
         additive = bool(_ADD_CUES & words) or "as well" in " ".join(texts)
-        replacing = not additive and any(
+        told_instead = any(
             tuple(texts[i : i + len(cue)]) == cue for cue in _REPLACE_CUES for i in range(len(texts))
         )
+        offered = bool(state.genres or state.genre_options) and _offered_instead(
+            texts[: positives[0].first] if positives else texts)
+        replacing = not additive and (told_instead or offered)
         acts.append((ReplaceGenres if replacing else AddGenres)(tuple(wanted), any_of=any_of))
     acts.extend(moods)
     return acts

@@ -511,6 +511,28 @@ def test_titles_joined_by_and_when_the_lookup_reads_only_the_first() -> None:
     assert understand(Turn("i loved sense and sensibility", None, ()), DialogueState(), catalog)[0] == LikeItems(("70",))
 
 
+@pytest.mark.parametrize(
+    ("text", "replaces"),
+    [
+        # a genre offered as the next thing to see, after a list of comedies
+        ("and the top 5 dramas", True),
+        ("what about dramas?", True),
+        ("ok, how about some westerns", True),
+        ("and a thriller?", True),
+        # one more thing the comedies must be
+        ("and it should be a drama", False),
+        ("what about one that's a drama as well?", False),
+        ("how about making it a drama too", False),
+        ("a drama please", False),
+    ],
+)
+def test_a_genre_offered_after_a_list_replaces_it(text: str, replaces: bool) -> None:
+    """"and the top 5 dramas" after "top 5 comedies" showed comedy-dramas."""
+    said = [a for a in acts(text, state=replace(SHOWN, genres=("Comedy",))) if isinstance(a, (AddGenres, ReplaceGenres))]
+    assert len(said) == 1 and isinstance(said[0], ReplaceGenres if replaces else AddGenres), said
+    assert not any(isinstance(a, ReplaceGenres) for a in acts(text, state=DialogueState()))  # nothing to replace
+
+
 def test_what_about_is_no_part_of_the_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
