@@ -83,4 +83,24 @@ def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention
         if len(content) < 2:
             return ""
     text = re.sub(r"\s+", " ", raw.strip())
-    return (_PROPOSAL.sub("", text) or text)[:160]
+    return _wished_clauses(_PROPOSAL.sub("", text) or text)[:160]
+
+
+# a clause that complains or refuses ("too gory", "less blood", "nah, not so slow") names what to
+# stay away from: looked for, its words would find just that
+_COMPLAINT_WORDS = _NEGATING | {"too", "overly", "less", "fewer", "without"}
+_CLAUSES = re.compile(r"\s*(?:[,;.!?]+|\b(?:but|though|although|however)\b)\s*", re.IGNORECASE)
+
+
+def _wished_clauses(text: str) -> str:
+    """The clauses of `text` that say what to look for: "too gory, something creepier but less
+    blood" -> "something creepier"; '' when every clause complains or refuses."""
+    kept = []
+    for clause in _CLAUSES.split(text):
+        words = re.findall(r"[\w'-]+", clause.lower())
+        if any(w in _COMPLAINT_WORDS for w in words[:3]):
+            continue
+        marked = any(w in _WISH_MARKERS for w in words)
+        if any(w not in STOPWORDS and (marked or w not in CHAT_FILLER) for w in words):
+            kept.append(clause)
+    return ", ".join(kept)

@@ -533,6 +533,20 @@ def test_a_genre_offered_after_a_list_replaces_it(text: str, replaces: bool) -> 
     assert not any(isinstance(a, ReplaceGenres) for a in acts(text, state=DialogueState()))  # nothing to replace
 
 
+@pytest.mark.parametrize(
+    ("text", "wished"),
+    [
+        ("too gory, something creepier but less blood", "something creepier"),
+        ("these are too slow, something about revenge", "something about revenge"),
+        ("something about a man with no past", "something about a man with no past"),
+    ],
+)
+def test_a_complaint_is_no_part_of_the_wish(text: str, wished: str) -> None:
+    """"too gory, something creepier but less blood" looked for descriptions like the whole sentence,
+    the gore and the blood included."""
+    assert acts(text, state=replace(SHOWN, genres=("Horror",))) == (Wish(wished),)
+
+
 def test_what_about_is_no_part_of_the_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
