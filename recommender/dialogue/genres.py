@@ -34,17 +34,20 @@ _ADD_CUES = {"also", "too", "plus", "additionally", "both", "add", "adding", "in
 _OFFER_LEADS = (("what", "about"), ("how", "about"), ("what", "of"), ("and",))
 _OFFER_FILLERS = {"ok", "okay", "so", "well", "hmm", "alright", "right", "now", "then", "oh", "cool", "nice", "great",
                   "thanks", "fine", "sure", ",", "."}
-_OFFER_DETERMINERS = {"a", "an", "the", "some", "any", "top", "best", "good", "great", "few", "couple", "of", "one",
-                      "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+_OFFER_COUNTS = {"top", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+_OFFER_DETERMINERS = {"a", "an", "the", "some", "any", "best", "good", "great", "few", "couple", "of"} | _OFFER_COUNTS
 
 
 def _offered_instead(before: list[str]) -> bool:
-    """Whether the words before the first wanted genre only offer it: "what about", "how about" or
-    "and", then nothing but a determiner or a count ("the top 5")."""
+    """Whether the words before the first wanted genre only offer it: "what about" or "how about",
+    then nothing but a determiner or a count; or "and" before a count of them ("and the top 5")."""
     words = list(itertools.dropwhile(lambda w: w in _OFFER_FILLERS, before))
     for lead in _OFFER_LEADS:
         if tuple(words[: len(lead)]) == lead:
-            return all(w in _OFFER_DETERMINERS or w.isdigit() for w in words[len(lead):])
+            rest = words[len(lead):]
+            if lead == ("and",) and not any(w in _OFFER_COUNTS or w.isdigit() for w in rest):
+                return False  # a bare "and westerns" may as well mean comedy westerns: it narrows, as before
+            return all(w in _OFFER_DETERMINERS or w.isdigit() for w in rest)
     return False
 
 

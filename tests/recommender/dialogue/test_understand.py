@@ -518,9 +518,9 @@ def test_titles_joined_by_and_when_the_lookup_reads_only_the_first() -> None:
         ("and the top 5 dramas", True),
         ("what about dramas?", True),
         ("ok, how about some westerns", True),
-        ("and a thriller?", True),
         # one more thing the comedies must be
         ("and it should be a drama", False),
+        ("and a thriller?", False),  # comedy thrillers, or thrillers instead: it narrows, as before
         ("what about one that's a drama as well?", False),
         ("how about making it a drama too", False),
         ("a drama please", False),
@@ -545,6 +545,23 @@ def test_a_complaint_is_no_part_of_the_wish(text: str, wished: str) -> None:
     """"too gory, something creepier but less blood" looked for descriptions like the whole sentence,
     the gore and the blood included."""
     assert acts(text, state=replace(SHOWN, genres=("Horror",))) == (Wish(wished),)
+
+
+@pytest.mark.parametrize(
+    ("text", "before", "window"),
+    [
+        # "none from the 90s please" after three horror films had asked for the 1990s
+        ("none from the 90s please", DialogueState(genres=("Horror",)), (None, 1989)),
+        ("no 80s movies", DialogueState(), (1990, None)),  # the side where most of the catalog is
+        ("nothing from the nineties", DialogueState(year_from=1985, year_to=1995), (1985, 1989)),
+        ("a comedy from the 90s, not the early 90s", DialogueState(), (1994, 1999)),
+        ("not before 1980", DialogueState(), (1980, None)),
+    ],
+)
+def test_years_ruled_out_keep_one_side_of_them(text: str, before: DialogueState, window: tuple[int | None, int | None]) -> None:
+    catalog = replace(CATALOG, era_edges=(1967, 1997))
+    after = reduce(before, understand(Turn(text, "request_recommendation", ()), before, catalog))
+    assert (after.year_from, after.year_to) == window
 
 
 def test_what_about_is_no_part_of_the_wish() -> None:
