@@ -84,6 +84,7 @@ class EraPhrase:
     clear: bool = False
     widen: int = 0
     hedged: bool = False  # "not too old": a shift that rules out only the far end
+    refused: bool = False  # "none from the 90s": year_from-year_to is what is ruled out
 
 
 _P = rf"(?P<a>{_POINT.replace('?P<', '?P<a_')})"
@@ -162,6 +163,11 @@ _NOT_MONO = re.compile(
     rf"\b(?:not|no|nothing|none|never|without|anything but|skip(?: the)?)\s+(?:in\s+|shot in\s+|filmed in\s+)?{_MONO}"
     r"|\bin (?:full )?colou?r\b|\bcolou?r (?:films?|movies?|ones|pictures?)\b"
 )
+# "none from the 90s", "no 80s movies", "anything but the seventies": years ruled out, not asked for
+_REFUSED = re.compile(
+    r"\b(?:not|no|nothing|none|never|anything but|skip|avoid|except|no more)\s+"
+    r"(?:(?:movies?|films?|stuff|ones?)\s+)?(?:(?:from|in|of|made in|released in)\s+)?" + _P
+)
 _IN_MONO = re.compile(rf"(?:\b(?:in|shot in|filmed in)\s+)?\b{_MONO}")
 # a hedge, not a critique of the list: "not too old", "nothing too recent" rule out the far end only
 _NOT_TOO_NEW = re.compile(r"\b(?:not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b")
@@ -199,6 +205,10 @@ def find_eras(text: str) -> list[EraPhrase]:
             a, b = (1900 + a if a >= 20 else 2000 + a), (1900 + b if b >= 20 else 2000 + b)
             if a <= b:
                 add(EraPhrase(m.start(), m.end(), a, b))
+    for m in _REFUSED.finditer(text):
+        if free(m.start(), m.end()):
+            a, b = _window(m, "a")
+            add(EraPhrase(m.start(), m.end(), a, b, replace=False, refused=True))
     for m in _BEFORE.finditer(text):
         if free(m.start(), m.end()):
             a, b = _window(m, "a")

@@ -47,6 +47,7 @@ from recommender.dialogue.eras import EraPhrase, find_eras
 from recommender.dialogue.genres import find_mentions, genre_acts
 from recommender.dialogue.lexicon import catalog_genres, genre_for_word, terms_for
 from recommender.dialogue.negation import polarised
+from recommender.dialogue.reducer import reduce
 from recommender.dialogue.references import LESS_LIKE, MORE_LIKE, ordinal_refs, title_refs
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.tokens import tokenize
@@ -127,6 +128,9 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
             acts.append(ClearEra())
         elif phrase.widen:
             acts.append(WidenEra(phrase.widen))
+        elif phrase.refused and phrase.year_from is not None and phrase.year_to is not None:
+            said = reduce(state, [a for a in acts if isinstance(a, SetEra)])  # "the 90s, not the early 90s"
+            acts.append(_without_years(said, catalog, phrase.year_from, phrase.year_to))
         elif phrase.shift and phrase.hedged and (bound := _hedge_bound(state, catalog, phrase.shift)) is not None:
             acts.append(SetEra(bound, None, replace=False) if phrase.shift > 0 else SetEra(None, bound, replace=False))
         elif phrase.shift:
@@ -237,6 +241,22 @@ def _hedge_bound(state: DialogueState, catalog: CatalogView, direction: int) -> 
         return max(bound, state.year_from) if state.year_from is not None else bound
     bound = recent_from - 1 if middle is None else max(recent_from - 1, middle - 1)
     return min(bound, state.year_to) if state.year_to is not None else bound
+
+
+def _without_years(state: DialogueState, catalog: CatalogView, year_from: int, year_to: int) -> SetEra:
+    """"None from the 90s": a window has one range, so it keeps one side of the refused years: the
+    side the window already lies on, else the newer side when the refused years are older than most
+    of the last list (or, with no list, than the catalog's newest tenth, where most of it is), else
+    the older side."""
+    if state.year_to is not None and state.year_to <= year_to:
+        return SetEra(None, year_from - 1, replace=False)  # (a window inside the refused years is left for this side)
+    if state.year_from is not None and state.year_from >= year_from:
+        return SetEra(year_to + 1, None, replace=False)
+    years = sorted(_list_years(state, catalog))
+    reference = years[len(years) // 2] if years else (catalog.era_edges[1] if catalog.era_edges else None)
+    if reference is not None and year_to < reference:
+        return SetEra(year_to + 1, None, replace=False)
+    return SetEra(None, year_from - 1, replace=False)
 
 
 def _list_years(state: DialogueState, catalog: CatalogView) -> list[int]:
