@@ -75,7 +75,8 @@ def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention
             break
     if any(t.text in _NEGATING for t in clause):
         return ""  # "nothing with subtitles": a refusal, never a description to look for
-    marked = any(t.text in _WISH_MARKERS for t in tokens[:first_content])
+    last_content = tokens.index(content[-1])
+    marked = _has_marker([t.text if i not in covered else "" for i, t in enumerate(tokens[:last_content])])
     if understood and not marked:
         return ""
     if not marked:
@@ -84,6 +85,18 @@ def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention
             return ""
     text = re.sub(r"\s+", " ", raw.strip())
     return _wished_clauses(_PROPOSAL.sub("", text) or text)[:160]
+
+
+# "to watch with my girlfriend": company, not a film with a girlfriend in it
+_COMPANY_AFTER_WITH = {"my", "our", "his", "her", "their", "me", "us", "friends", "family", "someone", "somebody"}
+
+
+def _has_marker(words: list[str]) -> bool:
+    """Whether the words hold a marker of content ("about", "set in", "with a twist")."""
+    return any(
+        w in _WISH_MARKERS and not (w == "with" and k + 1 < len(words) and words[k + 1] in _COMPANY_AFTER_WITH)
+        for k, w in enumerate(words)
+    )
 
 
 # a clause that complains or refuses ("too gory", "less blood", "nah, not so slow") names what to
@@ -100,7 +113,7 @@ def _wished_clauses(text: str) -> str:
         words = re.findall(r"[\w'-]+", clause.lower())
         if any(w in _COMPLAINT_WORDS for w in words[:3]):
             continue
-        marked = any(w in _WISH_MARKERS for w in words)
+        marked = _has_marker(words)
         if any(w not in STOPWORDS and (marked or w not in CHAT_FILLER) for w in words):
             kept.append(clause)
     return ", ".join(kept)

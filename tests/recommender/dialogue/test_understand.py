@@ -564,6 +564,15 @@ def test_years_ruled_out_keep_one_side_of_them(text: str, before: DialogueState,
     assert (after.year_from, after.year_to) == window
 
 
+def test_company_is_no_description_of_a_film() -> None:
+    """"i want something to watch with my girlfriend tonight" was searched for as a description
+    ("with" marks content: "a film with a twist"), and quoted in every summary after it."""
+    assert acts("i want something to watch with my girlfriend tonight", state=DialogueState()) == ()
+    assert acts("movie night with my wife, something about love and loss", state=DialogueState()) == (
+        Wish("something about love and loss"),)
+    assert Wish("a film with a twist ending") in acts("a film with a twist ending", state=DialogueState())
+
+
 def test_what_about_is_no_part_of_the_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
