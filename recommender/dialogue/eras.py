@@ -150,7 +150,7 @@ _NEWER_OK = re.compile(
 )
 _NEWER = re.compile(
     r"\b(?:newer|more recent|recent|modern|later ones?|something later|(?:a )?(?:bit|little|touch|tad|lot) later|"
-    r"contemporary|latest|up to date|too (?:old|dated)|less (?:dated|old)|not as (?:old|dated)|fresher|closer to (?:today|now|the present)|more current|"
+    r"contemporary|latest|up to date|too (?:old|dated)|this (?:decade|century)|these days|nowadays|current (?:ones|stuff|films|movies)|less (?:dated|old)|not as (?:old|dated)|fresher|closer to (?:today|now|the present)|more current|"
     r"forward in time|further forward|(?:go|going|move|something|anything|a little|slightly|bit|even) later|"
     r"later than (?:these|those|that|this)|(?:later|newer) (?:movies|films|ones|stuff|titles|years|decades|era|pictures|releases|picks)|"
     r"^later\b|after (?:all )?(?:of )?(?:these|those|that|them)|outdated|"

@@ -392,6 +392,8 @@ def test_a_graded_adjective_before_its_genre_keeps_the_genre(text: str, wanted: 
     ("an old movie", None, 1967),
     ("来点老片子", None, 1967),                    # found talking to the bot: set no era on a first turn
     ("something recent", 1997, None),
+    ("something from this decade", 1997, None),   # "this decade" was not understood at all
+    ("a comedy from these days", 1997, None),
 ])
 def test_old_or_recent_before_any_list_means_the_catalogs_oldest_or_newest_tenth(
     text: str, year_from: int | None, year_to: int | None
