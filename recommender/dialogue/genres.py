@@ -95,7 +95,7 @@ def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -
 
 # words that rule a genre out by naming its opposite audience
 _OPPOSITE_FORMS = {"children's": ("grown-ups", "grown ups", "grownups", "for adults", "adults only", "grown-up",
-                                  "for an adult", "adult audience")}
+                                  "for an adult", "adult audience", "adults would", "adults who", "adults that", "adult viewers", "for adult viewers")}
 
 
 def _is_opposite(tokens: list[Tok], mention: Mention) -> bool:

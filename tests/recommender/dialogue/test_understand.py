@@ -477,6 +477,7 @@ def test_a_word_the_nlu_cut_out_of_a_longer_title_names_no_other_film() -> None:
         ("not disney stuff please, something for grown ups", (ExcludeGenres(("Children's",)),)),
         ("a comedy for adults", (ExcludeGenres(("Children's",)), AddGenres(("Comedy",)))),
         ("a comedy for adults and kids", (AddGenres(("Comedy", "Children's")),)),
+        ("an animated movie that adults would enjoy", (ExcludeGenres(("Children's",)), AddGenres(("Animation",)))),
     ],
 )
 def test_a_film_for_grown_ups_is_no_childrens_film(text: str, expected: tuple[object, ...]) -> None:
