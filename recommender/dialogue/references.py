@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 
 from recommender.dialogue.lexicon import terms_for
 from recommender.dialogue.turn import CatalogView, Turn
+from recommender.dialogue.wish import STOPWORDS
 
 MAX_TITLE_LOOKUPS = 3  # "like X" phrases looked up per message: each is a fuzzy search of the catalog
 
@@ -106,7 +107,8 @@ def title_refs(
     unknown: list[str] = []
     refused: set[str] = set()
     terms = terms_for(catalog.genre_names)
-    said_ids, said_spans = _titles_after_a_cue(text, catalog)
+    said_ids, said_spans, not_found = _titles_after_a_cue(text, catalog)
+    unknown += [text[start:end][:80] for start, end in not_found]
     refused.update(i for i, (start, _) in zip(said_ids, said_spans, strict=True) if REFUSED_TITLE.search(text[:start]))
     for hint in turn.entities:
         if hint.entity == "title" and hint.value.strip() and hint.value.lower().strip() not in terms:
@@ -125,14 +127,18 @@ def title_refs(
                     spans.append((idx, idx + len(hint.value)))
                     if REFUSED_TITLE.search(text[:idx]):
                         refused.add(item_id)
-    return list(dict.fromkeys(ids + said_ids)), spans + said_spans, unknown, refused
+    return list(dict.fromkeys(ids + said_ids)), spans + said_spans + not_found, list(dict.fromkeys(unknown)), refused
 
 
-def _titles_after_a_cue(text: str, catalog: CatalogView) -> tuple[list[str], list[tuple[int, int]]]:
+def _titles_after_a_cue(
+    text: str, catalog: CatalogView
+) -> tuple[list[str], list[tuple[int, int]], list[tuple[int, int]]]:
     """Titles named after "like", "similar to", "I loved" ...: the longest phrase there the catalog
-    has, and its span."""
+    has, and its span; and the spans of what a comparison ("a movie like the matrix") names that
+    the catalog does not have, to say so rather than search for the words."""
     ids: list[str] = []
     spans: list[tuple[int, int]] = []
+    not_found: list[tuple[int, int]] = []
     position = 0
     for _ in range(MAX_TITLE_LOOKUPS):
         # each search starts where the last cue's title did: the rest of a cue runs to the end of
@@ -147,9 +153,32 @@ def _titles_after_a_cue(text: str, catalog: CatalogView) -> tuple[list[str], lis
             continue
         stop = _TITLE_STOP.search(rest)
         candidate = rest[: stop.start()] if stop else rest
-        for start, end in _titles_in(candidate, catalog, ids):
+        found = _titles_in(candidate, catalog, ids)
+        for start, end in found:
             spans.append((offset + start, offset + end))
-    return ids, spans
+        if not found and _COMPARING.search(text[m.start() : offset]) and (named := _named_title(candidate)):
+            not_found.append((offset, offset + len(named)))
+    return ids, spans, not_found
+
+
+# cues that compare with a film ("a movie like the matrix") or say it was seen, unlike taste ("i
+# loved the ending")
+_COMPARING = re.compile(
+    r"\b(?:like|similar|vein|lines|style|reminds|vibe|la|likes|inspired|comparable|seen|watched|saw)\b")
+_NO_TITLE_START = re.compile(r"^(?:a|an|some|more|less|lots|the (?:ones?|others?|previous|rest|same|above|list|other|kind|type|sort))\b")
+
+
+def _named_title(candidate: str) -> str:
+    """The words after a comparison when they read as a title ("the matrix" of "seen the matrix
+    already"): one to five words, not "a road trip" or "the ones before", at least one of them not
+    filler; else ''."""
+    words = candidate.split()
+    while words and words[-1] in STOPWORDS:
+        words.pop()
+    named = " ".join(words)
+    if 1 <= len(words) <= 5 and not _NO_TITLE_START.match(named) and any(w not in STOPWORDS and not w.isdigit() for w in words):
+        return named
+    return ""
 
 
 _JOINERS = ("and", "or", "&", "plus")

@@ -101,7 +101,8 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     for span in title_spans:
         consume(*span)
     if seen:
-        chosen = refs + title_ids or list(state.last_items)
+        # "i have seen the matrix" names a film the catalog lacks, not everything just shown
+        chosen = refs + title_ids or ([] if unknown_titles else list(state.last_items))
         if chosen:
             acts.append(SeenItems(tuple(dict.fromkeys(chosen))))
         if m := SEEN.search(text):

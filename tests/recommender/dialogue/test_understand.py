@@ -576,6 +576,24 @@ def test_company_is_no_description_of_a_film() -> None:
     assert Wish("a film with a twist ending") in acts("a film with a twist ending", state=DialogueState())
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "recommend a movie like the matrix" searched descriptions for the whole sentence
+        ("recommend a movie like the matrix", (Unknown("the matrix", "title"),)),
+        ("something like inception please", (Unknown("inception", "title"),)),
+        # and "seen" with a film the catalog lacks marked every film just shown as seen
+        ("hmm seen saving private ryan already", (Unknown("saving private ryan", "title"),)),
+        ("seen all of these", (SeenItems(("11", "12", "13", "14", "15")),)),
+        ("i have seen heat", (SeenItems(("6",)),)),
+        ("something like a road trip", (Wish("something like a road trip"),)),
+        ("i loved the ending", ()),
+    ],
+)
+def test_a_film_compared_with_that_the_catalog_lacks_is_said_so(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text) == expected
+
+
 def test_what_about_is_no_part_of_the_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
