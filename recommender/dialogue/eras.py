@@ -85,6 +85,7 @@ class EraPhrase:
     widen: int = 0
     hedged: bool = False  # "not too old": a shift that rules out only the far end
     refused: bool = False  # "none from the 90s": year_from-year_to is what is ruled out
+    years_back: int = 0  # "from the last 10 years": counted back from the catalog's newest year
 
 
 _P = rf"(?P<a>{_POINT.replace('?P<', '?P<a_')})"
@@ -150,7 +151,7 @@ _NEWER_OK = re.compile(
 )
 _NEWER = re.compile(
     r"\b(?:newer|more recent|recent|modern|later ones?|something later|(?:a )?(?:bit|little|touch|tad|lot) later|"
-    r"contemporary|latest|up to date|too (?:old|dated)|this (?:decade|century)|these days|nowadays|current (?:ones|stuff|films|movies)|less (?:dated|old)|not as (?:old|dated)|fresher|closer to (?:today|now|the present)|more current|"
+    r"contemporary|latest|up to date|too (?:old|dated)|this decade|these days|nowadays|current (?:ones|stuff|films|movies)|less (?:dated|old)|not as (?:old|dated)|fresher|closer to (?:today|now|the present)|more current|"
     r"forward in time|further forward|(?:go|going|move|something|anything|a little|slightly|bit|even) later|"
     r"later than (?:these|those|that|this)|(?:later|newer) (?:movies|films|ones|stuff|titles|years|decades|era|pictures|releases|picks)|"
     r"^later\b|after (?:all )?(?:of )?(?:these|those|that|them)|outdated|"
@@ -162,6 +163,12 @@ _MONO = r"(?:black[- ]and[- ]white|black ?& ?white|b&w|b/w|monochrome)"
 _NOT_MONO = re.compile(
     rf"\b(?:not|no|nothing|none|never|without|anything but|skip(?: the)?)\s+(?:in\s+|shot in\s+|filmed in\s+)?{_MONO}"
     r"|\bin (?:full )?colou?r\b|\bcolou?r (?:films?|movies?|ones|pictures?)\b"
+)
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+                 "fifteen": 15, "twenty": 20, "thirty": 30, "few": 5, "couple of": 2, "couple": 2}
+_YEARS_BACK = re.compile(
+    r"\b(?:last|past|previous)\s+(?:(?P<n>\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+    + r")\s+(?P<units>years|decades)|(?P<unit>year|decade))\b"
 )
 # "none from the 90s", "no 80s movies", "anything but the seventies": years ruled out, not asked for
 _REFUSED = re.compile(
@@ -205,6 +212,11 @@ def find_eras(text: str) -> list[EraPhrase]:
             a, b = (1900 + a if a >= 20 else 2000 + a), (1900 + b if b >= 20 else 2000 + b)
             if a <= b:
                 add(EraPhrase(m.start(), m.end(), a, b))
+    for m in _YEARS_BACK.finditer(text):  # "from the last 10 years", "in the past decade"
+        if free(m.start(), m.end()):
+            n, unit = m.group("n"), m.group("units") or m.group("unit")
+            count = (int(n) if n.isdigit() else _NUMBER_WORDS[n]) if n else 1
+            add(EraPhrase(m.start(), m.end(), years_back=count * (10 if unit.startswith("decade") else 1)))
     for m in _REFUSED.finditer(text):
         if free(m.start(), m.end()):
             a, b = _window(m, "a")
@@ -250,7 +262,7 @@ def find_eras(text: str) -> list[EraPhrase]:
     for m in _IN_MONO.finditer(text):
         if free(m.start(), m.end()) and not re.match(_FINE, text[m.end() :]):  # "black and white is fine": allowed
             add(EraPhrase(m.start(), m.end(), None, COLOUR_FROM - 1, replace=False))
-    if not any(p.year_from is not None or p.year_to is not None for p in found):
+    if not any(p.year_from is not None or p.year_to is not None or p.years_back for p in found):
         for pattern, widen in ((_OLDER_OK, -1), (_NEWER_OK, 1)):
             for m in pattern.finditer(text):
                 if free(m.start(), m.end()):

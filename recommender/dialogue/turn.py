@@ -39,3 +39,4 @@ class CatalogView:
     # (old until, recent from): what "an old movie" / "something recent" mean before anything is
     # shown, the catalog's oldest and newest tenth (MovieLens 100K: 1967, 1997)
     era_edges: tuple[int, int] | None = None
+    newest_year: int | None = None  # what "the last 10 years" counts back from (MovieLens 100K: 1998)

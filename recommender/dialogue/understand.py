@@ -129,6 +129,9 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
             acts.append(ClearEra())
         elif phrase.widen:
             acts.append(WidenEra(phrase.widen))
+        elif phrase.years_back:
+            if catalog.newest_year is not None:
+                acts.append(SetEra(catalog.newest_year - phrase.years_back + 1, None, replace=False))
         elif phrase.refused and phrase.year_from is not None and phrase.year_to is not None:
             said = reduce(state, [a for a in acts if isinstance(a, SetEra)])  # "the 90s, not the early 90s"
             acts.append(_without_years(said, catalog, phrase.year_from, phrase.year_to))

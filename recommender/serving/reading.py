@@ -120,7 +120,7 @@ class TurnReader:
 
         years = [item.year for item in index.items if item.year is not None]
         edges = (int(np.percentile(years, 10)), int(np.percentile(years, 90))) if len(years) >= 10 else None
-        view = CatalogView(tuple(index.genre_names), find_title, year_of, edges)
+        view = CatalogView(tuple(index.genre_names), find_title, year_of, edges, max(years) if years else None)
         self._view = (bundle, view)
         return view
 

@@ -273,3 +273,11 @@ def test_a_hated_title_is_enough_to_recommend_without_a_question(service: Recomm
     (after,) = talk(service, "i hated scream, give me something totally different")
     assert after.question is None and after.items
     assert "5" not in {r.item.item_id for r in after.items}
+
+
+def test_the_last_years_are_the_catalogs_last_years(service: RecommenderService) -> None:
+    """"from the last 10 years" counts back from the newest film the catalog has."""
+    newest = max(i.year for i in service.bundles.current().index.items if i.year is not None)
+    *_, last = talk(service, "a comedy", "from the last 10 years")
+    assert last.state is not None and (last.state.year_from, last.state.year_to) == (newest - 9, None)
+    assert last.items and all(r.item.year is not None and r.item.year >= newest - 9 for r in last.items)

@@ -594,6 +594,21 @@ def test_a_film_compared_with_that_the_catalog_lacks_is_said_so(text: str, expec
     assert acts(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "year_from"),
+    [
+        ("from the last 10 years", 1989),  # was not understood at all
+        ("something from the past decade", 1989),
+        ("in the last few years", 1994),
+        ("the last couple of years", 1997),
+    ],
+)
+def test_the_last_years_count_back_from_the_catalogs_newest(text: str, year_from: int) -> None:
+    catalog = replace(CATALOG, era_edges=(1967, 1997), newest_year=1998)
+    assert understand(Turn(text, "request_recommendation", ()), DialogueState(), catalog) == (
+        SetEra(year_from, None, replace=False),)
+
+
 def test_what_about_is_no_part_of_the_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
