@@ -182,6 +182,18 @@ def _named_title(candidate: str) -> str:
 
 
 _JOINERS = ("and", "or", "&", "plus")
+_CONTINUING = re.compile(r"^\W*(?:oh\s+)?(?:and|also|plus)\s+(?:also\s+)?(?P<rest>.+?)(?:\s+(?:too|as well|also))?\W*$")
+
+
+def titles_continuing(text: str, catalog: CatalogView) -> tuple[list[str], list[tuple[int, int]]]:
+    """"And the big lebowski" right after a title was liked: the titles it adds, and their spans
+    (the caller asks only when the conversation has liked titles)."""
+    m = _CONTINUING.match(text)
+    if m is None or _NOT_TITLE_START.match(m.group("rest")) or _starts_with_genre(m.group("rest"), catalog):
+        return [], []
+    ids: list[str] = []
+    spans = _titles_in(m.group("rest"), catalog, ids)
+    return ids, [(m.start("rest") + start, m.start("rest") + end) for start, end in spans]
 
 
 def _titles_in(candidate: str, catalog: CatalogView, ids: list[str]) -> list[tuple[int, int]]:

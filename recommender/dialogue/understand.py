@@ -48,7 +48,7 @@ from recommender.dialogue.genres import find_mentions, genre_acts
 from recommender.dialogue.lexicon import catalog_genres, genre_for_word, terms_for
 from recommender.dialogue.negation import polarised
 from recommender.dialogue.reducer import reduce
-from recommender.dialogue.references import LESS_LIKE, MORE_LIKE, ordinal_refs, title_refs
+from recommender.dialogue.references import LESS_LIKE, MORE_LIKE, ordinal_refs, title_refs, titles_continuing
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.tokens import tokenize
 from recommender.dialogue.turn import CatalogView, EntityHint, Turn
@@ -97,6 +97,9 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     for span in ref_spans:
         consume(*span)
     title_ids, title_spans, unknown_titles, refused_titles = title_refs(text, turn, catalog)
+    if not title_ids and state.liked_items:  # "i liked fargo", then "and the big lebowski"
+        more_ids, more_spans = titles_continuing(text, catalog)
+        title_ids, title_spans = more_ids, title_spans + more_spans
     acts += [Unknown(title, "title") for title in unknown_titles]
     for span in title_spans:
         consume(*span)

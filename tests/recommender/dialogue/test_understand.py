@@ -609,6 +609,15 @@ def test_the_last_years_count_back_from_the_catalogs_newest(text: str, year_from
         SetEra(year_from, None, replace=False),)
 
 
+def test_and_a_title_after_a_liked_title_likes_it_too() -> None:
+    """"i liked fargo", then "and the big lebowski" got "nothing new heard"."""
+    liked = replace(SHOWN, liked_items=("100",))
+    assert acts("and the godfather too", state=liked) == (LikeItems(("127",)),)
+    assert acts("also alien", state=liked) == (LikeItems(("183",)),)
+    assert acts("and a comedy", state=liked) == (AddGenres(("Comedy",)),)
+    assert acts("and the godfather too") == ()  # nothing liked yet: no title is continued
+
+
 def test_what_about_is_no_part_of_the_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
