@@ -23,15 +23,16 @@ _MAX_PHRASE_TOKENS = 4
 _REPLACE_CUES = [token_phrase(p) for p in (
     "instead", "on second thought", "change to", "change it to", "switch to", "switch it to",
     "scratch that", "never mind", "nevermind", "rather have", "i'd rather", "id rather", "rather see",
-    "swap to", "change that to", "make that",
+    "swap to", "change that to", "make that", "i meant", "meant to say",
 )]
 _ADD_CUES = {"also", "too", "plus", "additionally", "both", "add", "adding", "include", "including", "throw",
              "mix", "combine", "combined", "together", "along"}
 
 
-# "what about dramas?", "and the top 5 dramas" after a list of comedies: a genre offered as the
-# next thing to see, not as one more thing the comedies must be ("and it should be a drama")
-_OFFER_LEADS = (("what", "about"), ("how", "about"), ("what", "of"), ("and",))
+# "what about dramas?", "and the top 5 dramas", "just the comedy" after a list of comedy horror: a
+# genre offered as the next thing to see, not as one more thing the list must be ("and it should
+# be a drama")
+_OFFER_LEADS = (("what", "about"), ("how", "about"), ("what", "of"), ("and",), ("just",), ("only",))
 _OFFER_FILLERS = {"ok", "okay", "so", "well", "hmm", "alright", "right", "now", "then", "oh", "cool", "nice", "great",
                   "thanks", "fine", "sure", ",", "."}
 _OFFER_COUNTS = {"top", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
@@ -39,8 +40,9 @@ _OFFER_DETERMINERS = {"a", "an", "the", "some", "any", "best", "good", "great", 
 
 
 def _offered_instead(before: list[str]) -> bool:
-    """Whether the words before the first wanted genre only offer it: "what about" or "how about",
-    then nothing but a determiner or a count; or "and" before a count of them ("and the top 5")."""
+    """Whether the words before the first wanted genre only offer it: "what about", "how about",
+    "just" or "only", then nothing but a determiner or a count; or "and" before a count of them
+    ("and the top 5")."""
     words = list(itertools.dropwhile(lambda w: w in _OFFER_FILLERS, before))
     for lead in _OFFER_LEADS:
         if tuple(words[: len(lead)]) == lead:

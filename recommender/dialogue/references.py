@@ -156,7 +156,8 @@ def _titles_after_a_cue(
         found = _titles_in(candidate, catalog, ids)
         for start, end in found:
             spans.append((offset + start, offset + end))
-        if not found and _COMPARING.search(text[m.start() : offset]) and (named := _named_title(candidate)):
+        comparing = group != "rest3" and _COMPARING.search(text[m.start() : offset])  # not "i don't like bruce willis"
+        if not found and comparing and (named := _named_title(candidate)):
             not_found.append((offset, offset + len(named)))
     return ids, spans, not_found
 

@@ -19,6 +19,8 @@ STOPWORDS |= {
     "earlier", "later", "old-fashioned", "classic", "classics", "modern", "kinda", "sounds", "sound", "would",
     # taste told about a title, and "different" alone: no description of a film to look for
     "hated", "hate", "disliked", "loathed", "stand", "fan", "enjoy", "adored", "different", "differently",
+    # "something similar" asks for more of the same; it describes no film
+    "similar", "alike",
 }
 
 # Chat filler: greetings, hedges, company and occasion ("heyy, help me pick a film", "me and my mates
