@@ -43,7 +43,8 @@ OTHER = re.compile(
     r"different ones?|more options|more suggestions|next|another (?:set|batch|round|list|few)|show me more|more please|"
     r"new ones|not these|none of (?:these|those|them)|more of (?:these|those|that)|some more|give me more|"
     r"a few more|some others|keep (?:going|them coming)|what else|anything more|more choices|other choices|"
-    r"different (?:picks|suggestions|options|titles)|try again)\b"
+    r"different (?:picks|suggestions|options|titles)|try again|"
+    r"another(?: one| option| pick| suggestion| title| movie| film)?(?=\s*(?:please|pls|plz)?\s*[.!?]*\s*$)|^\W*more(?=\W*$))\b"
 )
 # the person's own past, not an audience: "from when i was a kid in the 80s" asks for no children's film
 OWN_CHILDHOOD = re.compile(

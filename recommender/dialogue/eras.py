@@ -15,6 +15,10 @@ _DECADE_WORDS = {
     "twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
     "seventies": 1970, "eighties": 1980, "nineties": 1990, "noughties": 2000, "aughts": 2000,
 }
+# decade words as they get typed: "ninties", "eightes", "seventys", "fourties", "eigthies"
+_DECADE_STEMS = {"twent": 1920, "thirt": 1930, "fourt": 1940, "fift": 1950, "sixt": 1960,
+                 "sevent": 1970, "eight": 1980, "eigth": 1980, "ninet": 1990, "nint": 1990}
+_MISSPELT_DECADE = r"(?:" + "|".join(sorted(_DECADE_STEMS, key=len, reverse=True)) + r")(?:ies|ys|eis|es|is|ees)"
 # a part of a decade said in words ("the tail end of the nineties", "the start of the 1990s")
 _PART_WORDS = {
     "start of": "early", "beginning of": "early", "first part of": "early", "dawn of": "early",
@@ -27,7 +31,8 @@ _DECADE = (
     rf"(?:the\s+)?(?:(?P<part>{_PART})(?:\s+the)?[\s-]*)?"
     r"(?:(?P<d4>1[89]\d0|20[0-4]0)\s?'?s(?![a-z])"  # not "after 2000 sci-fi"
     r"|'?(?P<d2>[2-9]0|00|10)\s?'?s(?![a-z])"
-    r"|(?:nineteen[\s-]*)?(?P<dw>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|aughts)"
+    r"|(?:nineteen[\s-]*)?(?P<dw>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|aughts|"
+    + _MISSPELT_DECADE + ")"
     r"|(?P<two>two[\s-]*thousands))"
 )
 _YEAR = r"(?:the year\s+)?(?P<year>1[89]\d{2}|20[0-4]\d)"
@@ -48,7 +53,8 @@ def _point(text: str) -> tuple[int, int] | None:
         two = int(match.group("d2"))
         start = 1900 + two if two >= 20 else 2000 + two
     elif match.group("dw"):
-        start = _DECADE_WORDS[match.group("dw")]
+        word = match.group("dw")
+        start = _DECADE_WORDS.get(word) or _DECADE_STEMS[max((s for s in _DECADE_STEMS if word.startswith(s)), key=len)]
     else:
         start = 2000
     part = match.group("part")

@@ -622,6 +622,21 @@ def test_and_a_title_after_a_liked_title_likes_it_too() -> None:
     assert acts("and the godfather too") == ()  # nothing liked yet: no title is continued
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("from the eightes", (SetEra(1980, 1989),)),  # typed as people type them: not understood before
+        ("ninties please", (SetEra(1990, 1999),)),
+        ("the fourties", (SetEra(1940, 1949),)),
+        ("no rom stuff", (ExcludeGenres(("Romance",)),)),
+        ("another one", (OtherOptions(),)),
+        ("more!", (OtherOptions(),)),
+    ],
+)
+def test_words_as_people_type_them(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text) == expected
+
+
 def test_what_about_is_no_part_of_the_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
