@@ -37,7 +37,10 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
         "little ones", "toddlers", "my kids", "the kids", "the children", "kiddos", "youngsters",
         "all ages", "g-rated", "family-oriented", "year old", "year-old", "years old", "year olds", "year-olds",
         "my son", "my daughter", "my little one", "a child", "young children", "grandkids", "nephew", "niece",
-        "disney", "disney movie", "disney movies", "dreamworks",
+        "disney", "disney movie", "disney movies", "dreamworks", "toddler", "little kids", "little one", "young ones",
+        "grandchildren", "grandson", "granddaughter", "our son", "our daughter", "our kids", "nephews", "nieces",
+        "preschool", "preschooler", "preschoolers", "tween", "tweens", "child-friendly", "children-friendly",
+        "young viewers", "young audience", "pg-rated", "rated g",
     ),
     "comedy": (
         "comedy", "comedic", "jokes", "joke", "jokey", "gags", "funny", "funnier", "funniest", "hilarious", "humor", "humour", "humorous", "laugh",
@@ -100,7 +103,7 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
         "thriller", "thrillers", "suspense", "suspenseful", "tense", "gripping", "nail-biter", "nail biter",
         "edge of my seat", "edge of your seat", "edge-of-your-seat", "psychological", "thrilling", "triller",
         "thriler", "cat and mouse", "nail-biting", "nailbiter", "tension", "heart-pounding", "spy", "spies",
-        "espionage", "conspiracy", "serial killer",
+        "espionage", "conspiracy", "serial killer", "heart pounding", "on the edge",
     ),
     "war": (
         "war", "wartime", "war-time", "world war", "ww2", "wwii", "ww1", "wwi", "vietnam", "military", "soldiers",
@@ -130,8 +133,10 @@ _MOOD_FORMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("romance", "comedy"): ("date night", "date-night", "date movie"),
     ("mystery", "thriller"): ("keeps me guessing", "keep me guessing", "keeps you guessing", "guessing till the end",
                               "twisty", "twist", "twists", "plot twist", "plot twists"),
-    ("thriller", "action"): ("heart racing", "heart-racing", "heart pounding", "on the edge"),
-    ("drama", "romance"): ("makes me cry", "make me cry", "cry", "a good cry", "sob", "tissues", "sad", "emotional", "moving", "touching", "heartbreaking", "bittersweet", "tragic"),
+    ("thriller", "action"): ("heart racing", "heart-racing"),
+    # what moves people to tears is drama; a romance without it is mostly a romantic comedy
+    ("drama",): ("makes me cry", "make me cry", "cry", "a good cry", "sob", "tissues", "sad", "emotional", "moving",
+                 "touching", "heartbreaking", "bittersweet", "tragic"),
     ("thriller", "action", "war"): ("intense", "nerve-wracking", "high-stakes"),
     ("sci-fi", "mystery", "thriller"): ("mind-bending", "mind bending", "trippy", "cerebral"),
     ("drama", "documentary", "war"): ("thought-provoking", "makes me think", "make me think", "thoughtful", "deep", "profound", "meaningful"),
