@@ -39,12 +39,16 @@ SURPRISE = re.compile(
     r"entertain me|kill (?:some )?time|pass the time)\b"
 )
 OTHER = re.compile(
-    r"\b(?:other (?:options|ones|picks|suggestions|titles|movies|films)|others|something else|anything else|"
+    r"\b(?:other (?:options|ones|picks|suggestions|titles|movies|films|ideas|recommendations|recs|choices)|others|"
+    r"something else|anything else|(?:something|anything) different|alternatives?|"
+    r"not those|(?:skip|other than|not feeling) (?:these|those|them)|more of the same|(?:these|those) (?:are not|aren't|arent|don't|do not|ain't)|"
+    r"not (?:really |quite )?what i (?:want|wanted|was looking for|had in mind)|^\W*meh(?=\W*$)|"
+    r"more(?: recs| recommendations| options| picks| ideas| suggestions| titles| movies| films)?(?=\s*(?:please|pls|plz)?\s*[.!?]*\s*$)|"
     r"different ones?|more options|more suggestions|next|another (?:set|batch|round|list|few)|show me more|more please|"
     r"new ones|not these|none of (?:these|those|them)|more of (?:these|those|that)|some more|give me more|"
     r"a few more|some others|keep (?:going|them coming)|what else|anything more|more choices|other choices|"
     r"different (?:picks|suggestions|options|titles)|try again|"
-    r"another(?: one| option| pick| suggestion| title| movie| film)?(?=\s*(?:please|pls|plz)?\s*[.!?]*\s*$)|^\W*more(?=\W*$))\b"
+    r"another(?: one| option| pick| suggestion| title| movie| film)?(?=\s*(?:please|pls|plz)?\s*[.!?]*\s*$))\b"
 )
 # the person's own past, not an audience: "from when i was a kid in the 80s" asks for no children's film
 OWN_CHILDHOOD = re.compile(

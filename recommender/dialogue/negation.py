@@ -26,7 +26,7 @@ NEGATIONS = {
         "not looking for", "don't recommend", "don't need", "no longer", "no longer want", "not really into",
         "i'm over", "im over", "can't stand", "cannot stand", "can't stomach", "not big on",
         "not so much", "allergic to", "don't care for", "do not care for", "dont care for", "not keen on",
-        "not big into", "pass on",
+        "not big into", "pass on", "had enough of", "had enough",
     )
 }
 # Un-wanting without excluding: "doesn't have to be a drama", "a comedy instead of a drama".
@@ -84,6 +84,9 @@ _POST_NEGATIONS = {
         "out of the question", "please no", "need not apply", "not so much", "nah", "naw", "nope", "hard pass",
         "pass", "i'll pass", "ill pass", "not really", "meh", "no ty", "not feeling it", "not my vibe", "not my jam",
         "hell no", "no chance", "not today", "not tonight", "not for us", "not for tonight", "no no",
+        "bores me", "bore me to tears", "isn't for me", "isnt for me", "aren't for me", "arent for me",
+        "does nothing for me", "do nothing for me", "leaves me cold", "leave me cold", "puts me off", "put me off",
+        "annoys me", "annoy me", "overrated", "gets old", "get old",
     )
 }
 # Words that may close a post-placed "no"/"not" ("horror? not really", "musicals, no thanks").

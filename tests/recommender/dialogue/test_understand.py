@@ -635,6 +635,15 @@ def test_and_a_title_after_a_liked_title_likes_it_too() -> None:
         ("the fourties", (SetEra(1940, 1949),)),
         ("no rom stuff", (ExcludeGenres(("Romance",)),)),
         ("another one", (OtherOptions(),)),
+        ("any alternatives?", (OtherOptions(),)),
+        ("those don't grab me", (OtherOptions(),)),
+        ("not really what i want", (OtherOptions(),)),
+        ("can i see more", (OtherOptions(),)),
+        # a genre refused after it is named: it had been wanted
+        ("romance bores me", (ExcludeGenres(("Romance",)),)),
+        ("romance isn't for me", (ExcludeGenres(("Romance",)),)),
+        ("i've had enough of romance", (ExcludeGenres(("Romance",)),)),
+        ("no sappy love stuff", (ExcludeGenres(("Romance",)),)),
         ("more!", (OtherOptions(),)),
     ],
 )
