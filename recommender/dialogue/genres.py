@@ -76,8 +76,8 @@ def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -
                 found.append(Mention(term, i, i + n - 1, "-"))  # "something for grown-ups": no children's film
                 i += n
                 break
-            if n == 1 and phrase.startswith("non-") and (term := terms.get(phrase[4:])) is not None:
-                found.append(Mention(term, i, i, "-"))  # "non-violent"
+            if n == 1 and (term := _without(phrase, terms)) is not None:
+                found.append(Mention(term, i, i, "-"))  # "non-violent", "romance-free", "unromantic"
                 i += 1
                 break
             if n == 1 and (term := _derived(phrase, terms)) is not None:
@@ -98,6 +98,17 @@ def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -
 # words that rule a genre out by naming its opposite audience
 _OPPOSITE_FORMS = {"children's": ("grown-ups", "grown ups", "grownups", "for adults", "adults only", "grown-up",
                                   "for an adult", "adult audience", "adults would", "adults who", "adults that", "adult viewers", "for adult viewers")}
+
+
+def _without(word: str, terms: dict[str, Term]) -> Term | None:
+    """The term a word rules out by its form: "non-violent", "romance-free", "unromantic"."""
+    if word.startswith("non-") and (term := terms.get(word[4:])) is not None:
+        return term
+    if word.endswith("-free") and (term := terms.get(word[:-5])) is not None:
+        return term
+    if word.startswith("un") and len(word) > 5 and (term := terms.get(word[2:])) is not None:
+        return term
+    return None
 
 
 def _is_opposite(tokens: list[Tok], mention: Mention) -> bool:

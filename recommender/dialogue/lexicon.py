@@ -89,7 +89,7 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
     ),
     "romance": (
         "romance", "romantic", "romances", "love story", "love stories", "falling in love", "chick flick",
-        "lovey-dovey", "love affair", "romace", "romanse", "rom", "rom stuff", "sappy", "soppy", "mushy", "love stuff", "kissing", "kisses", "smooching", "lovers",
+        "lovey-dovey", "love affair", "romace", "romanse", "rom", "rom stuff", "sappy", "soppy", "mushy", "love stuff", "love interest", "love interests", "kissing", "kisses", "smooching", "lovers",
         "love triangle", "courtship", "wedding", "weddings", "love stories",
     ),
     "sci-fi": (

@@ -26,7 +26,8 @@ NEGATIONS = {
         "not looking for", "don't recommend", "don't need", "no longer", "no longer want", "not really into",
         "i'm over", "im over", "can't stand", "cannot stand", "can't stomach", "not big on",
         "not so much", "allergic to", "don't care for", "do not care for", "dont care for", "not keen on",
-        "not big into", "pass on", "had enough of", "had enough",
+        "not big into", "pass on", "had enough of", "had enough", "free of", "free from", "hold off on",
+        "steer away from", "stay clear of", "nix", "nix the",
     )
 }
 # Un-wanting without excluding: "doesn't have to be a drama", "a comedy instead of a drama".
@@ -40,7 +41,7 @@ _SOFT_DROPS = {
 # Taking back: un-wants a wanted genre, excludes one that was not wanted ("drop the horror").
 _DROPS = {
     token_phrase(p) for p in (
-        "forget about", "forget the", "drop the", "drop", "remove the", "remove", "remove any", "lose the",
+        "forget about", "forget the", "forget", "drop the", "drop", "remove the", "remove", "remove any", "lose the",
         "never mind the", "get rid of", "get rid of the", "filter out", "filter out the", "filter out any",
         "take out", "take out the", "take away", "cut", "cut the", "strip out", "eliminate", "ditch", "ditch the",
         "scrap", "scrap the", "omit", "axe", "axe the", "weed out", "rule out", "cross off", "cross out",
@@ -86,13 +87,15 @@ _POST_NEGATIONS = {
         "hell no", "no chance", "not today", "not tonight", "not for us", "not for tonight", "no no",
         "bores me", "bore me to tears", "isn't for me", "isnt for me", "aren't for me", "arent for me",
         "does nothing for me", "do nothing for me", "leaves me cold", "leave me cold", "puts me off", "put me off",
-        "annoys me", "annoy me", "overrated", "gets old", "get old",
+        "annoys me", "annoy me", "overrated", "gets old", "get old", "a dealbreaker", "dealbreaker", "a deal breaker",
+        "not my scene", "isn't my scene", "isnt my scene", "turns me off", "turn me off", "not what i want",
+        "not what i'm after", "not what im after", "not what i'm looking for",
     )
 }
 # Words that may close a post-placed "no"/"not" ("horror? not really", "musicals, no thanks").
 _POST_FINISHERS = {"really", "please", "thanks", "thank", "at", "all", "ever", "anymore", "today", "tonight", "now",
                    "for", "way", "more", "again", "pls", "plz", "thx", "sorry", "though", "lol"}
-_POST_SKIP = {"?", "-", ",", "is", "are", "'s", "please", "definitely", "totally", "really", "just", "also", "all", "so",
+_POST_SKIP = {"?", "-", ",", ":", "is", "are", "'s", "please", "definitely", "totally", "really", "just", "also", "all", "so",
               "movies", "movie", "films", "film", "flicks", "stuff", "ones"}
 # A negation followed by one of these limits how much, not what: "funny but not too silly",
 # "nothing overly violent". The mention is "hedge": it steers away from the genre only when the

@@ -644,6 +644,12 @@ def test_and_a_title_after_a_liked_title_likes_it_too() -> None:
         ("romance isn't for me", (ExcludeGenres(("Romance",)),)),
         ("i've had enough of romance", (ExcludeGenres(("Romance",)),)),
         ("no sappy love stuff", (ExcludeGenres(("Romance",)),)),
+        ("romance-free", (ExcludeGenres(("Romance",)),)),
+        ("keep it unromantic", (ExcludeGenres(("Romance",)),)),
+        ("keep it free of romance", (ExcludeGenres(("Romance",)),)),
+        ("romance: no", (ExcludeGenres(("Romance",)),)),
+        ("romance is a dealbreaker", (ExcludeGenres(("Romance",)),)),
+        ("steer away from romance", (ExcludeGenres(("Romance",)),)),
         ("more!", (OtherOptions(),)),
     ],
 )
