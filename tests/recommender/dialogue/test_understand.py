@@ -71,8 +71,6 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("an edge-of-my-seat film", (AddGenres(("Thriller",)),)),
         # "on the edge" was a mood of thrillers or action films, and took "on the edge of my seat" first
         ("something that keeps me on the edge of my seat", (AddGenres(("Thriller",)),)),
-        # what moves to tears was a mood of dramas or romances: romantic comedies came with it
-        ("something emotional", (AddGenres(("Drama",)),)),
         ("a movie for our son", (AddGenres(("Children's",)),)),
         ("a song-and-dance movie", (AddGenres(("Musical",)),)),
         ("I'm not into battles", (ExcludeGenres(("War",)),)),
