@@ -60,7 +60,7 @@ class SetEra:
 @dataclass(frozen=True)
 class ShiftEra:
     """"Older" (-1) or "newer" (+1), relative to the window or, without one, to `pivot` (the
-    median year of the last list)."""
+    oldest year of the last list for "older", its newest for "newer")."""
 
     direction: int
     pivot: int | None = None
