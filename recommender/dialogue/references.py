@@ -53,10 +53,19 @@ _TITLE_TRIGGER = re.compile(
     # a verb of taste where a clause starts: "i loved heat", "loved heat but couldn't stand fargo"
     r"|(?:^|\b(?:i|we|but|and|though|also)\s+|[,;.!]\s*)(?:really\s+|totally\s+|absolutely\s+|just\s+|also\s+)?"
     rf"(?:loved|liked|enjoyed|adored|(?:i'?m |am )?(?:a )?(?:huge |big |massive |great )?fan of|{_DISLIKED})\s+(?P<rest3>.+)"
+    # a title refused where a clause starts: "sci-fi but not star wars" (not the war films of "wars")
+    r"|(?:^|\bbut\s+|[,;]\s*)(?:not|except(?: for)?|other than|anything but|apart from|besides)\s+(?:the\s+)?(?P<rest4>.+)"
 )
 _TITLE_STOP = re.compile(
     r"\s*(?:[.,;!?]|\bbut\b|\bplease\b|\bthough\b|\bexcept\b|\bonly\b|\bmade\b|\bfrom the\b|\bwithout\b|\bwith\b|"
     r"\bthat (?:is|was|are)\b|\bfor\b|\bor something\b|\bmaybe\b)"
+)
+# words after "not" that begin no title ("not bad" is no refusal of Bad Boys)
+_NOT_A_REFUSED_TITLE = re.compile(
+    r"^(?:bad|sure|really|now|yet|today|tonight|again|quite|exactly|great|good|much|many|so|too|very|in|from|"
+    r"before|after|since|during|a|an|any|one|ones|interested|into|keen|feeling|fussed|bothered|picky|fan|big|"
+    r"necessarily|only|just|even|more|less|as|like|at|all|my|our|for|with|about|over|under|older|newer|old|new|"
+    r"recent|long|short|scary|sad|funny|dark|violent|gory|sappy|cheesy|animated|black|colou?r)\b"
 )
 _NOT_TITLE_START = re.compile(
     r"^(?:that|this|it|them|those|these|the (?:first|second|third|fourth|fifth|last|final|\d)|the one|one of|"
@@ -109,7 +118,13 @@ def title_refs(
     terms = terms_for(catalog.genre_names)
     said_ids, said_spans, not_found = _titles_after_a_cue(text, catalog)
     unknown += [text[start:end][:80] for start, end in not_found]
-    refused.update(i for i, (start, _) in zip(said_ids, said_spans, strict=True) if REFUSED_TITLE.search(text[:start]))
+    previous: tuple[int, bool] | None = None  # the end of the last title said, and whether it was refused
+    for said_id, (start, end) in zip(said_ids, said_spans, strict=True):
+        # "not fargo or heat": a title joined to a refused one is refused too
+        joined = previous is not None and previous[1] and _JOINED.fullmatch(text[previous[0] : start]) is not None
+        if joined or REFUSED_TITLE.search(text[:start]):
+            refused.add(said_id)
+        previous = (end, said_id in refused)
     for hint in turn.entities:
         if hint.entity == "title" and hint.value.strip() and hint.value.lower().strip() not in terms:
             if _inside_a_genre_phrase(hint.value.lower().strip(), text, terms):
@@ -146,17 +161,19 @@ def _titles_after_a_cue(
         m = _TITLE_TRIGGER.search(text, position)
         if m is None:
             break
-        group = next(g for g in ("rest", "rest2", "rest3") if m.group(g) is not None)
+        group = next(g for g in ("rest", "rest2", "rest3", "rest4") if m.group(g) is not None)
         rest, offset = m.group(group), m.start(group)
         position = offset
         if _NOT_TITLE_START.match(rest) or _starts_with_genre(rest, catalog):
             continue
+        if group == "rest4" and _NOT_A_REFUSED_TITLE.match(rest):
+            continue  # "not bad", "not in black and white", "not too long"
         stop = _TITLE_STOP.search(rest)
         candidate = rest[: stop.start()] if stop else rest
         found = _titles_in(candidate, catalog, ids)
         for start, end in found:
             spans.append((offset + start, offset + end))
-        comparing = group != "rest3" and _COMPARING.search(text[m.start() : offset])  # not "i don't like bruce willis"
+        comparing = group in ("rest", "rest2") and _COMPARING.search(text[m.start() : offset])  # not "i don't like bruce willis"
         if not found and comparing and (named := _named_title(candidate)):
             not_found.append((offset, offset + len(named)))
     return ids, spans, not_found
@@ -183,6 +200,7 @@ def _named_title(candidate: str) -> str:
 
 
 _JOINERS = ("and", "or", "&", "plus")
+_JOINED = re.compile(r"\s*(?:,\s*)?(?:and|or|nor|&|plus)?\s*(?:the\s+)?")
 _CONTINUING = re.compile(r"^\W*(?:oh\s+)?(?:and|also|plus)\s+(?:also\s+)?(?P<rest>.+?)(?:\s+(?:too|as well|also))?\W*$")
 
 
@@ -212,8 +230,8 @@ def _titles_in(candidate: str, catalog: CatalogView, ids: list[str]) -> list[tup
                 return spans  # "tom" of "a fan of tom hanks" is no Tom and Huck: one word of several names no title
             item_id = catalog.find_title(candidate[start:end])
             if item_id is not None:
-                if (before := _before_a_joiner(words[i : i + n], candidate, catalog, item_id)) is not None:
-                    n = before  # "fargo and pulp fiction" found Fargo: the words after "and" were not read
+                if (split := _before_a_joiner(words[i : i + n], candidate, catalog, item_id)) is not None:
+                    n, item_id = split  # "fargo and pulp fiction" found Fargo: the words after "and" were not read
                     end = words[i + n - 1][1]
                 ids.append(item_id)
                 spans.append((start, end))
@@ -228,14 +246,26 @@ def _titles_in(candidate: str, catalog: CatalogView, ids: list[str]) -> list[tup
     return spans
 
 
-def _before_a_joiner(words: list[tuple[int, int]], candidate: str, catalog: CatalogView, item_id: str) -> int | None:
-    """How many of `words` name `item_id` when the words before their first inner "and" / "or" find
-    the same title the whole phrase found (the fuzzy lookup read only the start); else None
-    ("sense and sensibility" finds another title, or none, from "sense" alone)."""
+def _before_a_joiner(
+    words: list[tuple[int, int]], candidate: str, catalog: CatalogView, item_id: str
+) -> tuple[int, str] | None:
+    """(how many of `words` name a title, its id) when the fuzzy lookup found `item_id` for a phrase
+    across an inner "and" / "or" by reading only one side of it: the words before the joiner find
+    `item_id` too ("fargo and pulp fiction"), or they find a title of their own and the words after
+    it find `item_id` ("titanic and the godfather"). Else None: "sense and sensibility" is one title."""
     for k in range(1, len(words) - 1):
         if candidate[words[k][0] : words[k][1]] in _JOINERS:
             left = candidate[words[0][0] : words[k - 1][1]]
-            return k if len(left) >= 3 and catalog.find_title(left) == item_id else None
+            left_id = catalog.find_title(left) if len(left) >= 3 else None
+            if left_id is None:
+                return None
+            if left_id == item_id:
+                return k, item_id
+            right = candidate[words[k + 1][0] : words[-1][1]]
+            whole = (catalog.title_of(item_id) or "").lower()
+            if re.search(rf"\b{re.escape(left.lower())}\b", whole):
+                return None  # "bill and ted's bogus journey": the first words are the found title's own
+            return (k, left_id) if catalog.find_title(right) == item_id else None
     return None
 
 

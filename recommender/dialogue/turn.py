@@ -40,3 +40,4 @@ class CatalogView:
     # shown, the catalog's oldest and newest tenth (MovieLens 100K: 1967, 1997)
     era_edges: tuple[int, int] | None = None
     newest_year: int | None = None  # what "the last 10 years" counts back from (MovieLens 100K: 1998)
+    title_of: Callable[[str], str | None] = lambda _item_id: None

@@ -118,9 +118,13 @@ class TurnReader:
             row = index.position.get(item_id)
             return index.items[row].year if row is not None else None
 
+        def title_of(item_id: str) -> str | None:
+            row = index.position.get(item_id)
+            return index.items[row].title if row is not None else None
+
         years = [item.year for item in index.items if item.year is not None]
         edges = (int(np.percentile(years, 10)), int(np.percentile(years, 90))) if len(years) >= 10 else None
-        view = CatalogView(tuple(index.genre_names), find_title, year_of, edges, max(years) if years else None)
+        view = CatalogView(tuple(index.genre_names), find_title, year_of, edges, max(years) if years else None, title_of)
         self._view = (bundle, view)
         return view
 

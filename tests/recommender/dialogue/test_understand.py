@@ -655,6 +655,32 @@ def test_words_as_people_type_them(text: str, expected: tuple[object, ...]) -> N
     assert acts(text) == expected
 
 
+def test_a_title_refused_where_a_clause_starts() -> None:
+    """"sci-fi but not star wars" ruled out war films ("wars"); "not fargo or heat" liked Heat."""
+    titles = {"star wars": "50", "fargo": "100", "heat": "6", "bad boys": "27"}
+    catalog = replace(CATALOG, find_title=lambda t: titles.get(t.lower().strip()))
+    def said(text: str) -> tuple[object, ...]:
+        return understand(Turn(text, "request_recommendation", ()), DialogueState(), catalog)
+    assert said("sci-fi but not star wars") == (RejectItems(("50",)), AddGenres(("Sci-Fi",)))
+    assert said("not fargo or heat") == (RejectItems(("100", "6")),)
+    assert said("not in black and white") == (SetEra(1966, None, replace=False),)
+    assert not any(isinstance(a, RejectItems) for a in said("not bad"))
+
+
+def test_two_titles_when_the_lookup_read_only_the_second() -> None:
+    """"i hated titanic and the godfather" refused The Godfather alone: the fuzzy lookup found it for
+    the whole phrase."""
+    titles = {"titanic": "313", "the godfather": "127"}
+
+    def fuzzy(text: str) -> str | None:  # a phrase that ends with a title finds it
+        text = text.lower().strip()
+        return next((i for t, i in titles.items() if text == t or text.endswith(" " + t)), None)
+
+    catalog = replace(CATALOG, find_title=fuzzy, title_of={"313": "Titanic", "127": "Godfather, The"}.get)
+    said = understand(Turn("i hated titanic and the godfather", None, ()), DialogueState(), catalog)
+    assert said == (RejectItems(("313", "127")),)
+
+
 def test_what_about_is_no_part_of_the_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
