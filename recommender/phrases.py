@@ -103,6 +103,7 @@ _TEXT: dict[str, dict[Language, str]] = {
     "with_people": {"en": "with {people}", "zh": "有{people}"},
     "like_titles": {"en": "like {titles}", "zh": "类似{titles}"},
     "not_genres": {"en": "not {genres}", "zh": "不要{genres}"},
+    "avoiding": {"en": "less “{words}”", "zh": "少一些“{words}”"},
     "or": {"en": " or ", "zh": "或"},
     "and": {"en": " and ", "zh": "和"},
     "list_sep": {"en": ", ", "zh": "、"},

@@ -33,6 +33,9 @@ W_PREFERENCE_POPULARITY = 0.05
 # A free-text wish ("a heist with a twist") matched against item descriptions: strong enough to
 # reorder the candidates that pass the filters, never a filter itself.
 W_TEXT = 0.4
+# What a complaint named ("too gory" -> "gory"): the rows whose descriptions are most like it (above
+# the median of the rows that pass the filters) go lower by up to this much; never a filter.
+W_AVOID = 0.4
 # A mood ("something to cheer me up": any of Comedy, Children's, Musical, Romance) filters by any
 # of its genres; among those, an item squarely inside it (all its genres in the mood) goes before
 # one that only touches it (Titanic's Romance): a nudge of at most this much.
@@ -59,6 +62,7 @@ class RankRequest:
     negative_seeds: Mapping[int, float] = field(default_factory=dict)
     preference: np.ndarray | None = None  # published model's score per row, -inf where unknown
     text: np.ndarray | None = None  # similarity of each row's description to a free-text wish
+    avoid: np.ndarray | None = None  # similarity of each row's description to what a complaint named
     mood_fit: np.ndarray | None = None  # 0-1: how squarely each row sits inside the wished moods
 
 
@@ -107,6 +111,9 @@ def rank(bundle: ModelBundle, request: RankRequest) -> list[RankedRow]:
     if request.text is not None and request.mask.any():
         within = np.where(request.mask, request.text, 0.0)
         total = total + W_TEXT * _scaled(np.clip(within, 0.0, None))
+    if request.avoid is not None and request.mask.any():
+        above = request.avoid - float(np.median(request.avoid[request.mask]))
+        total = total - W_AVOID * _scaled(np.where(request.mask, np.clip(above, 0.0, None), 0.0))
     if request.mood_fit is not None:
         total = total + W_MOOD * request.mood_fit
     if request.negative_seeds and not bundle.knn.is_empty:

@@ -175,6 +175,7 @@ def state_payload(result: RecommendationResult) -> dict[str, Any]:
         "people": list(state.people),
         "like_items": list(state.liked_items),
         "wish": list(state.wish),
+        "avoid": list(state.avoid),
         "count": state.count,
     }
 

@@ -126,6 +126,14 @@ class Wish:
 
 
 @dataclass(frozen=True)
+class Avoid:
+    """What a complaint or refusal names that no genre or era covers ("too gory" -> "gory", "no
+    subtitles" -> "subtitles"): descriptions like it go lower, never a filter."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Reset:
     """"Start over": a clean search (items already shown stay shown)."""
 
@@ -145,7 +153,8 @@ class Unknown:
 
 Act = (
     AddGenres | ReplaceGenres | ExcludeGenres | DropGenres | AddMood | SetEra | ShiftEra | WidenEra | ClearEra
-    | AddPerson | LikeItems | RejectItems | SeenItems | OtherOptions | SetCount | Wish | Reset | Surprise | Unknown
+    | AddPerson | LikeItems | RejectItems | SeenItems | OtherOptions | SetCount | Wish | Avoid | Reset | Surprise
+    | Unknown
 )
 
 

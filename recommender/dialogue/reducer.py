@@ -23,6 +23,7 @@ from recommender.dialogue.acts import (
     AddGenres,
     AddMood,
     AddPerson,
+    Avoid,
     ClearEra,
     DropGenres,
     ExcludeGenres,
@@ -122,6 +123,10 @@ def _apply(state: DialogueState, act: Act) -> DialogueState:
         return replace(state, seen_items=_capped(_union(state.seen_items, act.item_ids)))
     if isinstance(act, SetCount):
         return replace(state, count=min(max(act.count, 1), MAX_COUNT))
+    if isinstance(act, Avoid):
+        if not act.text or act.text in state.avoid:
+            return state
+        return replace(state, avoid=(*state.avoid, act.text)[-MAX_WISHES:])
     if isinstance(act, Wish):
         text = act.text.strip()
         if not text or text in state.wish:

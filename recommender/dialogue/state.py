@@ -45,6 +45,7 @@ class DialogueState:
     shown_items: tuple[str, ...] = ()  # never shown twice in one conversation
     last_items: tuple[str, ...] = ()  # the latest list, in order, for "the second one"
     wish: tuple[str, ...] = ()  # free-text wishes ("a heist with a twist")
+    avoid: tuple[str, ...] = ()  # what complaints named that no genre covers ("gory", "subtitles")
     asked: str | None = None  # the attribute the bot asked about last turn, if it asked
     count: int | None = None  # how many items the person asked to see ("three comedies"); None: the policy's
     notified: tuple[str, ...] = field(default=())  # notices already given once ("no cast data")
@@ -73,7 +74,7 @@ class DialogueState:
         return bool(
             self.genres or self.genre_options or self.exclude_genres or self.moods
             or self.year_from is not None or self.year_to is not None or self.people
-            or self.liked_items or self.wish
+            or self.liked_items or self.wish or self.avoid
         )
 
     def summary(self, titles: dict[str, str] | None = None, lang: str = "en") -> str:
@@ -100,6 +101,8 @@ class DialogueState:
             parts.append("“" + "; ".join(quotable(w) for w in self.wish) + "”")
         if self.exclude_genres:
             parts.append(say("not_genres", lang, genres=join([genre_name(g, lang) for g in self.exclude_genres], lang, "or")))
+        if self.avoid:
+            parts.append(say("avoiding", lang, words="; ".join(quotable(a) for a in self.avoid)))
         return " · ".join(parts)
 
     # -- persistence ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from recommender.dialogue.acts import (
     AddGenres,
     AddMood,
     AddPerson,
+    Avoid,
     ClearEra,
     DropGenres,
     ExcludeGenres,
@@ -52,7 +53,7 @@ from recommender.dialogue.references import LESS_LIKE, MORE_LIKE, ordinal_refs, 
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.tokens import tokenize
 from recommender.dialogue.turn import CatalogView, EntityHint, Turn
-from recommender.dialogue.wish import STOPWORDS, wish
+from recommender.dialogue.wish import STOPWORDS, avoided, complaint_tokens, wish
 
 __all__ = ["MAX_TEXT_CHARS", "CatalogView", "EntityHint", "Turn", "understand"]
 
@@ -210,9 +211,12 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         acts.append(OtherOptions())
         if m is not None:
             consume(m.start(), m.end())
-    wished = wish(raw, tokens, reading.consumed, mentions, understood=is_search(acts))
+    # a complaint's words are no description to look for ("nothing too long, about friendship")
+    wished = wish(raw, tokens, reading.consumed | complaint_tokens(text, tokens), mentions, understood=is_search(acts))
     if wished and not seen:
         acts.append(Wish(wished))
+    if not seen and (avoid := avoided(text, tokens, reading.consumed, mentions)):
+        acts.append(Avoid(avoid))
     return tuple(acts)
 
 

@@ -70,12 +70,12 @@ def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention
     if not content or (len(content) < 2 and len(content[0].text) < 5):
         return ""
     first_content = tokens.index(content[0])
-    clause = tokens[:first_content]
+    clause = list(range(first_content))
     for k in range(len(clause) - 1, -1, -1):
-        if clause[k].text in BOUNDARIES:
+        if tokens[clause[k]].text in BOUNDARIES:
             clause = clause[k + 1 :]
             break
-    if any(t.text in _NEGATING for t in clause):
+    if any(tokens[i].text in _NEGATING for i in clause if i not in covered):
         return ""  # "nothing with subtitles": a refusal, never a description to look for
     last_content = tokens.index(content[-1])
     marked = _has_marker([t.text if i not in covered else "" for i, t in enumerate(tokens[:last_content])])
@@ -119,3 +119,62 @@ def _wished_clauses(text: str) -> str:
         if any(w not in STOPWORDS and (marked or w not in CHAT_FILLER) for w in words):
             kept.append(clause)
     return ", ".join(kept)
+
+
+# words a complaint uses that no item description answers: length, age, pace, how much, and
+# words for parts of a film ("too long", "sad endings", "less heavy")
+_NOT_DESCRIPTIVE = {
+    "long", "longer", "short", "slow", "fast", "old", "new", "recent", "dated", "boring", "bad", "much", "many",
+    "heavy", "light", "serious", "ending", "endings", "scene", "scenes", "character", "characters", "parts",
+    "bits", "moments", "plots", "acting", "runtime", "length", "hours", "minutes", "ones", "kind", "sort",
+    "nah", "naw", "nope", "meh", "eh", "yikes", "way", "wait", "thanks", "problem", "worries", "idea", "clue",
+    "famous", "popular", "known", "mainstream", "obvious", "common", "predictable", "cliche", "cliched",
+}
+
+
+def complaint_tokens(text: str, tokens: list[Tok]) -> set[int]:
+    """The tokens of the clauses of lower-cased `text` that complain or refuse ("too gory", "less
+    blood", "nothing too long")."""
+    out: set[int] = set()
+    start = 0
+    for end in [m.start() for m in _CLAUSES.finditer(text)] + [len(text)]:
+        clause = [i for i, t in enumerate(tokens) if start <= t.start < end]
+        start = end
+        if any(tokens[i].text in _COMPLAINT_WORDS for i in clause[:3]):
+            out.update(clause)
+    return out
+
+
+def avoided(text: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention]) -> str:
+    """What the complaints and refusals of lower-cased `text` name that nothing else explained:
+    "too gory, something creepier but less blood" -> "blood" (gory is a horror word), "no subtitles"
+    -> "subtitles"; '' for "not too long" or "no horror" (a length, a genre)."""
+    covered = set(consumed)
+    for m in mentions:
+        covered.update(range(m.first, m.last + 1))
+    complaining = complaint_tokens(text, tokens)
+    words: list[str] = []
+    for i, t in enumerate(tokens):
+        if t.text not in _AVOID_CUES or i not in complaining:
+            continue
+        j = i + 1  # "too gory", "less blood", "no subtitles", "nothing with zombies", "without much talking"
+        while j < len(tokens) and tokens[j].text in _AVOID_GAP:
+            j += 1
+        while j < len(tokens) and _describes(tokens[j].text) and j not in covered:
+            words.append(tokens[j].text)
+            j += 1
+    return " ".join(dict.fromkeys(words))[:80]
+
+
+# the cues after which a word names what to have less of, and what may sit between ("no more ...")
+_AVOID_CUES = {"too", "overly", "less", "fewer", "no", "nothing", "without", "not", "none"}
+_AVOID_GAP = {"too", "so", "very", "that", "much", "many", "more", "with", "any", "the", "a", "an", "of", "in", "lot",
+              "lots", "overly", "all", "real", "actual", "kind", "type", "sort", "really", "excessive", "heavy"}
+
+
+def _describes(word: str) -> bool:
+    """Whether a word may describe what is in a film (not a filler, a cue, a length or an interjection)."""
+    return (re.fullmatch(r"[a-z][a-z'-]+", word) is not None and len(word) > 2 and word not in STOPWORDS
+            and word not in CHAT_FILLER and word not in _COMPLAINT_WORDS and word not in _NOT_DESCRIPTIVE
+            and not any(word == w for cue in NEGATIONS for w in cue))
+

@@ -77,12 +77,13 @@ class ListRecommender:
         )
         preference = self._preference_scores(bundle, profile, plan.seeds, more_like, user_id)
         text_scores = bundle.text.score(" ".join(state.wish)) if state.wish and bundle.text is not None else None
+        avoid_scores = bundle.text.score(" ".join(state.avoid)) if state.avoid and bundle.text is not None else None
         n_ranked = max(k, self.settings.llm_rerank_top_n) if self.llm.reranking else k
         mood_fit = (np.mean([bundle.index.genre_share(genres) for _, genres in plan.mood_groups], axis=0)
                     if plan.mood_groups else None)
         ranked = rank(bundle, RankRequest(
             mask=plan.mask, k=n_ranked, seeds=plan.seeds, negative_seeds=plan.negative_seeds,
-            preference=preference, text=text_scores, mood_fit=mood_fit,
+            preference=preference, text=text_scores, avoid=avoid_scores, mood_fit=mood_fit,
         ))
         request_id = uuid.uuid4().hex
         critiques = tuple(describe_act(a) for a in acts)

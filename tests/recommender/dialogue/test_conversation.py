@@ -281,3 +281,13 @@ def test_the_last_years_are_the_catalogs_last_years(service: RecommenderService)
     *_, last = talk(service, "a comedy", "from the last 10 years")
     assert last.state is not None and (last.state.year_from, last.state.year_to) == (newest - 9, None)
     assert last.items and all(r.item.year is not None and r.item.year >= newest - 9 for r in last.items)
+
+
+def test_what_a_complaint_named_is_kept_and_said(service: RecommenderService) -> None:
+    """"nothing too cheesy" after comedies was heard as nothing; it is kept as what to have less of
+    (a ranking signal over the item descriptions, never a filter) and shown in the summary."""
+    _first, second, third = talk(service, "a comedy", "nothing too cheesy", "and no subtitles")
+    assert third.state is not None and third.state.avoid == ("cheesy", "subtitles")
+    assert third.state.genres == ("Comedy",) and third.items
+    assert "less “cheesy; subtitles”" in third.text
+    assert second.items and not violations(second)

@@ -12,6 +12,7 @@ from recommender.dialogue.acts import (
     AddGenres,
     AddMood,
     AddPerson,
+    Avoid,
     ClearEra,
     DropGenres,
     ExcludeGenres,
@@ -202,3 +203,12 @@ def test_a_forged_state_slot_stays_small() -> None:
     forged = {"shown_items": [str(i) for i in range(100_000)], "genres": ["x" * 10_000], "moods": [{"word": "w"}] * 999}
     state = DialogueState.from_dict(forged)
     assert len(state.shown_items) == 500 and len(state.genres[0]) == 200 and len(state.moods) == 20
+
+
+def test_what_to_have_less_of_accumulates_once_each_and_keeps_the_last_three() -> None:
+    state = reduce(DialogueState(), [Avoid("gory"), Avoid("gory"), Avoid("subtitles")])
+    assert state.avoid == ("gory", "subtitles")
+    state = reduce(state, [Avoid("cheesy"), Avoid("talking")])
+    assert state.avoid == ("subtitles", "cheesy", "talking")
+    assert state.constrained
+    assert DialogueState.from_dict(state.to_dict()).avoid == state.avoid

@@ -13,6 +13,7 @@ from recommender.dialogue.acts import (
     AddGenres,
     AddMood,
     AddPerson,
+    Avoid,
     ClearEra,
     DropGenres,
     ExcludeGenres,
@@ -544,7 +545,7 @@ def test_a_genre_offered_after_a_list_replaces_it(text: str, replaces: bool) -> 
 @pytest.mark.parametrize(
     ("text", "wished"),
     [
-        ("too gory, something creepier but less blood", "something creepier"),
+        ("nothing too long, about friendship", "about friendship"),
         ("these are too slow, something about revenge", "something about revenge"),
         ("something similar but less famous", ""),
         ("something about a man with no past", "something about a man with no past"),
@@ -679,6 +680,25 @@ def test_two_titles_when_the_lookup_read_only_the_second() -> None:
     catalog = replace(CATALOG, find_title=fuzzy, title_of={"313": "Titanic", "127": "Godfather, The"}.get)
     said = understand(Turn("i hated titanic and the godfather", None, ()), DialogueState(), catalog)
     assert said == (RejectItems(("313", "127")),)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # what a complaint names that no genre covers: "nothing too cheesy" was "nothing new heard"
+        ("nothing too cheesy", (Avoid("cheesy"),)),
+        ("too gory, something creepier but less blood", (Avoid("blood"),)),  # gory is a horror word
+        ("no subtitles please", (Avoid("subtitles"),)),
+        ("without much talking", (Avoid("talking"),)),
+        # lengths, interjections, popularity and verbs name nothing in a description
+        ("not too long", ()),
+        ("no wait, i meant a comedy", (ReplaceGenres(("Comedy",)),)),
+        ("something similar but less famous", ()),
+        ("those don't grab me", (OtherOptions(),)),
+    ],
+)
+def test_a_complaint_names_what_to_have_less_of(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text, state=replace(SHOWN, genres=("Horror",))) == expected
 
 
 def test_what_about_is_no_part_of_the_wish() -> None:
