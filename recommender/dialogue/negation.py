@@ -26,7 +26,7 @@ NEGATIONS = {
         "not looking for", "don't recommend", "don't need", "no longer", "no longer want", "not really into",
         "i'm over", "im over", "can't stand", "cannot stand", "can't stomach", "not big on",
         "not so much", "allergic to", "don't care for", "do not care for", "dont care for", "not keen on",
-        "not big into", "pass on", "had enough of", "had enough", "free of", "free from", "hold off on",
+        "not big into", "pass on", "had enough of", "had enough", "not any more", "no more of", "free of", "free from", "hold off on",
         "steer away from", "stay clear of", "nix", "nix the",
     )
 }
@@ -108,7 +108,7 @@ DEGREE_HEDGES = {"too", "overly", "very", "so", "that", "super", "excessively", 
 GAP_HEDGES = (DEGREE_HEDGES - {"so", "that", "very"}) | {"much", "lot", "lots", "heavy", "excessive", "over-the-top"}
 # Words that may sit between two genres of one negated list: "no horror, thriller or crime".
 CONNECTORS = {
-    "or", "and", "nor", ",", "/", "&", "either", "neither", "any", "anything", "more", "also", "the", "a", "an",
+    "or", "and", "nor", ",", "/", "&", "either", "neither", "any", "anything", "also", "the", "a", "an",
     "those", "these", "of", "too", "very", "so", "really", "overly", "particularly", "that's", "that", "is",
     "are", "kind", "type", "sort", "movies", "movie", "films", "film", "flicks", "flick", "stuff", "things",
     "ones", "genre", "genres", "even", "at", "all", "kinds", "types", "with", "anymore",
@@ -118,6 +118,7 @@ BOUNDARIES = {
     ".", "!", "?", ";", ":", "but", "though", "although", "however", "yet", "instead", "rather", "just", "only",
     "so", "because", "i", "i'd", "id", "i'm", "im", "we", "we'd", "let's", "lets", "give", "show", "make",
     "maybe", "perhaps", "how", "what", "fine", "ok", "okay", "good", "great", "please",
+    "more",  # "less romance, more comedy": what follows "more" is wanted
 }
 _POSITIVE_AFTER = [token_phrase(p) for p in ("is fine", "are fine", "is ok", "are ok", "is okay", "are okay",
                                              "is good", "are good", "would be good", "would be nice", "works", "is great")]

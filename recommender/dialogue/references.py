@@ -183,7 +183,8 @@ def _titles_after_a_cue(
 # loved the ending")
 _COMPARING = re.compile(
     r"\b(?:like|similar|vein|lines|style|reminds|vibe|la|likes|inspired|comparable|seen|watched|saw)\b")
-_NO_TITLE_START = re.compile(r"^(?:a|an|some|more|less|lots|the (?:ones?|others?|previous|rest|same|above|list|other|kind|type|sort))\b")
+# what follows "like" without naming a film: "something like a road trip", "like the ones before"
+_DESCRIBES_NO_FILM = re.compile(r"^(?:a|an|some|more|less|lots|the (?:ones?|others?|previous|rest|same|above|list|other|kind|type|sort))\b")
 
 
 def _named_title(candidate: str) -> str:
@@ -194,7 +195,7 @@ def _named_title(candidate: str) -> str:
     while words and words[-1] in STOPWORDS:
         words.pop()
     named = " ".join(words)
-    if 1 <= len(words) <= 5 and not _NO_TITLE_START.match(named) and any(w not in STOPWORDS and not w.isdigit() for w in words):
+    if 1 <= len(words) <= 5 and not _DESCRIBES_NO_FILM.match(named) and any(w not in STOPWORDS and not w.isdigit() for w in words):
         return named
     return ""
 

@@ -260,7 +260,7 @@ def _without_years(state: DialogueState, catalog: CatalogView, year_from: int, y
     of the last list (or, with no list, than the catalog's newest tenth, where most of it is), else
     the older side."""
     if state.year_to is not None and state.year_to <= year_to:
-        return SetEra(None, year_from - 1, replace=False)  # (a window inside the refused years is left for this side)
+        return SetEra(None, year_from - 1, replace=False)  # a window inside the refused years gives way to the years before
     if state.year_from is not None and state.year_from >= year_from:
         return SetEra(year_to + 1, None, replace=False)
     years = sorted(_list_years(state, catalog))

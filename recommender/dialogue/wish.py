@@ -129,6 +129,8 @@ _NOT_DESCRIPTIVE = {
     "bits", "moments", "plots", "acting", "runtime", "length", "hours", "minutes", "ones", "kind", "sort",
     "nah", "naw", "nope", "meh", "eh", "yikes", "way", "wait", "thanks", "problem", "worries", "idea", "clue",
     "famous", "popular", "known", "mainstream", "obvious", "common", "predictable", "cliche", "cliched",
+    # what follows "not" about the person, not the film ("not interested in", "not bothered about")
+    "interested", "bothered", "fussed", "keen", "yet", "rush", "spoiler", "spoilers", "english", "subtitled",
 }
 
 

@@ -695,10 +695,25 @@ def test_two_titles_when_the_lookup_read_only_the_second() -> None:
         ("no wait, i meant a comedy", (ReplaceGenres(("Comedy",)),)),
         ("something similar but less famous", ()),
         ("those don't grab me", (OtherOptions(),)),
+        ("not interested in romance", (ExcludeGenres(("Romance",)),)),
     ],
 )
 def test_a_complaint_names_what_to_have_less_of(text: str, expected: tuple[object, ...]) -> None:
     assert acts(text, state=replace(SHOWN, genres=("Horror",))) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "less romance, more comedy" ruled out both: "more" carried the refusal on
+        ("less romance, more comedy", (ExcludeGenres(("Romance",)), AddGenres(("Comedy",)))),
+        ("less talking more action", (AddGenres(("Action",)), Avoid("talking"))),
+        ("not any more romance", (ExcludeGenres(("Romance",)),)),
+        ("no more horror or thrillers", (ExcludeGenres(("Horror", "Thriller")),)),
+    ],
+)
+def test_what_comes_after_more_is_wanted(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text, state=replace(SHOWN, genres=("Drama",))) == expected
 
 
 def test_what_about_is_no_part_of_the_wish() -> None:
