@@ -36,7 +36,11 @@ SURPRISE = re.compile(
     r"whatever you (?:like|want|think)|i'?m easy|no idea|"
     # boredom asks for anything at all: "i'm so bored", "entertain me", "need to kill some time"
     r"(?:i'?m|i am|so|really|very|super|getting|kinda|bit) bored|bored (?:out of my mind|stiff|to death)|boredom|"
-    r"entertain me|kill (?:some )?time|pass the time)\b"
+    r"entertain me|kill (?:some )?time|pass the time|"
+    # what most people watch: the popularity ranking is the answer
+    r"what'?s (?:popular|trending|hot|big|good)(?: right now| at the moment| these days| now)?|most popular|"
+    r"crowd[- ]pleasers?|what (?:everyone|people) (?:is|are) watching|everyone'?s watching|"
+    r"(?:top|best|highest)[- ]rated(?: (?:movies|films|ones))?$)\b"
 )
 OTHER = re.compile(
     r"\b(?:other (?:options|ones|picks|suggestions|titles|movies|films|ideas|recommendations|recs|choices)|others|"

@@ -120,6 +120,8 @@ _AROUND = re.compile(rf"\b(?:around|about|circa|ca\.?|roughly|approximately|appr
 _ISH = re.compile(rf"{_P}\s*-?ish\b")
 _POINT_ALONE = re.compile(rf"(?<![\w-]){_P}")
 _CENTURY = re.compile(r"\b(this century|21st century|twenty-first century|20th century|twentieth century)\b")
+# "from the turn of the century / millennium": the years around 2000
+_TURN_OF_CENTURY = re.compile(r"\b(?:the )?turn of the (?:century|millennium)|\baround (?:the )?millennium\b|\by2k\b")
 _CLEAR = re.compile(
     r"\b(?:any|whatever|whichever)\s+(?:year|decade|era|time|period)s?\b"
     r"|\b(?:year|decade|era|when it was made|release date)\s+(?:doesn'?t|does not|don'?t)\s+matter\b"
@@ -255,6 +257,9 @@ def find_eras(text: str) -> list[EraPhrase]:
         if free(m.start(), m.end()):
             a, b = _window(m, "a")
             add(EraPhrase(m.start(), m.end(), a, b))
+    for m in _TURN_OF_CENTURY.finditer(text):
+        if free(m.start(), m.end()):
+            add(EraPhrase(m.start(), m.end(), 1995, 2004))
     for m in _CENTURY.finditer(text):
         if free(m.start(), m.end()):
             twentieth = "20th" in m.group(0) or "twentieth" in m.group(0)

@@ -35,6 +35,17 @@ MORE_LIKE = re.compile(
     r"\b(?:more|something|anything|stuff|ones?|films?|movies?|similar)\s+(?:like|similar to|along the lines of)\s*$"
     r"|\b(?:similar to|in the vein of|along the lines of|in the style of|the same as|same vibe as|like)\s*$"
 )
+# praise right after a reference: "the second one looks good", "number 3 sounds great, more like that"
+LIKED_AFTER = re.compile(
+    r"\s*(?:one\s+)?(?:looks|sounds|seems|is|was)\s+(?:really\s+|very\s+|pretty\s+|so\s+)?"
+    r"(?:good|great|interesting|fun|nice|cool|perfect|promising|awesome|amazing|right up my alley)\b"
+    r"|\s*[,.!]?\s*(?:i (?:like|love)|love|nice|perfect|yes)\b.*?\bmore like (?:that|it|this)\b"
+    r"|\s*[,.!]?\s*more like (?:that|it|this)\b"
+)
+DISLIKED_AFTER = re.compile(
+    r"\s*(?:one\s+)?(?:looks|sounds|seems|is|was)\s+(?:really\s+|very\s+|pretty\s+|so\s+|kinda\s+)?"
+    r"(?:bad|boring|terrible|awful|dull|meh|lame|not (?:for me|good|great|my thing))\b"
+)
 LESS_LIKE = re.compile(r"\b(?:not|nothing|less|no more|fewer)\s+(?:like|similar to)\s*$")
 # words right before a title that refuse it: "space movies but not Star Wars", "anything but Titanic"
 _DISLIKED = (r"hated|hate|disliked|dislike|didn'?t like|did not like|don'?t like|do not like|didn'?t enjoy|"

@@ -49,7 +49,15 @@ from recommender.dialogue.genres import find_mentions, genre_acts
 from recommender.dialogue.lexicon import catalog_genres, genre_for_word, terms_for
 from recommender.dialogue.negation import polarised
 from recommender.dialogue.reducer import reduce
-from recommender.dialogue.references import LESS_LIKE, MORE_LIKE, ordinal_refs, title_refs, titles_continuing
+from recommender.dialogue.references import (
+    DISLIKED_AFTER,
+    LESS_LIKE,
+    LIKED_AFTER,
+    MORE_LIKE,
+    ordinal_refs,
+    title_refs,
+    titles_continuing,
+)
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.tokens import tokenize
 from recommender.dialogue.turn import CatalogView, EntityHint, Turn
@@ -112,12 +120,15 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         if m := SEEN.search(text):
             consume(m.start(), m.end())
     else:
-        for item_id, start in zip(refs, [s for s, _ in ref_spans], strict=False):
+        for item_id, (start, end) in zip(refs, ref_spans, strict=False):
             before = text[:start]
-            if LESS_LIKE.search(before):
+            disliked, liked_after = DISLIKED_AFTER.match(text[end:]), LIKED_AFTER.match(text[end:])
+            if LESS_LIKE.search(before) or disliked:
                 acts.append(RejectItems((item_id,)))
-            elif MORE_LIKE.search(before) or turn.intent == "refine":
+            elif MORE_LIKE.search(before) or liked_after or turn.intent == "refine":
                 acts.append(LikeItems((item_id,)))
+            if praise := disliked or liked_after:  # "the second one looks good": its words are explained
+                consume(end, end + praise.end())
         if liked := [i for i in title_ids if i not in refused_titles]:
             acts.append(LikeItems(tuple(liked)))
         if refused := [i for i in title_ids if i in refused_titles]:

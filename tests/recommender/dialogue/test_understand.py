@@ -650,6 +650,8 @@ def test_and_a_title_after_a_liked_title_likes_it_too() -> None:
         ("romance is a dealbreaker", (ExcludeGenres(("Romance",)),)),
         ("steer away from romance", (ExcludeGenres(("Romance",)),)),
         ("more!", (OtherOptions(),)),
+        ("what's popular right now?", (Surprise(),)),  # was searched for as a description
+        ("films from the turn of the century", (SetEra(1995, 2004),)),
     ],
 )
 def test_words_as_people_type_them(text: str, expected: tuple[object, ...]) -> None:
@@ -714,6 +716,21 @@ def test_a_complaint_names_what_to_have_less_of(text: str, expected: tuple[objec
 )
 def test_what_comes_after_more_is_wanted(text: str, expected: tuple[object, ...]) -> None:
     assert acts(text, state=replace(SHOWN, genres=("Drama",))) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "the second one looks good, more like that" was heard as nothing new
+        ("the second one looks good, more like that", (LikeItems(("12",)),)),
+        ("the first one sounds great", (LikeItems(("11",)),)),
+        ("the last one looks bad", (RejectItems(("15",)),)),
+        ("the second one is not for me", (RejectItems(("12",)),)),
+        ("tell me about the second one", ()),
+    ],
+)
+def test_a_verdict_after_a_reference(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text) == expected
 
 
 def test_what_about_is_no_part_of_the_wish() -> None:
