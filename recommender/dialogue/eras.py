@@ -131,7 +131,7 @@ _CLEAR = re.compile(
 )
 _OLDER = re.compile(
     r"\b(?:older|earlier ones?|an earlier|something earlier|(?:a )?(?:bit|little|touch|tad|lot) earlier|vintage|"
-    r"old-school|old school|oldies|too (?:new|recent|modern)|further back|(?:go|going) back(?: further| more)?|"
+    r"old-school|old school|oldies|(?:something |a |an old |old |the )?classics?(?= (?:movies?|films?|ones|please|pls)\b|\W*$)|too (?:new|recent|modern)|further back|(?:go|going) back(?: further| more)?|"
     r"back in time|(?:go|going|move|something|anything|a little|slightly|bit|even) earlier|earlier than (?:these|those|that|this)|"
     r"(?:earlier|older) (?:movies|films|ones|stuff|titles|years|decades|era|pictures|releases|picks)|^earlier\b|"
     r"predates? (?:these|those)|before (?:all )?(?:of )?(?:these|those|that|them)|"

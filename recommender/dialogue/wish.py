@@ -48,7 +48,14 @@ _WISH_MARKERS = {"about", "where", "involving", "featuring", "based", "whose", "
 
 # "ok, what about" / "how about" before what is proposed: not part of the wish ("ok what about music
 # documentaries" was quoted whole in the reply's summary for the rest of the conversation)
-_PROPOSAL = re.compile(r"^\W*(?:[\w']+\W+){0,3}?(?:what|how|wbu)\s+about\s+", re.IGNORECASE)
+_PROPOSAL = re.compile(
+    r"^\W*(?:[\w']+\W+){0,3}?(?:what|how|wbu)\s+about\s+"
+    # the request around a description: "I'd like a film where the bad guy wins" quotes "a film where ..."
+    r"|^\W*(?:(?:hi|hey|hello|so|ok|okay|well)\W+)?(?:i'?d (?:like|love)|i (?:want|need)|i'?m (?:looking for|after)|"
+    r"looking for|(?:can|could) you (?:suggest|recommend|find)(?: me)?|(?:please )?(?:recommend|suggest|find)(?: me)?|"
+    r"give me|show me)\s+",
+    re.IGNORECASE,
+)
 
 
 def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention], *, understood: bool) -> str:

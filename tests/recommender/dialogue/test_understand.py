@@ -652,6 +652,9 @@ def test_and_a_title_after_a_liked_title_likes_it_too() -> None:
         ("more!", (OtherOptions(),)),
         ("what's popular right now?", (Surprise(),)),  # was searched for as a description
         ("films from the turn of the century", (SetEra(1995, 2004),)),
+        ("something classic", (ShiftEra(-1, 1995),)),  # "classic" was heard as nothing
+        ("classics please", (ShiftEra(-1, 1995),)),
+        ("I'd like a film where the bad guy wins", (Wish("a film where the bad guy wins"),)),
     ],
 )
 def test_words_as_people_type_them(text: str, expected: tuple[object, ...]) -> None:
