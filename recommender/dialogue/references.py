@@ -79,7 +79,7 @@ _NOT_A_REFUSED_TITLE = re.compile(
     r"recent|long|short|scary|sad|funny|dark|violent|gory|sappy|cheesy|animated|black|colou?r)\b"
 )
 _NOT_TITLE_START = re.compile(
-    r"^(?:that|this|it|them|those|these|the (?:first|second|third|fourth|fifth|last|final|\d)|the one|one of|"
+    r"^(?:that|this|it|them|those|these|the (?:first|second|third|fourth|fifth|last|final|\d+(?:st|nd|rd|th)?)|the one|one of|"
     r"a (?:bit|little)|something|anything|what|you|me|us|him|her)\b"
 )
 

@@ -154,6 +154,10 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
             acts.append(SetEra(bound, None, replace=False) if phrase.shift > 0 else SetEra(None, bound, replace=False))
         elif phrase.shift:
             acts.append(ShiftEra(phrase.shift, _pivot(state, catalog, phrase.shift)))
+        elif (phrase.replace and phrase.year_from is not None and phrase.year_to is not None
+              and state.year_from is not None and state.year_to is not None and re.match(r"\W*or\b", text)):
+            # "romance from the 50s", then "or the 60s": either window, so both
+            acts.append(SetEra(min(state.year_from, phrase.year_from), max(state.year_to, phrase.year_to)))
         else:
             acts.append(SetEra(phrase.year_from, phrase.year_to, replace=phrase.replace))
 

@@ -736,6 +736,18 @@ def test_a_verdict_after_a_reference(text: str, expected: tuple[object, ...]) ->
     assert acts(text) == expected
 
 
+def test_or_another_decade_widens_the_window() -> None:
+    """"something romantic from the 50s", then "or the 60s", dropped the 50s."""
+    state = replace(SHOWN, genres=("Romance",), year_from=1950, year_to=1959)
+    assert acts("or the 60s", state=state) == (SetEra(1950, 1969),)
+    assert acts("the 60s", state=state) == (SetEra(1960, 1969),)
+
+
+def test_an_ordinal_is_no_missing_film() -> None:
+    """"like the 3rd but older" said "I couldn't find “the 3rd” in the catalog"."""
+    assert not any(isinstance(a, Unknown) for a in acts("like the 3rd but older"))
+
+
 def test_what_about_is_no_part_of_the_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
