@@ -232,6 +232,9 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         acts.append(Wish(wished))
     if not seen and (avoid := avoided(text, tokens, reading.consumed, mentions)):
         acts.append(Avoid(avoid))
+        # the NLU's genre "cheesy" of "nothing too cheesy" is understood now: no "not a genre" notice
+        named = set(avoid.split())
+        acts = [a for a in acts if not (isinstance(a, Unknown) and a.attribute == "word" and a.word.lower() in named)]
     return tuple(acts)
 
 

@@ -748,6 +748,13 @@ def test_an_ordinal_is_no_missing_film() -> None:
     assert not any(isinstance(a, Unknown) for a in acts("like the 3rd but older"))
 
 
+def test_a_word_kept_as_what_to_have_less_of_is_no_unknown_genre() -> None:
+    """Over REST "nothing too cheesy" also said "I didn't understand “cheesy” as a genre" (the NLU's
+    genre entity), next to the summary's less “cheesy”."""
+    said = acts("nothing too cheesy", entities=(EntityHint("genre", "cheesy"),))
+    assert said == (Avoid("cheesy"),), said
+
+
 def test_what_about_is_no_part_of_the_wish() -> None:
     """"ok what about music documentaries" quoted the whole sentence in the summary for good."""
     assert acts("ok what about music documentaries") == (AddGenres(("Documentary",)), Wish("music documentaries"))
