@@ -38,7 +38,7 @@ SURPRISE = re.compile(
     r"(?:i'?m|i am|so|really|very|super|getting|kinda|bit) bored|bored (?:out of my mind|stiff|to death)|boredom|"
     r"entertain me|kill (?:some )?time|pass the time|"
     # what most people watch: the popularity ranking is the answer
-    r"what'?s (?:popular|trending|hot|big|good)(?: right now| at the moment| these days| now)?|most popular|"
+    r"what'?s (?:popular|trending|hot|big)(?: right now| at the moment| these days| now)?|most popular|"
     r"crowd[- ]pleasers?|what (?:everyone|people) (?:is|are) watching|everyone'?s watching|"
     r"(?:top|best|highest)[- ]rated(?: (?:movies|films|ones))?$)\b"
 )

@@ -651,6 +651,7 @@ def test_and_a_title_after_a_liked_title_likes_it_too() -> None:
         ("steer away from romance", (ExcludeGenres(("Romance",)),)),
         ("more!", (OtherOptions(),)),
         ("what's popular right now?", (Surprise(),)),  # was searched for as a description
+        ("whats good to watch", ()),  # a vague opener: the policy asks its one question
         ("films from the turn of the century", (SetEra(1995, 2004),)),
         ("something classic", (ShiftEra(-1, 1995),)),  # "classic" was heard as nothing
         ("classics please", (ShiftEra(-1, 1995),)),
