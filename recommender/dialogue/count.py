@@ -17,7 +17,7 @@ from dataclasses import dataclass
 MAX_COUNT = 10
 """The most items one turn shows, whatever was asked (a chat message is not a catalog page)."""
 
-_WORDS = {
+NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a couple": 2, "a couple of": 2,
     "a pair of": 2, "a dozen": 12, "half a dozen": 6, "a single": 1,
@@ -112,4 +112,4 @@ def _counted_noun_end(text: str, pos: int, genre_words: frozenset[str]) -> int |
 
 
 def _value(word: str) -> int:
-    return int(word) if word.isdigit() else _WORDS[word]
+    return int(word) if word.isdigit() else NUMBER_WORDS[word]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from recommender.dialogue.count import NUMBER_WORDS
+
 _DECADE_WORDS = {
     "twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
     "seventies": 1970, "eighties": 1980, "nineties": 1990, "noughties": 2000, "aughts": 2000,
@@ -172,8 +174,8 @@ _NOT_MONO = re.compile(
     rf"\b(?:not|no|nothing|none|never|without|anything but|skip(?: the)?)\s+(?:in\s+|shot in\s+|filmed in\s+)?{_MONO}"
     r"|\bin (?:full )?colou?r\b|\bcolou?r (?:films?|movies?|ones|pictures?)\b"
 )
-_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-                 "fifteen": 15, "twenty": 20, "thirty": 30, "few": 5, "couple of": 2, "couple": 2}
+# how many years back: the counts' number words, and "few" (about five), "couple of", "thirty"
+_NUMBER_WORDS = {**NUMBER_WORDS, "few": 5, "couple of": 2, "thirty": 30}
 _YEARS_BACK = re.compile(
     r"\b(?:last|past|previous)\s+(?:(?P<n>\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
     + r")\s+(?P<units>years|decades)|(?P<unit>year|decade))\b"

@@ -13,6 +13,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 from recommender.dialogue.acts import Act, AddGenres, AddMood, DropGenres, ExcludeGenres, ReplaceGenres
+from recommender.dialogue.count import NUMBER_WORDS
 from recommender.dialogue.lexicon import Term, catalog_genres, genre_name_forms, plurals, squash, terms_for
 from recommender.dialogue.negation import Mention
 from recommender.dialogue.state import DialogueState
@@ -35,7 +36,7 @@ _ADD_CUES = {"also", "too", "plus", "additionally", "both", "add", "adding", "in
 _OFFER_LEADS = (("what", "about"), ("how", "about"), ("what", "of"), ("and",), ("just",), ("only",))
 _OFFER_FILLERS = {"ok", "okay", "so", "well", "hmm", "alright", "right", "now", "then", "oh", "cool", "nice", "great",
                   "thanks", "fine", "sure", ",", "."}
-_OFFER_COUNTS = {"top", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+_OFFER_COUNTS = {"top"} | {w for w in NUMBER_WORDS if " " not in w}
 _OFFER_DETERMINERS = {"a", "an", "the", "some", "any", "best", "good", "great", "few", "couple", "of"} | _OFFER_COUNTS
 
 
