@@ -226,11 +226,13 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         acts.append(OtherOptions())
         if m is not None:
             consume(m.start(), m.end())
-    # a complaint's words are no description to look for ("nothing too long, about friendship")
-    wished = wish(raw, tokens, reading.consumed | complaint_tokens(text, tokens), mentions, understood=is_search(acts))
+    # a complaint's words are no description to look for ("nothing too long, about friendship"); what
+    # it names that nothing else explained is what to have less of
+    complaining = complaint_tokens(text, tokens)
+    wished = wish(raw, tokens, reading.consumed | complaining, mentions, understood=is_search(acts))
     if wished and not seen:
         acts.append(Wish(wished))
-    if not seen and (avoid := avoided(text, tokens, reading.consumed, mentions)):
+    if not seen and (avoid := avoided(tokens, complaining, reading.consumed, mentions)):
         acts.append(Avoid(avoid))
         # the NLU's genre "cheesy" of "nothing too cheesy" is understood now: no "not a genre" notice
         named = set(avoid.split())

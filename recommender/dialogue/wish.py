@@ -41,6 +41,8 @@ _GREETING = re.compile(r"(?:h+e+y+|h+i+y*a*|h+e+l+o+|y+o+|s+u+p+|m+o+r+n+i+n+g*)
 
 # one-word negation cues: content after one of them in the same clause is refused, not wished for
 _NEGATING = {cue[0] for cue in NEGATIONS if len(cue) == 1}
+# every word of any negation cue ("steer", "clear", "of"): never content
+_NEGATION_WORDS = {w for cue in NEGATIONS for w in cue}
 
 _WISH_MARKERS = {"about", "where", "involving", "featuring", "based", "whose", "which", "set", "starring",
                  "plot", "story", "theme", "themes", "with", "like"}
@@ -72,7 +74,7 @@ def wish(raw: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention
         t for i, t in enumerate(tokens)
         if i not in covered and t.text not in STOPWORDS and re.fullmatch(r"[a-z][a-z'-]+", t.text)
         and t.text not in CONNECTORS and t.text not in BOUNDARIES and len(t.text) > 2
-        and not any(t.text == w for cue in NEGATIONS for w in cue)
+        and t.text not in _NEGATION_WORDS
     ]
     if not content or (len(content) < 2 and len(content[0].text) < 5):
         return ""
@@ -114,13 +116,18 @@ _COMPLAINT_WORDS = _NEGATING | {"too", "overly", "less", "fewer", "without"}
 _CLAUSES = re.compile(r"\s*(?:[,;.!?]+|\b(?:but|though|although|however)\b)\s*", re.IGNORECASE)
 
 
+def _complains(words: list[str]) -> bool:
+    """Whether a clause's words complain or refuse: a cue among its first three ("nah, too gory")."""
+    return any(w in _COMPLAINT_WORDS for w in words[:3])
+
+
 def _wished_clauses(text: str) -> str:
     """The clauses of `text` that say what to look for: "too gory, something creepier but less
     blood" -> "something creepier"; '' when every clause complains or refuses."""
     kept = []
     for clause in _CLAUSES.split(text):
         words = re.findall(r"[\w'-]+", clause.lower())
-        if any(w in _COMPLAINT_WORDS for w in words[:3]):
+        if _complains(words):
             continue
         marked = _has_marker(words)
         if any(w not in STOPWORDS and (marked or w not in CHAT_FILLER) for w in words):
@@ -149,19 +156,18 @@ def complaint_tokens(text: str, tokens: list[Tok]) -> set[int]:
     for end in [m.start() for m in _CLAUSES.finditer(text)] + [len(text)]:
         clause = [i for i, t in enumerate(tokens) if start <= t.start < end]
         start = end
-        if any(tokens[i].text in _COMPLAINT_WORDS for i in clause[:3]):
+        if _complains([tokens[i].text for i in clause]):
             out.update(clause)
     return out
 
 
-def avoided(text: str, tokens: list[Tok], consumed: set[int], mentions: list[Mention]) -> str:
-    """What the complaints and refusals of lower-cased `text` name that nothing else explained:
-    "too gory, something creepier but less blood" -> "blood" (gory is a horror word), "no subtitles"
-    -> "subtitles"; '' for "not too long" or "no horror" (a length, a genre)."""
+def avoided(tokens: list[Tok], complaining: set[int], consumed: set[int], mentions: list[Mention]) -> str:
+    """What the complaints and refusals (`complaining`: `complaint_tokens`) name that nothing else
+    explained: "too gory, something creepier but less blood" -> "blood" (gory is a horror word), "no
+    subtitles" -> "subtitles"; '' for "not too long" or "no horror" (a length, a genre)."""
     covered = set(consumed)
     for m in mentions:
         covered.update(range(m.first, m.last + 1))
-    complaining = complaint_tokens(text, tokens)
     words: list[str] = []
     for i, t in enumerate(tokens):
         if t.text not in _AVOID_CUES or i not in complaining:
@@ -185,5 +191,5 @@ def _describes(word: str) -> bool:
     """Whether a word may describe what is in a film (not a filler, a cue, a length or an interjection)."""
     return (re.fullmatch(r"[a-z][a-z'-]+", word) is not None and len(word) > 2 and word not in STOPWORDS
             and word not in CHAT_FILLER and word not in _COMPLAINT_WORDS and word not in _NOT_DESCRIPTIVE
-            and not any(word == w for cue in NEGATIONS for w in cue))
+            and word not in _NEGATION_WORDS)
 
