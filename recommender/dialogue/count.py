@@ -37,6 +37,7 @@ _NOT_AFTER = re.compile(
     r"\b(?:the|that|this|those|these|my|his|her|their|our|its|every|each|which|first|last|next|same|no|"
     r"top|best|other|any)\s+$"
 )
+_TOP_BEFORE = re.compile(r"\b(?:top|best)\s+$")
 _NUMBER_AT = re.compile(rf"\b{_NUMBER}(?=\s+[a-z])")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 _AFTER_TOP = re.compile(rf"(?<!\bthe )\b(?:top|best)\s+{_NUMBER}\b(?!\s+of\s+(?:them|those|these|that|the list|your list)\b)")
@@ -77,8 +78,8 @@ def find_count(text: str, genre_words: frozenset[str] = frozenset()) -> CountPhr
     found: list[CountPhrase] = []
     for m in _NUMBER_AT.finditer(text):
         end = _counted_noun_end(text, m.end(), genre_words)
-        if end is None or _NOT_AFTER.search(text[: m.start()]):
-            continue
+        if end is None or (_NOT_AFTER.search(text[: m.start()]) and not _TOP_BEFORE.search(text[: m.start()])):
+            continue  # "the top twelve dramas" counts dramas; "the top two" alone points into the list
         if m.group("n") == "one" and not re.search(r"\b(?:just|only)\s+$", text[: m.start()]):
             continue  # "find me one comedy" is "a comedy"; "just one comedy" counts
         found.append(CountPhrase(_value(m.group("n")), m.start("n"), m.end("n")))

@@ -33,13 +33,16 @@ GENRE_WORDS = frozenset({"comedy", "comedies", "thriller", "thrillers", "horror"
         ("ok, 2 of those from the 60s", 2),
         ("another couple", 2),
         ("show me three like that", 3),
+        # "the top twelve dramas" was no count: "top" after "the" was read as a reference
+        ("and the top twelve dramas", 12),
+        ("the top 5 comedies please", 5),
     ],
 )
 def test_counts(text: str, count: int) -> None:
     found = find_count(text, GENRE_WORDS)
     assert found is not None and found.count == count
     assert text[found.start : found.end].strip() in {str(count), "three", "one", "two", "four", "a couple of",
-                                                     "a single", "five", "couple"}
+                                                     "a single", "five", "couple", "twelve"}
 
 
 @pytest.mark.parametrize(
