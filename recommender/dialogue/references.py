@@ -37,13 +37,13 @@ MORE_LIKE = re.compile(
 )
 # praise right after a reference: "the second one looks good", "number 3 sounds great, more like that"
 LIKED_AFTER = re.compile(
-    r"\s*(?:one\s+)?(?:looks|sounds|seems|is|was)\s+(?:really\s+|very\s+|pretty\s+|so\s+)?"
+    r"\s*(?:one\s+|ones\s+)?(?:looks?|sounds?|seems?|is|was|are|were)\s+(?:really\s+|very\s+|pretty\s+|so\s+)?"
     r"(?:good|great|interesting|fun|nice|cool|perfect|promising|awesome|amazing|right up my alley)\b"
     r"|\s*[,.!]?\s*(?:i (?:like|love)|love|nice|perfect|yes)\b.*?\bmore like (?:that|it|this)\b"
     r"|\s*[,.!]?\s*more like (?:that|it|this)\b"
 )
 DISLIKED_AFTER = re.compile(
-    r"\s*(?:one\s+)?(?:looks|sounds|seems|is|was)\s+(?:really\s+|very\s+|pretty\s+|so\s+|kinda\s+)?"
+    r"\s*(?:one\s+|ones\s+)?(?:looks?|sounds?|seems?|is|was|are|were)\s+(?:really\s+|very\s+|pretty\s+|so\s+|kinda\s+)?"
     r"(?:bad|boring|terrible|awful|dull|meh|lame|not (?:for me|good|great|my thing))\b"
 )
 LESS_LIKE = re.compile(r"\b(?:not|nothing|less|no more|fewer)\s+(?:like|similar to)\s*$")
@@ -84,9 +84,10 @@ _NOT_TITLE_START = re.compile(
 )
 
 
-def ordinal_refs(text: str, last_items: Sequence[str]) -> tuple[list[str], list[tuple[int, int]]]:
-    """Item ids of "the second one", "the first two", "all of them" in the last list."""
-    ids: list[str] = []
+def ordinal_refs(text: str, last_items: Sequence[str]) -> list[tuple[tuple[str, ...], tuple[int, int]]]:
+    """The item ids each of "the second one", "the first two", "all of them" points at in the last
+    list, with where it was said."""
+    refs: list[tuple[tuple[str, ...], tuple[int, int]]] = []
     spans: list[tuple[int, int]] = []
     for m in _PLURAL_REF.finditer(text):
         if m.group("all"):
@@ -98,7 +99,7 @@ def ordinal_refs(text: str, last_items: Sequence[str]) -> tuple[list[str], list[
         else:
             count = _COUNT_WORDS[m.group("count")]
             chosen = list(last_items[-count:] if m.group("edge") == "last" else last_items[:count])
-        ids += chosen
+        refs.append((tuple(chosen), (m.start(), m.end())))  # no list yet: no ids, but the words are explained
         spans.append((m.start(), m.end()))
     for m in _ORDINAL.finditer(text):
         if any(s <= m.start() < e for s, e in spans):
@@ -111,9 +112,9 @@ def ordinal_refs(text: str, last_items: Sequence[str]) -> tuple[list[str], list[
             continue
         index = len(last_items) - 1 if position == -1 else position - 1
         if 0 <= index < len(last_items):
-            ids.append(last_items[index])
+            refs.append(((last_items[index],), (m.start(), m.end())))
             spans.append((m.start(), m.end()))
-    return list(dict.fromkeys(ids)), spans
+    return refs
 
 
 def title_refs(

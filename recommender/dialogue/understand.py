@@ -102,8 +102,8 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
 
     # item references: "already seen the first two", "more like the second one", "like Heat"
     seen = turn.intent == "already_seen" or (bool(SEEN.search(text)) and not NOT_SEEN.search(text))
-    refs, ref_spans = ordinal_refs(text, state.last_items)
-    for span in ref_spans:
+    refs = ordinal_refs(text, state.last_items)
+    for _ids, span in refs:
         consume(*span)
     title_ids, title_spans, unknown_titles, refused_titles = title_refs(text, turn, catalog)
     if not title_ids and state.liked_items:  # "i liked fargo", then "and the big lebowski"
@@ -114,19 +114,21 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         consume(*span)
     if seen:
         # "i have seen the matrix" names a film the catalog lacks, not everything just shown
-        chosen = refs + title_ids or ([] if unknown_titles else list(state.last_items))
+        chosen = [i for ids, _span in refs for i in ids] + title_ids or ([] if unknown_titles else list(state.last_items))
         if chosen:
             acts.append(SeenItems(tuple(dict.fromkeys(chosen))))
         if m := SEEN.search(text):
             consume(m.start(), m.end())
     else:
-        for item_id, (start, end) in zip(refs, ref_spans, strict=False):
+        for item_ids, (start, end) in refs:
+            if not item_ids:
+                continue
             before = text[:start]
             disliked, liked_after = DISLIKED_AFTER.match(text[end:]), LIKED_AFTER.match(text[end:])
             if LESS_LIKE.search(before) or disliked:
-                acts.append(RejectItems((item_id,)))
+                acts.append(RejectItems(item_ids))
             elif MORE_LIKE.search(before) or liked_after or turn.intent == "refine":
-                acts.append(LikeItems((item_id,)))
+                acts.append(LikeItems(item_ids))
             if praise := disliked or liked_after:  # "the second one looks good": its words are explained
                 consume(end, end + praise.end())
         if liked := [i for i in title_ids if i not in refused_titles]:

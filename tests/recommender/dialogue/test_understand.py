@@ -731,6 +731,10 @@ def test_what_comes_after_more_is_wanted(text: str, expected: tuple[object, ...]
         ("the last one looks bad", (RejectItems(("15",)),)),
         ("the second one is not for me", (RejectItems(("12",)),)),
         ("tell me about the second one", ()),
+        # "i like the first two" liked the first alone, and "the first two look good" nothing
+        ("i like the first two", (LikeItems(("11", "12")),)),
+        ("the first two look good", (LikeItems(("11", "12")),)),
+        ("the last two look bad", (RejectItems(("14", "15")),)),
     ],
 )
 def test_a_verdict_after_a_reference(text: str, expected: tuple[object, ...]) -> None:
