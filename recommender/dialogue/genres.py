@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from recommender.dialogue.acts import Act, AddGenres, AddMood, DropGenres, ExcludeGenres, ReplaceGenres
+from recommender.dialogue.acts import Act, AddGenres, AddMood, Avoid, DropGenres, ExcludeGenres, ReplaceGenres
 from recommender.dialogue.count import NUMBER_WORDS
 from recommender.dialogue.lexicon import Term, catalog_genres, genre_name_forms, plurals, squash, terms_for
 from recommender.dialogue.negation import Mention
@@ -188,14 +188,20 @@ def genre_acts(
     wanted: list[str] = []
     moods: list[AddMood] = []
     hedged: list[str] = []
+    tones: list[str] = []  # moods refused ("less dark", "nothing too grim"): a tone to have less of
+    graded: list[tuple[str, str]] = []  # (genre, word) of "horror, but not too scary": less of a kind
     for m in mentions:
         genres = catalog_genres(m.term.keys, vocabulary)
+        if m.term.is_mood and m.polarity in ("-", "hedge"):
+            tones.append(m.term.form)
         if m.polarity == "hedge":  # "not too silly": milder, not none; see below
             hedged.extend(genres[:1])
+            graded.extend((g, m.term.form) for g in genres[:1] if not _names(m.term, g))
         elif m.polarity == "-":
             for g in genres[:1]:
                 if not _names(m.term, g) and (g in state.genres or g in state.genre_options):
                     hedged.append(g)  # horror wanted, "no slasher stuff": a kind of horror less, not no horror
+                    graded.append((g, m.term.form))
                 elif g not in excluded:
                     excluded.append(g)
         elif m.polarity == "soft":
@@ -255,4 +261,9 @@ def genre_acts(
         replacing = not additive and (told_instead or offered)
         acts.append((ReplaceGenres if replacing else AddGenres)(tuple(wanted), any_of=any_of))
     acts.extend(moods)
+    # a tone is no genre: besides its first genre (ruled out unless wanted, as above), the rows
+    # most like the word go lower, so "a thriller ... less dark" is heard while thrillers stay;
+    # so does a kind of a wanted genre ("horror, not too scary", "no slasher stuff")
+    tones += [w for g, w in graded if g not in excluded]  # the genre stays: its graded word goes lower
+    acts.extend(Avoid(w) for w in dict.fromkeys(tones))
     return acts

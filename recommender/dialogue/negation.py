@@ -185,6 +185,7 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
         end = i + n
         if sign == "-" and end < len(tokens) and tokens[end].text in DEGREE_HEDGES:
             sign = "hedge"
+            end += 1  # "not so dark": the degree word grades, it is no boundary ("no horror, so ...")
         if end < len(tokens) and tokens[end].text in (",", ".", "!") and n == 1:
             i = end  # "no, a comedy": an interjection, not a cue
             continue

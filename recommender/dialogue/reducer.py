@@ -94,9 +94,10 @@ def _apply(state: DialogueState, act: Act) -> DialogueState:
         )
     if isinstance(act, AddMood):
         genres = tuple(g for g in act.genres if g not in state.exclude_genres)
+        avoid = tuple(a for a in state.avoid if not _same_tone(a, act.word))  # "darker is fine after all"
         if not genres or any(m.word == act.word for m in state.moods):
-            return state
-        return replace(state, moods=(*state.moods, Mood(act.word, genres)))
+            return replace(state, avoid=avoid)
+        return replace(state, moods=(*state.moods, Mood(act.word, genres)), avoid=avoid)
     if isinstance(act, SetEra):
         return _set_era(state, act)
     if isinstance(act, ShiftEra):
@@ -124,9 +125,10 @@ def _apply(state: DialogueState, act: Act) -> DialogueState:
     if isinstance(act, SetCount):
         return replace(state, count=min(max(act.count, 1), MAX_COUNT))
     if isinstance(act, Avoid):
+        moods = tuple(m for m in state.moods if not _same_tone(m.word, act.text))  # "something dark", then "less dark"
         if not act.text or act.text in state.avoid:
-            return state
-        return replace(state, avoid=(*state.avoid, act.text)[-MAX_WISHES:])
+            return replace(state, moods=moods)
+        return replace(state, avoid=(*state.avoid, act.text)[-MAX_WISHES:], moods=moods)
     if isinstance(act, Wish):
         text = act.text.strip()
         if not text or text in state.wish:
@@ -239,3 +241,9 @@ def _without(old: Sequence[str], out: Iterable[str]) -> tuple[str, ...]:
 
 def _capped(ids: tuple[str, ...]) -> tuple[str, ...]:
     return ids[-MAX_REMEMBERED_ITEMS:]
+
+
+def _same_tone(a: str, b: str) -> bool:
+    """Whether two mood words name one tone: "dark" and "darker", "light" and "lighter"."""
+    a, b = a.lower(), b.lower()
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))

@@ -175,6 +175,10 @@ def avoided(tokens: list[Tok], complaining: set[int], consumed: set[int], mentio
         j = i + 1  # "too gory", "less blood", "no subtitles", "nothing with zombies", "without much talking"
         while j < len(tokens) and tokens[j].text in _AVOID_GAP:
             j += 1
+        if tokens[j - 1].text == "heavy" and j > i + 1 and (
+            j == len(tokens) or not tokens[j].text[0].isalpha() or tokens[j].text in _CLOSERS
+        ):
+            words.append("heavy")  # "anything less heavy?": the tone itself, not "heavy on the romance"
         while j < len(tokens) and _describes(tokens[j].text) and j not in covered:
             words.append(tokens[j].text)
             j += 1
@@ -183,6 +187,7 @@ def avoided(tokens: list[Tok], complaining: set[int], consumed: set[int], mentio
 
 # the cues after which a word names what to have less of, and what may sit between ("no more ...")
 _AVOID_CUES = {"too", "overly", "less", "fewer", "no", "nothing", "without", "not", "none"}
+_CLOSERS = STOPWORDS - {"on", "with", "of", "in", "for", "at", "about", "into", "over"}  # "heavy please", not "heavy on"
 _AVOID_GAP = {"too", "so", "very", "that", "much", "many", "more", "with", "any", "the", "a", "an", "of", "in", "lot",
               "lots", "overly", "all", "real", "actual", "kind", "type", "sort", "really", "excessive", "heavy"}
 

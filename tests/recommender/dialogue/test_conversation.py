@@ -283,6 +283,16 @@ def test_the_last_years_are_the_catalogs_last_years(service: RecommenderService)
     assert last.items and all(r.item.year is not None and r.item.year >= newest - 9 for r in last.items)
 
 
+def test_a_tone_refused_is_heard_while_the_genre_stays(service: RecommenderService) -> None:
+    """"less dark" after thrillers was "nothing new heard": the dark mood's genre is wanted, so the
+    refusal is a tone to have less of, and a mood of that tone asked for before is taken back."""
+    *_, darker, lighter = talk(service, "a thriller", "something dark", "hmm, less dark")
+    assert darker.state is not None and [m.word for m in darker.state.moods] == ["dark"]
+    assert lighter.state is not None and lighter.state.genres == ("Thriller",) and lighter.items
+    assert lighter.state.moods == () and lighter.state.avoid == ("dark",)
+    assert "less “dark”" in lighter.text and not violations(lighter)
+
+
 def test_what_a_complaint_named_is_kept_and_said(service: RecommenderService) -> None:
     """"nothing too cheesy" after comedies was heard as nothing; it is kept as what to have less of
     (a ranking signal over the item descriptions, never a filter) and shown in the summary."""

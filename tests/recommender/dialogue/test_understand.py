@@ -89,9 +89,9 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("a comedy or a drama", (AddGenres(("Comedy", "Drama"), any_of=True),)),
         # negation and its scope
         # a hedge ("not too X") limits how much: it never takes back the genre the person asks for
-        ("funny but not too silly from the eighties", (SetEra(1980, 1989), AddGenres(("Comedy",)))),
-        ("a comedy, not too silly", (AddGenres(("Comedy",)),)),
-        ("not that scary a horror film", (AddGenres(("Horror",)),)),
+        ("funny but not too silly from the eighties", (SetEra(1980, 1989), AddGenres(("Comedy",)), Avoid("silly"))),
+        ("a comedy, not too silly", (AddGenres(("Comedy",)), Avoid("silly"))),  # comedies, the silliest lower
+        ("not that scary a horror film", (AddGenres(("Horror",)), Avoid("scary"))),
         ("a drama, nothing too scary", (ExcludeGenres(("Horror",)), AddGenres(("Drama",)))),
         ("no horror", (ExcludeGenres(("Horror",)),)),
         ("nothing with thrillers", (ExcludeGenres(("Thriller",)),)),
@@ -118,7 +118,7 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("filter out the horror", (ExcludeGenres(("Horror",)),)),
         ("could you get rid of the musicals", (ExcludeGenres(("Musical",)),)),
         ("a noirish thriller", (AddGenres(("Film-Noir", "Thriller")),)),
-        ("keep it non-violent", (ExcludeGenres(("Crime",)),)),
+        ("keep it non-violent", (ExcludeGenres(("Crime",)), Avoid("violent"))),
         ("I don't mind a bit of romance", (AddGenres(("Romance",)),)),
         # replacing and un-wanting
         ("actually, a comedy instead", (ReplaceGenres(("Comedy",)),)),
@@ -693,7 +693,7 @@ def test_two_titles_when_the_lookup_read_only_the_second() -> None:
     [
         # what a complaint names that no genre covers: "nothing too cheesy" was "nothing new heard"
         ("nothing too cheesy", (Avoid("cheesy"),)),
-        ("too gory, something creepier but less blood", (Avoid("blood"),)),  # gory is a horror word
+        ("too gory, something creepier but less blood", (Avoid("gory"), Avoid("blood"))),  # horror wanted: less gore
         ("no subtitles please", (Avoid("subtitles"),)),
         ("without much talking", (Avoid("talking"),)),
         # lengths, interjections, popularity and verbs name nothing in a description
@@ -702,6 +702,12 @@ def test_two_titles_when_the_lookup_read_only_the_second() -> None:
         ("something similar but less famous", ()),
         ("those don't grab me", (OtherOptions(),)),
         ("not interested in romance", (ExcludeGenres(("Romance",)),)),
+        # a tone refused: its first genre goes unless wanted, and rows like the word rank lower
+        # ("not so dark please" wanted dark films: "so" ended the negation's reach)
+        ("not so dark please", (ExcludeGenres(("Crime",)), Avoid("dark"))),
+        ("anything less grim?", (ExcludeGenres(("Crime",)), Avoid("grim"))),
+        ("nothing too bleak", (ExcludeGenres(("Crime",)), Avoid("bleak"))),
+        ("not that scary", (Avoid("scary"),)),  # a horror wanted: less scary horror, not no horror
     ],
 )
 def test_a_complaint_names_what_to_have_less_of(text: str, expected: tuple[object, ...]) -> None:
@@ -802,7 +808,7 @@ def test_black_and_white_is_an_era(text: str, expected: tuple[object, ...]) -> N
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("nah too violent", (ExcludeGenres(("Crime",)),)),  # was a wish for violent films
+        ("nah too violent", (ExcludeGenres(("Crime",)), Avoid("violent"))),  # was a wish for violent films
         ("these are way too scary", (ExcludeGenres(("Horror",)),)),
         ("too much action", (ExcludeGenres(("Action",)),)),
         ("i want a comedy too", (AddGenres(("Comedy",)),)),
