@@ -60,7 +60,8 @@ class SetEra:
 @dataclass(frozen=True)
 class ShiftEra:
     """"Older" (-1) or "newer" (+1), relative to the window or, without one, to `pivot` (the
-    oldest year of the last list for "older", its newest for "newer")."""
+    oldest year of the last list for "older", its newest for "newer"; its middle year when only
+    its far end reaches the catalog's oldest or newest tenth)."""
 
     direction: int
     pivot: int | None = None

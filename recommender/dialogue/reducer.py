@@ -194,7 +194,7 @@ def _set_era(state: DialogueState, act: SetEra) -> DialogueState:
 
 
 def _shift_era(state: DialogueState, act: ShiftEra) -> DialogueState:
-    """"Older": older than everything just shown (before `pivot`, the oldest year in the last list),
+    """"Older": older than what was just shown (before `pivot`, read from the last list by understand),
     keeping the window's start where it still fits, however narrow ("late 80s" then "older" stays in
     the late 80s: a critique narrows what was said, it does not take it back); "newer": newer than
     all of it, keeping the window's end. A window the pivot leaves no room in moves back or forward

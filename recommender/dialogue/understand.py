@@ -298,13 +298,20 @@ def _list_years(state: DialogueState, catalog: CatalogView) -> list[int]:
 
 
 def _pivot(state: DialogueState, catalog: CatalogView, direction: int) -> int | None:
-    """"Older" is older than everything in the last list, "newer" newer than all of it; with no list
-    and no era yet, "an old movie" is from the catalog's oldest tenth and "something recent" from its
-    newest."""
-    years = _list_years(state, catalog)
+    """"Older" is older than everything in the last list, "newer" newer than all of it, unless the
+    list reaches into the catalog's oldest (newest) tenth while most of it does not: after a list
+    of 1954-1997, "newer" is newer than most of it, not the catalog's last year alone. With no list
+    and no era yet, "an old movie" is from the catalog's oldest tenth and "something recent" from
+    its newest."""
+    years = sorted(_list_years(state, catalog))
     if not years:
         if catalog.era_edges is None or state.year_from is not None or state.year_to is not None:
             return None
         old_until, recent_from = catalog.era_edges
         return old_until + 1 if direction < 0 else recent_from - 1
-    return min(years) if direction < 0 else max(years)
+    edge, middle = (years[0] if direction < 0 else years[-1]), years[len(years) // 2]
+    if catalog.era_edges is not None:
+        old_until, recent_from = catalog.era_edges
+        if direction > 0 and edge >= recent_from > middle or direction < 0 and edge <= old_until < middle:
+            return middle
+    return edge

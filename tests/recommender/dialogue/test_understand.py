@@ -791,6 +791,23 @@ def test_not_too_old_rules_out_the_far_end_only() -> None:
     assert read("these are too old", cartoons) == (ShiftEra(1, 1995),)  # a critique of the list still moves past it
 
 
+def test_newer_than_a_wide_list_is_newer_than_most_of_it() -> None:
+    """"newer" after thrillers of 1954-1997 went to 1998 or later, the catalog's last year alone:
+    a list that reaches into the newest (oldest) tenth while most of it does not moves past its
+    middle; a list of one era still moves past all of it."""
+    years = {"1": 1996, "2": 1991, "3": 1995, "4": 1954, "5": 1997, "6": 1960, "7": 1962, "8": 1958}
+    catalog = replace(CATALOG, year_of=years.get, era_edges=(1967, 1997))
+    wide, old = DialogueState(last_items=("1", "2", "3", "4", "5")), DialogueState(last_items=("6", "7", "8"))
+
+    def read(text: str, state: DialogueState) -> tuple[object, ...]:
+        return understand(Turn(text), state, catalog)
+
+    assert read("newer", wide) == (ShiftEra(1, 1995),)
+    assert read("older", wide) == (ShiftEra(-1, 1995),)
+    assert read("newer", old) == (ShiftEra(1, 1962),)
+    assert read("older", old) == (ShiftEra(-1, 1958),)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
