@@ -221,9 +221,10 @@ class RecommenderService:
         bundle = self.bundles.current()
         item = self._feedback_item(bundle, ctx, feedback.item_id, feedback.item_ref)
         items = [item]
-        if kind == fb.LIKE and feedback.item_id is None and parse_ordinal(feedback.item_ref or "") is None:
-            # every title liked in the words: "I loved Fargo and Pulp Fiction"
-            items += [bundle.index.items[bundle.index.position[i]] for i in self.reader.liked_items(bundle, ctx)
+        if kind in (fb.LIKE, fb.DISLIKE) and feedback.item_id is None and parse_ordinal(feedback.item_ref or "") is None:
+            # every title judged in the words: "I loved Fargo and Pulp Fiction", "i hated titanic and the godfather"
+            judged = self.reader.judged_items(bundle, ctx, liked=kind == fb.LIKE)
+            items += [bundle.index.items[bundle.index.position[i]] for i in judged
                       if i != item.item_id and i in bundle.index.position]
         user_id = self.user_id(ctx)
         request_id = feedback.request_id or ctx.last_request_id

@@ -162,10 +162,12 @@ class TurnReader:
                 or _genre_noun_phrase(vocabulary).search(text))
         return "search" if asks else "none"
 
-    def liked_items(self, bundle: ModelBundle, ctx: ConversationContext) -> tuple[str, ...]:
-        """The catalog items the words say the person likes ("I loved Fargo and Pulp Fiction")."""
+    def judged_items(self, bundle: ModelBundle, ctx: ConversationContext, *, liked: bool) -> tuple[str, ...]:
+        """The catalog items the words say the person likes ("I loved Fargo and Pulp Fiction") or,
+        with `liked` False, dislikes ("i hated titanic and the godfather")."""
         _, acts, _ = self.read(bundle, ctx)
-        return tuple(dict.fromkeys(i for a in acts if isinstance(a, LikeItems) for i in a.item_ids))
+        judged = LikeItems if liked else RejectItems
+        return tuple(dict.fromkeys(i for a in acts if isinstance(a, judged) for i in a.item_ids))
 
     def misrouted_search(self, bundle: ModelBundle, ctx: ConversationContext) -> bool:
         """Whether a message the NLU gave a non-search intent (saved items, "why") holds none of

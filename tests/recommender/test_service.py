@@ -196,6 +196,16 @@ def test_every_title_liked_in_words_is_stored(service: RecommenderService, store
     assert alice == [first.items[1].item.item_id]
 
 
+def test_every_title_disliked_in_words_is_stored(service: RecommenderService, store: Store) -> None:
+    """"i hated titanic and the godfather" over REST stored a dislike of the first title only."""
+    ctx = ConversationContext(user="lee", text="i hated toy story and the godfather", intent="feedback",
+                              state=DialogueState(), entities=(EntityHint("title", "toy story"),))
+    result = service.record_feedback(ctx, FeedbackRequest(kind="dislike", item_ref="toy story"))
+    assert "Toy Story (1995)" in result.text and "The Godfather (1972)" in result.text
+    user = service.user_id(ctx)
+    assert_stored_feedback(store, [(user, "1", "dislike", None), (user, "9", "dislike", None)])
+
+
 def test_impressions_are_logged_with_positions_and_version(service: RecommenderService, store: Store) -> None:
     result = service.recommend(FUNNY_90S)
     with session_scope(store._sessions) as session:
