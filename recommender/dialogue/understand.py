@@ -312,6 +312,6 @@ def _pivot(state: DialogueState, catalog: CatalogView, direction: int) -> int | 
     edge, middle = (years[0] if direction < 0 else years[-1]), years[len(years) // 2]
     if catalog.era_edges is not None:
         old_until, recent_from = catalog.era_edges
-        if direction > 0 and edge >= recent_from > middle or direction < 0 and edge <= old_until < middle:
+        if (direction > 0 and edge >= recent_from > middle) or (direction < 0 and edge <= old_until < middle):
             return middle
     return edge
