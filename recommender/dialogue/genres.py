@@ -199,9 +199,10 @@ def genre_acts(
             graded.extend((g, m.term.form) for g in genres[:1] if not _names(m.term, g))
         elif m.polarity == "-":
             for g in genres[:1]:
+                if not _names(m.term, g):
+                    graded.append((g, m.term.form))  # an Avoid if the genre stays wanted (below)
                 if not _names(m.term, g) and (g in state.genres or g in state.genre_options):
                     hedged.append(g)  # horror wanted, "no slasher stuff": a kind of horror less, not no horror
-                    graded.append((g, m.term.form))
                 elif g not in excluded:
                     excluded.append(g)
         elif m.polarity == "soft":

@@ -88,7 +88,7 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
         "private investigator", "crime-solving", "enigma", "clues", "investigation",
     ),
     "romance": (
-        "romance", "romantic", "romances", "love story", "love stories", "falling in love", "chick flick",
+        "romance", "romantic", "romances", "love story", "love stories", "falling in love", "chick flick", "chick flicks", "chick-flick", "chick-flicks",
         "lovey-dovey", "love affair", "romace", "romanse", "rom", "rom stuff", "sappy", "soppy", "mushy", "love stuff", "love interest", "love interests", "kissing", "kisses", "smooching", "lovers",
         "love triangle", "courtship", "wedding", "weddings", "love stories",
     ),

@@ -90,6 +90,12 @@ _POST_NEGATIONS = {
         "annoys me", "annoy me", "overrated", "gets old", "get old", "a dealbreaker", "dealbreaker", "a deal breaker",
         "not my scene", "isn't my scene", "isnt my scene", "turns me off", "turn me off", "not what i want",
         "not what i'm after", "not what im after", "not what i'm looking for",
+        "a hard no", "hard no", "isn't my thing", "isnt my thing", "aren't my thing", "arent my thing", "not really my thing", "isn't really my thing",
+        "not my style", "isn't my style", "not my genre", "isn't my genre", "not my kind of thing",
+        "isn't my kind of thing", "not a fan", "not my favorite", "not my favourite", "a no from me", "no from me",
+        "a turn-off", "a turnoff", "gives me the ick", "give me the ick", "makes me cringe", "make me cringe",
+        "cringey", "cringy", "cringeworthy", "cringe-worthy", "gets on my nerves", "get on my nerves",
+        "drives me crazy", "drive me crazy", "lame", "dull", "tedious", "tiresome", "annoying", "overdone", "yuck",
     )
 }
 # Words that may close a post-placed "no"/"not" ("horror? not really", "musicals, no thanks").

@@ -146,7 +146,7 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("the start of the 1960s", (SetEra(1960, 1963),)),
         ("the first half of the 80s", (SetEra(1980, 1984),)),
         ("the late sixties or early seventies", (SetEra(1966, 1973),)),   # one window, not the last of two
-        ("i'm in the mood for something spooky but not gory", (AddGenres(("Horror",)),)),  # horror, less gore
+        ("i'm in the mood for something spooky but not gory", (AddGenres(("Horror",)), Avoid("gory"))),  # horror, less gore
         ("comedies? nah", (ExcludeGenres(("Comedy",)),)),
         ("shootouts and explosions? nah", (ExcludeGenres(("Action",)),)),
         ("westerns? hard pass", (ExcludeGenres(("Western",)),)),
@@ -649,6 +649,13 @@ def test_and_a_title_after_a_liked_title_likes_it_too() -> None:
         ("romance: no", (ExcludeGenres(("Romance",)),)),
         ("romance is a dealbreaker", (ExcludeGenres(("Romance",)),)),
         ("steer away from romance", (ExcludeGenres(("Romance",)),)),
+        ("romance is a hard no", (ExcludeGenres(("Romance",)),)),  # these three wanted romance
+        ("romance isn't my thing", (ExcludeGenres(("Romance",)),)),
+        ("musicals make me cringe", (ExcludeGenres(("Musical",)),)),
+        ("westerns aren't my thing", (ExcludeGenres(("Western",)),)),
+        ("horror? not a fan", (ExcludeGenres(("Horror",)),)),
+        ("no chick flicks", (ExcludeGenres(("Romance",)),)),  # was "less of chick"
+        ("a comedy, not a fan of slapstick though", (AddGenres(("Comedy",)), Avoid("slapstick"))),
         ("more!", (OtherOptions(),)),
         ("what's popular right now?", (Surprise(),)),  # was searched for as a description
         ("whats good to watch", ()),  # a vague opener: the policy asks its one question
