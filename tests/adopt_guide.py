@@ -12,6 +12,11 @@ What the blocks get from here, and nowhere else (`guide_env`):
   PIP_FIND_LINKS /opt/wheels where it exists: the CPU build of torch (the guide tells users the
                  PyTorch CPU index instead, which this machine cannot reach)
   ports          the guide's 5055 (action server) and 5005 (Rasa) become free loopback ports
+  RASA_CACHE_DIRECTORY
+                 Rasa's own training cache, kept per machine (`rasa_training_cache`): the second run of
+                 `rasa init` or `rasa train` on the same bot, config and data restores each component
+                 Rasa finds unchanged by its fingerprints instead of training it again; the first run
+                 on a machine trains everything (RECSYS_MODEL_CACHE=off: every run does)
 """
 
 from __future__ import annotations
@@ -49,6 +54,16 @@ def with_ports(text: str, ports: dict[str, int] | None) -> str:
     return text
 
 
+def rasa_training_cache() -> Path | None:
+    """Where Rasa keeps trained components between the tests' runs on this machine (beside the bot's
+    model cache of the Makefile, with the same switch); None when RECSYS_MODEL_CACHE is "off"."""
+    setting = os.environ.get("RECSYS_MODEL_CACHE", "")
+    if setting == "off":
+        return None
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache_home / "recsys-rasa-training"
+
+
 def _python311() -> str:
     base = getattr(sys, "_base_executable", sys.executable)
     if sys.version_info[:2] == (3, 11):
@@ -81,6 +96,9 @@ def guide_env(workdir: Path, source: Path, extra: dict[str, str] | None = None) 
         env.pop(key, None)  # the blocks choose their Python themselves
     if WHEELS_DIR.is_dir():
         env["PIP_FIND_LINKS"] = str(WHEELS_DIR)
+    if (training_cache := rasa_training_cache()) is not None:
+        training_cache.mkdir(parents=True, exist_ok=True)
+        env["RASA_CACHE_DIRECTORY"] = str(training_cache)
     env.update(extra or {})
     return env
 
