@@ -134,7 +134,8 @@ _MOOD_FORMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("mystery", "thriller"): ("keeps me guessing", "keep me guessing", "keeps you guessing", "guessing till the end",
                               "twisty", "twist", "twists", "plot twist", "plot twists"),
     ("thriller", "action"): ("heart racing", "heart-racing"),
-    ("drama", "romance"): ("makes me cry", "make me cry", "cry", "a good cry", "sob", "tissues", "sad", "emotional", "moving",
+    # a film that makes you cry is a drama; a romance that does is one too (most are tagged both)
+    ("drama",): ("makes me cry", "make me cry", "cry", "a good cry", "sob", "tissues", "sad", "emotional", "moving",
                  "touching", "heartbreaking", "bittersweet", "tragic"),
     ("thriller", "action", "war"): ("intense", "nerve-wracking", "high-stakes"),
     ("sci-fi", "mystery", "thriller"): ("mind-bending", "mind bending", "trippy", "cerebral"),
