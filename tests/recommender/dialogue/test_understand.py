@@ -65,7 +65,7 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("something my 8 year old would enjoy", (AddGenres(("Children's",)),)),
         ("westerns", (AddGenres(("Western",)),)),
         ("a tearjerker", (AddGenres(("Drama",)),)),
-        ("something emotional", (AddMood("emotional", ("Drama",)),)),  # any of drama or romance showed pure romances
+        ("something emotional", (AddGenres(("Drama",)),)),  # a mood of drama or romance showed pure romances
         ("something funny", (AddGenres(("Comedy",)),)),
         ("a spooky one", (AddGenres(("Horror",)),)),
         ("a comdey", (AddGenres(("Comedy",)),)),
