@@ -60,6 +60,13 @@ OWN_CHILDHOOD = re.compile(
     r"(?:kids?|child|children|boy|girl|teens?|teenagers?|little|young|growing up)\b(?:\s+(?:kid|kids|child|one))?"
     r"|\b(?:my|our) (?:childhood|youth|teens|teenage years)\b|\bgrowing up\b"
 )
+# how the person feels, not what the film should be: "i'm feeling sad, cheer me up", "i feel sad
+# today, something funny please" ("a sad movie" and "something sad" still ask for a drama)
+OWN_FEELING = re.compile(
+    r"\b(?:i'?m|i am|i feel|i'?ve been|i was|been|feeling|felt)\s+(?:feeling\s+)?"
+    r"(?:so |really |very |a bit |a little |kinda |kind of |pretty |quite |super )?"
+    r"(?:sad|down|low|blue|depressed|upset|lonely|gloomy|miserable|stressed|anxious|tired|bored|scared|sick)\b(?!\s+of\b)"  # "i'm scared of horror" refuses horror
+)
 PERSON = re.compile(
     r"\b(?:with|starring|featuring|stars|by|directed by|from director|actor|actress)\s+"
     r"(?P<name>[A-Z][a-zA-Z'.-]+(?:\s+(?:[A-Z][a-zA-Z'.-]+|de|van|von|del|da)){1,3})"

@@ -134,7 +134,8 @@ _MOOD_FORMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("mystery", "thriller"): ("keeps me guessing", "keep me guessing", "keeps you guessing", "guessing till the end",
                               "twisty", "twist", "twists", "plot twist", "plot twists"),
     ("thriller", "action"): ("heart racing", "heart-racing"),
-    # a film that makes you cry is a drama; a romance that does is one too (most are tagged both)
+    # a film that makes you cry is a drama (one genre: read as the genre itself); a romance that does
+    # is mostly tagged drama too, and as a mood of either this showed pure romances for a drama
     ("drama",): ("makes me cry", "make me cry", "cry", "a good cry", "sob", "tissues", "sad", "emotional", "moving",
                  "touching", "heartbreaking", "bittersweet", "tragic"),
     ("thriller", "action", "war"): ("intense", "nerve-wracking", "high-stakes"),

@@ -16,6 +16,7 @@ from recommender.dialogue.tokens import Tok, match_at, token_phrase
 NEGATIONS = {
     token_phrase(p) for p in (
         "no", "not", "nothing", "without", "except", "excluding", "exclude", "minus", "skip", "avoid", "less",
+        "scared of", "afraid of", "frightened of", "terrified of",
         "fewer", "never", "nor", "neither", "hate", "hates", "dislike", "nope", "none", "isn't", "isnt",
         "aren't", "arent", "don't", "dont", "doesn't", "doesnt", "shouldn't", "won't", "wouldn't", "can't",
         "cant", "cannot", "didn't", "against", "sans", "zero", "anything but", "everything but", "other than",

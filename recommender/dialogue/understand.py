@@ -43,7 +43,17 @@ from recommender.dialogue.acts import (
 )
 from recommender.dialogue.chinese import has_chinese, to_english
 from recommender.dialogue.count import find_count
-from recommender.dialogue.cues import NOT_SEEN, OTHER, OWN_CHILDHOOD, PERSON, RESET, RESET_WORDS, SEEN, SURPRISE
+from recommender.dialogue.cues import (
+    NOT_SEEN,
+    OTHER,
+    OWN_CHILDHOOD,
+    OWN_FEELING,
+    PERSON,
+    RESET,
+    RESET_WORDS,
+    SEEN,
+    SURPRISE,
+)
 from recommender.dialogue.eras import EraPhrase, find_eras
 from recommender.dialogue.genres import find_mentions, genre_acts
 from recommender.dialogue.lexicon import catalog_genres, genre_for_word, terms_for
@@ -177,8 +187,9 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
                          if p.year_from is not None or p.year_to is not None]
 
     # genres and moods, with the scope of negation ("when i was a kid" names no audience)
-    for m in OWN_CHILDHOOD.finditer(text):
-        consume(m.start(), m.end())
+    for pattern in (OWN_CHILDHOOD, OWN_FEELING):
+        for m in pattern.finditer(text):
+            consume(m.start(), m.end())
     mentions = polarised(find_mentions(tokens, reading.consumed, catalog), tokens, reading.consumed)
     missing = [m for m in mentions if not catalog_genres(m.term.keys, catalog.genre_names)]
     mentions = [m for m in mentions if m not in missing]

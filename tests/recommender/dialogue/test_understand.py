@@ -66,6 +66,11 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("westerns", (AddGenres(("Western",)),)),
         ("a tearjerker", (AddGenres(("Drama",)),)),
         ("something emotional", (AddGenres(("Drama",)),)),  # a mood of drama or romance showed pure romances
+        # how the person feels is no film to look for: "sad" became a drama wanted beside the comedy
+        ("i'm feeling sad, cheer me up", (AddMood("cheer me up", ("Comedy", "Children's", "Musical", "Romance")),)),
+        ("i feel sad today, something funny please", (AddGenres(("Comedy",)),)),
+        ("something sad", (AddGenres(("Drama",)),)),
+        ("i'm scared of horror", (ExcludeGenres(("Horror",)),)),
         ("something funny", (AddGenres(("Comedy",)),)),
         ("a spooky one", (AddGenres(("Horror",)),)),
         ("a comdey", (AddGenres(("Comedy",)),)),
