@@ -136,7 +136,7 @@ _MOOD_FORMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("thriller", "action"): ("heart racing", "heart-racing"),
     # a film that makes you cry is a drama (one genre: read as the genre itself); a romance that does
     # is mostly tagged drama too, and as a mood of either this showed pure romances for a drama
-    ("drama",): ("makes me cry", "make me cry", "cry", "a good cry", "sob", "tissues", "sad", "emotional", "moving",
+    ("drama",): ("makes me cry", "make me cry", "cry", "crying", "a good cry", "sob", "tissues", "sad", "emotional", "moving",
                  "touching", "heartbreaking", "bittersweet", "tragic"),
     ("thriller", "action", "war"): ("intense", "nerve-wracking", "high-stakes"),
     ("sci-fi", "mystery", "thriller"): ("mind-bending", "mind bending", "trippy", "cerebral"),

@@ -28,7 +28,8 @@ NEGATIONS = {
         "i'm over", "im over", "can't stand", "cannot stand", "can't stomach", "not big on",
         "not so much", "allergic to", "don't care for", "do not care for", "dont care for", "not keen on",
         "not big into", "pass on", "had enough of", "had enough", "not any more", "no more of", "free of", "free from", "hold off on",
-        "steer away from", "stay clear of", "nix", "nix the",
+        "steer away from", "stay clear of", "nix", "nix the", "keep away from", "keep it away from",
+        "keep clear of", "away from",
     )
 }
 # Un-wanting without excluding: "doesn't have to be a drama", "a comedy instead of a drama".

@@ -71,6 +71,8 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("i feel sad today, something funny please", (AddGenres(("Comedy",)),)),
         ("something sad", (AddGenres(("Drama",)),)),
         ("i'm scared of horror", (ExcludeGenres(("Horror",)),)),
+        ("keep it away from sad films", (ExcludeGenres(("Drama",)),)),  # was a drama wanted
+        ("no crying please", (ExcludeGenres(("Drama",)),)),
         ("something funny", (AddGenres(("Comedy",)),)),
         ("a spooky one", (AddGenres(("Horror",)),)),
         ("a comdey", (AddGenres(("Comedy",)),)),
