@@ -29,9 +29,13 @@ NEGATIONS = {
         "not so much", "allergic to", "don't care for", "do not care for", "dont care for", "not keen on",
         "not big into", "pass on", "had enough of", "had enough", "not any more", "no more of", "free of", "free from", "hold off on",
         "steer away from", "stay clear of", "nix", "nix the", "keep away from", "keep it away from",
-        "keep clear of", "away from",
+        "keep clear of", "away from", "had it with", "had my fill of", "stop with", "stop showing me", "stop showing",
+        "quit it with", "quit with", "anything besides", "everything besides", "nothing more of", "enough",
     )
 }
+# "enough romance" refuses where a clause starts; "with enough action" asks for it
+_OPENS_A_CLAUSE = {",", ".", "!", "?", ";", ":", "ugh", "ok", "okay", "alright", "seriously", "honestly", "please",
+                   "and", "but", "oh", "so", "now", "that's", "thats", "is"}
 # Un-wanting without excluding: "doesn't have to be a drama", "a comedy instead of a drama".
 _SOFT_DROPS = {
     token_phrase(p) for p in (
@@ -98,6 +102,9 @@ _POST_NEGATIONS = {
         "a turn-off", "a turnoff", "gives me the ick", "give me the ick", "makes me cringe", "make me cringe",
         "cringey", "cringy", "cringeworthy", "cringe-worthy", "gets on my nerves", "get on my nerves",
         "drives me crazy", "drive me crazy", "lame", "dull", "tedious", "tiresome", "annoying", "overdone", "yuck",
+        "can go", "has to go", "have to go", "must go", "needs to go", "need to go", "ugh", "eh no", "i'm over it",
+        "im over it", "doesn't do it for me", "does not do it for me", "don't do it for me", "dont do it for me",
+        "free",
     )
 }
 # Words that may close a post-placed "no"/"not" ("horror? not really", "musicals, no thanks").
@@ -184,6 +191,8 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
         n_soft = match_at(tokens, i, _SOFT_DROPS)
         n_drop = match_at(tokens, i, _DROPS)
         n_neg = match_at(tokens, i, NEGATIONS)
+        if n_neg == 1 and tokens[i].text == "enough" and i > 0 and tokens[i - 1].text not in _OPENS_A_CLAUSE:
+            n_neg = 0
         n_complaint = match_at(tokens, i, _COMPLAINTS)
         n = max(n_soft, n_drop, n_neg, n_complaint)
         if n == 0:

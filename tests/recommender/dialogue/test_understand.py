@@ -73,6 +73,15 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("i'm scared of horror", (ExcludeGenres(("Horror",)),)),
         ("keep it away from sad films", (ExcludeGenres(("Drama",)),)),  # was a drama wanted
         ("no crying please", (ExcludeGenres(("Drama",)),)),
+        # refusals that wanted the genre they refuse
+        ("romance can go", (ExcludeGenres(("Romance",)),)),
+        ("i've had it with romance", (ExcludeGenres(("Romance",)),)),
+        ("stop showing me romance", (ExcludeGenres(("Romance",)),)),
+        ("anything besides romance", (ExcludeGenres(("Romance",)),)),
+        ("romance doesn't do it for me", (ExcludeGenres(("Romance",)),)),
+        ("romance free please", (ExcludeGenres(("Romance",)),)),
+        ("enough romance", (ExcludeGenres(("Romance",)),)),
+        ("a comedy with enough action", (AddGenres(("Comedy", "Action")),)),  # "enough" asks for it here
         ("something funny", (AddGenres(("Comedy",)),)),
         ("a spooky one", (AddGenres(("Horror",)),)),
         ("a comdey", (AddGenres(("Comedy",)),)),
