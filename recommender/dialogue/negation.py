@@ -111,7 +111,14 @@ _POST_NEGATIONS = {
 _POST_FINISHERS = {"really", "please", "thanks", "thank", "at", "all", "ever", "anymore", "today", "tonight", "now",
                    "for", "way", "more", "again", "pls", "plz", "thx", "sorry", "though", "lol"}
 _POST_SKIP = {"?", "-", ",", ":", "is", "are", "'s", "please", "definitely", "totally", "really", "just", "also", "all", "so",
-              "movies", "movie", "films", "film", "flicks", "stuff", "ones"}
+              "movies", "movie", "films", "film", "flicks", "stuff", "ones",
+              # a part of the film, or a word of talk, between the genre and its refusal: "romance
+              # subplots are out", "romance honestly isn't my thing"
+              "subplot", "subplots", "plot", "plots", "storyline", "storylines", "scene", "scenes", "element",
+              "elements", "angle", "angles", "bits", "parts", "story", "stories", "theme", "themes", "aspect",
+              "aspects", "content", "genre", "genres", "kind", "type", "things", "thing", "vibes", "tbh",
+              "honestly", "personally", "frankly", "though", "tho", "actually", "generally", "usually", "always",
+              "seriously", "truly", "mostly", "basically", "kinda", "i", "think", "guess", "to", "me", "for"}
 # A negation followed by one of these limits how much, not what: "funny but not too silly",
 # "nothing overly violent". The mention is "hedge": it steers away from the genre only when the
 # person does not want that genre anyway (recommender/dialogue/genres.py).

@@ -82,6 +82,10 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("romance free please", (ExcludeGenres(("Romance",)),)),
         ("enough romance", (ExcludeGenres(("Romance",)),)),
         ("a comedy with enough action", (AddGenres(("Comedy", "Action")),)),  # "enough" asks for it here
+        # a word between the genre and its refusal kept the genre wanted
+        ("romance subplots are out", (ExcludeGenres(("Romance",)),)),
+        ("romance honestly isn't my thing", (ExcludeGenres(("Romance",)),)),
+        ("romance to me is boring", (ExcludeGenres(("Romance",)),)),
         ("something funny", (AddGenres(("Comedy",)),)),
         ("a spooky one", (AddGenres(("Horror",)),)),
         ("a comdey", (AddGenres(("Comedy",)),)),
