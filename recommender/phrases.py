@@ -66,6 +66,8 @@ _TEXT: dict[str, dict[Language, str]] = {
                       "zh": "这个目录没有类型信息，所以没法按类型筛选。"},
     "no_people_info": {"en": "I don't have cast or crew information for this catalog, so I can't look for {people}.",
                        "zh": "这个目录没有演职员信息，所以没法按{people}来找。"},
+    "no_people_info_exclude": {"en": "I don't have cast or crew information for this catalog, so I can't rule out {people}.",
+                               "zh": "这个目录没有演职员信息，所以没法排除{people}。"},
     "at_most_n": {"en": "I show at most {n} at a time.", "zh": "每次最多推荐 {n} 部。"},
     "only_n_match": {"en": "Only {n} new title{s} match all of that.", "zh": "完全符合这些条件的新电影只有 {n} 部。"},
     "unknown_title": {"en": "I couldn't find “{word}” in the catalog.", "zh": "目录里找不到“{word}”。"},

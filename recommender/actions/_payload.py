@@ -173,6 +173,7 @@ def state_payload(result: RecommendationResult) -> dict[str, Any]:
         "year_from": state.year_from,
         "year_to": state.year_to,
         "people": list(state.people),
+        "exclude_people": list(state.exclude_people),
         "like_items": list(state.liked_items),
         "wish": list(state.wish),
         "avoid": list(state.avoid),

@@ -87,6 +87,13 @@ class AddPerson:
 
 
 @dataclass(frozen=True)
+class ExcludePerson:
+    """An actor, director or author to rule out ("no Tom Cruise", "anything but Stephen King")."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class LikeItems:
     """Recommend more like these catalog items ("like Heat", "more like the second one")."""
 
@@ -154,13 +161,13 @@ class Unknown:
 
 Act = (
     AddGenres | ReplaceGenres | ExcludeGenres | DropGenres | AddMood | SetEra | ShiftEra | WidenEra | ClearEra
-    | AddPerson | LikeItems | RejectItems | SeenItems | OtherOptions | SetCount | Wish | Avoid | Reset | Surprise
+    | AddPerson | ExcludePerson | LikeItems | RejectItems | SeenItems | OtherOptions | SetCount | Wish | Avoid | Reset | Surprise
     | Unknown
 )
 
 
 SEARCH_ACTS = (AddGenres, ReplaceGenres, ExcludeGenres, DropGenres, AddMood, SetEra, ShiftEra, WidenEra, ClearEra,
-               AddPerson, LikeItems, Reset)
+               AddPerson, ExcludePerson, LikeItems, Reset)
 
 
 def is_search(acts: Sequence[Act]) -> bool:

@@ -67,6 +67,19 @@ OWN_FEELING = re.compile(
     r"(?:so |really |very |a bit |a little |kinda |kind of |pretty |quite |super )?"
     r"(?:sad|down|low|blue|depressed|upset|lonely|gloomy|miserable|stressed|anxious|tired|bored|scared|sick)\b(?!\s+of\b)"  # "i'm scared of horror" refuses horror
 )
+# a person refused: the words right before the name ("no Tom Cruise", "nothing with Jim Carrey",
+# "anything but Stephen King", "i can't stand Adam Sandler")
+_REFUSING = (r"no|not|without|except|minus|anything but|everything but|nothing|no more|hate|hated|can'?t stand|"
+             r"cannot stand|dislike|skip|avoid|not a fan of|sick of|tired of|enough of")
+REFUSED_PERSON = re.compile(
+    rf"\b(?:{_REFUSING})\s+(?:any\s+|more\s+|the\s+)?(?:(?:movies?|films?|books?|novels?|stuff)\s+)?"
+    r"(?:(?:with|by|starring|featuring|from|directed by|written by)\s+)?$"
+)
+# a capitalised name right after a refusal, where the NLU tagged none ("no Tom Cruise movies")
+REFUSED_NAME = re.compile(
+    rf"\b(?i:{_REFUSING})\s+(?:(?i:movies|films|books)\s+)?(?:(?i:with|by|starring|featuring)\s+)?"
+    r"(?P<name>[A-Z][a-zA-Z'.-]+(?:\s+(?:[A-Z][a-zA-Z'.-]+|de|van|von|del|da)){1,2})"
+)
 PERSON = re.compile(
     r"\b(?:with|starring|featuring|stars|by|directed by|from director|actor|actress)\s+"
     r"(?P<name>[A-Z][a-zA-Z'.-]+(?:\s+(?:[A-Z][a-zA-Z'.-]+|de|van|von|del|da)){1,3})"

@@ -55,11 +55,12 @@ def plan_query(
     state, unknown_said = unknown_notices(state, unknown, lang)
     notices += unknown_said
     people = state.people
-    if people and not any(item.people for item in index.items):
+    if (people or state.exclude_people) and not any(item.people for item in index.items):
         state, said = _once(state, NOTICE_NO_PEOPLE)
         if said:
-            notices.append(say("no_people_info", lang, people=join(people, lang)))
-        state, people = replace(state, people=()), ()
+            notices.append(say("no_people_info", lang, people=join(people, lang)) if people
+                           else say("no_people_info_exclude", lang, people=join(state.exclude_people, lang)))
+        state, people = replace(state, people=(), exclude_people=()), ()
     seeds, negative = _seeds(state, index, profile)
     exclude_ids = frozenset(
         state.shown_items + state.rejected_items + state.seen_items + state.liked_items + profile.seen
@@ -74,6 +75,8 @@ def plan_query(
         year_to=state.year_to,
         exclude_item_ids=exclude_ids,
     )
+    if state.exclude_people:  # never loosened, as genres ruled out are not
+        filters = replace(filters, exclude_item_ids=filters.exclude_item_ids | _rows_with(index, state.exclude_people))
     mask = _mask(index, filters, people)
     relaxed: list[str] = []
     loosened_state = state
@@ -153,6 +156,13 @@ def _mask(index: CatalogIndex, filters: HardFilters, people: tuple[str, ...]) ->
             [any(fuzz.partial_ratio(w, p.lower()) >= 90 for w in wanted for p in it.people) for it in index.items]
         )
     return mask
+
+
+def _rows_with(index: CatalogIndex, people: tuple[str, ...]) -> frozenset[str]:
+    """The ids of the items any of `people` worked on (the same fuzzy match as looking for them)."""
+    names = [p.lower() for p in people]
+    return frozenset(it.item_id for it in index.items
+                     if any(fuzz.partial_ratio(n, p.lower()) >= 90 for n in names for p in it.people))
 
 
 def _loosening_order(state: DialogueState) -> list[str]:

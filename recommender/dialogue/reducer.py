@@ -27,6 +27,7 @@ from recommender.dialogue.acts import (
     ClearEra,
     DropGenres,
     ExcludeGenres,
+    ExcludePerson,
     LikeItems,
     OtherOptions,
     RejectItems,
@@ -107,7 +108,11 @@ def _apply(state: DialogueState, act: Act) -> DialogueState:
     if isinstance(act, WidenEra):
         return replace(state, year_from=None) if act.direction < 0 else replace(state, year_to=None)
     if isinstance(act, AddPerson):
-        return replace(state, people=_union(state.people, (act.name,)))
+        return replace(state, people=_union(state.people, (act.name,)),
+                       exclude_people=tuple(p for p in state.exclude_people if p.lower() != act.name.lower()))
+    if isinstance(act, ExcludePerson):
+        return replace(state, exclude_people=_union(state.exclude_people, (act.name,)),
+                       people=tuple(p for p in state.people if p.lower() != act.name.lower()))
     if isinstance(act, LikeItems):
         return replace(
             state,

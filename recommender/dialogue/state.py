@@ -39,6 +39,7 @@ class DialogueState:
     year_from: int | None = None
     year_to: int | None = None
     people: tuple[str, ...] = ()
+    exclude_people: tuple[str, ...] = ()  # "no Tom Cruise": rows with them never shown (where the catalog knows)
     liked_items: tuple[str, ...] = ()  # references to recommend like ("like Heat", "more like the 2nd")
     rejected_items: tuple[str, ...] = ()  # references to steer away from, never shown again
     seen_items: tuple[str, ...] = ()  # "already seen": excluded, not a rating
@@ -73,7 +74,7 @@ class DialogueState:
         """True when the person has said anything the search can use."""
         return bool(
             self.genres or self.genre_options or self.exclude_genres or self.moods
-            or self.year_from is not None or self.year_to is not None or self.people
+            or self.year_from is not None or self.year_to is not None or self.people or self.exclude_people
             or self.liked_items or self.wish or self.avoid
         )
 
@@ -99,8 +100,9 @@ class DialogueState:
             parts.append(say("like_titles", lang, titles=say("list_sep", lang).join(names)))
         if self.wish:
             parts.append("“" + "; ".join(quotable(w) for w in self.wish) + "”")
-        if self.exclude_genres:
-            parts.append(say("not_genres", lang, genres=join([genre_name(g, lang) for g in self.exclude_genres], lang, "or")))
+        refused = [genre_name(g, lang) for g in self.exclude_genres] + list(self.exclude_people)
+        if refused:
+            parts.append(say("not_genres", lang, genres=join(refused, lang, "or")))
         if self.avoid:
             parts.append(say("avoiding", lang, words="; ".join(quotable(a) for a in self.avoid)))
         return " · ".join(parts)

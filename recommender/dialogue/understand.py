@@ -26,6 +26,7 @@ from recommender.dialogue.acts import (
     ClearEra,
     DropGenres,
     ExcludeGenres,
+    ExcludePerson,
     LikeItems,
     OtherOptions,
     RejectItems,
@@ -49,6 +50,8 @@ from recommender.dialogue.cues import (
     OWN_CHILDHOOD,
     OWN_FEELING,
     PERSON,
+    REFUSED_NAME,
+    REFUSED_PERSON,
     RESET,
     RESET_WORDS,
     SEEN,
@@ -225,9 +228,16 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     # people
     people = [h.value.strip() for h in turn.entities if h.entity == "person" and h.value.strip()]
     people += [m.group("name") for m in PERSON.finditer(raw)]
+    titled = {h.value.strip().lower() for h in turn.entities if h.entity == "title"}
+    people += [m.group("name") for m in REFUSED_NAME.finditer(raw) if m.group("name").lower() not in titled]
     for name in dict.fromkeys(p for p in people if not genre_for_word(p, catalog.genre_names)):
-        acts.append(AddPerson(name[:60]))
-        if (idx := text.find(name.lower())) >= 0:
+        idx = text.find(name.lower())
+        if idx >= 0 and any(t.start < idx + len(name) and t.end > idx and i in reading.consumed
+                            for i, t in enumerate(tokens)):
+            continue  # a title already read ("not Pulp Fiction")
+        refusing = idx >= 0 and REFUSED_PERSON.search(text[:idx]) is not None
+        acts.append((ExcludePerson if refusing else AddPerson)(name[:60]))
+        if idx >= 0:
             consume(idx, idx + len(name))
 
     structured = [a for a in acts if not isinstance(a, Reset)]

@@ -84,3 +84,17 @@ def test_book_recommendations_with_no_code_change(
     assert by_author.items and all(
         any("Tolkien" in p for p in ri.item.people) for ri in by_author.items
     )
+
+
+def test_an_author_refused_is_never_shown(books_service: RecommenderService) -> None:
+    """"no Suzanne Collins" was searched for as words to have less of; with authors in the catalog
+    their books are ruled out, and the summary says so."""
+    from dataclasses import replace
+
+    first = books_service.recommend(ConversationContext(user="reader4", text="recommend me a book"))
+    assert any("Suzanne Collins" in p for ri in first.items for p in ri.item.people)
+    ctx = replace(first.context, state=first.state, text="nothing by Suzanne Collins please")
+    second = books_service.recommend(ctx)
+    assert second.state is not None and second.state.exclude_people == ("Suzanne Collins",)
+    assert second.items and not any("Suzanne Collins" in p for ri in second.items for p in ri.item.people)
+    assert "not Suzanne Collins" in second.text

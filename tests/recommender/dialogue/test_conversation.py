@@ -293,6 +293,15 @@ def test_a_tone_refused_is_heard_while_the_genre_stays(service: RecommenderServi
     assert "less “dark”" in lighter.text and not violations(lighter)
 
 
+def test_a_person_refused_without_cast_data_is_said_once(service: RecommenderService) -> None:
+    """"no Tom Cruise movies" was kept as words to rank lower, as if the catalog could tell; with no
+    cast or crew data the bot says it cannot rule him out, and the search goes on."""
+    *_, refused, later = talk(service, "a comedy", "no Tom Cruise movies", "something from the 90s")
+    assert "can't rule out Tom Cruise" in refused.text and refused.items
+    assert refused.state is not None and refused.state.avoid == () and refused.state.genres == ("Comedy",)
+    assert "Tom Cruise" not in later.text
+
+
 def test_what_a_complaint_named_is_kept_and_said(service: RecommenderService) -> None:
     """"nothing too cheesy" after comedies was heard as nothing; it is kept as what to have less of
     (a ranking signal over the item descriptions, never a filter) and shown in the summary."""

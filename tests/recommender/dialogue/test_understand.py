@@ -17,6 +17,7 @@ from recommender.dialogue.acts import (
     ClearEra,
     DropGenres,
     ExcludeGenres,
+    ExcludePerson,
     LikeItems,
     OtherOptions,
     RejectItems,
@@ -817,6 +818,28 @@ def test_not_too_old_rules_out_the_far_end_only() -> None:
     assert read("nothing too recent", cartoons) == (SetEra(None, 1996, replace=False),)
     assert read("not too old", replace(cartoons, year_from=1990, year_to=1999)) == (SetEra(1990, None, replace=False),)
     assert read("these are too old", cartoons) == (ShiftEra(1, 1995),)  # a critique of the list still moves past it
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a person refused was searched for as words to have less of, or looked for
+        ("no Tom Cruise movies", (ExcludePerson("Tom Cruise"),)),
+        ("a comedy, but nothing with Adam Sandler", (AddGenres(("Comedy",)), ExcludePerson("Adam Sandler"))),
+        ("I can't stand Adam Sandler", (ExcludePerson("Adam Sandler"),)),
+        ("something with Tom Hanks", (AddPerson("Tom Hanks"),)),
+        ("not heat", (RejectItems(("6",)),)),  # a title read first is no person
+    ],
+)
+def test_a_person_refused(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text) == expected
+
+
+def test_a_person_tagged_by_the_nlu_and_refused() -> None:
+    said = acts("no tom cruise please", entities=(EntityHint("person", "tom cruise"),))
+    assert said == (ExcludePerson("tom cruise"),)
+    state = reduce(SHOWN, [*said, AddPerson("Tom Cruise")])  # a change of mind
+    assert state.people == ("Tom Cruise",) and state.exclude_people == ()
 
 
 def test_newer_than_a_wide_list_is_newer_than_most_of_it() -> None:
