@@ -29,13 +29,13 @@ NEGATIONS = {
         "not so much", "allergic to", "don't care for", "do not care for", "dont care for", "not keen on",
         "not big into", "pass on", "had enough of", "had enough", "not any more", "no more of", "free of", "free from", "hold off on",
         "steer away from", "stay clear of", "nix", "nix the", "keep away from", "keep it away from",
-        "keep clear of", "away from", "had it with", "had my fill of", "stop with", "stop showing me", "stop showing",
+        "keep clear of", "had it with", "had my fill of", "stop with", "stop showing me", "stop showing",
         "quit it with", "quit with", "anything besides", "everything besides", "nothing more of", "enough",
     )
 }
 # "enough romance" refuses where a clause starts; "with enough action" asks for it
 _OPENS_A_CLAUSE = {",", ".", "!", "?", ";", ":", "ugh", "ok", "okay", "alright", "seriously", "honestly", "please",
-                   "and", "but", "oh", "so", "now", "that's", "thats", "is"}
+                   "and", "but", "oh", "so", "now", "that's", "thats"}
 # Un-wanting without excluding: "doesn't have to be a drama", "a comedy instead of a drama".
 _SOFT_DROPS = {
     token_phrase(p) for p in (
