@@ -280,3 +280,14 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
             polarity[back - 1] = "-"
             back -= 1
     return [Mention(m.term, m.first, m.last, p) for m, p in zip(mentions, polarity, strict=True)]
+
+
+def cue_spans(tokens: list[Tok]) -> list[tuple[int, int]]:
+    """Where the text says no, drops or complains, as character spans ("a hard no", "not my cup of
+    tea", "hold the"): words a refusal is made of are no title to look up."""
+    spans = []
+    for i in range(len(tokens)):
+        n = max(match_at(tokens, i, table) for table in (NEGATIONS, _POST_NEGATIONS, _DROPS, _SOFT_DROPS, _COMPLAINTS))
+        if n > 1:  # one-word cues ("no", "out") are parts of real titles too ("No Way Out")
+            spans.append((tokens[i].start, tokens[i + n - 1].end))
+    return spans

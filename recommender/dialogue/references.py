@@ -10,6 +10,8 @@ import re
 from collections.abc import Collection, Sequence
 
 from recommender.dialogue.lexicon import terms_for
+from recommender.dialogue.negation import cue_spans
+from recommender.dialogue.tokens import tokenize
 from recommender.dialogue.turn import CatalogView, Turn
 from recommender.dialogue.wish import STOPWORDS
 
@@ -145,6 +147,8 @@ def title_refs(
                 continue  # "heavy" of "so done with heavy dramas" is no film called Heavy
             if _inside_a_longer_title(hint.value.lower().strip(), text, said_spans):
                 continue  # "back" of "i loved back to the future" matched The Empire Strikes Back
+            if _inside_a_refusal(hint.value.lower().strip(), text):
+                continue  # "hard" of "romance is a hard no" matched Die Hard
             item_id = catalog.find_title(hint.value)
             if item_id is None:
                 unknown.append(hint.value.strip()[:80])
@@ -290,6 +294,13 @@ def _inside_a_longer_title(value: str, text: str, title_spans: list[tuple[int, i
         and not re.search(r"\s(?:and|or|&|plus)\s|,", text[start:end])
         for start, end in title_spans
     )
+
+
+def _inside_a_refusal(value: str, text: str) -> bool:
+    """Whether `value` lies inside words that say no ("hard" of "a hard no", "cup of tea" of "not my
+    cup of tea")."""
+    idx = text.find(value)
+    return idx >= 0 and any(start <= idx and idx + len(value) <= end for start, end in cue_spans(tokenize(text)))
 
 
 def _describes_a_genre(value: str, text: str, terms: Collection[str]) -> bool:

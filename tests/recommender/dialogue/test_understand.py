@@ -835,6 +835,17 @@ def test_a_person_refused(text: str, expected: tuple[object, ...]) -> None:
     assert acts(text) == expected
 
 
+def test_the_nlus_title_guess_inside_a_refusal_is_no_title() -> None:
+    """"romance is a hard no" over REST liked Die Hard: the NLU tagged "hard" as a title."""
+    catalog = replace(CATALOG, find_title=lambda t: "144" if t.lower().strip() in ("hard", "die hard") else None)
+    said = understand(Turn("romance is a hard no", "request_recommendation", (EntityHint("title", "hard"),)),
+                      SHOWN, catalog)
+    assert said == (ExcludeGenres(("Romance",)),)
+    said = understand(Turn("i loved die hard", "request_recommendation", (EntityHint("title", "die hard"),)),
+                      SHOWN, catalog)
+    assert said == (LikeItems(("144",)),)
+
+
 def test_a_person_tagged_by_the_nlu_and_refused() -> None:
     said = acts("no tom cruise please", entities=(EntityHint("person", "tom cruise"),))
     assert said == (ExcludePerson("tom cruise"),)
