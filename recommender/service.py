@@ -219,13 +219,19 @@ class RecommenderService:
         else:
             value = None
         bundle = self.bundles.current()
-        item = self._feedback_item(bundle, ctx, feedback.item_id, feedback.item_ref)
+        judged: list[Item] = []  # what the words like or refuse: "I loved Fargo and Pulp Fiction", "the first two look good"
+        if kind in (fb.LIKE, fb.DISLIKE) and feedback.item_id is None:
+            judged = [bundle.index.items[bundle.index.position[i]]
+                      for i in self.reader.judged_items(bundle, ctx, liked=kind == fb.LIKE) if i in bundle.index.position]
+        try:
+            item = self._feedback_item(bundle, ctx, feedback.item_id, feedback.item_ref)
+        except (UnknownItemError, AmbiguousItemError):
+            if not judged:
+                raise
+            item = judged[0]  # no one reference the NLU found, but the words name them
         items = [item]
-        if kind in (fb.LIKE, fb.DISLIKE) and feedback.item_id is None and parse_ordinal(feedback.item_ref or "") is None:
-            # every title judged in the words: "I loved Fargo and Pulp Fiction", "i hated titanic and the godfather"
-            judged = self.reader.judged_items(bundle, ctx, liked=kind == fb.LIKE)
-            items += [bundle.index.items[bundle.index.position[i]] for i in judged
-                      if i != item.item_id and i in bundle.index.position]
+        if parse_ordinal(feedback.item_ref or "") is None:  # "the second one" names one item, whatever else is said
+            items += [i for i in judged if i.item_id != item.item_id]
         user_id = self.user_id(ctx)
         request_id = feedback.request_id or ctx.last_request_id
         self.guard.call("user_session", lambda: self.store.ensure_user_session(user_id, user_id), None)

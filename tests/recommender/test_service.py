@@ -206,6 +206,17 @@ def test_every_title_disliked_in_words_is_stored(service: RecommenderService, st
     assert_stored_feedback(store, [(user, "1", "dislike", None), (user, "9", "dislike", None)])
 
 
+def test_a_plural_reference_in_feedback_words_stores_each_item(service: RecommenderService, store: Store) -> None:
+    """"the first two look good" over REST went the NLU's feedback way with no one item to resolve,
+    and the bot answered that it could not tell which movie was meant."""
+    first = service.recommend(FUNNY_90S)
+    ctx = replace(first.context, state=first.state, text="the first two look good", intent="feedback")
+    service.record_feedback(ctx, FeedbackRequest(kind="like"))
+    user = service.user_id(FUNNY_90S)
+    assert_stored_feedback(store, [(user, first.items[0].item.item_id, "like", None),
+                                   (user, first.items[1].item.item_id, "like", None)])
+
+
 def test_impressions_are_logged_with_positions_and_version(service: RecommenderService, store: Store) -> None:
     result = service.recommend(FUNNY_90S)
     with session_scope(store._sessions) as session:
