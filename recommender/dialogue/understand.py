@@ -202,6 +202,9 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
             acts.append(Unknown(lacking.term.form))
     mentions += missing  # their words are explained: no free-text wish from them
     explained_words = {tokens[i].text for i in reading.consumed}
+    # a word the lexicon read has its scope of negation already: "horror", then "not too scary" is
+    # less scary horror, not the NLU's "scary" (role exclude) ruling horror out
+    explained_words |= {tokens[k].text for m in mentions for k in range(m.first, m.last + 1)}
     for hint in turn.entities:  # a genre the NLU labelled that the lexicon did not see in the text
         if hint.entity not in ("genre", "mood") or not hint.value.strip():
             continue

@@ -835,6 +835,15 @@ def test_a_person_refused(text: str, expected: tuple[object, ...]) -> None:
     assert acts(text) == expected
 
 
+def test_the_nlus_exclude_role_does_not_undo_the_words_scope() -> None:
+    """"horror", then "not too scary please" over REST gave "not Horror": the NLU's "scary" (role
+    exclude) ruled horror out after the words had read a milder horror."""
+    horror = replace(SHOWN, genres=("Horror",))
+    said = acts("not too scary please", entities=(EntityHint("genre", "scary", "exclude"),), state=horror)
+    assert said == (Avoid("scary"),)
+    assert acts("no horror please", entities=(EntityHint("genre", "horror", "exclude"),)) == (ExcludeGenres(("Horror",)),)
+
+
 def test_the_nlus_title_guess_inside_a_refusal_is_no_title() -> None:
     """"romance is a hard no" over REST liked Die Hard: the NLU tagged "hard" as a title."""
     catalog = replace(CATALOG, find_title=lambda t: "144" if t.lower().strip() in ("hard", "die hard") else None)
