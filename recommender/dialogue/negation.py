@@ -70,6 +70,10 @@ _COMPLAINTS = {
     token_phrase(p) for p in (
         "too", "too much", "way too", "far too", "much too", "a bit too", "a little too", "a tad too", "just too",
         "overly", "excessively", "too damn", "kinda too", "bit too", "too many",
+        # less of a thing, not none: "tone down the violence"
+        "tone down", "tone down the", "dial down", "dial down the", "dial back", "dial back the", "cut back on",
+        "cut back on the", "go easy on", "go easy on the", "ease up on", "ease up on the", "ease off",
+        "ease off the", "lighter on", "lighter on the", "less of the",
     )
 }
 # Negation words that do not negate what follows.
@@ -200,6 +204,9 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
         n_neg = match_at(tokens, i, NEGATIONS)
         if n_neg == 1 and tokens[i].text == "enough" and i > 0 and tokens[i - 1].text not in _OPENS_A_CLAUSE:
             n_neg = 0
+        if n_neg == 1 and tokens[i].text == "not" and i + 1 < len(tokens) and tokens[i + 1].text == "enough":
+            i += 2  # "not enough action" asks for more of it
+            continue
         n_complaint = match_at(tokens, i, _COMPLAINTS)
         n = max(n_soft, n_drop, n_neg, n_complaint)
         if n == 0:

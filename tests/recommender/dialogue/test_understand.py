@@ -83,6 +83,10 @@ def acts(text: str, intent: str | None = "request_recommendation", entities: tup
         ("romance free please", (ExcludeGenres(("Romance",)),)),
         ("enough romance", (ExcludeGenres(("Romance",)),)),
         ("a comedy with enough action", (AddGenres(("Comedy", "Action")),)),  # "enough" asks for it here
+        # "not enough action" ruled action out; "tone down the violence" asked for violent films
+        ("romance, but not enough action", (AddGenres(("Romance", "Action")),)),
+        ("tone down the violence", (ExcludeGenres(("Crime",)), Avoid("violence"))),
+        ("a comedy, but dial down the slapstick", (AddGenres(("Comedy",)), Avoid("slapstick"))),
         # a word between the genre and its refusal kept the genre wanted
         ("romance subplots are out", (ExcludeGenres(("Romance",)),)),
         ("romance honestly isn't my thing", (ExcludeGenres(("Romance",)),)),
