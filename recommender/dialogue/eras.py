@@ -187,8 +187,10 @@ _REFUSED = re.compile(
 )
 _IN_MONO = re.compile(rf"(?:\b(?:in|shot in|filmed in)\s+)?\b{_MONO}")
 # a hedge, not a critique of the list: "not too old", "nothing too recent" rule out the far end only
-_NOT_TOO_NEW = re.compile(r"\b(?:not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern))\b")
+_NOT_TOO_NEW = re.compile(r"\b(?:not (?:so |that |too |very )?(?:new|recent|modern)|nothing (?:too |so |that )?(?:new|recent|modern)|"
+                          r"no (?:new|recent|modern) (?:movies|films|ones|stuff)|no new releases)\b")
 _NOT_TOO_OLD = re.compile(r"\b(?:not (?:so |that |too |very )?old|nothing (?:too |so |that )?old|"
+                          r"no (?:old|ancient) (?:movies|films|ones|stuff)|no oldies|"  # "no old movies" asked for old ones
                           r"not (?:too |so |that |very )?(?:long|far) (?:ago|back))\b")
 
 

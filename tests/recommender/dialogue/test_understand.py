@@ -822,6 +822,9 @@ def test_not_too_old_rules_out_the_far_end_only() -> None:
     assert read("nothing too recent", cartoons) == (SetEra(None, 1996, replace=False),)
     assert read("not too old", replace(cartoons, year_from=1990, year_to=1999)) == (SetEra(1990, None, replace=False),)
     assert read("these are too old", cartoons) == (ShiftEra(1, 1995),)  # a critique of the list still moves past it
+    # "no old movies" asked for older films than the list
+    assert read("no old movies", cartoons) == (SetEra(1968, None, replace=False),)
+    assert read("no new movies", cartoons) == (SetEra(None, 1996, replace=False),)
 
 
 @pytest.mark.parametrize(
