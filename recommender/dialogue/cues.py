@@ -19,6 +19,7 @@ RESET = re.compile(
     r"\b(?:start(?:ing)? (?:over|again|afresh|fresh|from scratch|anew)|from scratch|reset|begin again|"
     r"new search|clean slate|clear (?:all |the |my |every )*(?:filters?|search|preferences|criteria|everything|that)|"
     r"forget (?:all |everything |about )?(?:that|what i said|the filters|my filters|those filters|all that|everything i said)|"
+    r"forget (?:it all|everything)(?=\W*$)|"
     r"(?:scrap|scratch|ditch|bin) (?:all )?(?:that|it))\b"  # "scrap those" is about the list: others
 )
 # Words every way of starting over has ("start over", "scrap that", "clean slate", "new search"):
@@ -52,6 +53,7 @@ OTHER = re.compile(
     r"new ones|not these|none of (?:these|those|them)|more of (?:these|those|that)|some more|give me more|"
     r"a few more|some others|keep (?:going|them coming)|what else|anything more|more choices|other choices|"
     r"different (?:picks|suggestions|options|titles)|try again|"
+    r"(?:these|those|they) (?:are|were|all|are all|look|all look|seem|all seem|sound) (?:all )?(?:bad|terrible|awful|boring|meh|lame|rubbish|crap|not great|not good)|"
     r"another(?: one| option| pick| suggestion| title| movie| film)?(?=\s*(?:please|pls|plz)?\s*[.!?]*\s*$))\b"
 )
 # the person's own past, not an audience: "from when i was a kid in the 80s" asks for no children's film

@@ -24,9 +24,10 @@ _ORDINAL_WORDS = {
 }
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
 _ORDINAL = re.compile(
-    r"\b(?:the\s+)?(?:(?P<word>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|"
-    r"1st|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)(?:\s+(?:one|movie|film|pick|option|title|item|suggestion))?"
-    r"|(?:#|number\s+|no\.\s*)(?P<num>\d{1,2}|one|two|three|four|five))\b"
+    r"\b(?:the\s+)?(?P<word>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|"
+    r"1st|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)(?:\s+(?:one|movie|film|pick|option|title|item|suggestion))?\b"
+    r"|\b(?:number\s+|no\.\s*)(?P<num>\d{1,2}|one|two|three|four|five)\b"
+    r"|#(?P<hash>\d{1,2})\b"  # "more like #2": no word boundary before "#"
 )
 _PLURAL_REF = re.compile(
     r"\b(?:the\s+)?(?P<edge>first|last|top)\s+(?P<count>two|three|four|five|[2-5])\b"
@@ -42,13 +43,15 @@ LIKED_AFTER = re.compile(
     r"\s*(?:one\s+|ones\s+)?(?:looks?|sounds?|seems?|is|was|are|were)\s+(?:really\s+|very\s+|pretty\s+|so\s+)?"
     r"(?:good|great|interesting|fun|nice|cool|perfect|promising|awesome|amazing|right up my alley)\b"
     r"|\s*[,.!]?\s*(?:i (?:like|love)|love|nice|perfect|yes)\b.*?\bmore like (?:that|it|this)\b"
-    r"|\s*[,.!]?\s*more like (?:that|it|this)\b"
+    r"|\s*(?:please|pls)?\s*[,.!]?\s*more like (?:that|it|this)\b"
 )
 DISLIKED_AFTER = re.compile(
     r"\s*(?:one\s+|ones\s+)?(?:looks?|sounds?|seems?|is|was|are|were)\s+(?:really\s+|very\s+|pretty\s+|so\s+|kinda\s+)?"
     r"(?:bad|boring|terrible|awful|dull|meh|lame|not (?:for me|good|great|my thing))\b"
 )
 LESS_LIKE = re.compile(r"\b(?:not|nothing|less|no more|fewer)\s+(?:like|similar to)\s*$")
+# a reference refused by the words right before it: "i didn't like the last one", "not the second
+# one", "anything but the third" (MORE_LIKE's "like" alone liked it)
 # words right before a title that refuse it: "space movies but not Star Wars", "anything but Titanic"
 _DISLIKED = (r"hated|hate|disliked|dislike|didn'?t like|did not like|don'?t like|do not like|didn'?t enjoy|"
              r"can'?t stand|cannot stand|couldn'?t stand|not a fan of|wasn'?t a fan of|sick of|tired of|fed up with|"
@@ -56,6 +59,9 @@ _DISLIKED = (r"hated|hate|disliked|dislike|didn'?t like|did not like|don'?t like
 REFUSED_TITLE = re.compile(
     r"\b(?:not|no|no more|nothing like|anything but|everything but|except(?: for)?|other than|besides|"
     rf"apart from|without|excluding|minus|skip|anything except|rather than|instead of|{_DISLIKED})\s+(?:the\s+|any\s+)?$"
+)
+REFUSED_REF = re.compile(
+    rf"\b(?:{_DISLIKED}|not|no|anything but|everything but|except(?: for)?|other than|skip|drop|lose|remove)\s*$"
 )
 _TITLE_TRIGGER = re.compile(
     r"(?:^|\b(?:something|anything|stuff|movies?|films?|ones?|more|similar|kinda|kind of|sort of|a bit|just|"
@@ -82,6 +88,7 @@ _NOT_A_REFUSED_TITLE = re.compile(
 )
 _NOT_TITLE_START = re.compile(
     r"^(?:that|this|it|them|those|these|the (?:first|second|third|fourth|fifth|last|final|\d+(?:st|nd|rd|th)?)|the one|one of|"
+    r"number \w+|#\d|no\. ?\d|"
     r"a (?:bit|little)|something|anything|what|you|me|us|him|her)\b"
 )
 
@@ -106,7 +113,7 @@ def ordinal_refs(text: str, last_items: Sequence[str]) -> list[tuple[tuple[str, 
     for m in _ORDINAL.finditer(text):
         if any(s <= m.start() < e for s, e in spans):
             continue
-        word = m.group("word") or m.group("num")
+        word = m.group("word") or m.group("num") or m.group("hash")
         if m.group("word") and not (m.group(0).startswith("the") or re.search(r"\s(?:one|movie|film|pick|option|title|item|suggestion)$", m.group(0))):
             continue  # "last night", "at first": not a reference
         position = _ORDINAL_WORDS.get(word) if not word.isdigit() else int(word)

@@ -67,6 +67,7 @@ from recommender.dialogue.references import (
     LESS_LIKE,
     LIKED_AFTER,
     MORE_LIKE,
+    REFUSED_REF,
     ordinal_refs,
     title_refs,
     titles_continuing,
@@ -138,7 +139,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
                 continue
             before = text[:start]
             disliked, liked_after = DISLIKED_AFTER.match(text[end:]), LIKED_AFTER.match(text[end:])
-            if LESS_LIKE.search(before) or disliked:
+            if LESS_LIKE.search(before) or disliked or REFUSED_REF.search(before):
                 acts.append(RejectItems(item_ids))
             elif MORE_LIKE.search(before) or liked_after or turn.intent == "refine":
                 acts.append(LikeItems(item_ids))

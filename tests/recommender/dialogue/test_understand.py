@@ -770,6 +770,15 @@ def test_what_comes_after_more_is_wanted(text: str, expected: tuple[object, ...]
         ("the last one looks bad", (RejectItems(("15",)),)),
         ("the second one is not for me", (RejectItems(("12",)),)),
         ("tell me about the second one", ()),
+        # "i didn't like the last one" liked it ("like" before a reference); refusals and "#2" unread
+        ("i didn't like the last one", (RejectItems(("15",)),)),
+        ("not the second one", (RejectItems(("12",)),)),
+        ("anything but the third", (RejectItems(("13",)),)),
+        ("more like #2", (LikeItems(("12",)),)),  # was "couldn't find #2" as a title
+        ("number three please, more like that", (LikeItems(("13",)),)),
+        ("already saw number 2", (SeenItems(("12",)),)),
+        ("these are all bad", (OtherOptions(),)),
+        ("forget everything", (Reset(),)),
         # "i like the first two" liked the first alone, and "the first two look good" nothing
         ("i like the first two", (LikeItems(("11", "12")),)),
         ("the first two look good", (LikeItems(("11", "12")),)),
