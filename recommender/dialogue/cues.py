@@ -32,8 +32,10 @@ RESET_WORDS = re.compile(
 )
 SURPRISE = re.compile(
     r"\b(?:surprise me|anything(?: is fine| goes| works| at all)?$|whatever|(?:don'?t|do not) (?:really )?(?:mind|care)|"
-    r"up to you|you (?:choose|pick|decide)|your (?:choice|call|pick)|dealer'?s choice|no preference|i'?m open|"
-    r"doesn'?t matter|not picky|random|just recommend|just pick|just give me something|anything you like|"
+    # "why did you pick the fourth one" asks about a choice made, it leaves none to the bot
+    r"up to you|(?<!why )(?<!why did )(?<!why'd )(?<!why would )(?<!why do )(?<!how did )(?<!what made )"
+    r"you (?:choose|pick|decide)(?!\s+(?:the|that|this|those|these|it|them|number|#))|your (?:choice|call|pick)|dealer'?s choice|no preference|i'?m open|"
+    r"doesn'?t matter|not picky|random|just recommend|just pick|(?:pick|choose) (?:one |something |anything )?for (?:me|us)|just give me something|anything you like|"
     r"whatever you (?:like|want|think)|i'?m easy|no idea|"
     # boredom asks for anything at all: "i'm so bored", "entertain me", "need to kill some time"
     r"(?:i'?m|i am|so|really|very|super|getting|kinda|bit) bored|bored (?:out of my mind|stiff|to death)|boredom|"
@@ -56,6 +58,25 @@ OTHER = re.compile(
     r"(?:these|those|they) (?:are|were|all|are all|look|all look|seem|all seem|sound) (?:all )?(?:bad|terrible|awful|boring|meh|lame|rubbish|crap|not great|not good)|"
     r"another(?: one| option| pick| suggestion| title| movie| film)?(?=\s*(?:please|pls|plz)?\s*[.!?]*\s*$))\b"
 )
+# a shorter list asked for: "fewer please", "too many to pick from" (a count relative to the last list)
+FEWER = re.compile(
+    r"\b(?:fewer|less) (?:options|picks|choices|results|suggestions|titles|movies|films|recommendations|of them|at a time)\b"
+    r"|\bfewer\b(?=\s*(?:please|pls|plz|this time|next time)?\s*(?:$|[.!?,]))|\bgive me fewer\b|"
+    r"\btoo many (?:options|choices|picks|results|titles|movies|films|to (?:pick|choose) from)\b|"
+    r"\bnot (?:so|that|as) many\b|\b(?:shorter|smaller) list\b"
+)
+# a control phrase said not to be wanted: "don't start over", "no need for more options"
+NEGATED_CONTROL = re.compile(
+    r"\b(?:don'?t|do not|didn'?t|did not|no need to|no need for|(?<!why )not|never|without|(?:don'?t|do not) (?:need|want)(?: to)?|"
+    r"no|stop)\s+(?:(?:any|the|a|an)\s+)?$"
+)
+
+
+def unnegated(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match of a control phrase that is not said not to be wanted."""
+    return next((m for m in pattern.finditer(text) if not NEGATED_CONTROL.search(text[: m.start()])), None)
+
+
 # the person's own past, not an audience: "from when i was a kid in the 80s" asks for no children's film
 OWN_CHILDHOOD = re.compile(
     r"\b(?:when|since|back when|while) (?:i|we) (?:was|were) (?:a |an |just a |only a |little |young |small )?"

@@ -68,7 +68,8 @@ def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -
                 continue
             words = [t.text for t in tokens[i : i + n]]
             phrase = " ".join(words).replace(" - ", "-")
-            term = terms.get(phrase) or terms.get(phrase.rstrip("'"))
+            # "horror's fine", "action's my thing": the clitic is no part of the genre word
+            term = terms.get(phrase) or terms.get(phrase.rstrip("'")) or terms.get(phrase.removesuffix("'s"))
             if term is not None:
                 found.append(Mention(term, i, i + n - 1))
                 i += n

@@ -77,6 +77,12 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
         "fright", "frights", "frightful", "shocker", "creature feature", "monster movie", "monsters", "haunting",
         "haunted house", "ghosts", "demons", "demonic", "possession", "exorcism", "gruesome", "terror",
         "nightmares", "spine-tingling", "chiller", "chillers", "jump scares", "jump scare", "bloody",
+        # wanting the fear, not feeling it ("i'm scared" is a feeling: cues.OWN_FEELING)
+        "be scared", "get scared", "scared out of my mind", "scared out of my wits", "scared witless",
+        "scared silly", "scared stiff", "scare the pants off", "scare the hell out of",
+        # the occasion names the genre (the film "Halloween" is found as a title first)
+        "halloween movie", "halloween movies", "halloween night", "for halloween", "halloween party",
+        "halloween vibes", "spooky season",
     ),
     "musical": (
         "musical", "singing", "songs", "song and dance", "sing-along", "singalong", "broadway", "show tunes",
@@ -130,7 +136,8 @@ _MOOD_FORMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("crime", "film-noir", "thriller", "horror"): ("dark", "darker", "grim", "bleak", "disturbing", "sinister"),
     ("crime", "war", "drama"): ("gritty", "brutal", "violent", "violence"),
     ("adventure", "war", "fantasy"): ("epic", "sweeping"),
-    ("romance", "comedy"): ("date night", "date-night", "date movie"),
+    ("romance", "comedy"): ("date night", "date-night", "date movie", "valentine's", "valentines", "valentine",
+                            "valentine's day", "valentines day", "anniversary"),
     ("mystery", "thriller"): ("keeps me guessing", "keep me guessing", "keeps you guessing", "guessing till the end",
                               "twisty", "twist", "twists", "plot twist", "plot twists"),
     ("thriller", "action"): ("heart racing", "heart-racing"),

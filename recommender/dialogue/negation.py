@@ -31,6 +31,10 @@ NEGATIONS = {
         "steer away from", "stay clear of", "nix", "nix the", "keep away from", "keep it away from",
         "keep clear of", "had it with", "had my fill of", "stop with", "stop showing me", "stop showing",
         "quit it with", "quit with", "anything besides", "everything besides", "nothing more of", "enough",
+        "the last thing i want is", "last thing i want is", "the last thing i need is", "last thing i need is",
+        "rather die than", "rather die than watch", "rather die than sit through", "rather be dead than",
+        "rather watch paint dry than", "rather watch paint dry than watch", "rather eat glass than",
+        "wouldn't be caught dead watching", "wouldnt be caught dead watching",
     )
 }
 # "enough romance" refuses where a clause starts; "with enough action" asks for it
@@ -84,6 +88,17 @@ _CANCELS = {
         "not picky", "don't care", "dont care", "can't wait", "not fussy", "no clue", "no strong",
         "none in particular", "nothing in particular", "nothing specific", "not a problem", "never seen",
         "haven't seen", "not seen", "over the top", "not too bad", "why not",
+        # a refusal refused is a yes: "not opposed to romance", "i don't dislike westerns"
+        "not opposed to", "not against", "not averse to", "not adverse to", "don't dislike", "dont dislike",
+        "do not dislike", "didn't dislike", "don't hate", "dont hate", "do not hate", "didn't hate", "didnt hate",
+        "wouldn't say no to", "wouldnt say no to", "would not say no to", "never say no to", "can't say no to",
+        "nothing wrong with", "nothing against", "no objection to", "no objections to", "no problem with",
+        "no issue with", "no issues with", "not complaining about", "wouldn't complain about", "no harm in",
+        "can't get enough of", "cant get enough of", "cannot get enough of", "can never get enough of",
+        "never get tired of", "never tire of", "never get sick of", "not tired of", "not sick of",
+        "can't resist", "cant resist", "cannot resist", "never turn down", "wouldn't turn down",
+        # idioms of certainty, no refusal: "without question my favourite genre", "no doubt a comedy"
+        "no doubt", "without a doubt", "without question", "no question", "without fail", "no wonder",
     )
 }
 # After a genre: "horror is out", "westerns? no thanks", "musicals are not for me".
@@ -108,7 +123,8 @@ _POST_NEGATIONS = {
         "drives me crazy", "drive me crazy", "lame", "dull", "tedious", "tiresome", "annoying", "overdone", "yuck",
         "can go", "has to go", "have to go", "must go", "needs to go", "need to go", "ugh", "eh no", "i'm over it",
         "im over it", "doesn't do it for me", "does not do it for me", "don't do it for me", "dont do it for me",
-        "free",
+        "free", "the last thing i want", "the last thing i need", "is the last thing i want",
+        "is the last thing i need", "the last thing i want to see", "the last thing i want to watch",
     )
 }
 # Words that may close a post-placed "no"/"not" ("horror? not really", "musicals, no thanks").
@@ -265,8 +281,8 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
             polarity[k] = "+"
             continue
         n = match_at(tokens, j, _POST_NEGATIONS)
-        if not n:
-            continue
+        if not n or (tokens[j].text == "out" and n == 1 and j + 1 < len(tokens) and tokens[j + 1].text == "of"):
+            continue  # "scared out of my mind", "sci-fi out of this world": no refusal
         if tokens[j].text in ("no", "not"):
             ahead = [m for m in mentions[k + 1 :] if m.first <= j + 6]
             if ahead and n == 1:
@@ -287,6 +303,12 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
             polarity[back - 1] = "-"
             back -= 1
     return [Mention(m.term, m.first, m.last, p) for m, p in zip(mentions, polarity, strict=True)]
+
+
+def cancelled_at(tokens: list[Tok], i: int) -> bool:
+    """Whether the negation word at token i belongs to a phrase that refuses nothing ("not opposed
+    to", "no doubt", "don't mind")."""
+    return match_at(tokens, i, _CANCELS) >= max(1, match_at(tokens, i, NEGATIONS))
 
 
 def cue_spans(tokens: list[Tok]) -> list[tuple[int, int]]:

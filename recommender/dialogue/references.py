@@ -21,13 +21,24 @@ _ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8,
     "9th": 9, "10th": 10, "last": -1, "final": -1, "top": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "penultimate": -2, "second to last": -2, "second-to-last": -2, "second last": -2, "next to last": -2,
+    "next-to-last": -2, "one before the last": -2, "middle": 0,
 }
 _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
 _ORDINAL = re.compile(
-    r"\b(?:the\s+)?(?P<word>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|"
+    r"\b(?:the\s+)?(?P<word>penultimate|second[- ]to[- ]last|second last|next[- ]to[- ]last|middle|"
+    r"one before the last|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|"
     r"1st|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)(?:\s+(?:one|movie|film|pick|option|title|item|suggestion))?\b"
+    # "the last thing i want", "the first time", "the first half of the 80s": no item
+    r"(?!\s+(?:thing|things|time|times|night|week|weekend|month|year|years|decade|decades|half|part|bit|few|"
+    r"couple|day|days|minute|minutes|hour|hours|season|word|place|resort|step|scene|act|chance|idea)\b)"
     r"|\b(?:number\s+|no\.\s*)(?P<num>\d{1,2}|one|two|three|four|five)\b"
     r"|#(?P<hash>\d{1,2})\b"  # "more like #2": no word boundary before "#"
+)
+# several numbers of the list at once: "number 3 and 5", "#1 and #4", "1 and 4 are my kind of movie"
+_NUMBER_LIST = re.compile(
+    r"(?:\b(?:numbers?|nos?\.)\s*|#|^\W*|\b(?:seen|watched|saw|liked|loved|hated|disliked)\s+)(?P<list>\d(?:\s*(?:,|and|&|\+|or)\s*(?:#|number\s+)?\d)+)\b"
+    r"(?=\s*(?:$|[.,!?]|(?:are|were|look|looks|sound|sounds|seem|seems|both|too|i|please|pls|already|before|twice)\b))"
 )
 _PLURAL_REF = re.compile(
     r"\b(?:the\s+)?(?P<edge>first|last|top)\s+(?P<count>two|three|four|five|[2-5])\b"
@@ -110,16 +121,22 @@ def ordinal_refs(text: str, last_items: Sequence[str]) -> list[tuple[tuple[str, 
             chosen = list(last_items[-count:] if m.group("edge") == "last" else last_items[:count])
         refs.append((tuple(chosen), (m.start(), m.end())))  # no list yet: no ids, but the words are explained
         spans.append((m.start(), m.end()))
+    for m in _NUMBER_LIST.finditer(text):
+        positions = [int(d) for d in re.findall(r"\d", m.group("list"))]
+        if last_items and all(1 <= n <= len(last_items) for n in positions):
+            refs.append((tuple(dict.fromkeys(last_items[n - 1] for n in positions)), (m.start("list"), m.end())))
+            spans.append((m.start(), m.end()))
     for m in _ORDINAL.finditer(text):
         if any(s <= m.start() < e for s, e in spans):
             continue
         word = m.group("word") or m.group("num") or m.group("hash")
+        word = re.sub(r"[\s-]+", " ", word) if word else word
         if m.group("word") and not (m.group(0).startswith("the") or re.search(r"\s(?:one|movie|film|pick|option|title|item|suggestion)$", m.group(0))):
             continue  # "last night", "at first": not a reference
         position = _ORDINAL_WORDS.get(word) if not word.isdigit() else int(word)
         if position is None or not last_items:
             continue
-        index = len(last_items) - 1 if position == -1 else position - 1
+        index = len(last_items) + position if position < 0 else (len(last_items) - 1) // 2 if position == 0 else position - 1
         if 0 <= index < len(last_items):
             refs.append(((last_items[index],), (m.start(), m.end())))
             spans.append((m.start(), m.end()))

@@ -45,6 +45,7 @@ from recommender.dialogue.acts import (
 from recommender.dialogue.chinese import has_chinese, to_english
 from recommender.dialogue.count import find_count
 from recommender.dialogue.cues import (
+    FEWER,
     NOT_SEEN,
     OTHER,
     OWN_CHILDHOOD,
@@ -56,6 +57,7 @@ from recommender.dialogue.cues import (
     RESET_WORDS,
     SEEN,
     SURPRISE,
+    unnegated,
 )
 from recommender.dialogue.eras import EraPhrase, find_eras
 from recommender.dialogue.genres import find_mentions, genre_acts
@@ -80,6 +82,9 @@ from recommender.dialogue.wish import STOPWORDS, avoided, complaint_tokens, wish
 __all__ = ["MAX_TEXT_CHARS", "CatalogView", "EntityHint", "Turn", "understand"]
 
 MAX_TEXT_CHARS = 2000
+
+
+FEWER_DEFAULT = 3  # "fewer" with no list shown yet
 
 
 @dataclass
@@ -108,11 +113,16 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
 
     # a button ("/start_over") has no words: its intent is the press itself; a Chinese reset
     # ("一切归零") keeps no English reset word in translation: its intent is trusted too
-    if RESET.search(text) or (turn.intent == "start_over" and (not text or chinese or RESET_WORDS.search(text))):
+    # "don't start over" keeps the search (the NLU's start_over for it too)
+    reset = unnegated(RESET, text)
+    refused_reset = reset is None and RESET.search(text) is not None
+    if reset or (turn.intent == "start_over" and not refused_reset and (not text or chinese or RESET_WORDS.search(text))):
         acts.append(Reset())
-        if (m := RESET.search(text)) is not None:
-            consume(m.start(), m.end())
+        if reset is not None:
+            consume(reset.start(), reset.end())
         state = DialogueState(last_items=state.last_items)
+    elif refused_reset and (m := RESET.search(text)) is not None:
+        consume(m.start(), m.end())
 
     # item references: "already seen the first two", "more like the second one", "like Heat"
     seen = turn.intent == "already_seen" or (bool(SEEN.search(text)) and not NOT_SEEN.search(text))
@@ -183,6 +193,9 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     if count is not None and not any(tokens[i].start < count.end and tokens[i].end > count.start for i in reading.consumed):
         acts.append(SetCount(count.count))
         consume(count.start, count.end)
+    elif (m := FEWER.search(text)) is not None:  # "fewer please": about half the last list
+        acts.append(SetCount(max(1, (len(state.last_items) + 1) // 2) if state.last_items else FEWER_DEFAULT))
+        consume(m.start(), m.end())
 
     if not any(isinstance(a, (SetEra, ShiftEra, WidenEra, ClearEra)) for a in acts):
         for hint in turn.entities:  # an era the NLU found where the text did not say it (button payloads)
@@ -249,7 +262,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         acts.append(Surprise())
         if m is not None:
             consume(m.start(), m.end())
-    elif (m := OTHER.search(text)) or (turn.intent == "refine" and not structured):
+    elif (m := unnegated(OTHER, text)) or (turn.intent == "refine" and not structured and not OTHER.search(text)):
         acts.append(OtherOptions())
         if m is not None:
             consume(m.start(), m.end())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from recommender.dialogue.negation import BOUNDARIES, CONNECTORS, NEGATIONS, Mention
+from recommender.dialogue.negation import BOUNDARIES, CONNECTORS, NEGATIONS, Mention, cancelled_at
 from recommender.dialogue.tokens import Tok
 
 STOPWORDS = {"a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "anything", "are", "around", "as", "at", "be", "been", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "don't", "for", "from", "get", "give", "go", "going", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "it", "it's", "its", "just", "kind", "let", "let's", "like", "maybe", "me", "might", "more", "most", "much", "my", "myself", "need", "no", "nor", "not", "now", "of", "off", "on", "one", "only", "or", "other", "our", "out", "over", "please", "pretty", "quite", "rather", "really", "recommend", "recommendation", "recommendations", "right", "see", "seen", "she", "should", "show", "so", "some", "something", "somewhat", "sort", "such", "suggest", "suggestion", "suggestions", "than", "that", "that's", "the", "their", "them", "then", "there", "these", "they", "thing", "things", "think", "this", "those", "through", "to", "tonight", "today", "too", "try", "up", "us", "very", "want", "wanna", "watch", "watching", "was", "way", "we", "we'd", "well", "were", "what", "whatever", "when", "where", "which", "while", "who", "why", "will", "with", "would", "yeah", "yes", "you", "your", "movie", "movies", "film", "films", "flick", "flicks", "pick", "picks", "option", "options", "cool", "nice", "good", "great", "best", "fun", "okay", "ok", "sure", "thanks", "thank", "hey", "hi", "hello", "lol", "bit", "little", "lot", "lots", "kinda", "sorta", "stuff", "prefer", "preferably", "perhaps", "feel", "feeling", "mood", "night", "evening", "weekend", "time", "tell", "find", "look", "looking", "search", "searching", "able", "make", "made", "ones", "one's", "list", "new", "next", "another", "else", "id", "im", "ive", "dont", "cant", "wont", "isnt", "arent", "thats", "whats", "lets", "u", "ur", "pls", "plz", "thx", "yea", "yep", "nope", "either", "something's", "anybody", "somebody", "anyone", "someone", "everyone", "nothing", "everything", "instead", "actually", "both", "same", "type", "genre", "genres", "era", "decade", "year", "years", "gets", "getting", "must", "needs", "needed", "set", "saw", "watched", "enjoy", "enjoyed", "love", "loved", "liked", "likes", "vibe", "vibes", "come", "came", "released", "release", "mean", "means", "meant", "guess", "suppose", "wondering", "wonder", "ideas", "idea", "can't", "cannot", "gonna", "gotta", "hmm", "umm", "uh", "alright", "onto", "there's", "here's", "it'd", "it'll", "you'd", "you're", "we're", "they're", "that'd", "whose"}
@@ -170,7 +170,7 @@ def avoided(tokens: list[Tok], complaining: set[int], consumed: set[int], mentio
         covered.update(range(m.first, m.last + 1))
     words: list[str] = []
     for i, t in enumerate(tokens):
-        if t.text not in _AVOID_CUES or i not in complaining:
+        if t.text not in _AVOID_CUES or i not in complaining or cancelled_at(tokens, i):
             continue
         j = i + 1  # "too gory", "less blood", "no subtitles", "nothing with zombies", "without much talking"
         while j < len(tokens) and tokens[j].text in _AVOID_GAP:

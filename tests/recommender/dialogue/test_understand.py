@@ -939,3 +939,47 @@ def test_more_ways_to_name_taste_and_time() -> None:
     assert understand(Turn("i'm a huge fan of alien"), DialogueState(), catalog) == (LikeItems(("183",)),)
     assert not any(isinstance(a, LikeItems) for a in understand(Turn("huge fan of tom hanks"), DialogueState(), catalog))
     assert understand(Turn("and not too long ago either"), DialogueState(), catalog) == (SetEra(1968, None, replace=False),)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a refusal refused is a yes, and idioms of certainty refuse nothing (all were exclusions)
+        ("i'm not opposed to romance", (AddGenres(("Romance",)),)),
+        ("i don't dislike westerns tbh", (AddGenres(("Western",)),)),
+        ("i wouldn't say no to a western", (AddGenres(("Western",)),)),
+        ("nothing wrong with comedy", (AddGenres(("Comedy",)),)),
+        ("i can't get enough of horror", (AddGenres(("Horror",)),)),
+        ("any action movie, without question my fave genre", (AddGenres(("Action",)),)),
+        # a genre with a clitic was no genre at all
+        ("action's my thing", (AddGenres(("Action",)),)),
+        ("ok horror's fine", (AddGenres(("Horror",)),)),
+        # refusals that were heard as nothing, or as a wish for the genre
+        ("horror's the last thing i want right now", (ExcludeGenres(("Horror",)),)),
+        ("the last thing i want is romance", (ExcludeGenres(("Romance",)),)),  # "the last" was a reference
+        ("i'd rather die than watch a musical", (ExcludeGenres(("Musical",)),)),
+        # wanting the fear, and occasions that name a genre
+        ("i want to be scared out of my mind tonight", (AddGenres(("Horror",)),)),  # "out" refused it
+        ("halloween party flick?", (AddGenres(("Horror",)),)),
+        ("something for valentines day", (AddMood("valentines day", ("Romance", "Comedy")),)),
+        # control phrases said not to be wanted, and a why-question that is no "you pick"
+        ("don't start over", ()),
+        ("no no, don't start over, just give me more like these", (OtherOptions(),)),
+        ("dont need more options, thanks", ()),
+        ("why not something else", (OtherOptions(),)),
+        ("why did you pick the fourth one", ()),
+        ("just pick one for me", (Surprise(),)),
+        # fewer: about half the last list
+        ("fewer please, too many to pick from", (SetCount(3),)),
+        # references by position words and by several numbers
+        ("number 3 and 5 sound fun", (LikeItems(("13", "15")),)),
+        ("#1 and #4 look great", (LikeItems(("11", "14")),)),
+        ("the middle one looks good", (LikeItems(("13",)),)),
+        ("the one before the last sounds great", (LikeItems(("14",)),)),
+        ("penultimate one is not for me", (RejectItems(("14",)),)),
+        ("i've seen 1 and 3 already", (SeenItems(("11", "13")),)),
+    ],
+)
+def test_words_found_by_sentences_written_apart_from_the_vocabulary(text: str, expected: tuple[object, ...]) -> None:
+    """Rows from a set of sentences written by someone who read neither the vocabulary nor the tests."""
+    assert acts(text) == expected
