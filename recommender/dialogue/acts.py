@@ -147,6 +147,11 @@ class Reset:
 
 
 @dataclass(frozen=True)
+class Undo:
+    """"Undo that", "go back": the search as it was before the last turn that changed it."""
+
+
+@dataclass(frozen=True)
 class Surprise:
     """"Surprise me", "I don't mind": recommend now, ask nothing."""
 
@@ -162,12 +167,12 @@ class Unknown:
 Act = (
     AddGenres | ReplaceGenres | ExcludeGenres | DropGenres | AddMood | SetEra | ShiftEra | WidenEra | ClearEra
     | AddPerson | ExcludePerson | LikeItems | RejectItems | SeenItems | OtherOptions | SetCount | Wish | Avoid | Reset | Surprise
-    | Unknown
+    | Unknown | Undo
 )
 
 
 SEARCH_ACTS = (AddGenres, ReplaceGenres, ExcludeGenres, DropGenres, AddMood, SetEra, ShiftEra, WidenEra, ClearEra,
-               AddPerson, ExcludePerson, LikeItems, Reset)
+               AddPerson, ExcludePerson, LikeItems, Reset, Undo)
 
 
 def is_search(acts: Sequence[Act]) -> bool:

@@ -22,6 +22,16 @@ RESET = re.compile(
     r"forget (?:it all|everything)(?=\W*$)|"
     r"(?:scrap|scratch|ditch|bin) (?:all )?(?:that|it))\b"  # "scrap those" is about the list: others
 )
+# one step back, not a clean slate: "undo that", "go back", "ignore what i just said"
+UNDO = re.compile(
+    r"\b(?:undo(?: that| it| this| the last (?:one|filter|change|bit|part|thing|step))?|"
+    r"go back (?:a|one) step|"  # a bare "go back" may ask for older films
+    r"go back to (?:the )?(?:previous|last|earlier) (?:list|search|one|results|picks)|"
+    r"back to (?:the )?(?:previous|last|earlier) (?:list|search|results|picks)|back to what (?:we|i|you) had|"
+    r"take (?:that|it) back|revert(?: that| it)?|ignore (?:that|what i just said|my last message|the last (?:one|thing))|"
+    r"forget what i just said|never ?mind (?:that last (?:bit|part|one)|the last (?:bit|part|one|thing))|"
+    r"(?:scratch|scrap) (?:that )?last (?:bit|part|one|thing|change)|one step back|step back)\b"
+)
 # Words every way of starting over has ("start over", "scrap that", "clean slate", "new search"):
 # the NLU's start_over without one of them is a guess, and "could you filter out criminal
 # underworld stuff?" went there and wiped the thriller and the era the person had asked for

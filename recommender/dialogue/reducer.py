@@ -10,6 +10,7 @@ Rules, in one sentence each:
   never shown again;
 - a count asked for ("three comedies") holds until another is asked for or the search is reset;
 - `Reset` clears the search but keeps what was shown, so nothing is repeated;
+- `Undo` goes back to the search before the last turn that changed it (once: the undo is used up);
 - `stated` remembers the order of statements, so loosening starts with the oldest one.
 """
 
@@ -38,6 +39,7 @@ from recommender.dialogue.acts import (
     SetEra,
     ShiftEra,
     Surprise,
+    Undo,
     Unknown,
     WidenEra,
     Wish,
@@ -49,9 +51,13 @@ MAX_WISHES = 3
 
 
 def reduce(state: DialogueState, acts: Sequence[Act]) -> DialogueState:
-    """The state after one user turn's acts, applied in order."""
+    """The state after one user turn's acts, applied in order. A turn that changes the search
+    remembers the search before it, so that "undo that" can go back one step."""
+    before = state.search_json()
     for act in acts:
         state = _restated(state, _apply(state, act))
+    if not any(isinstance(a, Undo) for a in acts) and state.search_json() != before:
+        state = replace(state, undo=before)
     return replace(state, turns=state.turns + 1)
 
 
@@ -144,6 +150,8 @@ def _apply(state: DialogueState, act: Act) -> DialogueState:
             shown_items=state.shown_items, seen_items=state.seen_items, rejected_items=state.rejected_items,
             last_items=state.last_items, notified=state.notified, turns=state.turns,
         )
+    if isinstance(act, Undo):
+        return state.undone()
     if isinstance(act, (OtherOptions, Surprise, Unknown)):
         return state  # they change what the turn does, not what is searched for
     raise TypeError(f"unknown act {act!r}")

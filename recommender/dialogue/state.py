@@ -7,9 +7,10 @@ it (`summary`), and it travels with the conversation (Rasa's `dialogue_state` sl
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from recommender.dialogue.count import MAX_COUNT
@@ -54,6 +55,7 @@ class DialogueState:
     # "people"): when nothing new passes them all, the oldest is loosened first
     stated: tuple[str, ...] = ()
     turns: int = 0
+    undo: str = ""  # the search before the last turn that changed it (`search_json`), for "undo that"
 
     def constraint_keys(self) -> dict[str, object]:
         """Each active constraint by key, with its value (to tell which ones a turn changed)."""
@@ -107,6 +109,22 @@ class DialogueState:
             parts.append(say("avoiding", lang, words="; ".join(quotable(a) for a in self.avoid)))
         return " · ".join(parts)
 
+    # -- undo ----------------------------------------------------------------------------------
+    def search_json(self) -> str:
+        """What was asked for, as JSON: every field but the list history, the turn count and the undo itself."""
+        return json.dumps({k: v for k, v in self.to_dict().items() if k not in _KEPT_BY_UNDO}, separators=(",", ":"))
+
+    def undone(self) -> DialogueState:
+        """The search of `undo` with this state's history (shown, seen and refused items stay); itself if none."""
+        if not self.undo:
+            return self
+        try:
+            stored = json.loads(self.undo)
+        except ValueError:
+            return replace(self, undo="")
+        kept = {name: getattr(self, name) for name in _KEPT_BY_UNDO}
+        return replace(DialogueState.from_dict(stored), **{**kept, "undo": "", "asked": None})
+
     # -- persistence ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (the `dialogue_state` slot)."""
@@ -139,10 +157,17 @@ class DialogueState:
                 values[f.name] = int(raw) if _finite(raw) and 1 <= raw <= MAX_COUNT else None
             elif f.name == "asked":
                 values[f.name] = str(raw) if isinstance(raw, str) and raw else None
+            elif f.name == "undo":
+                values[f.name] = raw if isinstance(raw, str) and len(raw) <= MAX_UNDO_CHARS else ""
             else:
                 values[f.name] = _strings(raw)
         return cls(**values)
 
+
+# what undoing keeps from the present: the lists shown, what was seen or refused, the notices given
+_KEPT_BY_UNDO = ("shown_items", "seen_items", "rejected_items", "last_items", "notified", "turns", "asked", "undo")
+MAX_UNDO_CHARS = 20_000
+"""A stored search is a few hundred characters; a forged slot cannot make it large."""
 
 _UNQUOTABLE = re.compile(r"<\|[^|]*\|>|[^\w\s.,'!?&-]", re.UNICODE)
 MAX_QUOTE_CHARS = 60

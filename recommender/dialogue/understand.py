@@ -37,6 +37,7 @@ from recommender.dialogue.acts import (
     SetEra,
     ShiftEra,
     Surprise,
+    Undo,
     Unknown,
     WidenEra,
     Wish,
@@ -57,6 +58,7 @@ from recommender.dialogue.cues import (
     RESET_WORDS,
     SEEN,
     SURPRISE,
+    UNDO,
     unnegated,
 )
 from recommender.dialogue.eras import EraPhrase, find_eras
@@ -113,10 +115,14 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
 
     # a button ("/start_over") has no words: its intent is the press itself; a Chinese reset
     # ("一切归零") keeps no English reset word in translation: its intent is trusted too
-    # "don't start over" keeps the search (the NLU's start_over for it too)
+    # "don't start over" keeps the search (the NLU's start_over for it too); "undo that" goes one step back
     reset = unnegated(RESET, text)
     refused_reset = reset is None and RESET.search(text) is not None
-    if reset or (turn.intent == "start_over" and not refused_reset and (not text or chinese or RESET_WORDS.search(text))):
+    if (undo := unnegated(UNDO, text)) is not None:
+        acts.append(Undo())
+        consume(undo.start(), undo.end())
+        state = state.undone()
+    elif reset or (turn.intent == "start_over" and not refused_reset and (not text or chinese or RESET_WORDS.search(text))):
         acts.append(Reset())
         if reset is not None:
             consume(reset.start(), reset.end())
@@ -165,6 +171,8 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     for phrase in _either_era(find_eras(text), text):
         if phrase.shift and text[phrase.start : phrase.end] in terms:
             continue  # "classics" is a genre of this catalog, not "older"
+        if undo is not None and undo.start() < phrase.end and undo.end() > phrase.start:
+            continue  # "go back one step" undoes, it asks for no older films
         consume(phrase.start, phrase.end)
         if phrase.clear:
             acts.append(ClearEra())

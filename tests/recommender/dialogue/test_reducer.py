@@ -26,6 +26,7 @@ from recommender.dialogue.acts import (
     SetEra,
     ShiftEra,
     Surprise,
+    Undo,
     WidenEra,
     Wish,
 )
@@ -82,7 +83,7 @@ S = DialogueState
     ],
 )
 def test_reduce(before: DialogueState, acts: list[object], after: DialogueState) -> None:
-    got = replace(reduce(before, acts), stated=())  # the order of statements is tested below
+    got = replace(reduce(before, acts), stated=(), undo="")  # the order of statements and undo are tested below
     assert got == S(**{**after.to_dict(), "moods": after.moods, "turns": before.turns + 1})  # type: ignore[arg-type]
 
 
@@ -212,3 +213,20 @@ def test_what_to_have_less_of_accumulates_once_each_and_keeps_the_last_three() -
     assert state.avoid == ("subtitles", "cheesy", "talking")
     assert state.constrained
     assert DialogueState.from_dict(state.to_dict()).avoid == state.avoid
+
+
+def test_undo_goes_back_one_change_and_keeps_what_was_shown() -> None:
+    """"undo that" after "from the 90s" kept the 90s (it was read as nothing, or as starting over)."""
+    state = reduce(S(), [AddGenres(("Comedy",))])
+    state = reduce(replace(state, shown_items=("1", "2"), last_items=("1", "2")), [SetEra(1990, 1999)])
+    state = reduce(state, [SeenItems(("3",))])  # a turn that changes no search leaves the undo as it was
+    undone = reduce(state, [Undo()])
+    assert (undone.genres, undone.year_from, undone.year_to) == (("Comedy",), None, None)
+    assert undone.shown_items == ("1", "2") and undone.seen_items == ("3",) and undone.turns == 4
+    assert reduce(undone, [Undo()]).year_from is None  # used up: a second undo changes nothing
+
+
+def test_a_forged_undo_is_dropped_not_fatal() -> None:
+    for forged in ("{not json", '{"genres": 5, "year_from": "x"}', "[]", "x" * 30_000):
+        state = S.from_dict({"genres": ["Drama"], "undo": forged})
+        assert reduce(state, [Undo()]).turns == 1

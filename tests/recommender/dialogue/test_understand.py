@@ -482,8 +482,10 @@ def test_numbers_that_count_nothing_to_show(text: str) -> None:
 def test_older_is_fine_allows_older_ones_without_asking_for_them(text: str, direction: int) -> None:
     """"older is fine" after an animated list moved the search before 1937 and the animation went."""
     assert acts(text) == (WidenEra(direction),)
-    assert reduce(DialogueState(year_from=1990, year_to=1999), acts(text)) == DialogueState(
-        year_from=None if direction < 0 else 1990, year_to=None if direction > 0 else 1999, turns=1, stated=("years",)
+    before = DialogueState(year_from=1990, year_to=1999)
+    assert reduce(before, acts(text)) == DialogueState(
+        year_from=None if direction < 0 else 1990, year_to=None if direction > 0 else 1999, turns=1, stated=("years",),
+        undo=before.search_json(),
     )
 
 
