@@ -230,7 +230,8 @@ class RecommenderService:
                 raise
             item = judged[0]  # no one reference the NLU found, but the words name them
         items = [item]
-        if parse_ordinal(feedback.item_ref or "") is None:  # "the second one" names one item, whatever else is said
+        # "the second one" names one item, whatever else is said; "number 2 and 4" names both
+        if parse_ordinal(feedback.item_ref or "") is None or any(i.item_id == item.item_id for i in judged):
             items += [i for i in judged if i.item_id != item.item_id]
         user_id = self.user_id(ctx)
         request_id = feedback.request_id or ctx.last_request_id

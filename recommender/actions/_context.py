@@ -14,7 +14,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from recommender.config import get_settings
-from recommender.context import guess_feedback_kind, parse_rating
+from recommender.context import guess_feedback_kind, normalise_feedback_kind, parse_rating
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.understand import EntityHint
 from recommender.identity import user_key
@@ -147,7 +147,8 @@ def _ordinal_or_title(tracker: Tracker) -> str | None:
 def build_feedback(tracker: Tracker, ctx: ConversationContext) -> FeedbackRequest:
     """This turn's feedback: kind word, item reference, rating value and the request it answers."""
     rating = parse_rating(latest_entity(tracker, "rating"))
-    kind = latest_entity(tracker, "kind")
+    # the first word the NLU tagged that names a kind: in "the middle one looks good" it tagged "middle" too
+    kind = next((k for k in latest_entities(tracker, "kind") if normalise_feedback_kind(k)), None)
     if kind is None:
         kind = guess_feedback_kind(message_text(tracker), rating)
     return FeedbackRequest(

@@ -29,9 +29,10 @@ class ActionRecordFeedback(ServiceAction):
         ctx = build_context(tracker)
         reading = None if latest_entity(tracker, "item_id") else self.service.read_turn(ctx)
         kind = "button" if reading is None else reading.kind
-        # an ordinal, or a title understanding keeps: the NLU's "title" in "not a love story" is none
+        # an ordinal, or an item understanding reads ("the middle one looks good", a title it keeps:
+        # the NLU's "title" in "not a love story" is none)
         names_an_item = bool(latest_entity(tracker, "ordinal")) or (
-            reading is not None and kind == "search" and bool(latest_entity(tracker, "title")) and reading.names_an_item
+            reading is not None and kind == "search" and reading.names_an_item
         )
         if kind == "seen" or (kind == "search" and not names_an_item):
             # "we already saw the first two": leave them out and show others, never a rating;

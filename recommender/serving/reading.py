@@ -25,6 +25,7 @@ from recommender.dialogue.acts import (
     SetEra,
     ShiftEra,
     Surprise,
+    Undo,
     Unknown,
     is_search,
 )
@@ -145,6 +146,8 @@ class TurnReader:
             before.last_items or ctx.last_item_ids
         ):
             return "search"  # "others?", "nothing with aliens", "too recent", "just two more" right after a list
+        if any(isinstance(a, Undo) for a in acts) and before.undo:
+            return "search"  # "undo that" (the NLU calls it a no) when there is a step to go back
         text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()  # one test for both languages
         if not is_search(acts):
             # "surprise me", "I'm bored, entertain me" ask for a list whatever the NLU called them (a

@@ -217,6 +217,17 @@ def test_a_plural_reference_in_feedback_words_stores_each_item(service: Recommen
                                    (user, first.items[1].item.item_id, "like", None)])
 
 
+def test_numbers_of_the_list_in_feedback_words_store_each_item(service: RecommenderService, store: Store) -> None:
+    """"number 1 and 3 sound fun" went the feedback way with the NLU's "number 1" as the one reference:
+    only the first was stored (and "fun" as the kind was no feedback at all, before the action's fix)."""
+    first = service.recommend(FUNNY_90S)
+    ctx = replace(first.context, state=first.state, text="number 1 and 3 sound fun", intent="feedback")
+    service.record_feedback(ctx, FeedbackRequest(kind="like", item_ref="number 1"))
+    user = service.user_id(FUNNY_90S)
+    assert_stored_feedback(store, [(user, first.items[0].item.item_id, "like", None),
+                                   (user, first.items[2].item.item_id, "like", None)])
+
+
 def test_impressions_are_logged_with_positions_and_version(service: RecommenderService, store: Store) -> None:
     result = service.recommend(FUNNY_90S)
     with session_scope(store._sessions) as session:

@@ -109,7 +109,7 @@ class FakeService:
         self.settings = Settings(_env_file=None, rasa_url="http://127.0.0.1:9")
         self.on_followup: Callable[[FollowUp], None] | None = None
         self.kind_of_turn = "none"  # the kind `read_turn` answers ("search", "seen" or "none")
-        self.title_is_an_item = True  # its `names_an_item`
+        self.names_an_item = False  # its `names_an_item` ("I like westerns" names none)
 
     def _enter(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -139,7 +139,7 @@ class FakeService:
 
     def read_turn(self, ctx: ConversationContext) -> TurnReading:
         self._enter("read_turn", ctx)
-        return TurnReading(self.kind_of_turn, self.title_is_an_item)
+        return TurnReading(self.kind_of_turn, self.names_an_item)
 
     def misrouted_search(self, ctx: ConversationContext) -> bool:
         self._enter("misrouted_search", ctx)

@@ -155,7 +155,7 @@ def test_feedback_by_words_with_rating(fake, tracker, ent, run, domain):
 def test_feedback_whose_title_understanding_drops_is_the_search_it_reads_as(fake, tracker, ent, run, domain):
     """"not a love story" as feedback on the title "love" (seen in the simulator: it disliked Love!
     Valour! Compassion!) is a search without romance."""
-    fake.kind_of_turn, fake.title_is_an_item = "search", False
+    fake.kind_of_turn, fake.names_an_item = "search", False
     t = tracker("not a love story", "feedback", [ent("title", "love")])
     run(ActionRecordFeedback(fake), t, domain)
     assert [c[0] for c in fake.calls] == ["read_turn", "recommend"]
@@ -164,7 +164,7 @@ def test_feedback_whose_title_understanding_drops_is_the_search_it_reads_as(fake
 def test_a_title_liked_in_words_is_recorded_and_more_like_it_shown(fake, tracker, ent, run, domain):
     """"I loved Toy Story, anything similar?" was acknowledged with "I'll find more like it" and
     then nothing was shown: the like is stored and the same turn shows the list."""
-    fake.kind_of_turn = "search"
+    fake.kind_of_turn, fake.names_an_item = "search", True
     t = tracker("I loved Toy Story, anything similar?", "feedback", [ent("title", "Toy Story")])
     messages, events = run(ActionRecordFeedback(fake), t, domain)
     assert [c[0] for c in fake.calls] == ["read_turn", "record_feedback", "recommend"]
@@ -182,7 +182,7 @@ def test_a_title_liked_in_words_is_recorded_and_more_like_it_shown(fake, tracker
     ],
 )
 def test_other_feedback_only_acknowledges(fake, tracker, ent, run, domain, text, entities):
-    fake.kind_of_turn = "search"
+    fake.kind_of_turn, fake.names_an_item = "search", True
     messages, _ = run(ActionRecordFeedback(fake), tracker(text, "feedback", [ent(*e) for e in entities]), domain)
     assert "recommend" not in [c[0] for c in fake.calls]
     assert [m.get("text", "")[:6] for m in messages] == ["Noted:"]

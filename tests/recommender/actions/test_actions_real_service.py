@@ -121,3 +121,29 @@ def test_a_whole_conversation(service, tracker, ent, run, domain):
     (msg,) = chat.turn(ActionForgetMe(service), "yes", "affirm")
     assert_stored_feedback(service.store, [], users=[user])
     assert chat.slots == {}
+
+
+def test_feedback_words_the_nlu_tags_oddly_are_still_feedback(service, tracker, ent, run, domain):
+    """"the middle one looks good" came with the kind entities "middle" and "good" and no ordinal: the
+    first kind ("middle") was no feedback kind, and the turn was not taken to name an item."""
+    chat = Conversation(tracker, run, domain, "real-2")
+    (msg,) = chat.turn(ActionRecommend(service), "a comedy from the 90s", "request_recommendation",
+                       [ent("genre", "comedy"), ent("decade", "90s")], {})
+    middle = msg["custom"]["items"][1]["item_id"]  # three shown: the middle one is the second
+    messages = chat.turn(ActionRecordFeedback(service), "the middle one looks good", "feedback",
+                         [ent("kind", "middle"), ent("kind", "good")])
+    assert messages[0]["text"].startswith("Noted")
+    user = pseudonymous_id(user_key("rest", "real-2"), SECRET)
+    assert_stored_feedback(service.store, [(user, middle, "like", None)])
+
+
+def test_undo_said_as_a_no_goes_back_one_step(service, tracker, ent, run, domain):
+    """"undo that" is a "deny" to the NLU: it got the help text, and the 90s stayed."""
+    from recommender.actions.fallback import ActionFallback
+
+    chat = Conversation(tracker, run, domain, "real-3")
+    chat.turn(ActionRecommend(service), "a comedy", "request_recommendation", [ent("genre", "comedy")], {})
+    (msg,) = chat.turn(ActionRecommend(service), "from the 90s", "request_recommendation", [ent("decade", "90s")])
+    assert msg["custom"]["state"]["year_from"] == 1990
+    (msg,) = chat.turn(ActionFallback(service), "undo that", "deny")
+    assert msg["custom"]["state"]["genres"] == ["Comedy"] and msg["custom"]["state"]["year_from"] is None
