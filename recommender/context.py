@@ -10,6 +10,7 @@ import re
 
 from recommender import feedback as fb
 from recommender.dialogue.chinese import number
+from recommender.dialogue.tokens import match_at, token_phrase, tokenize
 from recommender.phrases import has_chinese
 
 _NUMBER_WORDS = {
@@ -116,7 +117,13 @@ def display_title(title: str) -> str:
 
 
 # -- words of a critique or of feedback the NLU left unlabelled ----------------------------------
-_DISLIKE = re.compile(r"\b(not|no|don'?t|didn'?t|hate|hated|dislike|disliked|bad|boring|awful|terrible|meh)\b|👎")
+_REFUSAL = re.compile(r"\b(not|no|don'?t|didn'?t)\b")  # "not the last one": a refusal with no word of taste
+# words that turn the verdict of a word of taste after them: "wasn't bad", "can't say i loved it"
+_NEGATORS = {"not", "no", "never", "didn't", "didnt", "don't", "dont", "doesn't", "doesnt", "wasn't", "wasnt", "isn't",
+             "isnt", "aren't", "arent", "weren't", "werent", "can't", "cant", "cannot", "couldn't", "couldnt", "won't",
+             "wouldn't", "wouldnt", "hardly", "nothing", "without", "neither", "nor"}
+_TASTE = {kind: {token_phrase(w) for w in fb.KINDS[kind].words} for kind in (fb.LIKE, fb.DISLIKE)}
+_NEGATION_REACH = 3  # tokens before a word of taste that a negator may sit in
 _BOOKMARK = re.compile(r"\b(save|saved|bookmark|bookmarked|watchlist|remember|keep)\b|☆|⭐")
 _UNBOOKMARK = re.compile(r"\b(unsave|unbookmark|remove)\b")
 
@@ -132,6 +139,32 @@ def guess_feedback_kind(text: str, rating: float | None) -> str:
         return fb.UNBOOKMARK
     if _BOOKMARK.search(lowered):
         return fb.BOOKMARK
-    if _DISLIKE.search(lowered):
-        return fb.DISLIKE
-    return fb.LIKE
+    if (verdict := taste_verdict(lowered)) is not None:
+        return verdict
+    return fb.DISLIKE if _REFUSAL.search(lowered) else fb.LIKE
+
+
+def taste_verdict(text: str) -> str | None:
+    """Like or dislike from the words of taste in English feedback, each turned by a negation just
+    before it ("pulp fiction wasn't bad at all" likes, "can't say i loved #3" dislikes, "scream was
+    trash" dislikes); None when they cancel out or there are none. A sentence's words, not the one
+    word the NLU tagged: it tags "loved" in "can't say i loved #3"."""
+    tokens = tokenize(text.lower())
+    if len(tokens) > 2 and tokens[0].text in ("no", "nope", "nah") and tokens[1].text in ",!":
+        tokens = tokens[2:]  # "no, i loved it": an interjection answering the bot
+    score, i = 0, 0
+    while i < len(tokens):
+        n_like, n_dislike = match_at(tokens, i, _TASTE[fb.LIKE]), match_at(tokens, i, _TASTE[fb.DISLIKE])
+        n = max(n_like, n_dislike)
+        if n == 0:
+            i += 1
+            continue
+        sign = 1 if n_like > n_dislike else -1
+        before = [t.text for t in tokens[max(0, i - _NEGATION_REACH) : i]]
+        while before and any(p in before for p in ",.;!?"):  # a negation does not reach across a clause
+            before = before[min(before.index(p) for p in ",.;!?" if p in before) + 1 :]
+        if _NEGATORS & set(before):
+            sign = -sign
+        score += sign
+        i += n
+    return fb.LIKE if score > 0 else fb.DISLIKE if score < 0 else None

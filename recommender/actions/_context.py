@@ -13,8 +13,9 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from recommender import feedback as fb
 from recommender.config import get_settings
-from recommender.context import guess_feedback_kind, normalise_feedback_kind, parse_rating
+from recommender.context import guess_feedback_kind, normalise_feedback_kind, parse_rating, taste_verdict
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.understand import EntityHint
 from recommender.identity import user_key
@@ -149,8 +150,12 @@ def build_feedback(tracker: Tracker, ctx: ConversationContext) -> FeedbackReques
     rating = parse_rating(latest_entity(tracker, "rating"))
     # the first word the NLU tagged that names a kind: in "the middle one looks good" it tagged "middle" too
     kind = next((k for k in latest_entities(tracker, "kind") if normalise_feedback_kind(k)), None)
+    text = message_text(tracker)
     if kind is None:
-        kind = guess_feedback_kind(message_text(tracker), rating)
+        kind = guess_feedback_kind(text, rating)
+    elif normalise_feedback_kind(kind) in (fb.LIKE, fb.DISLIKE) and not text.startswith("/"):
+        # a like or dislike in words is the sentence's verdict: "can't say i loved #3" is no like
+        kind = taste_verdict(text) or kind
     return FeedbackRequest(
         kind=kind,
         item_id=latest_entity(tracker, "item_id"),

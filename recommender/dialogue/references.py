@@ -69,7 +69,9 @@ _DISLIKED = (r"hated|hate|disliked|dislike|didn'?t like|did not like|don'?t like
              r"bored by|was bored by|regret watching|walked out of|gave up on")
 REFUSED_TITLE = re.compile(
     r"\b(?:not|no|no more|nothing like|anything but|everything but|except(?: for)?|other than|besides|"
-    rf"apart from|without|excluding|minus|skip|anything except|rather than|instead of|{_DISLIKED})\s+(?:the\s+|any\s+)?$"
+    r"apart from|without|excluding|minus|skip|anything except|rather than|instead of|"
+    # "i didn't hate titanic" refuses nothing
+    rf"(?<!didn't )(?<!didnt )(?<!don't )(?<!dont )(?<!never )(?<!not )(?:{_DISLIKED}))\s+(?:the\s+|any\s+)?$"
 )
 REFUSED_REF = re.compile(
     rf"\b(?:{_DISLIKED}|not|no|anything but|everything but|except(?: for)?|other than|skip|drop|lose|remove)\s*$"

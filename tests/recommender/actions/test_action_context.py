@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from recommender.actions._context import (
     build_context,
     build_feedback,
@@ -89,7 +91,7 @@ def test_feedback_from_button_payload(tracker, ent):
 def test_feedback_from_words(tracker, ent):
     loved = tracker("I loved the second one", "feedback", [ent("kind", "loved"), ent("ordinal", "second")])
     fb = build_feedback(loved, build_context(loved))
-    assert (fb.kind, fb.item_ref) == ("loved", "second")
+    assert (fb.kind, fb.item_ref) == ("like", "second")
 
     rated = tracker("rate the first one 4 stars", "feedback", [ent("ordinal", "first"), ent("rating", "4 stars")])
     fb = build_feedback(rated, build_context(rated))
@@ -100,6 +102,24 @@ def test_feedback_from_words(tracker, ent):
 
     save = tracker("save the third", "feedback", [ent("ordinal", "third")])
     assert build_feedback(save, build_context(save)).kind == "bookmark"
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "kind"),
+    [
+        # the NLU's one word against the sentence: each of these was stored the other way round
+        ("scream was trash", [("title", "Scream"), ("kind", "trash")], "dislike"),  # "trash" no kind: a like by default
+        ("the godfather? overrated imo", [("title", "The Godfather"), ("kind", "overrated")], "dislike"),
+        ("can't say i loved #3", [("kind", "loved"), ("ordinal", "#3")], "dislike"),
+        ("pulp fiction wasn't bad at all", [("title", "Pulp Fiction")], "like"),  # "bad" made it a dislike
+        ("no, i loved it", [("kind", "loved")], "like"),
+        ("honestly couldnt sit through the second one", [("ordinal", "second")], "dislike"),
+        ("the middle one looks good", [("kind", "middle"), ("kind", "good")], "like"),
+    ],
+)
+def test_the_sentence_decides_like_or_dislike(tracker, ent, text, entities, kind):
+    said = tracker(text, "feedback", [ent(*e) for e in entities])
+    assert build_feedback(said, build_context(said)).kind == kind
 
 
 def test_non_genre_entities_are_read_whatever_role_diet_gave_them(tracker, ent):

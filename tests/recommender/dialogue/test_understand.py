@@ -985,3 +985,9 @@ def test_more_ways_to_name_taste_and_time() -> None:
 def test_words_found_by_sentences_written_apart_from_the_vocabulary(text: str, expected: tuple[object, ...]) -> None:
     """Rows from a set of sentences written by someone who read neither the vocabulary nor the tests."""
     assert acts(text) == expected
+
+
+def test_a_negated_dislike_refuses_no_title() -> None:
+    """"i didn't hate titanic" over REST (the NLU tagged the title) refused Titanic."""
+    assert acts("i didn't hate heat", "feedback", (EntityHint("title", "heat"),)) == (LikeItems(("6",)),)
+    assert acts("i hated heat", "feedback", (EntityHint("title", "heat"),)) == (RejectItems(("6",)),)
