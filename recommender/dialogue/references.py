@@ -175,6 +175,8 @@ def title_refs(
                 continue  # "back" of "i loved back to the future" matched The Empire Strikes Back
             if _inside_a_refusal(hint.value.lower().strip(), text):
                 continue  # "hard" of "romance is a hard no" matched Die Hard
+            if _inside_a_rating(hint.value.lower().strip(), text):
+                continue  # "star" of "a five star movie" matched Lone Star
             item_id = catalog.find_title(hint.value)
             if item_id is None:
                 unknown.append(hint.value.strip()[:80])
@@ -327,6 +329,18 @@ def _inside_a_refusal(value: str, text: str) -> bool:
     cup of tea")."""
     idx = text.find(value)
     return idx >= 0 and any(start <= idx and idx + len(value) <= end for start, end in cue_spans(tokenize(text)))
+
+
+_RATING_WORDS = re.compile(
+    r"\b(?:\d{1,2}(?:[.,]\d)?|one|two|three|four|five|six|seven|eight|nine|ten|half a)[- ]?(?:stars?|points?)\b"
+    r"|\b(?:\d{1,2}|one|two|three|four|five|ten) out of (?:\d{1,2}|five|ten)\b"
+)
+
+
+def _inside_a_rating(value: str, text: str) -> bool:
+    """Whether `value` lies inside a rating ("star" of "a five star movie" matched Lone Star)."""
+    idx = text.find(value)
+    return idx >= 0 and any(m.start() <= idx and idx + len(value) <= m.end() for m in _RATING_WORDS.finditer(text))
 
 
 def _describes_a_genre(value: str, text: str, terms: Collection[str]) -> bool:

@@ -991,3 +991,11 @@ def test_a_negated_dislike_refuses_no_title() -> None:
     """"i didn't hate titanic" over REST (the NLU tagged the title) refused Titanic."""
     assert acts("i didn't hate heat", "feedback", (EntityHint("title", "heat"),)) == (LikeItems(("6",)),)
     assert acts("i hated heat", "feedback", (EntityHint("title", "heat"),)) == (RejectItems(("6",)),)
+
+
+def test_a_word_of_a_rating_is_no_title() -> None:
+    """"casablanca is a five star movie for me": the NLU tagged "star" as a title, and Lone Star was liked."""
+    catalog = replace(CATALOG, find_title=lambda t: {"star": "99", "heat": "6"}.get(t.lower().strip()))
+    said = understand(Turn("heat is a five star movie for me", "feedback",
+                           (EntityHint("title", "heat"), EntityHint("title", "star"))), SHOWN, catalog)
+    assert "99" not in [i for a in said if isinstance(a, (LikeItems, RejectItems)) for i in a.item_ids]
