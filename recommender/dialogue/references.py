@@ -179,7 +179,8 @@ def title_refs(
                 continue  # "star" of "a five star movie" matched Lone Star
             item_id = catalog.find_title(hint.value)
             if item_id is None:
-                unknown.append(hint.value.strip()[:80])
+                if hint.value.lower().strip() not in STOPWORDS:  # "doesn't matter when" names no film "When"
+                    unknown.append(hint.value.strip()[:80])
             else:
                 ids.append(item_id)
                 if (idx := text.find(hint.value.lower())) >= 0:

@@ -251,7 +251,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
             acts.append(AddMood(hint.value.strip().lower(), genres))
 
     # people
-    people = [h.value.strip() for h in turn.entities if h.entity == "person" and h.value.strip()]
+    people = [h.value.strip() for h in turn.entities if h.entity == "person" and _names_a_person(h.value.strip(), raw)]
     people += [m.group("name") for m in PERSON.finditer(raw)]
     titled = {h.value.strip().lower() for h in turn.entities if h.entity == "title"}
     people += [m.group("name") for m in REFUSED_NAME.finditer(raw) if m.group("name").lower() not in titled]
@@ -286,6 +286,21 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         named = set(avoid.split())
         acts = [a for a in acts if not (isinstance(a, Unknown) and a.attribute == "word" and a.word.lower() in named)]
     return tuple(acts)
+
+
+_PERSON_CUE = re.compile(r"\b(?:by|with|starring|featuring|stars|directed by|director|actor|actress|author|written by)\s+$")
+
+
+def _names_a_person(value: str, raw: str) -> bool:
+    """Whether the NLU's person is a name: two words or more, written with a capital, or after "by",
+    "starring"...; "journeys" of "grand journeys, treasure hunting" and "hollywood" of "classic
+    hollywood" were reported as people the catalog has no data on."""
+    if not value:
+        return False
+    if " " in value or re.search(rf"\b{re.escape(value[:1].upper() + value[1:])}\b", raw):
+        return True
+    idx = raw.lower().find(value.lower())
+    return idx >= 0 and _PERSON_CUE.search(raw.lower()[:idx]) is not None
 
 
 def _either_era(phrases: list[EraPhrase], text: str) -> list[EraPhrase]:

@@ -58,7 +58,9 @@ _INTENT_WORDS = {
     # "year-wise i'm thinking late 70's" went to goodbye in the simulator and ended the conversation;
     # a thank-you alone is no farewell word: "thanks!" is a goodbye (no search in it), "thanks, now a
     # comedy" a search
-    "goodbye": re.compile(r"\b(?:bye+|goodbye|good-bye|see (?:you|ya|u)|later|laters|cya|ttyl|good ?night|nighty?|"
+    "goodbye": re.compile(r"\b(?:bye+|goodbye|good-bye|see (?:you|ya|u)|later|laters|cya|ttyl|good ?night|nighty(?:[- ]night)?|night night|"
+                          # "night!" alone says goodbye; "beer and explosions kinda night" asks for a film
+                          r"(?<=^)(?:ok(?:ay)?\W+)?(?:night|nite)(?=\W*$)|"
                           r"ciao|farewell|take care|that'?s (?:all|it)|i'?m (?:done|off|out)|gotta go|have to go|"
                           r"adios)\b|再见|拜拜|回见|晚安|下次见|先这样|走了"),
 }

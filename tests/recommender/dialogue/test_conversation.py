@@ -228,6 +228,8 @@ def test_a_search_sent_to_saved_items_or_why_is_answered_as_one(service: Recomme
     assert not misrouted("ok thanks, see you later", "goodbye")
     assert not misrouted("later!", "goodbye")
     assert misrouted("thanks! now something from the 80s", "goodbye")
+    assert misrouted("got a bunch of guys over, beer and explosions kinda night", "goodbye")  # "night" said bye
+    assert not misrouted("ok night!", "goodbye")
     assert not misrouted("show me what I saved", "show_saved")
     assert not misrouted("show me science fiction", "greet")  # only the intents that have their own words
 

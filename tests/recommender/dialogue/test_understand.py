@@ -999,3 +999,22 @@ def test_a_word_of_a_rating_is_no_title() -> None:
     said = understand(Turn("heat is a five star movie for me", "feedback",
                            (EntityHint("title", "heat"), EntityHint("title", "star"))), SHOWN, catalog)
     assert "99" not in [i for a in said if isinstance(a, (LikeItems, RejectItems)) for i in a.item_ids]
+
+
+@pytest.mark.parametrize(("text", "person", "named"), [
+    ("grand journeys, treasure hunting, exploring lost worlds", "journeys", False),
+    ("classic hollywood please", "hollywood", False),
+    ("something by spielberg", "spielberg", True),
+    ("a film with Hanks", "Hanks", True),
+    ("tom hanks movies", "tom hanks", True),
+])
+def test_a_person_the_nlu_tags_must_look_like_a_name(text: str, person: str, named: bool) -> None:
+    """Single lower-case words the NLU took for people got "I don't have cast or crew information ... journeys"."""
+    found = acts(text, entities=(EntityHint("person", person),))
+    assert any(isinstance(a, AddPerson) for a in found) == named
+
+
+def test_a_title_guess_that_is_a_common_word_is_not_reported_missing() -> None:
+    """"old is fine, new is fine, doesn't matter when" said "I couldn't find “when” in the catalog"."""
+    found = acts("old is fine, new is fine, doesn't matter when", entities=(EntityHint("title", "when"),))
+    assert not any(isinstance(a, Unknown) for a in found)
