@@ -57,6 +57,7 @@ _TEXT: dict[str, dict[Language, str]] = {
     "nothing_saved": {"en": "You haven't saved anything yet. Tap ☆ on a recommendation to save it.",
                       "zh": "你还没有收藏任何电影。点推荐下面的 ☆ 就能收藏。"},
     "why_these": {"en": "Here's why I picked these:", "zh": "推荐这些的理由："},
+    "welcome": {"en": "You're welcome! Ask me for more any time.", "zh": "不客气！想看别的随时告诉我。"},
     "why_default": {"en": "I picked these from what you told me and what similar viewers liked.",
                     "zh": "这些是根据你说的条件和口味相近的观众喜欢的电影挑的。"},
     "saved_by_you": {"en": "saved by you; {description}", "zh": "你收藏的；{description}"},

@@ -20,6 +20,8 @@ from rasa_sdk.types import DomainDict
 
 from recommender.actions._base import ServiceAction, utter_response
 from recommender.actions._context import build_context, last_bot_response
+from recommender.dialogue.cues import THANKS
+from recommender.phrases import say
 
 # what each routed intent gets when the words hold no search
 OTHERWISE = {
@@ -52,6 +54,9 @@ class ActionFallback(ServiceAction):
         else:
             searching = self.service.read_turn(ctx).kind != "none"
         if not searching:
-            utter_response(dispatcher, domain, OTHERWISE.get(ctx.intent or "", "utter_default"))
+            if THANKS.search(ctx.text.lower()) and ctx.intent != "goodbye":
+                dispatcher.utter_message(text=say("welcome", ctx.language))
+            else:
+                utter_response(dispatcher, domain, OTHERWISE.get(ctx.intent or "", "utter_default"))
             return []
         return self.recommendation_turn(dispatcher, tracker, ctx)

@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from recommender.actions._base import ServiceAction
-from recommender.actions._context import build_context
+from recommender.actions._context import build_context, item_reference
+from recommender.actions._payload import explanation_text
 
 
 class ActionRefine(ServiceAction):
@@ -22,5 +23,11 @@ class ActionRefine(ServiceAction):
     action_name = "action_refine"
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        """Refine the last recommendation and persist the new state."""
-        return self.recommendation_turn(dispatcher, tracker, build_context(tracker))
+        """Refine the last recommendation and persist the new state; a question about one item
+        ("tell me more about #4", which the NLU calls a refine) is answered as one."""
+        ctx = build_context(tracker)
+        if self.service.read_turn(ctx).about_an_item:
+            reply = self.service.explain(ctx, item_reference(tracker))
+            dispatcher.utter_message(text=explanation_text(reply, ctx.language))
+            return []
+        return self.recommendation_turn(dispatcher, tracker, ctx)

@@ -68,6 +68,15 @@ OTHER = re.compile(
     r"(?:these|those|they) (?:are|were|all|are all|look|all look|seem|all seem|sound) (?:all )?(?:bad|terrible|awful|boring|meh|lame|rubbish|crap|not great|not good)|"
     r"another(?: one| option| pick| suggestion| title| movie| film)?(?=\s*(?:please|pls|plz)?\s*[.!?]*\s*$))\b"
 )
+# thanks alone ("ok cool thx"): answered in kind, not with "that's outside what I can help with"
+THANKS = re.compile(r"^\W*(?:(?:ok(?:ay)?|cool|great|nice|awesome|perfect|alright|sweet|got it|gotcha)\W+)*"
+                    r"(?:thanks?(?: you| a lot| so much| a bunch| heaps)?|thx|thnx|ty|tysm|cheers|much appreciated|"
+                    r"appreciate it)(?:\W+(?:so much|a lot|man|mate|buddy|!))*\W*$")
+# what an item is, asked of one the words name ("tell me more about #4", "what's the second one about")
+ASKS_ABOUT = re.compile(
+    r"\b(?:tell me (?:more |a bit |a little |something )?about|what(?:'s|s| is| was) (?:\S+ ){0,4}about\b|"
+    r"(?:more )?(?:info|information|details) (?:on|about)|describe|what kind of (?:movie|film) is)"
+)
 # a shorter list asked for: "fewer please", "too many to pick from" (a count relative to the last list)
 FEWER = re.compile(
     r"\b(?:fewer|less) (?:options|picks|choices|results|suggestions|titles|movies|films|recommendations|of them|at a time)\b"

@@ -172,10 +172,17 @@ def _misspelt(word: str, vocabulary: tuple[str, ...], terms: dict[str, Term]) ->
     return None
 
 
+# the genre's name as an adjective: "skip the comedic ones" refuses comedy itself
+_NAME_ADJECTIVES = {"comedy": ("comedic",), "drama": ("dramatic",), "romance": ("romantic",)}
+
+
 def _names(term: Term, genre: str) -> bool:
-    """Whether `term` is the genre's own name ("horror", "comedies"), not a word that only implies
-    it ("slasher", "funny")."""
-    return squash(term.form.rstrip("s")) == squash(genre).rstrip("s")
+    """Whether `term` is the genre's own name ("horror", "comedies", "comedic"), not a word that
+    only implies it ("slasher", "funny"). ("comedies" was no name of comedy: "no more comedies"
+    after comedies was read as less of the word "comedies".)"""
+    name = genre.lower()
+    forms = {squash(f) for f in (*plurals(name), *_NAME_ADJECTIVES.get(name, ()))}
+    return squash(term.form) in forms or squash(term.form.rstrip("s")) == squash(genre).rstrip("s")
 
 
 def genre_acts(

@@ -30,10 +30,11 @@ from recommender.dialogue.acts import (
     is_search,
 )
 from recommender.dialogue.chinese import has_chinese, to_english
-from recommender.dialogue.cues import SURPRISE
+from recommender.dialogue.cues import ASKS_ABOUT, SURPRISE
 from recommender.dialogue.eras import find_eras
 from recommender.dialogue.lexicon import genre_for_word, genre_name_forms, terms_for
 from recommender.dialogue.reducer import reduce
+from recommender.dialogue.references import ordinal_refs
 from recommender.dialogue.state import DialogueState
 from recommender.dialogue.understand import CatalogView, EntityHint, Turn, understand
 from recommender.retrieval.bundle import ModelBundle
@@ -84,11 +85,13 @@ class TurnReading:
     `kind`: "seen" (items already seen), "search" (a genre, era, reference, ...) or "none";
     `names_an_item`: whether the words name a catalog item as understanding reads them (a title,
     or one the catalog lacks): the NLU's title guess inside a genre phrase ("story" of "not a love
-    story") names none, and such a turn is the search it reads as.
+    story") names none, and such a turn is the search it reads as; `about_an_item`: whether it asks
+    what an item it names is ("tell me more about #4", "what's the second one about").
     """
 
     kind: str
     names_an_item: bool
+    about_an_item: bool = False
 
 
 class TurnReader:
@@ -138,7 +141,11 @@ class TurnReader:
             isinstance(a, (LikeItems, RejectItems, SeenItems)) or (isinstance(a, Unknown) and a.attribute == "title")
             for a in acts
         )
-        return TurnReading(self._kind(bundle, ctx, before, acts), names_item)
+        text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()
+        about = ASKS_ABOUT.search(text) is not None and (
+            bool(ordinal_refs(text, before.last_items or ctx.last_item_ids)) or names_item
+        )
+        return TurnReading(self._kind(bundle, ctx, before, acts), names_item, about)
 
     @staticmethod
     def _kind(bundle: ModelBundle, ctx: ConversationContext, before: DialogueState, acts: tuple[Act, ...]) -> str:
@@ -170,9 +177,16 @@ class TurnReader:
     def judged_items(self, bundle: ModelBundle, ctx: ConversationContext, *, liked: bool) -> tuple[str, ...]:
         """The catalog items the words say the person likes ("I loved Fargo and Pulp Fiction") or,
         with `liked` False, dislikes ("i hated titanic and the godfather")."""
-        _, acts, _ = self.read(bundle, ctx)
+        before, acts, _ = self.read(bundle, ctx)
         judged = LikeItems if liked else RejectItems
-        return tuple(dict.fromkeys(i for a in acts if isinstance(a, judged) for i in a.item_ids))
+        said = tuple(dict.fromkeys(i for a in acts if isinstance(a, judged) for i in a.item_ids))
+        if said:
+            return said
+        # the kind came from elsewhere (the NLU's "meh", "thumbs down"): the list's items the words point at
+        # ("the last two, meh", "thumbs down on all of them")
+        text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()
+        return tuple(dict.fromkeys(i for ids, _span in ordinal_refs(text, before.last_items or ctx.last_item_ids)
+                                   for i in ids))
 
     def misrouted_search(self, bundle: ModelBundle, ctx: ConversationContext) -> bool:
         """Whether a message the NLU gave a non-search intent (saved items, "why") holds none of

@@ -33,12 +33,12 @@ def recommendation_text(
 
 def one_reason_text(item: Item, reason: str) -> str:
     """'Heat (1995): a 1995 action film ...'."""
-    return f"{display_title(item.title)}: {reason}."
+    return f"{display_title(item.title)}: {reason.rstrip('.')}."
 
 
 def reasons_text(picked: tuple[RecommendedItem, ...], lang: str = "en") -> str:
     """The "why these?" answer: every shown item with the reason the user saw."""
-    lines = [f"{i}. {display_title(ri.item.title)}: {ri.reason}." for i, ri in enumerate(picked, 1)]
+    lines = [f"{i}. {display_title(ri.item.title)}: {ri.reason.rstrip('.')}." for i, ri in enumerate(picked, 1)]
     return say("why_these", lang) + "\n" + "\n".join(lines)
 
 

@@ -147,3 +147,32 @@ def test_undo_said_as_a_no_goes_back_one_step(service, tracker, ent, run, domain
     assert msg["custom"]["state"]["year_from"] == 1990
     (msg,) = chat.turn(ActionFallback(service), "undo that", "deny")
     assert msg["custom"]["state"]["genres"] == ["Comedy"] and msg["custom"]["state"]["year_from"] is None
+
+
+def test_a_question_about_an_item_sent_as_a_refine_is_answered(service, tracker, ent, run, domain):
+    """"tell me more about #4" is a refine to the NLU: it got five more like #4 instead of #4 itself."""
+    chat = Conversation(tracker, run, domain, "real-4")
+    (msg,) = chat.turn(ActionRecommend(service), "a comedy", "request_recommendation", [ent("genre", "comedy")], {})
+    second = msg["custom"]["items"][1]
+    (msg,) = chat.turn(ActionRefine(service), "tell me more about #2", "refine", [ent("ordinal", "#2")])
+    assert not msg.get("custom") and msg["text"].startswith(second["title"])
+
+
+def test_feedback_kind_from_the_nlu_on_list_items_the_words_point_at(service, tracker, ent, run, domain):
+    """"thumbs down on all of them" and "the last two, meh" got "Which movie do you mean?"."""
+    chat = Conversation(tracker, run, domain, "real-5")
+    (msg,) = chat.turn(ActionRecommend(service), "a comedy", "request_recommendation", [ent("genre", "comedy")], {})
+    shown = [i["item_id"] for i in msg["custom"]["items"]]
+    (msg,) = chat.turn(ActionRecordFeedback(service), "the last two, meh", "feedback",
+                       [ent("ordinal", "last two"), ent("kind", "meh")])
+    assert msg["text"].startswith("Got it")
+    user = pseudonymous_id(user_key("rest", "real-5"), SECRET)
+    assert_stored_feedback(service.store, [(user, i, "dislike", None) for i in shown[-2:]])
+
+
+def test_thanks_alone_is_answered_in_kind(service, tracker, run, domain):
+    from recommender.actions.fallback import ActionFallback
+
+    chat = Conversation(tracker, run, domain, "real-6")
+    (msg,) = chat.turn(ActionFallback(service), "ok cool thx", "out_of_scope", [], {})
+    assert msg["text"].startswith("You're welcome")

@@ -1018,3 +1018,10 @@ def test_a_title_guess_that_is_a_common_word_is_not_reported_missing() -> None:
     """"old is fine, new is fine, doesn't matter when" said "I couldn't find “when” in the catalog"."""
     found = acts("old is fine, new is fine, doesn't matter when", entities=(EntityHint("title", "when"),))
     assert not any(isinstance(a, Unknown) for a in found)
+
+
+@pytest.mark.parametrize("text", ["no more comedies", "skip the comedic ones"])
+def test_refusing_the_wanted_genre_by_a_plural_or_adjective_excludes_it(text: str) -> None:
+    """Comedies wanted, then "no more comedies" was read as less of the word "comedies" ("comedies"
+    was not taken for the name of comedy: its plural ends in -ies)."""
+    assert acts(text, state=replace(SHOWN, genres=("Comedy",))) == (ExcludeGenres(("Comedy",)),)
