@@ -127,6 +127,11 @@ _POST_NEGATIONS = {
         "is the last thing i need", "the last thing i want to see", "the last thing i want to watch",
     )
 }
+# "out of" that refuses nothing after a genre word
+_OUT_OF_IDIOMS = {token_phrase(p) for p in (
+    "out of my mind", "out of my wits", "out of my skin", "out of my seat", "out of this world", "out of your mind",
+    "out of your seat", "out of the park",
+)}
 # Words that may close a post-placed "no"/"not" ("horror? not really", "musicals, no thanks").
 _POST_FINISHERS = {"really", "please", "thanks", "thank", "at", "all", "ever", "anymore", "today", "tonight", "now",
                    "for", "way", "more", "again", "pls", "plz", "thx", "sorry", "though", "lol"}
@@ -281,8 +286,8 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
             polarity[k] = "+"
             continue
         n = match_at(tokens, j, _POST_NEGATIONS)
-        if not n or (tokens[j].text == "out" and n == 1 and j + 1 < len(tokens) and tokens[j + 1].text == "of"):
-            continue  # "scared out of my mind", "sci-fi out of this world": no refusal
+        if not n or (n == 1 and tokens[j].text == "out" and match_at(tokens, j, _OUT_OF_IDIOMS)):
+            continue  # "scared out of my mind", "sci-fi out of this world": no refusal ("out of it" is one)
         if tokens[j].text in ("no", "not"):
             ahead = [m for m in mentions[k + 1 :] if m.first <= j + 6]
             if ahead and n == 1:
