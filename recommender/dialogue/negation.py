@@ -127,6 +127,9 @@ _POST_NEGATIONS = {
         "is the last thing i need", "the last thing i want to see", "the last thing i want to watch",
     )
 }
+# a vague tail between a genre word and its refusal: "zombies or something, no thanks"
+_VAGUE_TAILS = {token_phrase(p) for p in ("or something", "and stuff", "and such", "and whatnot", "or whatever",
+                                          "and so on", "or anything", "or the like")}
 # "out of" that refuses nothing after a genre word
 _OUT_OF_IDIOMS = {token_phrase(p) for p in (
     "out of my mind", "out of my wits", "out of my skin", "out of my seat", "out of this world", "out of your mind",
@@ -143,7 +146,8 @@ _POST_SKIP = {"?", "-", ",", ":", "is", "are", "'s", "please", "definitely", "to
               "elements", "angle", "angles", "bits", "parts", "story", "stories", "theme", "themes", "aspect",
               "aspects", "content", "genre", "genres", "kind", "type", "things", "thing", "vibes", "tbh",
               "honestly", "personally", "frankly", "though", "tho", "actually", "generally", "usually", "always",
-              "seriously", "truly", "mostly", "basically", "kinda", "i", "think", "guess", "to", "me", "for"}
+              "seriously", "truly", "mostly", "basically", "kinda", "i", "think", "guess", "to", "me", "for",
+              "something", "whatnot", "etc"}  # "aliens something no thanks" (外星人啥的就算了)
 # A negation followed by one of these limits how much, not what: "funny but not too silly",
 # "nothing overly violent". The mention is "hedge": it steers away from the genre only when the
 # person does not want that genre anyway (recommender/dialogue/genres.py).
@@ -278,8 +282,8 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
     # cues after mentions: "horror is out", "westerns? no thanks"
     for k, mention in enumerate(mentions):
         j = mention.last + 1
-        while j < len(tokens) and tokens[j].text in _POST_SKIP:
-            j += 1
+        while j < len(tokens) and (tokens[j].text in _POST_SKIP or match_at(tokens, j, _VAGUE_TAILS)):
+            j += max(1, match_at(tokens, j, _VAGUE_TAILS))
         if j >= len(tokens) or (k + 1 < len(mentions) and mentions[k + 1].first <= j):
             continue
         if match_at(tokens, j, _POSITIVE_AFTER) or match_at(tokens, j, _CANCELS):

@@ -59,6 +59,10 @@ from recommender.dialogue.state import DialogueState
         ("不要恐怖片", (ExcludeGenres(("Horror",)),)),
         ("除了恐怖片都行", (ExcludeGenres(("Horror",)),)),
         ("恐怖片就算了", (ExcludeGenres(("Horror",)),)),
+        # from the Chinese simulator's transcripts (40 users, seed 7): "and such" between the genre word and
+        # its refusal, and fighting-and-killing as what it is, an action film (it ruled crime out)
+        ("外星人啥的就算了", (ExcludeGenres(("Sci-Fi",)),)),
+        ("打打杀杀的就算了", (ExcludeGenres(("Action",)),)),
         ("不喜欢爱情片和歌舞片", (ExcludeGenres(("Romance", "Musical")),)),
         ("喜剧就行，不要爱情片", (ExcludeGenres(("Romance",)), AddGenres(("Comedy",)))),
         ("冒险片，也要是剧情片", (AddGenres(("Adventure", "Drama")),)),

@@ -963,6 +963,7 @@ def test_more_ways_to_name_taste_and_time() -> None:
         # wanting the fear, and occasions that name a genre
         ("i want to be scared out of my mind tonight", (AddGenres(("Horror",)),)),  # "out" refused it
         ("keep westerns out of it", (ExcludeGenres(("Western",)),)),  # and "out of" then refused nothing
+        ("zombies or something, no thanks", (ExcludeGenres(("Horror",)),)),
         ("halloween party flick?", (AddGenres(("Horror",)),)),
         ("something for valentines day", (AddMood("valentines day", ("Romance", "Comedy")),)),
         # control phrases said not to be wanted, and a why-question that is no "you pick"
