@@ -34,6 +34,13 @@ class ExcludeGenres:
 
 
 @dataclass(frozen=True)
+class AllowGenres:
+    """"Romance is fine after all" of an excluded genre: no longer excluded, not required either."""
+
+    genres: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DropGenres:
     """"Doesn't have to be a drama": no longer wanted, but not excluded either."""
 
@@ -165,13 +172,13 @@ class Unknown:
 
 
 Act = (
-    AddGenres | ReplaceGenres | ExcludeGenres | DropGenres | AddMood | SetEra | ShiftEra | WidenEra | ClearEra
+    AddGenres | ReplaceGenres | ExcludeGenres | DropGenres | AllowGenres | AddMood | SetEra | ShiftEra | WidenEra | ClearEra
     | AddPerson | ExcludePerson | LikeItems | RejectItems | SeenItems | OtherOptions | SetCount | Wish | Avoid | Reset | Surprise
     | Unknown | Undo
 )
 
 
-SEARCH_ACTS = (AddGenres, ReplaceGenres, ExcludeGenres, DropGenres, AddMood, SetEra, ShiftEra, WidenEra, ClearEra,
+SEARCH_ACTS = (AddGenres, ReplaceGenres, ExcludeGenres, DropGenres, AllowGenres, AddMood, SetEra, ShiftEra, WidenEra, ClearEra,
                AddPerson, ExcludePerson, LikeItems, Reset, Undo)
 
 

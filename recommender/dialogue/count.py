@@ -27,7 +27,7 @@ _NUMBER = (r"(?P<n>\d{1,2}(?![\d/:%']|[.,]\d|\s*(?:s\b|stars?\b|-star|out of|hou
            r"|half a dozen|a dozen|a couple(?: of)?|a pair of|a single|one|two|three|four|five|six|seven|"
            r"eight|nine|ten|eleven|twelve|fifteen|twenty)")
 # what a count counts: a thing to watch or read, or a plural genre word (checked by the caller)
-_NOUNS = (r"movies?|films?|flicks?|titles?|picks?|options?|suggestions?|recommendations?|recs?|ideas?|ones?|"
+_NOUNS = (r"movies?|films?|flicks?|titles?|picks?|options?|suggestions?|recommendations?|recs?|ideas?|ones?|results?|"
           r"choices?|books?|novels?|reads?|shows?|items?|things?")
 _BARRIERS = frozenset({"of", "the", "from", "in", "with", "and", "or", "to", "by", "than", "star", "stars", "a", "an",
                        "that", "that's", "thats", "which", "who", "is", "are", "also", "where", "if", "but", "so"})
@@ -42,7 +42,7 @@ _NUMBER_AT = re.compile(rf"\b{_NUMBER}(?=\s+[a-z])")
 _WORD = re.compile(r"[a-z][a-z'-]*")
 _AFTER_TOP = re.compile(rf"(?<!\bthe )\b(?:top|best)\s+{_NUMBER}\b(?!\s+of\s+(?:them|those|these|that|the list|your list)\b)")
 _AFTER_ASKING = re.compile(
-    rf"\b(?:just|only|give me|show me|send me|list|suggest|recommend|pick|need|want|like|get me|gimme)\s+"
+    rf"\b(?:just|only|give me|show me|show|send me|list|suggest|recommend|pick|need|want|like|get me|gimme)\s+"
     rf"(?:(?:me|us)\s+)?(?:just\s+|only\s+|like\s+|maybe\s+|about\s+|around\s+)?{_NUMBER}"
     rf"(?:\s+more)?(?=\s*(?:$|[.,!?;]|please|pls|plz|thanks|then|now|today|tonight|instead|at a time|this time|"
     rf"like (?:that|this|those|these|it|them|the \w+ one))\b|\s*$|\s*[.,!?;])"
@@ -52,6 +52,9 @@ _OF_THOSE = re.compile(
     rf"(?:^|[,.;!?]\s*|\b(?:ok|okay|so|then|now|maybe|just|only|give me|show me|want|like|need)\s+){_NUMBER}"
     r"\s+(?:more\s+)?of\s+(?:those|these|them|that kind|the same)\b"
 )
+# "4 is enough", "3 will do": how many, said as what suffices
+_ENOUGH = re.compile(rf"(?:^|[,.;!?]\s*|\b(?:ok|okay|so|maybe|just|only|like)\s+){_NUMBER}\s+(?:is|are|would be|will|should)\s+"
+                     r"(?:enough|plenty|fine|good|do|be enough|be fine|do it)\b")
 _ANOTHER = re.compile(r"\banother\s+(?P<n>couple|pair|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b(?!\s*(?:years?|decades?|s\b))")
 _MORE = re.compile(
     rf"(?:^|[.,!?;]\s*|\b(?:and|then|ok|okay|sure|yes|great|cool|nice|now|maybe)\s+){_NUMBER}\s+more"
@@ -83,7 +86,7 @@ def find_count(text: str, genre_words: frozenset[str] = frozenset()) -> CountPhr
         if m.group("n") == "one" and not re.search(r"\b(?:just|only)\s+$", text[: m.start()]):
             continue  # "find me one comedy" is "a comedy"; "just one comedy" counts
         found.append(CountPhrase(_value(m.group("n")), m.start("n"), m.end("n")))
-    for pattern in (_AFTER_TOP, _AFTER_ASKING, _MORE, _OF_THOSE, _ANOTHER):
+    for pattern in (_AFTER_TOP, _AFTER_ASKING, _MORE, _OF_THOSE, _ANOTHER, _ENOUGH):
         for m in pattern.finditer(text):
             if pattern is _OF_THOSE and m.group("n") == "one":
                 continue  # "one of those scary ones": a kind, not a count

@@ -69,9 +69,9 @@ OTHER = re.compile(
     r"another(?: one| option| pick| suggestion| title| movie| film)?(?=\s*(?:please|pls|plz)?\s*[.!?]*\s*$))\b"
 )
 # thanks alone ("ok cool thx"): answered in kind, not with "that's outside what I can help with"
-THANKS = re.compile(r"^\W*(?:(?:ok(?:ay)?|cool|great|nice|awesome|perfect|alright|sweet|got it|gotcha)\W+)*"
+THANKS = re.compile(r"^\W*(?:(?:ok(?:ay)?|cool|great|nice|awesome|perfect|alright|sweet|got it|gotcha|lol|haha|ha)\W+)*"
                     r"(?:thanks?(?: you| a lot| so much| a bunch| heaps)?|thx|thnx|ty|tysm|cheers|much appreciated|"
-                    r"appreciate it)(?:\W+(?:so much|a lot|man|mate|buddy|!))*\W*$")
+                    r"appreciate it)(?:\W+(?:so much|a lot|man|mate|buddy|lol|haha|!))*\W*$")
 # what an item is, asked of one the words name ("tell me more about #4", "what's the second one about")
 ASKS_ABOUT = re.compile(
     r"\b(?:tell me (?:more |a bit |a little |something )?about|what(?:'s|s| is| was) (?:\S+ ){0,4}about\b|"
@@ -82,7 +82,7 @@ FEWER = re.compile(
     r"\b(?:fewer|less) (?:options|picks|choices|results|suggestions|titles|movies|films|recommendations|of them|at a time)\b"
     r"|\bfewer\b(?=\s*(?:please|pls|plz|this time|next time)?\s*(?:$|[.!?,]))|\bgive me fewer\b|"
     r"\btoo many (?:options|choices|picks|results|titles|movies|films|to (?:pick|choose) from)\b|"
-    r"\bnot (?:so|that|as) many\b|\b(?:shorter|smaller) list\b"
+    r"\bnot (?:so|that|as|too) many\b|\b(?:shorter|smaller) list\b"
 )
 # a control phrase said not to be wanted: "don't start over", "no need for more options"
 NEGATED_CONTROL = re.compile(
@@ -108,6 +108,14 @@ OWN_FEELING = re.compile(
     r"\b(?:i'?m|i am|i feel|i'?ve been|i was|been|feeling|felt)\s+(?:feeling\s+)?"
     r"(?:so |really |very |a bit |a little |kinda |kind of |pretty |quite |super )?"
     r"(?:sad|down|low|blue|depressed|upset|lonely|gloomy|miserable|stressed|anxious|tired|bored|scared|sick)\b(?!\s+of\b)"  # "i'm scared of horror" refuses horror
+)
+# the person's day, not the film: "my day has been a total horror show", "work was a nightmare"
+OWN_DAY = re.compile(
+    r"\b(?:my|our|the|this|today|tonight|work|school|life)\s*(?:day|week|weekend|morning|evening|night|life|job|work|boss|"
+    r"commute|month|year|shift|family|date|exam|meeting)?s?\s+(?:has been|have been|was|is|were|felt like|feels like|'s been|'s)\s+"
+    r"(?:a |an |such a |such an |like a |like an |)(?:total |complete |absolute |real |bit of a |kind of a |living |)"
+    r"(?:horror show|horror story|horror|nightmare|drama|comedy of errors|tragedy|disaster|mess|circus|thriller|war zone|"
+    r"war|soap opera|western|mystery)\b"
 )
 # a person refused: the words right before the name ("no Tom Cruise", "nothing with Jim Carrey",
 # "anything but Stephen King", "i can't stand Adam Sandler")

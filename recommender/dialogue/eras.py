@@ -105,15 +105,20 @@ _SHORT_RANGE = re.compile(
     r"(?:\bbetween|\bfrom)\s+'?(?P<a>\d{2})\b\s*(?:and|to|through|thru|till|until|-|–|—)\s*'?(?P<b>\d{2})\b"
     r"|'(?P<c>\d{2})\s*(?:-|–|—|to|through|thru|and)\s*'(?P<d>\d{2})\b"
 )
+# "nothing from before 1985", "no movies made after 1990": the refusal sits before the filler
+_REFUSING_FROM = "".join(rf"(?<!{who} {filler} )" for who in ("nothing", "no movies", "no films", "none")
+                         for filler in ("from", "made", "released"))
 _BEFORE = re.compile(
-    rf"(?<!not )(?<!no )(?<!nothing )(?<!none )\b(?P<cue>before|pre-?|prior to|earlier than|older than|until|till|"
+    rf"(?<!not )(?<!no )(?<!nothing )(?<!none ){_REFUSING_FROM}\b(?P<cue>before|pre-?|prior to|earlier than|older than|until|till|"
     rf"up to|up until|no later than|not after|not later than|not newer than|no newer than|nothing after|"
-    rf"nothing newer than|nothing later than|none after|by)\s*{_P}"
+    rf"nothing newer than|nothing later than|none after|(?:nothing|no movies|no films|none) (?:from|made|released) "
+    rf"(?:after|later than|newer than)|by)\s*{_P}"
 )
 _AFTER = re.compile(
-    rf"(?<!not )(?<!no )(?<!nothing )(?<!none )\b(?P<cue>after|post-?|since|later than|newer than|more recent than|"
-    rf"not before|no earlier than|not older than|no older than|not earlier than|nothing before|nothing older than|"
-    rf"nothing earlier than|none before|starting(?: in| from| with)?|beginning(?: in| with)?)\s*{_P}"
+    rf"(?<!not )(?<!no )(?<!nothing )(?<!none ){_REFUSING_FROM}\b(?P<cue>after|post-?|since|later than|newer than|"
+    rf"more recent than|not before|no earlier than|not older than|no older than|not earlier than|nothing before|"
+    rf"nothing older than|nothing earlier than|none before|"
+    rf"(?:nothing|no movies|no films|none) (?:from|made|released) (?:before|earlier than|older than)|starting(?: in| from| with)?|beginning(?: in| with)?)\s*{_P}"
     rf"(?:\s*(?:on|onwards?|or later|and later|or newer|and newer|and up))?"
 )
 _ONWARDS = re.compile(rf"{_P}\s*(?:on|onwards?|or (?:later|newer|after)|and (?:later|newer|after|up|beyond)|\+)(?!\w)")
@@ -238,7 +243,8 @@ def find_eras(text: str) -> list[EraPhrase]:
             a, b = _window(m, "a")
             inclusive = m.group("cue") in ("until", "till", "up to", "up until", "no later than", "not after",
                                            "not later than", "not newer than", "no newer than", "by", "nothing after",
-                                           "nothing newer than", "nothing later than", "none after")
+                                           "nothing newer than", "nothing later than", "none after") or (
+                m.group("cue").startswith(("nothing ", "no ", "none ")))  # "nothing from after 1990" keeps 1990
             add(EraPhrase(m.start(), m.end(), None, b if inclusive else a - 1, replace=False))
     for m in _AFTER.finditer(text):
         if free(m.start(), m.end()):

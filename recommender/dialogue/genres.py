@@ -8,11 +8,21 @@ Whether a second genre narrows or replaces ("also", "instead") is decided here t
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from recommender.dialogue.acts import Act, AddGenres, AddMood, Avoid, DropGenres, ExcludeGenres, ReplaceGenres
+from recommender.dialogue.acts import (
+    Act,
+    AddGenres,
+    AddMood,
+    AllowGenres,
+    Avoid,
+    DropGenres,
+    ExcludeGenres,
+    ReplaceGenres,
+)
 from recommender.dialogue.count import NUMBER_WORDS
 from recommender.dialogue.lexicon import Term, catalog_genres, genre_name_forms, plurals, squash, terms_for
 from recommender.dialogue.negation import Mention
@@ -68,8 +78,7 @@ def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -
                 continue
             words = [t.text for t in tokens[i : i + n]]
             phrase = " ".join(words).replace(" - ", "-")
-            # "horror's fine", "action's my thing": the clitic is no part of the genre word
-            term = terms.get(phrase) or terms.get(phrase.rstrip("'")) or terms.get(phrase.removesuffix("'s"))
+            term = terms.get(phrase) or terms.get(phrase.rstrip("'")) or _clitic(phrase, terms, catalog.genre_names)
             if term is not None:
                 found.append(Mention(term, i, i + n - 1))
                 i += n
@@ -95,6 +104,15 @@ def find_mentions(tokens: list[Tok], consumed: set[int], catalog: CatalogView) -
     # "for adults and kids" names both audiences: neither rules the other out
     named = {m.term.keys for m in found if m.polarity == "+"}
     return [m for m in found if not (m.polarity == "-" and m.term.keys in named and _is_opposite(tokens, m))]
+
+
+def _clitic(word: str, terms: dict[str, Term], vocabulary: tuple[str, ...]) -> Term | None:
+    """A genre's name with "'s" ("horror's fine", "action's my thing"); not another word of it: in
+    "kid's asleep" the kid is a person."""
+    term = terms.get(word.removesuffix("'s")) if word.endswith("'s") else None
+    if term is None or term.is_mood:
+        return None
+    return term if any(_names(term, g) for g in catalog_genres(term.keys, vocabulary)) else None
 
 
 # words that rule a genre out by naming its opposite audience
@@ -191,6 +209,15 @@ def genre_acts(
     """The acts the genre and mood mentions stand for, each by the scope of its negation."""
     vocabulary = catalog.genre_names
     acts: list[Act] = []
+    # "romance is fine (after all)" of an excluded genre lifts the exclusion and wants nothing; of any
+    # other genre ("comedy is fine" answering the bot) it is a wish
+    allowed = [g for m in mentions if m.polarity == "allow" and not m.term.is_mood
+               and (genres := catalog_genres(m.term.keys, vocabulary)) and all(g in state.exclude_genres for g in genres)
+               for g in genres]
+    mentions = [replace(m, polarity="+") if m.polarity == "allow" else m for m in mentions
+                if not (m.polarity == "allow" and set(catalog_genres(m.term.keys, vocabulary)) & set(allowed))]
+    if allowed:
+        acts.append(AllowGenres(tuple(dict.fromkeys(allowed))))
     excluded: list[str] = []
     dropped: list[str] = []
     wanted: list[str] = []

@@ -46,7 +46,7 @@ _GENRE_FORMS: dict[str, tuple[str, ...]] = {
         "comedy", "comedic", "jokes", "joke", "jokey", "gags", "funny", "funnier", "funniest", "hilarious", "humor", "humour", "humorous", "laugh",
         "laughs", "laughing", "make me laugh", "silly", "goofy", "spoof", "parody", "slapstick", "satire",
         "satirical", "witty", "amusing", "comical", "comic", "laugh-out-loud", "giggles", "screwball",
-        "hilarity", "humourous", "rib-tickling", "farce", "madcap", "wacky", "zany", "crack me up", "comedie", "comdey", "commedy",
+        "hilarity", "humourous", "rib-tickling", "farce", "madcap", "wacky", "zany", "crack me up", "comedie", "comdey", "commedy", "funy", "fuuny", "funnny", "funnie",
     ),
     "crime": (
         "crime", "criminal", "criminals", "gangster", "gangsters", "mob", "mobster", "mafia", "heist", "heists",

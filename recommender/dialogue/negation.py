@@ -92,6 +92,7 @@ _CANCELS = {
         "not opposed to", "not against", "not averse to", "not adverse to", "don't dislike", "dont dislike",
         "do not dislike", "didn't dislike", "don't hate", "dont hate", "do not hate", "didn't hate", "didnt hate",
         "wouldn't say no to", "wouldnt say no to", "would not say no to", "never say no to", "can't say no to",
+        "not saying no to", "not say no to", "i'm not saying no to", "not ruling out",
         "nothing wrong with", "nothing against", "no objection to", "no objections to", "no problem with",
         "no issue with", "no issues with", "not complaining about", "wouldn't complain about", "no harm in",
         "can't get enough of", "cant get enough of", "cannot get enough of", "can never get enough of",
@@ -123,7 +124,9 @@ _POST_NEGATIONS = {
         "drives me crazy", "drive me crazy", "lame", "dull", "tedious", "tiresome", "annoying", "overdone", "yuck",
         "can go", "has to go", "have to go", "must go", "needs to go", "need to go", "ugh", "eh no", "i'm over it",
         "im over it", "doesn't do it for me", "does not do it for me", "don't do it for me", "dont do it for me",
-        "free", "the last thing i want", "the last thing i need", "is the last thing i want",
+        "free", "do not want", "don't want", "dont want", "do not like", "don't like", "dont like", "don't need",
+        "do not need", "am not into", "i'm not into", "im not into", "can do without", "could do without",
+        "bored me", "bores me to death", "the last thing i want", "the last thing i need", "is the last thing i want",
         "is the last thing i need", "the last thing i want to see", "the last thing i want to watch",
     )
 }
@@ -172,7 +175,10 @@ BOUNDARIES = {
     "more",  # "less romance, more comedy": what follows "more" is wanted
 }
 _POSITIVE_AFTER = [token_phrase(p) for p in ("is fine", "are fine", "is ok", "are ok", "is okay", "are okay",
-                                             "is good", "are good", "would be good", "would be nice", "works", "is great")]
+                                             "is good", "are good", "would be good", "would be nice", "works", "is great",
+                                             # after "is"/"are", which the post-skip passes over
+                                             "fine", "ok", "okay", "alright", "all right", "allowed", "welcome",
+                                             "acceptable", "back on the table", "cool")]
 
 
 # What may sit between a degree word and the word it grades: "not too much gore", "nothing too heavy on the romance".
@@ -201,7 +207,7 @@ class Mention:
     term: Term
     first: int  # token index
     last: int
-    polarity: str = "+"  # "+", "-" (exclude), "soft" (un-want), "drop" or "hedge" ("not too X")
+    polarity: str = "+"  # "+", "-" (exclude), "soft" (un-want), "drop", "hedge" ("not too X") or "allow" ("X is fine")
 
 
 def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) -> list[Mention]:
@@ -287,7 +293,7 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
         if j >= len(tokens) or (k + 1 < len(mentions) and mentions[k + 1].first <= j):
             continue
         if match_at(tokens, j, _POSITIVE_AFTER) or match_at(tokens, j, _CANCELS):
-            polarity[k] = "+"
+            polarity[k] = "allow"  # "romance is fine (after all)": wanted, or only no longer excluded
             continue
         n = match_at(tokens, j, _POST_NEGATIONS)
         if not n or (n == 1 and tokens[j].text == "out" and match_at(tokens, j, _OUT_OF_IDIOMS)):

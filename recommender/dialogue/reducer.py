@@ -24,6 +24,7 @@ from recommender.dialogue.acts import (
     AddGenres,
     AddMood,
     AddPerson,
+    AllowGenres,
     Avoid,
     ClearEra,
     DropGenres,
@@ -99,6 +100,8 @@ def _apply(state: DialogueState, act: Act) -> DialogueState:
             genre_options=_options_without(state.genre_options, out),
             moods=tuple(m for m in state.moods if not out & set(m.genres)),
         )
+    if isinstance(act, AllowGenres):
+        return replace(state, exclude_genres=tuple(g for g in state.exclude_genres if g not in act.genres))
     if isinstance(act, AddMood):
         genres = tuple(g for g in act.genres if g not in state.exclude_genres)
         avoid = tuple(a for a in state.avoid if not _same_tone(a, act.word))  # "darker is fine after all"

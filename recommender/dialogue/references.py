@@ -101,6 +101,9 @@ _NOT_A_REFUSED_TITLE = re.compile(
 )
 _NOT_TITLE_START = re.compile(
     r"^(?:that|this|it|them|those|these|the (?:first|second|third|fourth|fifth|last|final|\d+(?:st|nd|rd|th)?)|the one|one of|"
+    # "the thriller i saw last night": when, not what
+    r"last (?:night|week|weekend|month|year|time)|yesterday|recently|earlier|the other day|a while ago|once|twice|"
+    r"before|already|years ago|as a kid|in the cinema|in theaters|on tv|"
     r"number \w+|#\d|no\. ?\d|"
     r"a (?:bit|little)|something|anything|what|you|me|us|him|her)\b"
 )
@@ -178,6 +181,8 @@ def title_refs(
             if _inside_a_rating(hint.value.lower().strip(), text):
                 continue  # "star" of "a five star movie" matched Lone Star
             item_id = catalog.find_title(hint.value)
+            if item_id is not None and _one_word_of_a_longer_title(hint.value, catalog.title_of(item_id)):
+                continue  # "hard" of "titanic made me cry so hard" matched Die Hard
             if item_id is None:
                 if hint.value.lower().strip() not in STOPWORDS:  # "doesn't matter when" names no film "When"
                     unknown.append(hint.value.strip()[:80])
@@ -330,6 +335,20 @@ def _inside_a_refusal(value: str, text: str) -> bool:
     cup of tea")."""
     idx = text.find(value)
     return idx >= 0 and any(start <= idx and idx + len(value) <= end for start, end in cue_spans(tokenize(text)))
+
+
+_TITLE_FUNCTION_WORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "la", "le", "les", "il", "el", "das", "der"}
+
+
+def _one_word_of_a_longer_title(value: str, title: str | None) -> bool:
+    """Whether a one-word guess is only one of several content words of the title it matched: people
+    name "Die Hard" in full, and "hard", "star" or "wrong" alone are words of a sentence. ("godfather"
+    still names The Godfather: the rest of that title is function words.)"""
+    if title is None or " " in value.strip():
+        return False
+    words = re.findall(r"[a-z0-9']+", re.sub(r"\s*\([^)]*\)\s*$", "", title.lower()))
+    content = [w for w in words if w not in _TITLE_FUNCTION_WORDS]
+    return len(content) > 1 and value.strip().lower() in content
 
 
 _RATING_WORDS = re.compile(

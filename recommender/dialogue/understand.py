@@ -50,6 +50,7 @@ from recommender.dialogue.cues import (
     NOT_SEEN,
     OTHER,
     OWN_CHILDHOOD,
+    OWN_DAY,
     OWN_FEELING,
     PERSON,
     REFUSED_NAME,
@@ -87,6 +88,20 @@ MAX_TEXT_CHARS = 2000
 
 
 FEWER_DEFAULT = 3  # "fewer" with no list shown yet
+# chat spellings read as the words they stand for ("nuthin b4 1980", "aliens n stuff", "w/ some action")
+_SLANG = {"b4": "before", "nuthin": "nothing", "nothin": "nothing", "nuffin": "nothing", "w/o": "without",
+          "w/": "with", "n": "and", "luv": "love", "somethin": "something", "sumthin": "something", "sum": "some",
+          "wit": "with", "tho": "though", "rly": "really", "abt": "about", "ppl": "people", "b/c": "because"}
+_SLANG_WORD = re.compile(r"(?<![\w/])(?:" + "|".join(re.escape(w) for w in sorted(_SLANG, key=len, reverse=True)) + r")(?![\w/])")
+
+
+def respell(text: str) -> str:
+    """Chat spellings as words; a lone "n" only between two words ("aliens n stuff")."""
+    def word(m: re.Match[str]) -> str:
+        if (m.group(0) == "n" and not re.search(r"\w $", text[: m.start()])) or (m.group(0) == "n" and not re.match(r" \w", text[m.end():])):
+            return m.group(0)
+        return _SLANG[m.group(0)]
+    return _SLANG_WORD.sub(word, text)
 
 
 @dataclass
@@ -105,7 +120,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         turn = replace(turn, entities=tuple(
             replace(h, value=to_english(h.value)) if has_chinese(h.value) else h for h in turn.entities
         ))
-    text = re.sub(r"\s+", " ", raw.lower().replace("’", "'")).strip()
+    text = respell(re.sub(r"\s+", " ", raw.lower().replace("’", "'")).strip())
     tokens = tokenize(text)
     reading = _Reading()
     acts: list[Act] = []
@@ -198,12 +213,14 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
     # how many to show ("give me three comedies", "just one"): a number inside a title or a
     # reference ("the first two") is neither
     count = find_count(text, frozenset(terms))
+    fewer = FEWER.search(text)  # "fewer please": about half the last list; "fewer results, just 3": three
     if count is not None and not any(tokens[i].start < count.end and tokens[i].end > count.start for i in reading.consumed):
         acts.append(SetCount(count.count))
         consume(count.start, count.end)
-    elif (m := FEWER.search(text)) is not None:  # "fewer please": about half the last list
+    elif fewer is not None:
         acts.append(SetCount(max(1, (len(state.last_items) + 1) // 2) if state.last_items else FEWER_DEFAULT))
-        consume(m.start(), m.end())
+    if fewer is not None:
+        consume(fewer.start(), fewer.end())
 
     if not any(isinstance(a, (SetEra, ShiftEra, WidenEra, ClearEra)) for a in acts):
         for hint in turn.entities:  # an era the NLU found where the text did not say it (button payloads)
@@ -212,7 +229,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
                          if p.year_from is not None or p.year_to is not None]
 
     # genres and moods, with the scope of negation ("when i was a kid" names no audience)
-    for pattern in (OWN_CHILDHOOD, OWN_FEELING):
+    for pattern in (OWN_CHILDHOOD, OWN_FEELING, OWN_DAY):
         for m in pattern.finditer(text):
             consume(m.start(), m.end())
     mentions = polarised(find_mentions(tokens, reading.consumed, catalog), tokens, reading.consumed)

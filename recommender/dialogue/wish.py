@@ -139,6 +139,7 @@ def _wished_clauses(text: str) -> str:
 # words for parts of a film ("too long", "sad endings", "less heavy")
 _NOT_DESCRIPTIVE = {
     "long", "longer", "short", "slow", "fast", "old", "new", "recent", "dated", "boring", "bad", "much", "many",
+    "results", "options", "picks", "suggestions", "choices", "recommendations", "titles", "items", "saying",
     "heavy", "light", "serious", "ending", "endings", "scene", "scenes", "character", "characters", "parts",
     "bits", "moments", "plots", "acting", "runtime", "length", "hours", "minutes", "ones", "kind", "sort",
     "nah", "naw", "nope", "meh", "eh", "yikes", "way", "wait", "thanks", "problem", "worries", "idea", "clue",

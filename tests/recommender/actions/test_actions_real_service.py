@@ -170,9 +170,10 @@ def test_feedback_kind_from_the_nlu_on_list_items_the_words_point_at(service, tr
     assert_stored_feedback(service.store, [(user, i, "dislike", None) for i in shown[-2:]])
 
 
-def test_thanks_alone_is_answered_in_kind(service, tracker, run, domain):
+@pytest.mark.parametrize("text", ["ok cool thx", "lol thanks"])
+def test_thanks_alone_is_answered_in_kind(service, tracker, run, domain, text):
     from recommender.actions.fallback import ActionFallback
 
     chat = Conversation(tracker, run, domain, "real-6")
-    (msg,) = chat.turn(ActionFallback(service), "ok cool thx", "out_of_scope", [], {})
+    (msg,) = chat.turn(ActionFallback(service), text, "out_of_scope", [], {})
     assert msg["text"].startswith("You're welcome")

@@ -13,6 +13,7 @@ from recommender.dialogue.acts import (
     AddGenres,
     AddMood,
     AddPerson,
+    AllowGenres,
     Avoid,
     ClearEra,
     DropGenres,
@@ -1027,3 +1028,44 @@ def test_refusing_the_wanted_genre_by_a_plural_or_adjective_excludes_it(text: st
     """Comedies wanted, then "no more comedies" was read as less of the word "comedies" ("comedies"
     was not taken for the name of comedy: its plural ends in -ies)."""
     assert acts(text, state=replace(SHOWN, genres=("Comedy",))) == (ExcludeGenres(("Comedy",)),)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # from 40 multi-turn dialogues written apart from the vocabulary, run over REST
+        ("nothing from before 1985", (SetEra(1985, None, replace=False),)),  # was "before 1985"
+        ("no movies made after 1990", (SetEra(None, 1990, replace=False),)),
+        ("nuthin b4 1980", (SetEra(1980, None, replace=False),)),  # was the year 1980 alone
+        ("kid's asleep so no kids movies, a grown-up drama", (ExcludeGenres(("Children's",)), AddGenres(("Drama",)))),
+        ("Romance, I do not want. Comedy, I do.", (ExcludeGenres(("Romance",)), AddGenres(("Comedy",)))),
+        ("fewer results, just 3", (SetCount(3),)),  # and "results" to have less of
+        ("not too many, 4 is enough", (SetCount(4),)),
+        ("10 results", (SetCount(10),)),
+        ("show 7", (SetCount(7),)),
+        # the person's day is no film: "horror" was wanted
+        ("my day has been a total horror show, need something funny", (AddGenres(("Comedy",)),)),
+        ("somethin funy from the 80s", (SetEra(1980, 1989), AddGenres(("Comedy",)))),
+        # when it was seen is no title: "I couldn't find “last night bored”"
+        ("that thriller I saw last night was great, another one", (AddGenres(("Thriller",)), OtherOptions())),
+    ],
+)
+def test_words_found_by_dialogues_written_apart_from_the_vocabulary(text: str, expected: tuple[object, ...]) -> None:
+    assert acts(text, state=DialogueState()) == expected
+
+
+@pytest.mark.parametrize("text", ["ok romance is fine after all", "actually romance is fine", "romance's fine"])
+def test_a_refused_genre_said_to_be_fine_is_allowed_not_required(text: str) -> None:
+    """"romance is fine after all" after "nothing romantic" made romance required."""
+    state = replace(SHOWN, genres=("Comedy",), exclude_genres=("Romance",))
+    assert acts(text, state=state) == (AllowGenres(("Romance",)),)
+    assert reduce(state, acts(text, state=state)).genres == ("Comedy",)
+
+
+def test_a_one_word_guess_inside_a_longer_title_is_no_title() -> None:
+    """"lol titanic made me cry so hard": the NLU tagged "hard", and Die Hard was liked."""
+    catalog = replace(CATALOG, find_title=lambda t: {"hard": "50", "titanic": "51"}.get(t.lower().strip()),
+                      title_of=lambda i: {"50": "Die Hard (1988)", "51": "Titanic (1997)"}.get(i))
+    said = understand(Turn("loved titanic, made me cry so hard", "feedback",
+                           (EntityHint("title", "titanic"), EntityHint("title", "hard"))), SHOWN, catalog)
+    assert [a for a in said if isinstance(a, LikeItems)] == [LikeItems(("51",))]
