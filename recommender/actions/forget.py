@@ -17,10 +17,32 @@ from rasa_sdk.events import AllSlotsReset, Restarted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from recommender.actions._base import ServiceAction
-from recommender.actions._context import build_context
+from recommender.actions._base import ServiceAction, utter_response
+from recommender.actions._context import build_context, last_bot_response
 
 logger = logging.getLogger(__name__)
+
+CONFIRM_RESPONSE = "utter_confirm_forget"
+
+
+class ActionConfirmForget(ServiceAction):
+    """Ask before forgetting the user; a search the NLU took for "forget me" is answered as a search.
+
+    "forget the decade" takes back a filter, not the person (the NLU calls it forget_me). A "yes"
+    after that list still matches the rule "question, yes, forget", so `action_forget_me` deletes only
+    when its question is the bot's last message. Anything naming the person or their data ("forget
+    me", "delete my ratings") is asked about.
+    """
+
+    action_name = "action_confirm_forget"
+
+    def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        """The confirmation question, or the recommendation turn the words ask for."""
+        ctx = build_context(tracker)
+        if self.service.misrouted_search(ctx):
+            return self.recommendation_turn(dispatcher, tracker, ctx)
+        utter_response(dispatcher, domain, CONFIRM_RESPONSE)
+        return []
 
 
 class ActionForgetMe(ServiceAction):
@@ -29,7 +51,11 @@ class ActionForgetMe(ServiceAction):
     action_name = "action_forget_me"
 
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        """Forget the user (runs only after the user confirmed)."""
+        """Forget the user (runs only after the user confirmed: anything else asks first)."""
+        if last_bot_response(tracker) != CONFIRM_RESPONSE:
+            logger.warning("forget requested without the confirmation just before it: asking first")
+            utter_response(dispatcher, domain, CONFIRM_RESPONSE)
+            return []
         deleted = self.service.forget_user(build_context(tracker))
         logger.info("forgot conversation=%s rows=%d", self.conversation(tracker), deleted)
         dispatcher.utter_message(

@@ -16,6 +16,9 @@ import numpy as np
 from recommender.context import parse_ordinal
 from recommender.dialogue.acts import (
     Act,
+    AllowGenres,
+    ClearEra,
+    DropGenres,
     ExcludeGenres,
     LikeItems,
     OtherOptions,
@@ -27,6 +30,7 @@ from recommender.dialogue.acts import (
     Surprise,
     Undo,
     Unknown,
+    WidenEra,
     is_search,
 )
 from recommender.dialogue.chinese import has_chinese, to_english
@@ -59,6 +63,9 @@ _INTENT_WORDS = {
     # "year-wise i'm thinking late 70's" went to goodbye in the simulator and ended the conversation;
     # a thank-you alone is no farewell word: "thanks!" is a goodbye (no search in it), "thanks, now a
     # comedy" a search
+    # "forget me", "delete my ratings": the person or their data; "forget the decade" takes back a filter
+    "forget_me": re.compile(r"\b(?:me|my|mine|myself|i|i'm|im|data|account|profile|history|ratings?|likes|info|"
+                            r"information|everything|personal|gdpr|who i am|us|our)\b|我|数据|资料|记录|账号|档案"),
     "goodbye": re.compile(r"\b(?:bye+|goodbye|good-bye|see (?:you|ya|u)|later|laters|cya|ttyl|good ?night|nighty(?:[- ]night)?|night night|"
                           # "night!" alone says goodbye; "beer and explosions kinda night" asks for a film
                           r"(?<=^)(?:ok(?:ay)?\W+)?(?:night|nite)(?=\W*$)|"
@@ -155,6 +162,8 @@ class TurnReader:
             before.last_items or ctx.last_item_ids
         ):
             return "search"  # "others?", "nothing with aliens", "too recent", "just two more" right after a list
+        if any(isinstance(a, (ClearEra, WidenEra, DropGenres, AllowGenres)) for a in acts) and before.constrained:
+            return "search"  # "forget the decade", "drop the comedy": taking back what was asked for
         if any(isinstance(a, Undo) for a in acts) and before.undo:
             return "search"  # "undo that" (the NLU calls it a no) when there is a step to go back
         text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()  # one test for both languages

@@ -59,15 +59,20 @@ def make_tracker(
     slots: dict[str, Any] | None = None,
     channel: str | None = "rest",
     sender_id: str = "test-user",
+    after: str | None = None,
 ) -> Tracker:
-    """A tracker whose latest user message is `text` with `intent` and `entities`."""
+    """A tracker whose latest user message is `text` with `intent` and `entities`, said `after` the
+    bot's domain response of that name (None: no bot message before it)."""
     parse_data = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []}
+    said = [] if after is None else [{"event": "action", "name": after},
+                                     {"event": "bot", "text": "…", "metadata": {"utter_action": after}}]
     return Tracker.from_dict(
         {
             "sender_id": sender_id,
             "slots": dict(slots or {}),
             "latest_message": parse_data,
             "events": [
+                *said,
                 {"event": "action", "name": "action_listen"},
                 {"event": "user", "text": text, "parse_data": parse_data, "input_channel": channel},
             ],

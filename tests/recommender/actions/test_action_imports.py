@@ -37,6 +37,6 @@ def test_rasa_sdk_registers_exactly_our_actions():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
                          check=True)
     assert out.stdout.strip().splitlines()[-1] == str(sorted([
-        "action_explain", "action_fallback", "action_forget_me", "action_recommend",
+        "action_confirm_forget", "action_explain", "action_fallback", "action_forget_me", "action_recommend",
         "action_record_feedback", "action_refine", "action_show_saved",
     ]))

@@ -28,7 +28,7 @@ def _logged(caplog: pytest.LogCaptureFixture) -> str:
 
 def test_forget_me_logs_the_pseudonymous_id_not_the_sender_id(fake, tracker, run, domain, caplog):
     caplog.set_level(logging.INFO)
-    run(ActionForgetMe(fake), tracker("yes", "affirm", sender_id=RAW), domain)
+    run(ActionForgetMe(fake), tracker("yes", "affirm", sender_id=RAW, after="utter_confirm_forget"), domain)
 
     logged = _logged(caplog)
     assert "forgot conversation=" in logged

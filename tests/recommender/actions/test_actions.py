@@ -10,7 +10,7 @@ from recommender.actions._followup import RasaTriggerIntentSink
 from recommender.actions.explain import ActionExplain
 from recommender.actions.fallback import ActionFallback
 from recommender.actions.feedback import ActionRecordFeedback
-from recommender.actions.forget import ActionForgetMe
+from recommender.actions.forget import ActionConfirmForget, ActionForgetMe
 from recommender.actions.recommend import ActionRecommend
 from recommender.actions.refine import ActionRefine
 from recommender.actions.saved import ActionShowSaved
@@ -28,6 +28,7 @@ from recommender.identity import log_id, user_key
 
 ALL_ACTIONS = (
     ActionRecommend, ActionRefine, ActionExplain, ActionRecordFeedback, ActionShowSaved, ActionForgetMe, ActionFallback,
+    ActionConfirmForget,
 )
 
 
@@ -39,7 +40,7 @@ def test_names_pair_up_with_the_domain(domain):
     names = {cls().name() for cls in ALL_ACTIONS}
     assert names == {
         "action_recommend", "action_refine", "action_explain",
-        "action_record_feedback", "action_show_saved", "action_forget_me", "action_fallback",
+        "action_record_feedback", "action_show_saved", "action_forget_me", "action_fallback", "action_confirm_forget",
     }
     assert names <= set(domain["actions"])
 
@@ -197,7 +198,8 @@ def test_show_saved(fake, tracker, run, domain):
 
 
 def test_forget_me_resets_slots_and_restarts_the_conversation(fake, tracker, run, domain):
-    messages, events = run(ActionForgetMe(fake), tracker("yes", "affirm", slots={"dialogue_state": {"genres": ["Comedy"]}}), domain)
+    messages, events = run(ActionForgetMe(fake), tracker("yes", "affirm", slots={"dialogue_state": {"genres": ["Comedy"]}},
+                                                         after="utter_confirm_forget"), domain)
     assert fake.calls[0][0] == "forget_user"
     assert "7" in messages[0]["text"]  # the confirmation is still sent (Rasa sends it before applying events)
     # Restarted: from here on Rasa's policies and slots start from a fresh tracker (action_session_start)
@@ -239,7 +241,8 @@ def test_invalid_feedback_gets_a_hint(failing, tracker, run, domain):
 
 @pytest.mark.parametrize("action_class", ALL_ACTIONS)
 def test_unexpected_exceptions_never_reach_the_user(action_class, failing, tracker, run, domain, caplog):
-    messages, events = run(action_class(failing(RuntimeError("boom: secret detail"))), tracker(sender_id="c-7"), domain)
+    t = tracker(sender_id="c-7", after="utter_confirm_forget")  # forgetting runs only right after its question
+    messages, events = run(action_class(failing(RuntimeError("boom: secret detail"))), t, domain)
     assert [m["response"] for m in messages] == ["utter_something_went_wrong"]
     assert all("boom" not in (m["text"] or "") and "Traceback" not in (m["text"] or "") for m in messages)
     assert events == []
@@ -355,5 +358,25 @@ def test_a_search_the_nlu_sent_to_saved_or_why_is_answered_as_a_search(fake, tra
     """Found in the simulator: these got "You haven't saved anything yet" and "I haven't recommended anything yet"."""
     fake.kind_of_turn = "search"
     messages, events = run(action(fake), tracker(text, intent), domain)
+    assert [c[0] for c in fake.calls] == ["misrouted_search", "recommend"]
+    assert messages[0]["custom"]["type"] == "recommendations" and "dialogue_state" in slot_events(events)
+
+
+def test_forgetting_without_the_question_just_before_asks_and_deletes_nothing(fake, tracker, run, domain):
+    """A "yes" that is not the answer to "Are you sure?" (a policy's guess) must not delete anything."""
+    messages, events = run(ActionForgetMe(fake), tracker("yes", "affirm"), domain)
+    assert [m["response"] for m in messages] == ["utter_confirm_forget"] and events == []
+    assert "forget_user" not in [c[0] for c in fake.calls]
+
+
+def test_forget_me_is_asked_about_first(fake, tracker, run, domain):
+    messages, events = run(ActionConfirmForget(fake), tracker("delete my data", "forget_me"), domain)
+    assert [m["response"] for m in messages] == ["utter_confirm_forget"] and events == []
+
+
+def test_a_search_taken_for_forget_me_is_answered_as_a_search(fake, tracker, run, domain):
+    """"forget the decade" is forget_me to the NLU: it got "This will permanently delete your likes ..."."""
+    fake.kind_of_turn = "search"
+    messages, events = run(ActionConfirmForget(fake), tracker("forget the decade", "forget_me"), domain)
     assert [c[0] for c in fake.calls] == ["misrouted_search", "recommend"]
     assert messages[0]["custom"]["type"] == "recommendations" and "dialogue_state" in slot_events(events)

@@ -65,9 +65,9 @@ class Conversation:
         self.tracker, self.run, self.domain, self.sender = tracker, run, domain, sender
         self.slots: dict = {}
 
-    def turn(self, action, text, intent, entities=(), slot_values=None):
+    def turn(self, action, text, intent, entities=(), slot_values=None, after=None):
         self.slots.update(slot_values or {})
-        t = self.tracker(text, intent, list(entities), dict(self.slots), "rest", self.sender)
+        t = self.tracker(text, intent, list(entities), dict(self.slots), "rest", self.sender, after)
         messages, events = self.run(action, t, self.domain)
         for e in events:
             if e["event"] == "slot":
@@ -118,7 +118,7 @@ def test_a_whole_conversation(service, tracker, ent, run, domain):
     assert msg["response"] == "utter_unknown_item"
     assert_stored_feedback(service.store, sent)  # the refused unknown item stored nothing
 
-    (msg,) = chat.turn(ActionForgetMe(service), "yes", "affirm")
+    (msg,) = chat.turn(ActionForgetMe(service), "yes", "affirm", after="utter_confirm_forget")
     assert_stored_feedback(service.store, [], users=[user])
     assert chat.slots == {}
 

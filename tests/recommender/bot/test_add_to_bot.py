@@ -187,7 +187,7 @@ def test_stock_bot_gets_the_recommender_and_keeps_its_own(tmp_path: Path, capsys
     # the recommender's own: intents, actions, slots, entities, the responses its actions send
     assert {"request_recommendation", "refine", "ask_why", "feedback", "forget_me", "help"} <= ours.intents
     assert {"action_recommend", "action_refine", "action_explain", "action_record_feedback", "action_show_saved",
-            "action_forget_me", "action_fallback"} <= ours.actions
+            "action_confirm_forget", "action_forget_me", "action_fallback"} <= ours.actions
     assert {"dialogue_state", "shown_item_ids"} <= ours.slots and {"genre", "title"} <= set(ours.entities)
     assert {"utter_confirm_forget", "utter_invalid_feedback", "utter_something_went_wrong"} <= ours.responses
     # the bot's own intents and responses are not redefined, and get no examples of ours
@@ -198,7 +198,7 @@ def test_stock_bot_gets_the_recommender_and_keeps_its_own(tmp_path: Path, capsys
     assert "Greet the user" not in rules and "Say goodbye" not in rules
     assert not any(name.startswith("A yes out of context") for name in rules)  # would contradict the sad path
     assert rules["Forget the user once confirmed"] == [
-        {"action": "utter_confirm_forget"}, {"intent": "affirm"}, {"action": "action_forget_me"}]
+        {"action": "action_confirm_forget"}, {"intent": "affirm"}, {"action": "action_forget_me"}]
     for steps in rules.values():
         for index, step in enumerate(steps):
             if step.get("intent") in {"greet", "goodbye", "affirm", "deny", "bot_challenge"}:
@@ -209,7 +209,7 @@ def test_stock_bot_gets_the_recommender_and_keeps_its_own(tmp_path: Path, capsys
     for steps in stories:
         for index, step in enumerate(steps):
             if step.get("intent") in {"greet", "goodbye", "affirm", "deny", "bot_challenge"}:
-                assert index > 0 and steps[index - 1].get("action", "").startswith("utter_confirm"), steps
+                assert index > 0 and steps[index - 1].get("action", "") == "action_confirm_forget", steps
     assert "Left out" in out and "greet: your bot has it" in out and "moved domain.yml -> domain/domain.yml" in out
     assert "--domain domain" in out and "python -m recommender.actionserver --actions recommender.actions" in out
 

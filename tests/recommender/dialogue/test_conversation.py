@@ -312,3 +312,18 @@ def test_what_a_complaint_named_is_kept_and_said(service: RecommenderService) ->
     assert third.state.genres == ("Comedy",) and third.items
     assert "less “cheesy; subtitles”" in third.text
     assert second.items and not violations(second)
+
+
+def test_taking_back_a_filter_is_no_request_to_forget_the_person(service: RecommenderService) -> None:
+    """"forget the decade" is forget_me to the NLU; it got "This will permanently delete your likes ..."."""
+    state = DialogueState(genres=("Mystery",), year_from=1940, year_to=1949, last_items=("1", "2"))
+
+    def misrouted(text: str) -> bool:
+        return service.misrouted_search(ConversationContext(user="k", text=text, intent="forget_me", state=state))
+
+    assert misrouted("forget the decade")
+    assert misrouted("actually forget the year thing")
+    assert not misrouted("forget me")
+    assert not misrouted("forget everything about me")
+    assert not misrouted("delete my ratings")
+    assert not misrouted("忘掉我")
