@@ -134,3 +134,18 @@ PERSON = re.compile(
     r"\b(?:with|starring|featuring|stars|by|directed by|from director|actor|actress)\s+"
     r"(?P<name>[A-Z][a-zA-Z'.-]+(?:\s+(?:[A-Z][a-zA-Z'.-]+|de|van|von|del|da)){1,3})"
 )
+
+
+_PERSON_CUE = re.compile(r"\b(?:by|with|starring|featuring|stars|directed by|director|actor|actress|author|written by)\s+$")
+
+
+def names_a_person(value: str, raw: str) -> bool:
+    """Whether the NLU's person is a name: two words or more, written with a capital, or after "by",
+    "starring"...; "journeys" of "grand journeys, treasure hunting" and "hollywood" of "classic
+    hollywood" were reported as people the catalog has no data on."""
+    if not value:
+        return False
+    if " " in value or re.search(rf"\b{re.escape(value[:1].upper() + value[1:])}\b", raw):
+        return True
+    idx = raw.lower().find(value.lower())
+    return idx >= 0 and _PERSON_CUE.search(raw.lower()[:idx]) is not None

@@ -7,11 +7,10 @@ or "less like" ("like X but Y" keeps X as a reference and reads Y as a genre).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from recommender.dialogue.lexicon import terms_for
-from recommender.dialogue.negation import cue_spans
-from recommender.dialogue.tokens import tokenize
+from recommender.dialogue.title_guesses import names_no_film, one_word_of_a_longer_title
 from recommender.dialogue.turn import CatalogView, Turn
 from recommender.dialogue.wish import STOPWORDS
 
@@ -170,18 +169,10 @@ def title_refs(
         previous = (end, said_id in refused)
     for hint in turn.entities:
         if hint.entity == "title" and hint.value.strip() and hint.value.lower().strip() not in terms:
-            if _inside_a_genre_phrase(hint.value.lower().strip(), text, terms):
-                continue  # "story" of "a love story" (the NLU's guess; a fuzzy match made it Toy Story)
-            if _describes_a_genre(hint.value.lower().strip(), text, terms):
-                continue  # "heavy" of "so done with heavy dramas" is no film called Heavy
-            if _inside_a_longer_title(hint.value.lower().strip(), text, said_spans):
-                continue  # "back" of "i loved back to the future" matched The Empire Strikes Back
-            if _inside_a_refusal(hint.value.lower().strip(), text):
-                continue  # "hard" of "romance is a hard no" matched Die Hard
-            if _inside_a_rating(hint.value.lower().strip(), text):
-                continue  # "star" of "a five star movie" matched Lone Star
+            if names_no_film(hint.value.lower().strip(), text, terms, said_spans):
+                continue  # "story" of "a love story", "star" of "a five star movie" (title_guesses.py)
             item_id = catalog.find_title(hint.value)
-            if item_id is not None and _one_word_of_a_longer_title(hint.value, catalog.title_of(item_id)):
+            if item_id is not None and one_word_of_a_longer_title(hint.value, catalog.title_of(item_id)):
                 continue  # "hard" of "titanic made me cry so hard" matched Die Hard
             if item_id is None:
                 if hint.value.lower().strip() not in STOPWORDS:  # "doesn't matter when" names no film "When"
@@ -318,65 +309,6 @@ def _before_a_joiner(
                 return None  # "bill and ted's bogus journey": the first words are the found title's own
             return (k, left_id) if catalog.find_title(right) == item_id else None
     return None
-
-
-def _inside_a_longer_title(value: str, text: str, title_spans: list[tuple[int, int]]) -> bool:
-    """Whether the NLU's title `value` is only part of a longer title the words name (a span that
-    joins several, "toy story and babe" as the fuzzy lookup may take it, does not count)."""
-    return any(
-        end - start > len(value) and re.search(rf"\b{re.escape(value)}\b", text[start:end])
-        and not re.search(r"\s(?:and|or|&|plus)\s|,", text[start:end])
-        for start, end in title_spans
-    )
-
-
-def _inside_a_refusal(value: str, text: str) -> bool:
-    """Whether `value` lies inside words that say no ("hard" of "a hard no", "cup of tea" of "not my
-    cup of tea")."""
-    idx = text.find(value)
-    return idx >= 0 and any(start <= idx and idx + len(value) <= end for start, end in cue_spans(tokenize(text)))
-
-
-_TITLE_FUNCTION_WORDS = {"the", "a", "an", "of", "and", "in", "on", "to", "la", "le", "les", "il", "el", "das", "der"}
-
-
-def _one_word_of_a_longer_title(value: str, title: str | None) -> bool:
-    """Whether a one-word guess is only one of several content words of the title it matched: people
-    name "Die Hard" in full, and "hard", "star" or "wrong" alone are words of a sentence. ("godfather"
-    still names The Godfather: the rest of that title is function words.)"""
-    if title is None or " " in value.strip():
-        return False
-    words = re.findall(r"[a-z0-9']+", re.sub(r"\s*\([^)]*\)\s*$", "", title.lower()))
-    content = [w for w in words if w not in _TITLE_FUNCTION_WORDS]
-    return len(content) > 1 and value.strip().lower() in content
-
-
-_RATING_WORDS = re.compile(
-    r"\b(?:\d{1,2}(?:[.,]\d)?|one|two|three|four|five|six|seven|eight|nine|ten|half a)[- ]?(?:stars?|points?)\b"
-    r"|\b(?:\d{1,2}|one|two|three|four|five|ten) out of (?:\d{1,2}|five|ten)\b"
-)
-
-
-def _inside_a_rating(value: str, text: str) -> bool:
-    """Whether `value` lies inside a rating ("star" of "a five star movie" matched Lone Star)."""
-    idx = text.find(value)
-    return idx >= 0 and any(m.start() <= idx and idx + len(value) <= m.end() for m in _RATING_WORDS.finditer(text))
-
-
-def _describes_a_genre(value: str, text: str, terms: Collection[str]) -> bool:
-    """Whether a one-word `value` is an adjective right before a genre word ("heavy dramas")."""
-    if " " in value:
-        return False
-    after = re.search(rf"\b{re.escape(value)}\s+([\w'-]+)", text)
-    return after is not None and (after.group(1) in terms or after.group(1).rstrip("s") in terms)
-
-
-def _inside_a_genre_phrase(value: str, text: str, terms: Collection[str]) -> bool:
-    """Whether `value` is only part of a longer genre phrase the text says ("love story")."""
-    return any(
-        len(term) > len(value) and re.search(rf"\b{re.escape(value)}\b", term) and re.search(rf"\b{re.escape(term)}\b", text)
-        for term in terms
-    )
 
 
 def _starts_with_genre(rest: str, catalog: CatalogView) -> bool:

@@ -57,3 +57,21 @@ def _by_first_word(key: int, phrases: set[tuple[str, ...]] | list[tuple[str, ...
                 index.setdefault(phrase[0], []).append(phrase)
         _FIRST_WORD_INDEX[key] = index
     return index
+
+
+# chat spellings read as the words they stand for ("nuthin b4 1980", "aliens n stuff", "w/ some action")
+_SLANG = {"b4": "before", "nuthin": "nothing", "nothin": "nothing", "nuffin": "nothing", "w/o": "without",
+          "w/": "with", "n": "and", "luv": "love", "somethin": "something", "sumthin": "something", "sum": "some",
+          "tho": "though", "rly": "really", "abt": "about", "ppl": "people", "b/c": "because"}
+_SLANG_WORD = re.compile(r"(?<![\w/])(?:" + "|".join(re.escape(w) for w in sorted(_SLANG, key=len, reverse=True)) + r")(?![\w/])")
+
+
+def respell(text: str) -> str:
+    """A lower-cased message with chat spellings as the words they stand for; a lone "n" only
+    between two words ("aliens n stuff")."""
+
+    def word(m: re.Match[str]) -> str:
+        between_words = re.search(r"\w $", text[: m.start()]) and re.match(r" \w", text[m.end() :])
+        return m.group(0) if m.group(0) == "n" and not between_words else _SLANG[m.group(0)]
+
+    return _SLANG_WORD.sub(word, text)

@@ -60,9 +60,11 @@ from recommender.dialogue.cues import (
     SEEN,
     SURPRISE,
     UNDO,
+    names_a_person,
     unnegated,
 )
-from recommender.dialogue.eras import EraPhrase, find_eras
+from recommender.dialogue.era_moves import either_era, hedge_bound, pivot, without_years
+from recommender.dialogue.eras import find_eras
 from recommender.dialogue.genres import find_mentions, genre_acts
 from recommender.dialogue.lexicon import catalog_genres, genre_for_word, terms_for
 from recommender.dialogue.negation import polarised
@@ -78,7 +80,7 @@ from recommender.dialogue.references import (
     titles_continuing,
 )
 from recommender.dialogue.state import DialogueState
-from recommender.dialogue.tokens import tokenize
+from recommender.dialogue.tokens import respell, tokenize
 from recommender.dialogue.turn import CatalogView, EntityHint, Turn
 from recommender.dialogue.wish import STOPWORDS, avoided, complaint_tokens, wish
 
@@ -88,22 +90,6 @@ MAX_TEXT_CHARS = 2000
 
 
 FEWER_DEFAULT = 3  # "fewer" with no list shown yet
-# chat spellings read as the words they stand for ("nuthin b4 1980", "aliens n stuff", "w/ some action")
-_SLANG = {"b4": "before", "nuthin": "nothing", "nothin": "nothing", "nuffin": "nothing", "w/o": "without",
-          "w/": "with", "n": "and", "luv": "love", "somethin": "something", "sumthin": "something", "sum": "some",
-          "wit": "with", "tho": "though", "rly": "really", "abt": "about", "ppl": "people", "b/c": "because"}
-_SLANG_WORD = re.compile(r"(?<![\w/])(?:" + "|".join(re.escape(w) for w in sorted(_SLANG, key=len, reverse=True)) + r")(?![\w/])")
-
-
-def respell(text: str) -> str:
-    """Chat spellings as words; a lone "n" only between two words ("aliens n stuff")."""
-    def word(m: re.Match[str]) -> str:
-        if (m.group(0) == "n" and not re.search(r"\w $", text[: m.start()])) or (m.group(0) == "n" and not re.match(r" \w", text[m.end():])):
-            return m.group(0)
-        return _SLANG[m.group(0)]
-    return _SLANG_WORD.sub(word, text)
-
-
 @dataclass
 class _Reading:
     consumed: set[int] = field(default_factory=set)  # token indices already explained
@@ -183,7 +169,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
 
     # eras
     terms = terms_for(catalog.genre_names)
-    for phrase in _either_era(find_eras(text), text):
+    for phrase in either_era(find_eras(text), text):
         if phrase.shift and text[phrase.start : phrase.end] in terms:
             continue  # "classics" is a genre of this catalog, not "older"
         if undo is not None and undo.start() < phrase.end and undo.end() > phrase.start:
@@ -198,11 +184,11 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
                 acts.append(SetEra(catalog.newest_year - phrase.years_back + 1, None, replace=False))
         elif phrase.refused and phrase.year_from is not None and phrase.year_to is not None:
             said = reduce(state, [a for a in acts if isinstance(a, SetEra)])  # "the 90s, not the early 90s"
-            acts.append(_without_years(said, catalog, phrase.year_from, phrase.year_to))
-        elif phrase.shift and phrase.hedged and (bound := _hedge_bound(state, catalog, phrase.shift)) is not None:
+            acts.append(without_years(said, catalog, phrase.year_from, phrase.year_to))
+        elif phrase.shift and phrase.hedged and (bound := hedge_bound(state, catalog, phrase.shift)) is not None:
             acts.append(SetEra(bound, None, replace=False) if phrase.shift > 0 else SetEra(None, bound, replace=False))
         elif phrase.shift:
-            acts.append(ShiftEra(phrase.shift, _pivot(state, catalog, phrase.shift)))
+            acts.append(ShiftEra(phrase.shift, pivot(state, catalog, phrase.shift)))
         elif (phrase.replace and phrase.year_from is not None and phrase.year_to is not None
               and state.year_from is not None and state.year_to is not None and re.match(r"\W*or\b", text)):
             # "romance from the 50s", then "or the 60s": either window, so both
@@ -268,7 +254,7 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
             acts.append(AddMood(hint.value.strip().lower(), genres))
 
     # people
-    people = [h.value.strip() for h in turn.entities if h.entity == "person" and _names_a_person(h.value.strip(), raw)]
+    people = [h.value.strip() for h in turn.entities if h.entity == "person" and names_a_person(h.value.strip(), raw)]
     people += [m.group("name") for m in PERSON.finditer(raw)]
     titled = {h.value.strip().lower() for h in turn.entities if h.entity == "title"}
     people += [m.group("name") for m in REFUSED_NAME.finditer(raw) if m.group("name").lower() not in titled]
@@ -303,93 +289,3 @@ def understand(turn: Turn, state: DialogueState, catalog: CatalogView) -> tuple[
         named = set(avoid.split())
         acts = [a for a in acts if not (isinstance(a, Unknown) and a.attribute == "word" and a.word.lower() in named)]
     return tuple(acts)
-
-
-_PERSON_CUE = re.compile(r"\b(?:by|with|starring|featuring|stars|directed by|director|actor|actress|author|written by)\s+$")
-
-
-def _names_a_person(value: str, raw: str) -> bool:
-    """Whether the NLU's person is a name: two words or more, written with a capital, or after "by",
-    "starring"...; "journeys" of "grand journeys, treasure hunting" and "hollywood" of "classic
-    hollywood" were reported as people the catalog has no data on."""
-    if not value:
-        return False
-    if " " in value or re.search(rf"\b{re.escape(value[:1].upper() + value[1:])}\b", raw):
-        return True
-    idx = raw.lower().find(value.lower())
-    return idx >= 0 and _PERSON_CUE.search(raw.lower()[:idx]) is not None
-
-
-def _either_era(phrases: list[EraPhrase], text: str) -> list[EraPhrase]:
-    """Two windows joined by "or" are one that spans both: "the late sixties or early seventies"."""
-    out: list[EraPhrase] = []
-    for phrase in phrases:
-        last = out[-1] if out else None
-        if (last is not None and _closed(last) and _closed(phrase)
-                and re.fullmatch(r"\s*,?\s*(?:or|or maybe|or even|maybe)\s*", text[last.end : phrase.start])):
-            out[-1] = replace(last, end=phrase.end, year_from=min(last.year_from, phrase.year_from),  # type: ignore[type-var]
-                              year_to=max(last.year_to, phrase.year_to))  # type: ignore[type-var]
-        else:
-            out.append(phrase)
-    return out
-
-
-def _closed(phrase: EraPhrase) -> bool:
-    return phrase.year_from is not None and phrase.year_to is not None and not phrase.shift and not phrase.clear
-
-
-def _hedge_bound(state: DialogueState, catalog: CatalogView, direction: int) -> int | None:
-    """"Not too old" (+1): from the catalog's oldest tenth on, or from the middle of the last list
-    when that is older (after classic noir it stays with noir); the window only narrows. "Not too
-    recent" (-1) mirrors it. None when the catalog has no years to say what old is."""
-    if catalog.era_edges is None:
-        return None
-    old_until, recent_from = catalog.era_edges
-    years = sorted(_list_years(state, catalog))
-    middle = years[len(years) // 2] if years else None
-    if direction > 0:
-        bound = old_until + 1 if middle is None else min(old_until + 1, middle + 1)
-        return max(bound, state.year_from) if state.year_from is not None else bound
-    bound = recent_from - 1 if middle is None else max(recent_from - 1, middle - 1)
-    return min(bound, state.year_to) if state.year_to is not None else bound
-
-
-def _without_years(state: DialogueState, catalog: CatalogView, year_from: int, year_to: int) -> SetEra:
-    """"None from the 90s": a window has one range, so it keeps one side of the refused years: the
-    side the window already lies on, else the newer side when the refused years are older than most
-    of the last list (or, with no list, than the catalog's newest tenth, where most of it is), else
-    the older side."""
-    if state.year_to is not None and state.year_to <= year_to:
-        return SetEra(None, year_from - 1, replace=False)  # a window inside the refused years gives way to the years before
-    if state.year_from is not None and state.year_from >= year_from:
-        return SetEra(year_to + 1, None, replace=False)
-    years = sorted(_list_years(state, catalog))
-    reference = years[len(years) // 2] if years else (catalog.era_edges[1] if catalog.era_edges else None)
-    if reference is not None and year_to < reference:
-        return SetEra(year_to + 1, None, replace=False)
-    return SetEra(None, year_from - 1, replace=False)
-
-
-def _list_years(state: DialogueState, catalog: CatalogView) -> list[int]:
-    """The known years of the list just shown."""
-    return [y for i in state.last_items if (y := catalog.year_of(i)) is not None]
-
-
-def _pivot(state: DialogueState, catalog: CatalogView, direction: int) -> int | None:
-    """"Older" is older than everything in the last list, "newer" newer than all of it, unless the
-    list reaches into the catalog's oldest (newest) tenth while most of it does not: after a list
-    of 1954-1997, "newer" is newer than most of it, not the catalog's last year alone. With no list
-    and no era yet, "an old movie" is from the catalog's oldest tenth and "something recent" from
-    its newest."""
-    years = sorted(_list_years(state, catalog))
-    if not years:
-        if catalog.era_edges is None or state.year_from is not None or state.year_to is not None:
-            return None
-        old_until, recent_from = catalog.era_edges
-        return old_until + 1 if direction < 0 else recent_from - 1
-    edge, middle = (years[0] if direction < 0 else years[-1]), years[len(years) // 2]
-    if catalog.era_edges is not None:
-        old_until, recent_from = catalog.era_edges
-        if (direction > 0 and edge >= recent_from > middle) or (direction < 0 and edge <= old_until < middle):
-            return middle
-    return edge
