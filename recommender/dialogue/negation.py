@@ -298,6 +298,12 @@ def polarised(mentions: list[Mention], tokens: list[Tok], consumed: set[int]) ->
         n = match_at(tokens, j, _POST_NEGATIONS)
         if not n or (n == 1 and tokens[j].text == "out" and match_at(tokens, j, _OUT_OF_IDIOMS)):
             continue  # "scared out of my mind", "sci-fi out of this world": no refusal ("out of it" is one)
+        reach = match_at(tokens, j, NEGATIONS)
+        if tokens[j].text not in ("no", "not") and reach and any(
+            m.first <= j + 6 and not any(t.text in BOUNDARIES for t in tokens[j + reach : m.first])
+            for m in mentions[k + 1 :]
+        ):
+            continue  # "comedy, don't like horror": a refusal that also goes before a word refuses what follows
         if tokens[j].text in ("no", "not"):
             ahead = [m for m in mentions[k + 1 :] if m.first <= j + 6]
             if ahead and n == 1:

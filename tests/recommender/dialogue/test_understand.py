@@ -1039,6 +1039,7 @@ def test_refusing_the_wanted_genre_by_a_plural_or_adjective_excludes_it(text: st
         ("nuthin b4 1980", (SetEra(1980, None, replace=False),)),  # was the year 1980 alone
         ("kid's asleep so no kids movies, a grown-up drama", (ExcludeGenres(("Children's",)), AddGenres(("Drama",)))),
         ("Romance, I do not want. Comedy, I do.", (ExcludeGenres(("Romance",)), AddGenres(("Comedy",)))),
+        ("comedy, i don't want romance", (ExcludeGenres(("Romance",)), AddGenres(("Comedy",)))),  # and not comedy
         ("fewer results, just 3", (SetCount(3),)),  # and "results" to have less of
         ("not too many, 4 is enough", (SetCount(4),)),
         ("10 results", (SetCount(10),)),
