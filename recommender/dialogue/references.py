@@ -30,7 +30,8 @@ _ORDINAL = re.compile(
     r"1st|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)(?:\s+(?:one|movie|film|pick|option|title|item|suggestion))?\b"
     # "the last thing i want", "the first time", "the first half of the 80s": no item
     r"(?!\s+(?:thing|things|time|times|night|week|weekend|month|year|years|decade|decades|half|part|bit|few|"
-    r"couple|day|days|minute|minutes|hour|hours|season|word|place|resort|step|scene|act|chance|idea)\b)"
+    r"couple|day|days|minute|minutes|hour|hours|season|word|place|resort|step|scene|act|chance|idea|"
+    r"of (?:the )?(?:night|day|week|nowhere|road))\b)"
     r"|\b(?:number\s+|no\.\s*)(?P<num>\d{1,2}|one|two|three|four|five)\b"
     r"|#(?P<hash>\d{1,2})\b"  # "more like #2": no word boundary before "#"
 )

@@ -87,9 +87,9 @@ from recommender.dialogue.wish import STOPWORDS, avoided, complaint_tokens, wish
 __all__ = ["MAX_TEXT_CHARS", "CatalogView", "EntityHint", "Turn", "understand"]
 
 MAX_TEXT_CHARS = 2000
-
-
 FEWER_DEFAULT = 3  # "fewer" with no list shown yet
+
+
 @dataclass
 class _Reading:
     consumed: set[int] = field(default_factory=set)  # token indices already explained
