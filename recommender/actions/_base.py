@@ -19,9 +19,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from recommender.actions._context import user_of
+from recommender.actions._context import item_reference, user_of
 from recommender.actions._followup import followup_sink
-from recommender.actions._payload import recommendation_message
+from recommender.actions._payload import explanation_text, recommendation_message
 from recommender.actions._service import default_service
 from recommender.actions._slots import context_slot_events
 from recommender.config import get_settings
@@ -115,6 +115,14 @@ class ServiceAction(Action, ABC):
         )
         dispatcher.utter_message(**recommendation_message(result, channel))
         return context_slot_events(result)
+
+    def explanation_turn(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, ctx: ConversationContext
+    ) -> list[dict[str, Any]]:
+        """The "why?" answer for the last items or the one the words point at; changes no slots."""
+        reply = self.service.explain(ctx, item_reference(tracker))
+        dispatcher.utter_message(text=explanation_text(reply, ctx.language))
+        return []
 
     @abstractmethod
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:

@@ -9,8 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from recommender.actions._base import ServiceAction
-from recommender.actions._context import build_context, item_reference
-from recommender.actions._payload import explanation_text
+from recommender.actions._context import build_context
 
 
 class ActionExplain(ServiceAction):
@@ -23,6 +22,4 @@ class ActionExplain(ServiceAction):
         ctx = build_context(tracker)
         if self.service.misrouted_search(ctx):  # "show me something that makes me laugh" asks no "why"
             return self.recommendation_turn(dispatcher, tracker, ctx)
-        reply = self.service.explain(ctx, item_reference(tracker))
-        dispatcher.utter_message(text=explanation_text(reply, ctx.language))
-        return []
+        return self.explanation_turn(dispatcher, tracker, ctx)

@@ -9,8 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from recommender.actions._base import ServiceAction
-from recommender.actions._context import build_context, item_reference
-from recommender.actions._payload import explanation_text
+from recommender.actions._context import build_context
 
 
 class ActionRefine(ServiceAction):
@@ -27,7 +26,5 @@ class ActionRefine(ServiceAction):
         ("tell me more about #4", which the NLU calls a refine) is answered as one."""
         ctx = build_context(tracker)
         if self.service.read_turn(ctx).about_an_item:
-            reply = self.service.explain(ctx, item_reference(tracker))
-            dispatcher.utter_message(text=explanation_text(reply, ctx.language))
-            return []
+            return self.explanation_turn(dispatcher, tracker, ctx)
         return self.recommendation_turn(dispatcher, tracker, ctx)

@@ -101,6 +101,11 @@ class TurnReading:
     about_an_item: bool = False
 
 
+def _english(text: str) -> str:
+    """The message lower-cased, a Chinese one in the English words understanding reads."""
+    return (to_english(text) if has_chinese(text) else text).lower()
+
+
 class TurnReader:
     """Turns a conversation context into (state before, acts, state after) against one bundle's catalog."""
 
@@ -148,7 +153,7 @@ class TurnReader:
             isinstance(a, (LikeItems, RejectItems, SeenItems)) or (isinstance(a, Unknown) and a.attribute == "title")
             for a in acts
         )
-        text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()
+        text = _english(ctx.text)
         about = ASKS_ABOUT.search(text) is not None and (
             bool(ordinal_refs(text, before.last_items or ctx.last_item_ids)) or names_item
         )
@@ -166,7 +171,7 @@ class TurnReader:
             return "search"  # "forget the decade", "drop the comedy": taking back what was asked for
         if any(isinstance(a, Undo) for a in acts) and before.undo:
             return "search"  # "undo that" (the NLU calls it a no) when there is a step to go back
-        text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()  # one test for both languages
+        text = _english(ctx.text)  # one test for both languages
         if not is_search(acts):
             # "surprise me", "I'm bored, entertain me" ask for a list whatever the NLU called them (a
             # bare yes is a Surprise act too, but asks for one only after an offer: not read here)
@@ -193,7 +198,7 @@ class TurnReader:
             return said
         # the kind came from elsewhere (the NLU's "meh", "thumbs down"): the list's items the words point at
         # ("the last two, meh", "thumbs down on all of them")
-        text = (to_english(ctx.text) if has_chinese(ctx.text) else ctx.text).lower()
+        text = _english(ctx.text)
         return tuple(dict.fromkeys(i for ids, _span in ordinal_refs(text, before.last_items or ctx.last_item_ids)
                                    for i in ids))
 

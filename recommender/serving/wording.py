@@ -38,7 +38,7 @@ def one_reason_text(item: Item, reason: str) -> str:
 
 def reasons_text(picked: tuple[RecommendedItem, ...], lang: str = "en") -> str:
     """The "why these?" answer: every shown item with the reason the user saw."""
-    lines = [f"{i}. {display_title(ri.item.title)}: {ri.reason.rstrip('.')}." for i, ri in enumerate(picked, 1)]
+    lines = [f"{i}. {one_reason_text(ri.item, ri.reason)}" for i, ri in enumerate(picked, 1)]
     return say("why_these", lang) + "\n" + "\n".join(lines)
 
 
