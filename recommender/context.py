@@ -161,8 +161,8 @@ def taste_verdict(text: str) -> str | None:
             continue
         sign = 1 if n_like > n_dislike else -1
         before = [t.text for t in tokens[max(0, i - _NEGATION_REACH) : i]]
-        while before and any(p in before for p in ",.;!?"):  # a negation does not reach across a clause
-            before = before[min(before.index(p) for p in ",.;!?" if p in before) + 1 :]
+        clause = max((k for k, w in enumerate(before) if w in ",.;!?"), default=-1)  # no negation across a clause
+        before = before[clause + 1 :]
         if _NEGATORS & set(before):
             sign = -sign
         score += sign

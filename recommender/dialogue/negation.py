@@ -174,11 +174,9 @@ BOUNDARIES = {
     "maybe", "perhaps", "how", "what", "fine", "ok", "okay", "good", "great", "please",
     "more",  # "less romance, more comedy": what follows "more" is wanted
 }
-_POSITIVE_AFTER = [token_phrase(p) for p in ("is fine", "are fine", "is ok", "are ok", "is okay", "are okay",
-                                             "is good", "are good", "would be good", "would be nice", "works", "is great",
-                                             # after "is"/"are", which the post-skip passes over
-                                             "fine", "ok", "okay", "alright", "all right", "allowed", "welcome",
-                                             "acceptable", "back on the table", "cool")]
+# read after the post-skip has passed over "is"/"are" ("romance is fine", "westerns are ok")
+_POSITIVE_AFTER = [token_phrase(p) for p in ("would be good", "would be nice", "works", "fine", "ok", "okay", "alright",
+                                             "all right", "allowed", "welcome", "acceptable", "back on the table", "cool")]
 
 
 # What may sit between a degree word and the word it grades: "not too much gore", "nothing too heavy on the romance".
